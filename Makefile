@@ -1,0 +1,117 @@
+# consign: offline batch signing with split custody (see README.md).
+# Messages are bounded on purpose, so -Wformat-truncation is off.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+VECTORS ?= $(abspath ../shared/vectors)
+FUZZ_SECONDS ?= 60
+BENCH_RECORDS ?= 100000
+
+PKGS = libsodium libzip libcbor sqlite3
+DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
+	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time
+
+CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
+	-Wno-format-nonliteral $(if $(filter clang,$(CC_KIND)),,-Wno-format-truncation)
+HARDEN = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ALL_CPPFLAGS = -Ilib -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LIB_SRC = $(sort $(wildcard lib/*/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+DEVSIM_SRC = $(sort $(wildcard examples/device-sim/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o)
+DEVSIM_OBJ = $(DEVSIM_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+PROGS = $(BUILD)/consign $(if $(DEVSIM_SRC),$(BUILD)/consign-devsim)
+
+.PHONY: all check check-sanitize test-bins deps deps-check install clean demo bench fuzz man
+
+all: deps-check $(PROGS) $(BUILD)/libconsign.a
+
+$(BUILD)/libconsign.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BUILD)/consign: $(CMD_OBJ) $(BUILD)/libconsign.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
+
+$(BUILD)/consign-devsim: $(DEVSIM_OBJ) $(BUILD)/libconsign.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(DEVSIM_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libconsign.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libconsign.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+test-bins: all $(UNIT_BIN) $(TOOL_BIN)
+
+# The whole suite; the last line is "N passed, N failed".
+check: test-bins
+	@BUILD=$(BUILD) VECTORS=$(VECTORS) tests/run
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-sanitize:
+	$(MAKE) BUILD=build-san CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+# Installs the Debian packages when run as root; otherwise prints the command.
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEBIAN_PKGS); \
+	else \
+		echo "consign needs Debian packages; as root run:"; \
+		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; \
+	fi
+
+deps-check:
+	@if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v jq >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; else \
+		echo "missing build dependencies; run as root:"; \
+		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; exit 1; fi; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+
+# libFuzzer harnesses (tests/fuzz/*.c), each built with ASan and UBSan and run
+# for FUZZ_SECONDS from a corpus seeded with the golden files.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_LIB_SRC = $(LIB_SRC)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(@D)
+	clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+
+fuzz: deps-check $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BIN)
+
+clean:
+	rm -rf build build-san build-fuzz build-clang
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(DEVSIM_OBJ:.o=.d)

@@ -1,0 +1,99 @@
+/* consign merge: combine the signatures of copies signed in parallel. */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/file.h"
+
+static const char usage[] =
+    "usage: consign merge -o OUT FILE FILE...\n"
+    "\n"
+    "Combines the signatures of copies of one policy, order or release that were\n"
+    "signed in parallel. Every copy must carry the same payload; exact repeats are\n"
+    "kept once. Nothing is verified here: verify OUT afterwards.\n";
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	if (key == 'o')
+		*(const char **)ctx = arg;
+	return 0;
+}
+
+int
+cmd_merge(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {{"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+	const char *outpath = NULL;
+	uint8_t *bufs[64] = {0};
+	size_t lens[64] = {0}, i, j, nfiles;
+	cs_cose *all = NULL, *m;
+	cs_buf out;
+	cs_err e;
+	int a, rc = CS_OK;
+
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &outpath)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (outpath == NULL || argc - a < 2)
+		return cmd_usage(usage, "-o and at least two files are required");
+	nfiles = (size_t)(argc - a);
+	if (nfiles > 64)
+		return cmd_usage(usage, "at most 64 files");
+	cs_buf_init(&out, CMD_ARTIFACT_MAX);
+	cs_err_clear(&e);
+	if ((all = calloc(nfiles, sizeof *all)) == NULL) {
+		rc = cmd_fail(CS_MALFORMED, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < nfiles; i++) {
+		if ((rc = cmd_read(argv[a + i], CMD_ARTIFACT_MAX, &bufs[i], &lens[i])) != CS_OK)
+			goto done;
+		if (i == 0 && cmd_is_zip(bufs[0], lens[0])) {
+			rc = cmd_merge_zip(outpath, (int)nfiles, argv + a);
+			goto done;
+		}
+		if ((rc = cs_cose_decode(&all[i], bufs[i], lens[i], &e)) != CS_OK) {
+			rc = cmd_report(argv[a + i], &e);
+			goto done;
+		}
+		if (!all[i].multi) {
+			rc = cmd_fail(CS_USAGE, "%s: a %s carries one signature; nothing to merge",
+			    argv[a + i], all[i].kind);
+			goto done;
+		}
+		if (i > 0 && (all[i].prot_len != all[0].prot_len ||
+				 memcmp(all[i].prot, all[0].prot, all[0].prot_len) != 0 ||
+				 all[i].payload_len != all[0].payload_len ||
+				 memcmp(all[i].payload, all[0].payload, all[0].payload_len) != 0)) {
+			rc = cmd_fail(CS_REJECT, "%s: not a copy of %s (different %s payload)",
+			    argv[a + i], argv[a], all[0].kind);
+			goto done;
+		}
+	}
+	m = &all[0];
+	for (i = 1; i < nfiles; i++)
+		for (j = 0; j < all[i].nsig; j++) {
+			if (m->nsig >= CS_COSE_MAX_SIGS) {
+				rc = cmd_fail(CS_REJECT, "more than %d signatures", CS_COSE_MAX_SIGS);
+				goto done;
+			}
+			m->s[m->nsig++] = all[i].s[j];
+		}
+	if (cs_cose_encode(&out, m) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "cannot encode the merged %s", m->kind);
+		goto done;
+	}
+	if ((rc = cmd_write(outpath, out.p, out.len, 0644, 0)) != CS_OK)
+		goto done;
+	/* count what the encoder kept: exact repeats collapse */
+	if (cs_cose_decode(&all[0], out.p, out.len, &e) == CS_OK)
+		printf("%s: %s with %zu signature%s from %zu copies\n", outpath, all[0].kind,
+		    all[0].nsig, all[0].nsig == 1 ? "" : "s", nfiles);
+done:
+	for (i = 0; i < nfiles && i < 64; i++)
+		cs_file_free(bufs[i], lens[i]);
+	free(all);
+	cs_buf_free(&out);
+	return rc;
+}

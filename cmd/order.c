@@ -1,0 +1,150 @@
+/* consign order create: draft a batch order for the factory. */
+#include "cmd.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/file.h"
+#include "util/text.h"
+
+static const char usage[] =
+    "usage: consign order create --policy P --batch ID --product NAME\n"
+    "                            --serials FIRST-LAST --quantity N\n"
+    "                            --station S.pub [--station S2.pub ...] -o order.cbor\n"
+    "\n"
+    "Writes an unsigned order draft under policy P (which must carry M valid\n"
+    "signatures): batch ID, product, the serial range, how many devices, a new random\n"
+    "batch nonce, and the station keys allowed to seal the batch. M custodians then\n"
+    "sign it (consign sign --policy P).\n";
+
+struct opts {
+	const char *policy, *batch, *product, *serials, *quantity, *out;
+	const char *station[CS_MAX_STATIONS + 1];
+	size_t nstation;
+};
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	struct opts *o = ctx;
+
+	switch (key) {
+	case 'P': o->policy = arg; break;
+	case 'b': o->batch = arg; break;
+	case 'd': o->product = arg; break;
+	case 'r': o->serials = arg; break;
+	case 'q': o->quantity = arg; break;
+	case 'o': o->out = arg; break;
+	case 's':
+		if (o->nstation >= CS_MAX_STATIONS)
+			return cmd_usage(usage, "at most %d stations", CS_MAX_STATIONS);
+		o->station[o->nstation++] = arg;
+		break;
+	}
+	return 0;
+}
+
+static int
+create(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{"policy", 1, 0, 'P'}, {"batch", 1, 0, 'b'}, {"product", 1, 0, 'd'},
+		{"serials", 1, 0, 'r'}, {"quantity", 1, 0, 'q'}, {"station", 1, 1, 's'},
+		{"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+	struct opts o = {0};
+	char first[32], *dash, fp[24], esc[200];
+	cs_order ord;
+	cs_policy p;
+	cs_signed ps;
+	cs_quorum q;
+	cs_pubkey k;
+	uint8_t *pbuf = NULL;
+	size_t pn = 0, i, j;
+	cs_buf payload, out;
+	cs_err e;
+	int a, rc;
+
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc)
+		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if (!o.policy || !o.batch || !o.product || !o.serials || !o.quantity || !o.nstation ||
+	    !o.out)
+		return cmd_usage(usage, "--policy, --batch, --product, --serials, --quantity, "
+					"--station and -o are required");
+	memset(&ord, 0, sizeof ord);
+	if (!cs_id_valid(o.batch))
+		return cmd_usage(usage, "--batch must be 1-%d characters of [A-Za-z0-9._-]", CS_ID_MAX);
+	if (!cs_text_valid(o.product, CS_NAME_MAX))
+		return cmd_usage(usage, "--product must be 1-%d printable ASCII characters",
+		    CS_NAME_MAX);
+	strcpy(ord.batch, o.batch);
+	strcpy(ord.product, o.product);
+	dash = strchr(o.serials, '-');
+	if (dash == NULL || (size_t)(dash - o.serials) >= sizeof first)
+		return cmd_usage(usage, "--serials must be FIRST-LAST");
+	memcpy(first, o.serials, (size_t)(dash - o.serials));
+	first[dash - o.serials] = '\0';
+	if (cmd_parse_u64(first, &ord.first) != 0 || cmd_parse_u64(dash + 1, &ord.last) != 0 ||
+	    ord.first > ord.last)
+		return cmd_usage(usage, "--serials must be FIRST-LAST with FIRST <= LAST");
+	if (cmd_parse_u64(o.quantity, &ord.quantity) != 0 || ord.quantity == 0 ||
+	    ord.quantity > CS_MAX_QUANTITY || ord.quantity - 1 > ord.last - ord.first)
+		return cmd_usage(usage, "--quantity must be 1..%llu and fit the serial range",
+		    CS_MAX_QUANTITY);
+	for (i = 0; i < o.nstation; i++) {
+		if ((rc = cmd_load_pubkey(o.station[i], &k)) != CS_OK)
+			return rc;
+		for (j = 0; j < i; j++)
+			if (memcmp(ord.station[j], k.pk, CS_PK_LEN) == 0)
+				return cmd_usage(usage, "station key %s given twice", o.station[i]);
+		memcpy(ord.station[i], k.pk, CS_PK_LEN);
+	}
+	ord.nstation = o.nstation;
+	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &p)) != CS_OK)
+		return rc;
+	cs_err_clear(&e);
+	rc = cs_policy_verify_self(&ps, &p, &q, &e);
+	cs_file_free(pbuf, pn);
+	if (rc != CS_OK) {
+		cmd_report(o.policy, &e);
+		return cmd_fail(CS_REJECT, "an order under an unsigned policy would be refused; "
+					   "sign the policy first");
+	}
+	memcpy(ord.deployment, p.deployment, CS_DEPLOY_LEN);
+	memcpy(ord.policy, ps.digest, CS_DIGEST_LEN);
+	randombytes_buf(ord.nonce, CS_NONCE_LEN);
+	cs_buf_init(&payload, CS_PAYLOAD_MAX);
+	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
+	if (cs_order_encode(&payload, &ord) != CS_OK ||
+	    cs_cose_sign_draft(&out, CS_KIND_ORDER, payload.p, payload.len) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "cannot encode the order");
+		goto done;
+	}
+	if ((rc = cmd_write(o.out, out.p, out.len, 0644, 1)) != CS_OK)
+		goto done;
+	cs_digest(ps.digest, CS_KIND_ORDER, payload.p, payload.len);
+	cmd_fingerprint(fp, ps.digest);
+	printf("%s: order draft for batch %s (%s), %llu devices, serials %llu-%llu, digest %s; "
+	       "needs %llu custodian signatures\n",
+	    o.out, ord.batch, cs_escapez(esc, sizeof esc, ord.product),
+	    (unsigned long long)ord.quantity, (unsigned long long)ord.first,
+	    (unsigned long long)ord.last, fp, (unsigned long long)p.threshold);
+done:
+	cs_buf_free(&payload);
+	cs_buf_free(&out);
+	return rc;
+}
+
+int
+cmd_order(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return create(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return CS_OK;
+	}
+	return cmd_usage(usage, "order: expected a subcommand (create)");
+}

@@ -1,0 +1,133 @@
+/* consign policy create: draft a policy (the custodians, M, the office key). */
+#include "cmd.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/file.h"
+
+static const char usage[] =
+    "usage: consign policy create --threshold M --custodian A.pub --custodian B.pub ...\n"
+    "                             --office O.pub [--previous P] -o policy.cbor\n"
+    "\n"
+    "Writes an unsigned policy draft: M of the listed custodians must sign it\n"
+    "(consign sign). With --previous P it is a rotation: version P+1, naming P's\n"
+    "digest, and it also needs M signatures of P's custodians. A first policy gets a\n"
+    "new random deployment id; a rotation keeps P's.\n";
+
+struct opts {
+	const char *threshold, *office, *previous, *out;
+	const char *cust[CS_MAX_CUSTODIANS + 1];
+	size_t ncust;
+};
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	struct opts *o = ctx;
+
+	switch (key) {
+	case 't': o->threshold = arg; break;
+	case 'f': o->office = arg; break;
+	case 'P': o->previous = arg; break;
+	case 'o': o->out = arg; break;
+	case 'c':
+		if (o->ncust >= CS_MAX_CUSTODIANS)
+			return cmd_usage(usage, "at most %d custodians", CS_MAX_CUSTODIANS);
+		o->cust[o->ncust++] = arg;
+		break;
+	}
+	return 0;
+}
+
+static int
+create(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{"threshold", 1, 0, 't'}, {"custodian", 1, 1, 'c'}, {"office", 1, 0, 'f'},
+		{"previous", 1, 0, 'P'}, {"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+	struct opts o = {0};
+	cs_policy p, prev;
+	cs_signed ps;
+	cs_pubkey k;
+	uint8_t *pbuf = NULL;
+	size_t pn = 0, i;
+	cs_buf payload, out;
+	char fp[24];
+	int a, rc;
+
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc)
+		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if (o.threshold == NULL || o.ncust == 0 || o.office == NULL || o.out == NULL)
+		return cmd_usage(usage, "--threshold, --custodian, --office and -o are required");
+	memset(&p, 0, sizeof p);
+	if (cmd_parse_u64(o.threshold, &p.threshold) != 0 || p.threshold == 0 ||
+	    p.threshold > o.ncust)
+		return cmd_usage(usage, "--threshold must be 1..%zu (the number of custodians)",
+		    o.ncust);
+	for (i = 0; i < o.ncust; i++) {
+		if ((rc = cmd_load_pubkey(o.cust[i], &k)) != CS_OK)
+			return rc;
+		strcpy(p.cust[i].id, k.id);
+		strcpy(p.cust[i].name, k.name);
+		memcpy(p.cust[i].pk, k.pk, CS_PK_LEN);
+	}
+	p.ncust = o.ncust;
+	if ((rc = cmd_load_pubkey(o.office, &k)) != CS_OK)
+		return rc;
+	memcpy(p.office_pk, k.pk, CS_PK_LEN);
+	if (o.previous != NULL) {
+		if ((rc = cmd_load_policy(o.previous, &pbuf, &pn, &ps, &prev)) != CS_OK)
+			return rc;
+		cs_file_free(pbuf, pn);
+		memcpy(p.deployment, prev.deployment, CS_DEPLOY_LEN);
+		p.version = prev.version + 1;
+		p.has_prev = 1;
+		memcpy(p.prev, ps.digest, CS_DIGEST_LEN);
+	} else {
+		randombytes_buf(p.deployment, CS_DEPLOY_LEN);
+		p.version = 1;
+	}
+	cs_buf_init(&payload, CS_PAYLOAD_MAX);
+	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
+	if (cs_policy_encode(&payload, &p) != CS_OK) {
+		rc = cmd_fail(CS_USAGE, "custodians must have distinct keys and distinct ids");
+		goto done;
+	}
+	if (cs_cose_sign_draft(&out, CS_KIND_POLICY, payload.p, payload.len) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "cannot encode the policy");
+		goto done;
+	}
+	if ((rc = cmd_write(o.out, out.p, out.len, 0644, 1)) != CS_OK)
+		goto done;
+	if (cs_policy_split_risk(&p))
+		cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups could sign two "
+			 "different successor policies",
+		    (unsigned long long)p.threshold, p.ncust);
+	cs_digest(ps.digest, CS_KIND_POLICY, payload.p, payload.len);
+	cmd_fingerprint(fp, ps.digest);
+	printf("%s: policy version %llu draft, %llu of %zu custodians, digest %s; needs %llu "
+	       "signature%s%s\n",
+	    o.out, (unsigned long long)p.version, (unsigned long long)p.threshold, p.ncust, fp,
+	    (unsigned long long)p.threshold, p.threshold == 1 ? "" : "s",
+	    o.previous ? " from each of the old and the new custodians" : "");
+done:
+	cs_buf_free(&payload);
+	cs_buf_free(&out);
+	return rc;
+}
+
+int
+cmd_policy(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return create(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return CS_OK;
+	}
+	return cmd_usage(usage, "policy: expected a subcommand (create)");
+}

@@ -1,0 +1,250 @@
+/* consign sign: show what is being signed, check it, add one signature in place. */
+#include "cmd.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "util/file.h"
+#include "util/text.h"
+
+static const char usage[] =
+    "usage: consign sign --key K.key [--policy P] [--passphrase-file FILE] [--yes] FILE\n"
+    "\n"
+    "Shows what FILE says (every text escaped), checks it, asks for confirmation\n"
+    "(unless --yes), asks for the key's passphrase, adds one signature, verifies it,\n"
+    "and rewrites FILE atomically.\n"
+    "  policy   the key must be one of its custodians; for a rotation give the\n"
+    "           previous policy with --policy, whose custodians may sign too\n"
+    "  order    --policy P checks it was made under P and that the key is P's\n"
+    "  release  (a registry zip) --policy P is required: the whole batch is verified\n"
+    "           again before the summary is shown\n";
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	struct sign_opts *o = ctx;
+
+	switch (key) {
+	case 'k': o->key = arg; break;
+	case 'P': o->policy = arg; break;
+	case 'p': o->passfile = arg; break;
+	case 'y': o->yes = 1; break;
+	}
+	return 0;
+}
+
+static void
+show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
+{
+	char fp[24], dep[2 * CS_DEPLOY_LEN + 1], kid[2 * CS_KID_LEN + 1], n1[80], n2[200];
+	uint8_t k[CS_KID_LEN];
+	size_t i;
+
+	cmd_fingerprint(fp, digest);
+	cs_hex(dep, p->deployment, CS_DEPLOY_LEN);
+	printf("Policy version %llu\n  deployment:  %s\n  threshold:   %llu of %zu custodians\n",
+	    (unsigned long long)p->version, dep, (unsigned long long)p->threshold, p->ncust);
+	for (i = 0; i < p->ncust; i++) {
+		cs_keyid(k, p->cust[i].pk);
+		cs_hex(kid, k, CS_KID_LEN);
+		printf("  custodian:   %s (%s), key id %s\n", cs_escapez(n1, sizeof n1, p->cust[i].id),
+		    cs_escapez(n2, sizeof n2, p->cust[i].name), kid);
+	}
+	cs_keyid(k, p->office_pk);
+	cs_hex(kid, k, CS_KID_LEN);
+	printf("  office key:  key id %s\n", kid);
+	if (p->has_prev) {
+		cmd_fingerprint(n1, p->prev);
+		printf("  replaces:    policy version %llu, digest %s\n",
+		    (unsigned long long)p->version - 1, n1);
+	}
+	printf("  digest:      %s\n", fp);
+}
+
+static void
+show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
+{
+	char fp[24], pfp[24], kid[2 * CS_KID_LEN + 1], prod[200];
+	uint8_t k[CS_KID_LEN];
+	size_t i;
+
+	cmd_fingerprint(fp, digest);
+	cmd_fingerprint(pfp, o->policy);
+	printf("Order for batch %s\n  product:     %s\n  serials:     %llu-%llu\n"
+	       "  quantity:    %llu devices\n  policy:      digest %s\n",
+	    o->batch, cs_escapez(prod, sizeof prod, o->product), (unsigned long long)o->first,
+	    (unsigned long long)o->last, (unsigned long long)o->quantity, pfp);
+	for (i = 0; i < o->nstation; i++) {
+		cs_keyid(k, o->station[i]);
+		cs_hex(kid, k, CS_KID_LEN);
+		printf("  station:     key id %s\n", kid);
+	}
+	printf("  digest:      %s\n", fp);
+}
+
+/* Which custodian list the key belongs to; -1 when neither. */
+static int
+custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < p->ncust; i++)
+		if (memcmp(p->cust[i].pk, pk, CS_PK_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+cmd_sign(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {
+		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
+		{"yes", 0, 0, 'y'}, {NULL, 0, 0, 0}};
+	struct sign_opts o = {0};
+	uint8_t *buf = NULL, *pbuf = NULL, *kbuf = NULL;
+	size_t n = 0, pn = 0, kn = 0;
+	cs_signed s, ps;
+	cs_policy p, pol;
+	cs_order ord;
+	cs_quorum q;
+	cs_seckey k = {0};
+	cs_buf out;
+	cs_err e;
+	char who[CS_ID_MAX + 1] = "", fp[24];
+	int a, rc, added, member;
+
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc - 1)
+		return cmd_usage(usage, "expected exactly one FILE");
+	if (o.key == NULL)
+		return cmd_usage(usage, "--key is required");
+	o.file = argv[a];
+	cs_err_clear(&e);
+	cs_buf_init(&out, CMD_ARTIFACT_MAX);
+	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		goto done;
+	if (cmd_is_zip(buf, n)) {
+		rc = cmd_sign_zip(&o);
+		goto done;
+	}
+	/* the public half first: membership is checked before any passphrase */
+	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+		goto done;
+	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
+		rc = cmd_report(o.key, &e);
+		goto done;
+	}
+	if ((rc = cs_cose_decode(&s.cose, buf, n, &e)) != CS_OK) {
+		rc = cmd_report(o.file, &e);
+		goto done;
+	}
+	if (!s.cose.multi) {
+		rc = cmd_fail(CS_USAGE, "%s: a %s is signed by one key when made; it takes no "
+					"custodian signatures", o.file, s.cose.kind);
+		goto done;
+	}
+	if (o.policy != NULL &&
+	    (rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+		goto done;
+	if (strcmp(s.cose.kind, CS_KIND_POLICY) == 0) {
+		if ((rc = cs_policy_load(&s, &p, buf, n, &e)) != CS_OK) {
+			rc = cmd_report(o.file, &e);
+			goto done;
+		}
+		show_policy(&p, s.digest);
+		if (o.policy != NULL && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0) {
+			if (memcmp(pol.deployment, p.deployment, CS_DEPLOY_LEN) != 0 ||
+			    p.version != pol.version + 1 || !p.has_prev ||
+			    memcmp(p.prev, ps.digest, CS_DIGEST_LEN) != 0) {
+				rc = cmd_fail(CS_REJECT, "%s: not a rotation of %s (version %llu "
+							 "naming its digest) (policy-predecessor)",
+				    o.file, o.policy, (unsigned long long)pol.version + 1);
+				goto done;
+			}
+			printf("  rotation of: %s (version %llu), checked\n", o.policy,
+			    (unsigned long long)pol.version);
+		}
+		member = custodian_of(&p, k.pub.pk) >= 0 ||
+			 (o.policy != NULL && custodian_of(&pol, k.pub.pk) >= 0);
+		cs_quorum_count(&q, &s.cose, &p);
+		if (custodian_of(&p, k.pub.pk) >= 0 && q.counted[custodian_of(&p, k.pub.pk)])
+			snprintf(who, sizeof who, "%s", k.pub.id);
+	} else if (strcmp(s.cose.kind, CS_KIND_ORDER) == 0) {
+		if ((rc = cs_order_load(&s, &ord, buf, n, &e)) != CS_OK) {
+			rc = cmd_report(o.file, &e);
+			goto done;
+		}
+		show_order(&ord, s.digest);
+		member = 1;
+		if (o.policy == NULL) {
+			cmd_warn("not checked against a policy (give --policy to check the order "
+				 "and your key)");
+		} else {
+			rc = cs_order_verify(&s, &ord, &pol, ps.digest, &q, &e);
+			if (rc != CS_OK && strcmp(e.reason, "order-threshold") != 0) {
+				rc = cmd_report(o.file, &e);
+				goto done;
+			}
+			cs_err_clear(&e);
+			printf("  made under:  %s (policy version %llu), checked\n", o.policy,
+			    (unsigned long long)pol.version);
+			member = custodian_of(&pol, k.pub.pk) >= 0;
+			if (member && q.counted[custodian_of(&pol, k.pub.pk)])
+				snprintf(who, sizeof who, "%s", k.pub.id);
+		}
+	} else {
+		rc = cmd_fail(CS_USAGE, "%s: a %s is not signed by custodians", o.file, s.cose.kind);
+		goto done;
+	}
+	printf("  signatures:  %zu so far\n", s.cose.nsig);
+	if (!member) {
+		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this %s%s", o.file,
+		    k.pub.id, s.cose.kind,
+		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
+			? " (for a rotation, give the previous policy with --policy)" : "");
+		goto done;
+	}
+	if (who[0] != '\0') {
+		printf("%s: already signed by %s; nothing to do\n", o.file, who);
+		rc = CS_OK;
+		goto done;
+	}
+	if (!o.yes) {
+		if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0) {
+			rc = cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
+			goto done;
+		}
+		if (!cmd_confirm("Sign this as shown above?")) {
+			rc = cmd_fail(CS_REJECT, "not signed");
+			goto done;
+		}
+	}
+	cs_seckey_free(&k);
+	if ((rc = cmd_load_seckey(o.key, o.passfile, &k)) != CS_OK)
+		goto done;
+	rc = cs_cose_sign_add(&out, &s.cose, k.sk, &added, &e);
+	cs_seckey_free(&k);
+	if (rc != CS_OK) {
+		rc = cmd_report(o.file, &e);
+		goto done;
+	}
+	if (!added) {
+		printf("%s: already signed by %s; nothing to do\n", o.file, k.pub.id);
+		goto done;
+	}
+	if ((rc = cmd_write(o.file, out.p, out.len, 0644, 0)) != CS_OK)
+		goto done;
+	cmd_fingerprint(fp, s.digest);
+	printf("%s: signed by %s (%s %s, now %zu signature%s)\n", o.file, k.pub.id, s.cose.kind, fp,
+	    s.cose.nsig + 1, s.cose.nsig + 1 == 1 ? "" : "s");
+done:
+	cs_seckey_free(&k);
+	cs_file_free(buf, n);
+	cs_file_free(pbuf, pn);
+	cs_file_free(kbuf, kn);
+	cs_buf_free(&out);
+	return rc;
+}

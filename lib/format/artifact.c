@@ -1,0 +1,782 @@
+/* Canonical encoders and strict decoders for every signed payload. The field
+ * numbers and limits here are the ones in manifests/; change them together. */
+#include "format/artifact.h"
+
+#include <string.h>
+
+int
+cs_id_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > CS_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+cs_text_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static void
+put_common(cs_cw *w, const uint8_t dep[CS_DEPLOY_LEN], const char *kind)
+{
+	cs_cw_map_begin(w);
+	cs_cw_uint(w, 0);
+	cs_cw_uint(w, CS_FORMAT_VERSION);
+	cs_cw_uint(w, 1);
+	cs_cw_bytes(w, dep, CS_DEPLOY_LEN);
+	cs_cw_uint(w, 2);
+	cs_cw_textz(w, kind);
+}
+
+static int
+end_common(cs_cw *w)
+{
+	cs_cw_map_end(w);
+	return cs_cw_finish(w) == 0 ? CS_OK : CS_MALFORMED;
+}
+
+static void
+put_digest_or_null(cs_cw *w, int has, const uint8_t d[CS_DIGEST_LEN])
+{
+	if (has)
+		cs_cw_bytes(w, d, CS_DIGEST_LEN);
+	else
+		cs_cw_null(w);
+}
+
+static void
+put_exclusions(cs_cw *w, const cs_exclusion *x, size_t nx)
+{
+	size_t i;
+
+	cs_cw_array_begin(w);
+	for (i = 0; i < nx; i++) {
+		cs_cw_array_begin(w);
+		cs_cw_uint(w, x[i].index);
+		if (x[i].has_serial)
+			cs_cw_uint(w, x[i].serial);
+		else
+			cs_cw_null(w);
+		cs_cw_textz(w, x[i].reason);
+		cs_cw_array_end(w);
+	}
+	cs_cw_array_end(w);
+}
+
+static int
+exclusions_valid(const cs_exclusion *x, size_t nx, uint64_t count)
+{
+	size_t i;
+
+	for (i = 0; i < nx; i++) {
+		if (x[i].index >= count || (i > 0 && x[i].index <= x[i - 1].index) ||
+		    !cs_id_valid(x[i].reason))
+			return 0;
+	}
+	return 1;
+}
+
+int
+cs_policy_encode(cs_buf *out, const cs_policy *p)
+{
+	cs_cw w;
+	size_t i, j;
+
+	if (p->version == 0 || (p->version == 1) != !p->has_prev || p->ncust == 0 ||
+	    p->ncust > CS_MAX_CUSTODIANS || p->threshold == 0 || p->threshold > p->ncust)
+		return CS_USAGE;
+	for (i = 0; i < p->ncust; i++) {
+		if (!cs_id_valid(p->cust[i].id) || !cs_text_valid(p->cust[i].name, CS_NAME_MAX))
+			return CS_USAGE;
+		for (j = 0; j < i; j++)
+			if (memcmp(p->cust[i].pk, p->cust[j].pk, CS_PK_LEN) == 0 ||
+			    strcmp(p->cust[i].id, p->cust[j].id) == 0)
+				return CS_USAGE;
+	}
+	cs_cw_init(&w, out);
+	put_common(&w, p->deployment, CS_KIND_POLICY);
+	cs_cw_uint(&w, 3);
+	cs_cw_uint(&w, p->version);
+	cs_cw_uint(&w, 4);
+	put_digest_or_null(&w, p->has_prev, p->prev);
+	cs_cw_uint(&w, 5);
+	cs_cw_uint(&w, p->threshold);
+	cs_cw_uint(&w, 6);
+	cs_cw_array_begin(&w);
+	for (i = 0; i < p->ncust; i++) {
+		cs_cw_map_begin(&w);
+		cs_cw_uint(&w, 0);
+		cs_cw_textz(&w, p->cust[i].id);
+		cs_cw_uint(&w, 1);
+		cs_cw_textz(&w, p->cust[i].name);
+		cs_cw_uint(&w, 2);
+		cs_cw_bytes(&w, p->cust[i].pk, CS_PK_LEN);
+		cs_cw_map_end(&w);
+	}
+	cs_cw_array_end(&w);
+	cs_cw_uint(&w, 7);
+	cs_cw_bytes(&w, p->office_pk, CS_PK_LEN);
+	return end_common(&w);
+}
+
+int
+cs_order_encode(cs_buf *out, const cs_order *o)
+{
+	cs_cw w;
+	size_t i;
+
+	if (!cs_id_valid(o->batch) || !cs_text_valid(o->product, CS_NAME_MAX) ||
+	    o->first > o->last || o->quantity == 0 || o->quantity > CS_MAX_QUANTITY ||
+	    o->quantity - 1 > o->last - o->first || o->nstation == 0 ||
+	    o->nstation > CS_MAX_STATIONS)
+		return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, o->deployment, CS_KIND_ORDER);
+	cs_cw_uint(&w, 3);
+	cs_cw_bytes(&w, o->policy, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, o->batch);
+	cs_cw_uint(&w, 5);
+	cs_cw_textz(&w, o->product);
+	cs_cw_uint(&w, 6);
+	cs_cw_uint(&w, o->first);
+	cs_cw_uint(&w, 7);
+	cs_cw_uint(&w, o->last);
+	cs_cw_uint(&w, 8);
+	cs_cw_uint(&w, o->quantity);
+	cs_cw_uint(&w, 9);
+	cs_cw_bytes(&w, o->nonce, CS_NONCE_LEN);
+	cs_cw_uint(&w, 10);
+	cs_cw_array_begin(&w);
+	for (i = 0; i < o->nstation; i++)
+		cs_cw_bytes(&w, o->station[i], CS_PK_LEN);
+	cs_cw_array_end(&w);
+	return end_common(&w);
+}
+
+int
+cs_record_encode(cs_buf *out, const cs_record *r)
+{
+	cs_cw w;
+
+	if (r->hwid_len == 0 || r->hwid_len > CS_HWID_MAX || !cs_text_valid(r->firmware, CS_FW_MAX) ||
+	    !cs_id_valid(r->batch) ||
+	    (r->has_att && (!cs_text_valid(r->att_type, CS_ATT_TYPE_MAX) || r->att_len == 0 ||
+				r->att_len > CS_ATT_MAX)))
+		return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, r->deployment, CS_KIND_RECORD);
+	cs_cw_uint(&w, 3);
+	cs_cw_uint(&w, r->serial);
+	cs_cw_uint(&w, 4);
+	cs_cw_bytes(&w, r->pk, CS_PK_LEN);
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, r->hwid, r->hwid_len);
+	cs_cw_uint(&w, 6);
+	cs_cw_textz(&w, r->firmware);
+	cs_cw_uint(&w, 7);
+	cs_cw_textz(&w, r->batch);
+	cs_cw_uint(&w, 8);
+	cs_cw_bytes(&w, r->nonce, CS_NONCE_LEN);
+	if (r->has_att) {
+		cs_cw_uint(&w, 9);
+		cs_cw_array_begin(&w);
+		cs_cw_textz(&w, r->att_type);
+		cs_cw_bytes(&w, r->att, r->att_len);
+		cs_cw_array_end(&w);
+	}
+	return end_common(&w);
+}
+
+int
+cs_header_encode(cs_buf *out, const cs_header *h)
+{
+	cs_cw w;
+
+	if (!cs_id_valid(h->batch) || h->count > CS_MAX_QUANTITY)
+		return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, h->deployment, CS_KIND_HEADER);
+	cs_cw_uint(&w, 3);
+	cs_cw_bytes(&w, h->order, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, h->batch);
+	cs_cw_uint(&w, 5);
+	cs_cw_uint(&w, h->count);
+	cs_cw_uint(&w, 6);
+	cs_cw_bytes(&w, h->records, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 7);
+	cs_cw_uint(&w, h->created);
+	cs_cw_uint(&w, 8);
+	cs_cw_bytes(&w, h->station_pk, CS_PK_LEN);
+	return end_common(&w);
+}
+
+int
+cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusion *x, size_t nx)
+{
+	cs_cw w;
+
+	if (r->seq == 0 || (r->seq == 1) != !r->has_prev || !cs_id_valid(r->batch) ||
+	    r->count > CS_MAX_QUANTITY || nx > r->count || r->accepted != r->count - nx ||
+	    !exclusions_valid(x, nx, r->count))
+		return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, r->deployment, CS_KIND_RELEASE);
+	cs_cw_uint(&w, 3);
+	cs_cw_uint(&w, r->seq);
+	cs_cw_uint(&w, 4);
+	put_digest_or_null(&w, r->has_prev, r->prev);
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, r->policy, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 6);
+	cs_cw_bytes(&w, r->order, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 7);
+	cs_cw_textz(&w, r->batch);
+	cs_cw_uint(&w, 8);
+	cs_cw_bytes(&w, r->header, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 9);
+	cs_cw_bytes(&w, r->records, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 10);
+	cs_cw_uint(&w, r->count);
+	cs_cw_uint(&w, 11);
+	cs_cw_uint(&w, r->accepted);
+	cs_cw_uint(&w, 12);
+	put_exclusions(&w, x, nx);
+	return end_common(&w);
+}
+
+int
+cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx)
+{
+	cs_cw w;
+	size_t i;
+
+	if (!cs_id_valid(r->batch) || r->count > CS_MAX_QUANTITY || nx > r->count ||
+	    r->accepted > r->count - nx || !exclusions_valid(x, nx, r->count) ||
+	    r->nproblem > CS_RECEIPT_MAX_PROBLEMS || (r->nproblem > 0 && r->accepted != 0))
+		return CS_USAGE;
+	for (i = 0; i < r->nproblem; i++)
+		if (!cs_id_valid(r->problem[i]))
+			return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, r->deployment, CS_KIND_RECEIPT);
+	cs_cw_uint(&w, 3);
+	cs_cw_bytes(&w, r->header, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, r->batch);
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, r->order, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 6);
+	cs_cw_uint(&w, r->count);
+	cs_cw_uint(&w, 7);
+	cs_cw_uint(&w, r->accepted);
+	cs_cw_uint(&w, 8);
+	put_exclusions(&w, x, nx);
+	cs_cw_uint(&w, 9);
+	cs_cw_array_begin(&w);
+	for (i = 0; i < r->nproblem; i++)
+		cs_cw_textz(&w, r->problem[i]);
+	cs_cw_array_end(&w);
+	return end_common(&w);
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+/* Opens the payload map and reads fields 0 (format version), 1 (deployment)
+ * and 2 (kind), which every payload starts with. */
+static int
+get_common(cs_cr *r, const char *kind, uint8_t dep[CS_DEPLOY_LEN], size_t *entries,
+    size_t min, size_t max, int64_t *prev)
+{
+	uint64_t key, v;
+	const char *k;
+	size_t kn;
+	int rc;
+
+	*prev = -1;
+	if ((rc = cs_cr_map(r, entries, min, max)) != CS_OK)
+		return rc;
+	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+		return rc;
+	if (key != 0)
+		return cs_cr_schema(r, "missing field 0 (format version)");
+	if ((rc = cs_cr_uint(r, &v)) != CS_OK)
+		return rc;
+	if (v != CS_FORMAT_VERSION)
+		return cs_cr_schema(r, "format version %llu is not supported (want %d)",
+		    (unsigned long long)v, CS_FORMAT_VERSION);
+	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+		return rc;
+	if (key != 1)
+		return cs_cr_schema(r, "missing field 1 (deployment id)");
+	if ((rc = cs_cr_bytes_fixed(r, dep, CS_DEPLOY_LEN)) != CS_OK)
+		return rc;
+	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+		return rc;
+	if (key != 2)
+		return cs_cr_schema(r, "missing field 2 (kind)");
+	if ((rc = cs_cr_text(r, &k, &kn, 1, 16)) != CS_OK)
+		return rc;
+	if (kn != strlen(kind) || memcmp(k, kind, kn) != 0)
+		return cs_cr_schema(r, "kind is \"%.*s\", expected \"%s\"", (int)kn, k, kind);
+	*entries -= 3;
+	return CS_OK;
+}
+
+static int
+get_id(cs_cr *r, char *out)
+{
+	int rc;
+
+	if ((rc = cs_cr_textz(r, out, CS_ID_MAX + 1, 1)) != CS_OK)
+		return rc;
+	if (!cs_id_valid(out))
+		return cs_cr_schema(r, "id \"%s\" has characters outside [A-Za-z0-9._-]", out);
+	return CS_OK;
+}
+
+static int
+get_digest_or_null(cs_cr *r, int *has, uint8_t d[CS_DIGEST_LEN])
+{
+	if (cs_cr_peek(r) == CS_CBOR_NULL) {
+		*has = 0;
+		return cs_cr_null(r);
+	}
+	*has = 1;
+	return cs_cr_bytes_fixed(r, d, CS_DIGEST_LEN);
+}
+
+static int
+unknown(cs_cr *r, uint64_t key)
+{
+	return cs_cr_schema(r, "unknown field %llu", (unsigned long long)key);
+}
+
+static int
+get_one_exclusion(cs_cr *r, cs_exclusion *x)
+{
+	size_t n;
+	int rc;
+
+	if ((rc = cs_cr_array(r, &n, 3, 3)) != CS_OK)
+		return rc;
+	if ((rc = cs_cr_uint(r, &x->index)) != CS_OK)
+		return rc;
+	if (cs_cr_peek(r) == CS_CBOR_NULL) {
+		x->has_serial = 0;
+		x->serial = 0;
+		if ((rc = cs_cr_null(r)) != CS_OK)
+			return rc;
+	} else {
+		x->has_serial = 1;
+		if ((rc = cs_cr_uint(r, &x->serial)) != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_textz(r, x->reason, sizeof x->reason, 1)) != CS_OK)
+		return rc;
+	if (!cs_id_valid(x->reason))
+		return cs_cr_schema(r, "reason code has characters outside [A-Za-z0-9._-]");
+	return CS_OK;
+}
+
+/* Checks the whole list (ascending unique indexes below count) and keeps it
+ * as borrowed bytes. */
+static int
+get_exclusions(cs_cr *r, cs_excl_list *l, uint64_t count)
+{
+	cs_exclusion x;
+	uint64_t last = 0;
+	size_t i;
+	int rc;
+
+	if ((rc = cs_cr_array(r, &l->n, 0, CS_MAX_QUANTITY)) != CS_OK)
+		return rc;
+	l->p = r->p;
+	for (i = 0; i < l->n; i++) {
+		if ((rc = get_one_exclusion(r, &x)) != CS_OK)
+			return rc;
+		if (x.index >= count || (i > 0 && x.index <= last))
+			return cs_cr_schema(r, "excluded record %zu: index %llu out of order or range",
+			    i, (unsigned long long)x.index);
+		last = x.index;
+	}
+	l->len = (size_t)(r->p - l->p);
+	return CS_OK;
+}
+
+int
+cs_excl_next(const cs_excl_list *l, size_t *pos, size_t *i, cs_exclusion *x)
+{
+	cs_cr r;
+	cs_err e;
+
+	if (*i >= l->n)
+		return 0;
+	cs_err_clear(&e);
+	cs_cr_init(&r, l->p + *pos, l->len - *pos, &e);
+	if (get_one_exclusion(&r, x) != CS_OK)
+		return 0;
+	*pos += cs_cr_offset(&r);
+	(*i)++;
+	return 1;
+}
+
+int
+cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY_LEN], cs_err *e)
+{
+	cs_cr r;
+	uint64_t key, v;
+	int64_t prev = -1;
+	const char *k;
+	size_t kn, entries;
+	int rc;
+
+	cs_cr_init(&r, b, n, e);
+	if ((rc = cs_cr_map(&r, &entries, 3, 32)) != CS_OK)
+		return rc;
+	if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK || key != 0 ||
+	    (rc = cs_cr_uint(&r, &v)) != CS_OK || (rc = cs_cr_key(&r, &key, &prev)) != CS_OK ||
+	    key != 1 || (rc = cs_cr_bytes_fixed(&r, dep, CS_DEPLOY_LEN)) != CS_OK ||
+	    (rc = cs_cr_key(&r, &key, &prev)) != CS_OK || key != 2 ||
+	    (rc = cs_cr_text(&r, &k, &kn, 1, 16)) != CS_OK)
+		return rc != CS_OK ? rc : cs_cr_schema(&r, "payload does not start with fields 0, 1, 2");
+	memcpy(kind, k, kn);
+	kind[kn] = '\0';
+	return CS_OK;
+}
+
+int
+cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i, j, m, ne;
+	int64_t prev, cprev;
+	uint64_t key, ck;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_POLICY, p->deployment, &entries, 8, 8, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3:
+			rc = cs_cr_uint(&r, &p->version);
+			if (rc == CS_OK && p->version == 0)
+				rc = cs_cr_schema(&r, "policy version 0");
+			break;
+		case 4:
+			rc = get_digest_or_null(&r, &p->has_prev, p->prev);
+			break;
+		case 5:
+			rc = cs_cr_uint(&r, &p->threshold);
+			break;
+		case 6:
+			if ((rc = cs_cr_array(&r, &p->ncust, 1, CS_MAX_CUSTODIANS)) != CS_OK)
+				break;
+			for (j = 0; j < p->ncust && rc == CS_OK; j++) {
+				cs_custodian *c = &p->cust[j];
+
+				if ((rc = cs_cr_map(&r, &ne, 3, 3)) != CS_OK)
+					break;
+				cprev = -1;
+				for (m = 0; m < ne && rc == CS_OK; m++) {
+					if ((rc = cs_cr_key(&r, &ck, &cprev)) != CS_OK)
+						break;
+					if (ck == 0)
+						rc = get_id(&r, c->id);
+					else if (ck == 1)
+						rc = cs_cr_textz(&r, c->name, sizeof c->name, 1);
+					else if (ck == 2)
+						rc = cs_cr_bytes_fixed(&r, c->pk, CS_PK_LEN);
+					else
+						rc = cs_cr_schema(&r, "custodian %zu: unknown field %llu", j,
+						    (unsigned long long)ck);
+				}
+				if (rc == CS_OK && !cs_pk_valid(c->pk))
+					rc = cs_cr_schema(&r, "custodian %s: key is not a valid point", c->id);
+				for (m = 0; m < j && rc == CS_OK; m++)
+					if (memcmp(p->cust[m].pk, c->pk, CS_PK_LEN) == 0 ||
+					    strcmp(p->cust[m].id, c->id) == 0)
+						rc = cs_cr_schema(&r, "custodian %s listed twice", c->id);
+			}
+			break;
+		case 7:
+			rc = cs_cr_bytes_fixed(&r, p->office_pk, CS_PK_LEN);
+			if (rc == CS_OK && !cs_pk_valid(p->office_pk))
+				rc = cs_cr_schema(&r, "office key is not a valid point");
+			break;
+		default:
+			rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	if (p->threshold == 0 || p->threshold > p->ncust)
+		return cs_cr_schema(&r, "threshold %llu of %zu custodians",
+		    (unsigned long long)p->threshold, p->ncust);
+	if ((p->version == 1) != !p->has_prev)
+		return cs_cr_schema(&r, "version %llu %s a predecessor", (unsigned long long)p->version,
+		    p->has_prev ? "must not have" : "must name");
+	return CS_OK;
+}
+
+int
+cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i, j;
+	int64_t prev;
+	uint64_t key;
+	int rc;
+
+	memset(o, 0, sizeof *o);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_ORDER, o->deployment, &entries, 11, 11, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3: rc = cs_cr_bytes_fixed(&r, o->policy, CS_DIGEST_LEN); break;
+		case 4: rc = get_id(&r, o->batch); break;
+		case 5: rc = cs_cr_textz(&r, o->product, sizeof o->product, 1); break;
+		case 6: rc = cs_cr_uint(&r, &o->first); break;
+		case 7: rc = cs_cr_uint(&r, &o->last); break;
+		case 8: rc = cs_cr_uint(&r, &o->quantity); break;
+		case 9: rc = cs_cr_bytes_fixed(&r, o->nonce, CS_NONCE_LEN); break;
+		case 10:
+			if ((rc = cs_cr_array(&r, &o->nstation, 1, CS_MAX_STATIONS)) != CS_OK)
+				break;
+			for (j = 0; j < o->nstation && rc == CS_OK; j++) {
+				rc = cs_cr_bytes_fixed(&r, o->station[j], CS_PK_LEN);
+				if (rc == CS_OK && !cs_pk_valid(o->station[j]))
+					rc = cs_cr_schema(&r, "station key %zu is not a valid point", j);
+			}
+			break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	if (o->first > o->last)
+		return cs_cr_schema(&r, "serial range %llu-%llu is empty",
+		    (unsigned long long)o->first, (unsigned long long)o->last);
+	if (o->quantity == 0 || o->quantity > CS_MAX_QUANTITY || o->quantity - 1 > o->last - o->first)
+		return cs_cr_schema(&r, "quantity %llu does not fit the serial range or the limit",
+		    (unsigned long long)o->quantity);
+	for (i = 1; i < o->nstation; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(o->station[i], o->station[j], CS_PK_LEN) == 0)
+				return cs_cr_schema(&r, "station key %zu listed twice", i);
+	return CS_OK;
+}
+
+int
+cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i, an;
+	int64_t prev;
+	uint64_t key;
+	const uint8_t *hw;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_RECORD, d->deployment, &entries, 9, 10, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3: rc = cs_cr_uint(&r, &d->serial); break;
+		case 4: rc = cs_cr_bytes_fixed(&r, d->pk, CS_PK_LEN); break;
+		case 5:
+			rc = cs_cr_bytes(&r, &hw, &d->hwid_len, 1, CS_HWID_MAX);
+			if (rc == CS_OK)
+				memcpy(d->hwid, hw, d->hwid_len);
+			break;
+		case 6: rc = cs_cr_textz(&r, d->firmware, sizeof d->firmware, 1); break;
+		case 7: rc = get_id(&r, d->batch); break;
+		case 8: rc = cs_cr_bytes_fixed(&r, d->nonce, CS_NONCE_LEN); break;
+		case 9:
+			d->has_att = 1;
+			if ((rc = cs_cr_array(&r, &an, 2, 2)) != CS_OK)
+				break;
+			if ((rc = cs_cr_textz(&r, d->att_type, sizeof d->att_type, 1)) != CS_OK)
+				break;
+			rc = cs_cr_bytes(&r, &d->att, &d->att_len, 1, CS_ATT_MAX);
+			break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	/* 9 entries means no attestation: the keys seen were 3..8 in order */
+	if (entries == 6 && d->has_att)
+		return cs_cr_schema(&r, "missing field 8");
+	return cs_cr_done(&r);
+}
+
+int
+cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i;
+	int64_t prev;
+	uint64_t key;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_HEADER, h->deployment, &entries, 9, 9, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3: rc = cs_cr_bytes_fixed(&r, h->order, CS_DIGEST_LEN); break;
+		case 4: rc = get_id(&r, h->batch); break;
+		case 5:
+			rc = cs_cr_uint(&r, &h->count);
+			if (rc == CS_OK && h->count > CS_MAX_QUANTITY)
+				rc = cs_cr_schema(&r, "record count above %llu", CS_MAX_QUANTITY);
+			break;
+		case 6: rc = cs_cr_bytes_fixed(&r, h->records, CS_DIGEST_LEN); break;
+		case 7: rc = cs_cr_uint(&r, &h->created); break;
+		case 8: rc = cs_cr_bytes_fixed(&r, h->station_pk, CS_PK_LEN); break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	return cs_cr_done(&r);
+}
+
+int
+cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i;
+	int64_t prev;
+	uint64_t key;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_RELEASE, d->deployment, &entries, 13, 13, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3:
+			rc = cs_cr_uint(&r, &d->seq);
+			if (rc == CS_OK && d->seq == 0)
+				rc = cs_cr_schema(&r, "release sequence 0");
+			break;
+		case 4: rc = get_digest_or_null(&r, &d->has_prev, d->prev); break;
+		case 5: rc = cs_cr_bytes_fixed(&r, d->policy, CS_DIGEST_LEN); break;
+		case 6: rc = cs_cr_bytes_fixed(&r, d->order, CS_DIGEST_LEN); break;
+		case 7: rc = get_id(&r, d->batch); break;
+		case 8: rc = cs_cr_bytes_fixed(&r, d->header, CS_DIGEST_LEN); break;
+		case 9: rc = cs_cr_bytes_fixed(&r, d->records, CS_DIGEST_LEN); break;
+		case 10:
+			rc = cs_cr_uint(&r, &d->count);
+			if (rc == CS_OK && d->count > CS_MAX_QUANTITY)
+				rc = cs_cr_schema(&r, "record count above %llu", CS_MAX_QUANTITY);
+			break;
+		case 11: rc = cs_cr_uint(&r, &d->accepted); break;
+		case 12: rc = get_exclusions(&r, &d->excluded, d->count); break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	if ((d->seq == 1) != !d->has_prev)
+		return cs_cr_schema(&r, "release %llu %s a predecessor", (unsigned long long)d->seq,
+		    d->has_prev ? "must not have" : "must name");
+	if (d->excluded.n > d->count || d->accepted != d->count - d->excluded.n)
+		return cs_cr_schema(&r, "accepted %llu + excluded %zu != count %llu",
+		    (unsigned long long)d->accepted, d->excluded.n, (unsigned long long)d->count);
+	return CS_OK;
+}
+
+int
+cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i, j;
+	int64_t prev;
+	uint64_t key;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_RECEIPT, d->deployment, &entries, 10, 10, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3: rc = cs_cr_bytes_fixed(&r, d->header, CS_DIGEST_LEN); break;
+		case 4: rc = get_id(&r, d->batch); break;
+		case 5: rc = cs_cr_bytes_fixed(&r, d->order, CS_DIGEST_LEN); break;
+		case 6:
+			rc = cs_cr_uint(&r, &d->count);
+			if (rc == CS_OK && d->count > CS_MAX_QUANTITY)
+				rc = cs_cr_schema(&r, "record count above %llu", CS_MAX_QUANTITY);
+			break;
+		case 7: rc = cs_cr_uint(&r, &d->accepted); break;
+		case 8: rc = get_exclusions(&r, &d->refused, d->count); break;
+		case 9:
+			if ((rc = cs_cr_array(&r, &d->nproblem, 0, CS_RECEIPT_MAX_PROBLEMS)) != CS_OK)
+				break;
+			for (j = 0; j < d->nproblem && rc == CS_OK; j++) {
+				rc = cs_cr_textz(&r, d->problem[j], CS_REASON_MAX, 1);
+				if (rc == CS_OK && !cs_id_valid(d->problem[j]))
+					rc = cs_cr_schema(&r, "reason code has characters outside [A-Za-z0-9._-]");
+			}
+			break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	if (d->refused.n > d->count || d->accepted > d->count - d->refused.n ||
+	    (d->nproblem > 0 && d->accepted != 0))
+		return cs_cr_schema(&r, "accepted and refused counts do not add up");
+	return CS_OK;
+}

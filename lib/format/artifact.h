@@ -1,0 +1,168 @@
+/* The signed payloads (manifests/): policy, order, device record, batch header,
+ * release, receipt. Encoders write canonical CBOR; decoders use the strict
+ * reader and check every field's type and limit. Decoding never allocates:
+ * variable-length lists are kept as borrowed bytes and walked with iterators. */
+#ifndef CS_ARTIFACT_H
+#define CS_ARTIFACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/sig.h"
+#include "format/cbor.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define CS_FORMAT_VERSION 1
+#define CS_DEPLOY_LEN 16
+#define CS_NONCE_LEN 32
+#define CS_ID_MAX 32          /* custodian, key and batch ids: [A-Za-z0-9._-] */
+#define CS_NAME_MAX 64        /* people's names, products: printable ASCII */
+#define CS_MAX_CUSTODIANS 16
+#define CS_MAX_STATIONS 8
+#define CS_HWID_MAX 64
+#define CS_FW_MAX 32
+#define CS_ATT_TYPE_MAX 32
+#define CS_ATT_MAX 4096       /* attestation bytes in one record */
+#define CS_RECORD_MAX 8192    /* one encoded record envelope */
+#define CS_MAX_QUANTITY 16777216ull /* devices in one order / batch */
+#define CS_PAYLOAD_MAX 4096   /* policy, order, header payloads */
+
+#define CS_KIND_POLICY "policy"
+#define CS_KIND_ORDER "order"
+#define CS_KIND_RECORD "record"
+#define CS_KIND_HEADER "batch-header"
+#define CS_KIND_RELEASE "release"
+#define CS_KIND_RECEIPT "receipt"
+
+typedef struct cs_custodian {
+	char id[CS_ID_MAX + 1];
+	char name[CS_NAME_MAX + 1];
+	uint8_t pk[CS_PK_LEN];
+} cs_custodian;
+
+typedef struct cs_policy {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint64_t version;                 /* 1 for the first */
+	int has_prev;                     /* version > 1 */
+	uint8_t prev[CS_DIGEST_LEN];      /* digest of version - 1 */
+	uint64_t threshold;               /* M */
+	size_t ncust;                     /* N */
+	cs_custodian cust[CS_MAX_CUSTODIANS];
+	uint8_t office_pk[CS_PK_LEN];
+} cs_policy;
+
+typedef struct cs_order {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint8_t policy[CS_DIGEST_LEN];
+	char batch[CS_ID_MAX + 1];
+	char product[CS_NAME_MAX + 1];
+	uint64_t first, last;             /* serial range, inclusive */
+	uint64_t quantity;
+	uint8_t nonce[CS_NONCE_LEN];
+	size_t nstation;
+	uint8_t station[CS_MAX_STATIONS][CS_PK_LEN];
+} cs_order;
+
+typedef struct cs_record {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint64_t serial;
+	uint8_t pk[CS_PK_LEN];
+	uint8_t hwid[CS_HWID_MAX];
+	size_t hwid_len;
+	char firmware[CS_FW_MAX + 1];
+	char batch[CS_ID_MAX + 1];
+	uint8_t nonce[CS_NONCE_LEN];
+	int has_att;
+	char att_type[CS_ATT_TYPE_MAX + 1];
+	const uint8_t *att;               /* borrowed from the payload */
+	size_t att_len;
+} cs_record;
+
+typedef struct cs_header {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint8_t order[CS_DIGEST_LEN];
+	char batch[CS_ID_MAX + 1];
+	uint64_t count;
+	uint8_t records[CS_DIGEST_LEN];   /* SHA-256 of the records entry's bytes */
+	uint64_t created;                 /* unix seconds; information only */
+	uint8_t station_pk[CS_PK_LEN];
+} cs_header;
+
+/* One record left out of a release or refused in a receipt. */
+typedef struct cs_exclusion {
+	uint64_t index;                   /* 0-based position in the records entry */
+	int has_serial;                   /* 0 when the record was unreadable */
+	uint64_t serial;
+	char reason[CS_REASON_MAX];       /* manifests/reasons.md */
+} cs_exclusion;
+
+/* A list of exclusions as borrowed CBOR: walk it with cs_excl_next. */
+typedef struct cs_excl_list {
+	const uint8_t *p;                 /* the array's items, after its head */
+	size_t len;
+	size_t n;
+} cs_excl_list;
+
+typedef struct cs_release {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint64_t seq;                     /* 1 for the first release */
+	int has_prev;
+	uint8_t prev[CS_DIGEST_LEN];      /* digest of release seq - 1 */
+	uint8_t policy[CS_DIGEST_LEN];
+	uint8_t order[CS_DIGEST_LEN];
+	char batch[CS_ID_MAX + 1];
+	uint8_t header[CS_DIGEST_LEN];    /* digest of the batch header payload */
+	uint8_t records[CS_DIGEST_LEN];   /* as in the header */
+	uint64_t count;                   /* records in the batch */
+	uint64_t accepted;                /* count - excluded */
+	cs_excl_list excluded;
+} cs_release;
+
+typedef struct cs_receipt {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint8_t header[CS_DIGEST_LEN];
+	char batch[CS_ID_MAX + 1];
+	uint8_t order[CS_DIGEST_LEN];
+	uint64_t count;
+	uint64_t accepted;
+	cs_excl_list refused;             /* per-record refusals */
+	size_t nproblem;                  /* batch-level reasons; 0 when the batch passed */
+	char problem[8][CS_REASON_MAX];
+} cs_receipt;
+
+#define CS_RECEIPT_MAX_PROBLEMS 8
+
+/* Encoders append the canonical payload to out; CS_OK or CS_USAGE when a
+ * field is out of its limits (the same limits the decoder enforces). */
+int cs_policy_encode(cs_buf *out, const cs_policy *p);
+int cs_order_encode(cs_buf *out, const cs_order *o);
+int cs_record_encode(cs_buf *out, const cs_record *r);
+int cs_header_encode(cs_buf *out, const cs_header *h);
+/* x[0..nx) must be in ascending index order. */
+int cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusion *x, size_t nx);
+int cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx);
+
+/* Decoders: p[0..n) must be exactly one canonical payload of the kind. */
+int cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
+int cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e);
+int cs_record_decode(cs_record *r, const uint8_t *b, size_t n, cs_err *e);
+int cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e);
+int cs_release_decode(cs_release *r, const uint8_t *b, size_t n, cs_err *e);
+int cs_receipt_decode(cs_receipt *r, const uint8_t *b, size_t n, cs_err *e);
+
+/* Walks an exclusion list: returns 1 and fills *x while items remain, 0 at the
+ * end. *pos starts at 0. The list was fully checked when decoded. */
+int cs_excl_next(const cs_excl_list *l, size_t *pos, size_t *i, cs_exclusion *x);
+
+/* Reads only the common fields (format version, deployment id, kind) of any
+ * payload, for dispatch; kind gets the kind string. */
+int cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY_LEN],
+    cs_err *e);
+
+/* 1 if s is a valid id: 1..CS_ID_MAX of [A-Za-z0-9._-]. */
+int cs_id_valid(const char *s);
+/* 1 if s is 1..max printable ASCII bytes. */
+int cs_text_valid(const char *s, size_t max);
+
+#endif

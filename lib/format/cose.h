@@ -1,0 +1,103 @@
+/* COSE_Sign1 and COSE_Sign (RFC 9052) with EdDSA, in the project's profile:
+ * alg, content type (the artifact's kind) and kid protected; the unprotected
+ * header always empty. Decoding is zero-copy and allocation-free. */
+#ifndef CS_COSE_H
+#define CS_COSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/sig.h"
+#include "format/cbor.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define CS_COSE_TAG_SIGN1 18
+#define CS_COSE_TAG_SIGN 98
+#define CS_COSE_ALG_EDDSA (-8)
+#define CS_COSE_HDR_ALG 1
+#define CS_COSE_HDR_CTYPE 3
+#define CS_COSE_HDR_KID 4
+#define CS_COSE_MAX_SIGS 32   /* signatures one COSE_Sign may carry */
+#define CS_KIND_MAX 16
+/* content type = CS_CTYPE_PREFIX kind CS_CTYPE_SUFFIX */
+#define CS_CTYPE_PREFIX "application/vnd.consign."
+#define CS_CTYPE_SUFFIX "+cbor"
+#define CS_CTYPE_MAX 64
+
+typedef struct cs_cose_sig {
+	const uint8_t *prot;  /* the signer's protected header bytes (Sign1: the only one) */
+	size_t prot_len;
+	uint8_t kid[CS_KID_LEN];
+	const uint8_t *sig;   /* CS_SIG_LEN bytes */
+} cs_cose_sig;
+
+/* A decoded envelope; every pointer borrows from the input buffer. */
+typedef struct cs_cose {
+	int multi;                 /* 1: COSE_Sign, 0: COSE_Sign1 */
+	const uint8_t *prot;       /* body protected header (Sign) / protected (Sign1) */
+	size_t prot_len;
+	char kind[CS_KIND_MAX + 1];
+	const uint8_t *payload;
+	size_t payload_len;
+	size_t nsig;               /* Sign1: always 1; Sign: 0 for an unsigned draft */
+	cs_cose_sig s[CS_COSE_MAX_SIGS];
+} cs_cose;
+
+/* Reads one tagged envelope in the profile at the cursor. */
+int cs_cose_read(cs_cose *c, cs_cr *r);
+
+/* Decodes p[0..n) as exactly one envelope; CS_MALFORMED with a reason otherwise. */
+int cs_cose_decode(cs_cose *c, const uint8_t *p, size_t n, cs_err *e);
+
+/* Appends the Sig_structure (ToBeSigned) of signature i of c to out. */
+int cs_cose_tbs(cs_buf *out, const cs_cose *c, size_t i);
+
+/* The Sig_structure for arbitrary headers: sign_prot == NULL means Sign1. */
+int cs_cose_tbs_raw(cs_buf *out, const uint8_t *body_prot, size_t bp_len,
+    const uint8_t *sign_prot, size_t sp_len, const uint8_t *aad, size_t aad_len,
+    const uint8_t *payload, size_t plen);
+
+/* 0 when signature i verifies under pk (scratch holds the ToBeSigned). */
+int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *scratch)
+    __attribute__((warn_unused_result));
+
+/* A signer as it is encoded: headers given as encoded bytes. */
+typedef struct cs_cose_raw_signer {
+	const uint8_t *prot;
+	size_t prot_len;
+	const uint8_t *unprot;
+	size_t unprot_len;
+	const uint8_t *sig;
+} cs_cose_raw_signer;
+
+/* Encodes tag 18 [prot, unprot, payload, sig] with caller-made headers. */
+int cs_cose_encode_sign1_raw(cs_buf *out, const cs_cose_raw_signer *s,
+    const uint8_t *payload, size_t plen);
+
+/* Encodes tag 98 [prot, unprot, payload, [signers]] with caller-made headers. */
+int cs_cose_encode_sign_raw(cs_buf *out, const uint8_t *prot, size_t prot_len,
+    const uint8_t *unprot, size_t unprot_len, const uint8_t *payload, size_t plen,
+    const cs_cose_raw_signer *s, size_t ns);
+
+/* Re-encodes a decoded envelope in the profile, signatures sorted by kid then
+ * signature bytes and exact repeats dropped (so merging is order-free). */
+int cs_cose_encode(cs_buf *out, const cs_cose *c);
+
+/* Signs payload as a COSE_Sign1 of the given kind with sk (libsodium's
+ * 64-byte secret key), verifies the result, and appends it to out. */
+int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+    const uint8_t sk[CS_SK_LEN], cs_err *e);
+
+/* Appends an unsigned COSE_Sign draft of the given kind to out. */
+int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
+
+/* Adds sk's signature to c (already decoded) and appends the new envelope to
+ * out; verifies it first. *added is 0 when c already held that very signature. */
+int cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int *added,
+    cs_err *e);
+
+/* Content type for a kind; 0 on success. */
+int cs_cose_ctype(char out[CS_CTYPE_MAX + 1], const char *kind);
+
+#endif

@@ -1,0 +1,89 @@
+/* Fixed or capped growable byte buffers with a sticky overflow flag. */
+#include "util/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+void
+cs_buf_fixed(cs_buf *b, uint8_t *mem, size_t cap)
+{
+	memset(b, 0, sizeof *b);
+	b->p = mem;
+	b->cap = b->max = cap;
+}
+
+void
+cs_buf_init(cs_buf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+	b->growable = 1;
+}
+
+void
+cs_buf_free(cs_buf *b)
+{
+	if (b->growable && b->p != NULL) {
+		sodium_memzero(b->p, b->cap);
+		free(b->p);
+	}
+	if (b->growable) {
+		b->p = NULL;
+		b->cap = 0;
+	}
+	b->len = 0;
+	b->overflow = 0;
+}
+
+uint8_t *
+cs_buf_room(cs_buf *b, size_t n)
+{
+	size_t want, ncap;
+	uint8_t *np;
+
+	if (b->overflow)
+		return NULL;
+	if (n > b->max || b->len > b->max - n) {
+		b->overflow = 1;
+		return NULL;
+	}
+	want = b->len + n;
+	if (want <= b->cap)
+		return b->p + b->len;
+	if (!b->growable) {
+		b->overflow = 1;
+		return NULL;
+	}
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < want)
+		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
+	/* realloc would leave a copy of the old contents unwiped */
+	if ((np = malloc(ncap)) == NULL) {
+		b->overflow = 1;
+		return NULL;
+	}
+	if (b->p != NULL) {
+		memcpy(np, b->p, b->len);
+		sodium_memzero(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = np;
+	b->cap = ncap;
+	return b->p + b->len;
+}
+
+int
+cs_buf_add(cs_buf *b, const void *data, size_t n)
+{
+	uint8_t *d;
+
+	if (n == 0)
+		return b->overflow ? -1 : 0;
+	if ((d = cs_buf_room(b, n)) == NULL)
+		return -1;
+	memcpy(d, data, n);
+	b->len += n;
+	return 0;
+}

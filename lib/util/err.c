@@ -1,0 +1,42 @@
+/* The error record: first failure wins, message bounded. */
+#include "util/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL || e->status != CS_OK)
+		return status;
+	e->status = status;
+	snprintf(e->reason, sizeof e->reason, "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void
+cs_err_clear(cs_err *e)
+{
+	memset(e, 0, sizeof *e);
+}
+
+void
+cs_err_prefix(cs_err *e, const char *fmt, ...)
+{
+	char pre[CS_MSG_MAX], old[CS_MSG_MAX];
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof pre, fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof old);
+	snprintf(e->msg, sizeof e->msg, "%s: %s", pre, old);
+}

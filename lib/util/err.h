@@ -1,0 +1,40 @@
+/* Status codes and the error record every library call fills in.
+ * lib/ never prints or exits: it returns one of these and a reason the caller shows. */
+#ifndef CS_ERR_H
+#define CS_ERR_H
+
+#include <stddef.h>
+
+/* Status values double as the CLI's exit codes (DESIGN.md, "Commands"). */
+enum {
+	CS_OK = 0,        /* success, or accepted */
+	CS_REJECT = 1,    /* well-formed input that fails verification or policy */
+	CS_USAGE = 2,     /* the caller asked for something impossible */
+	CS_MALFORMED = 3, /* malformed or unreadable input, I/O or system error */
+};
+
+#define CS_REASON_MAX 40
+#define CS_MSG_MAX 400
+
+/* reason is a stable code from manifests/reasons.md ("record-signature");
+ * msg is one human line without the file name, with untrusted text escaped. */
+typedef struct cs_err {
+	int status;
+	char reason[CS_REASON_MAX];
+	char msg[CS_MSG_MAX];
+} cs_err;
+
+/* Records the first failure only (later calls keep the first reason, which is
+ * the root cause) and returns status, so callers can write
+ * `return cs_fail(e, CS_MALFORMED, "cbor-head", "non-shortest head at %zu", off);`.
+ * A NULL e is allowed and ignored. */
+int cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Clears e to CS_OK. */
+void cs_err_clear(cs_err *e);
+
+/* Prefixes e->msg with "prefix: " (for entry names, record indexes). */
+void cs_err_prefix(cs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

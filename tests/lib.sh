@@ -1,0 +1,93 @@
+# Shared helpers for the CLI tests (bash): "ok"/"not ok" lines, exit-code and
+# output expectations, a scratch directory, and a standard fixture (three
+# custodians, a 2-of-3 policy, an office and a station key, a signed order).
+set -u
+ROOT=${CONSIGN_TEST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+CONSIGN=$BUILD/consign
+DEVSIM=$BUILD/consign-devsim
+TOOLS=$BUILD/tools
+T=$(mktemp -d "${TMPDIR:-/tmp}/consign-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+skip() { echo "skip - $*"; }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+
+# run CMD...: runs it, keeping stdout in $T/out, stderr in $T/err, status in $RC.
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# expect WANT DESC CMD...: ok when CMD exits with WANT.
+expect() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [ "$RC" -eq "$want" ]; then
+		ok "$desc"
+	else
+		notok "$desc (exit $RC, want $want): $(head -c 400 "$T/err" | tr '\n' ' ')"
+	fi
+}
+
+# expect_reason WANT REASON DESC CMD...: exit WANT and REASON in stdout or stderr.
+expect_reason() {
+	local want=$1 reason=$2 desc=$3
+	shift 3
+	run "$@"
+	if [ "$RC" -eq "$want" ] && grep -q -- "$reason" "$T/out" "$T/err"; then
+		ok "$desc"
+	else
+		notok "$desc (exit $RC, want $want with $reason): $(cat "$T/out" "$T/err" | head -c 600 | tr '\n' ' ')"
+	fi
+}
+
+# has FILE PATTERN: grep -q, for check.
+has() { grep -q -- "$2" "$1"; }
+
+# keys DIR NAME...: key pairs DIR/NAME.{pub,key} with passphrase file DIR/NAME.pass.
+keys() {
+	local dir=$1 n
+	shift
+	mkdir -p "$dir"
+	for n in "$@"; do
+		echo "passphrase of $n" >"$dir/$n.pass"
+		"$CONSIGN" keygen --id "$n" --kdf interactive --passphrase-file "$dir/$n.pass" \
+			-o "$dir/$n" >/dev/null || return 1
+	done
+}
+
+# sign_as DIR FILE NAME [ARGS...]: NAME signs FILE non-interactively.
+sign_as() {
+	local dir=$1 file=$2 n=$3
+	shift 3
+	"$CONSIGN" sign --key "$dir/$n.key" --passphrase-file "$dir/$n.pass" --yes "$@" "$file" >/dev/null
+}
+
+# fixture DIR [QUANTITY] [SERIALS]: keys alice bob carol office station, a
+# 2-of-3 policy signed by alice and bob (DIR/policy.cbor), and an order for
+# batch B42 signed by alice and bob (DIR/order.cbor).
+fixture() {
+	local dir=$1 qty=${2:-10} serials=${3:-1000-1999}
+	keys "$dir" alice bob carol office station || return 1
+	"$CONSIGN" policy create --threshold 2 --custodian "$dir/alice.pub" \
+		--custodian "$dir/bob.pub" --custodian "$dir/carol.pub" --office "$dir/office.pub" \
+		-o "$dir/policy.cbor" >/dev/null || return 1
+	sign_as "$dir" "$dir/policy.cbor" alice || return 1
+	sign_as "$dir" "$dir/policy.cbor" bob || return 1
+	"$CONSIGN" order create --policy "$dir/policy.cbor" --batch B42 --product "Sensor v2" \
+		--serials "$serials" --quantity "$qty" --station "$dir/station.pub" \
+		-o "$dir/order.cbor" >/dev/null || return 1
+	sign_as "$dir" "$dir/order.cbor" alice --policy "$dir/policy.cbor" || return 1
+	sign_as "$dir" "$dir/order.cbor" bob --policy "$dir/policy.cbor" || return 1
+}
