@@ -1,0 +1,38 @@
+/* Batch and release zip archives (manifests/batch.md): entry names and
+ * limits, and the atomic writer. The hostile-input reader lives beside it. */
+#ifndef CS_BUNDLE_H
+#define CS_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/err.h"
+
+#define CS_ENTRY_HEADER "header.cose"
+#define CS_ENTRY_ORDER "order.cose"
+#define CS_ENTRY_RECORDS "records.cborseq"
+#define CS_ENTRY_RELEASE "release.cose"
+
+#define CS_HEADER_ENTRY_MAX 4096u
+#define CS_ORDER_ENTRY_MAX (64u << 10)
+#define CS_RELEASE_ENTRY_MAX (64u << 20)
+#define CS_ZIP_MAX_RATIO 16 /* a deflated entry may expand this much, no more */
+
+/* One entry to write: either bytes in memory, or the whole of a file
+ * (streamed, for records entries of any size). */
+typedef struct cs_bundle_entry {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+	const char *file; /* when non-NULL, data/len are ignored */
+} cs_bundle_entry;
+
+/* Writes a zip with exactly these entries, in order, stored uncompressed and
+ * with the given modification time, to a temporary name beside path; fsyncs
+ * it, renames it onto path and fsyncs the directory. On failure nothing is
+ * left at path (an older file there is untouched). */
+int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
+    cs_err *e);
+
+#endif
