@@ -413,6 +413,15 @@ token(cs_cr *r, struct tok *t, int consume)
 	t->t = CS_CBOR_BAD;
 	if (avail == 0)
 		return bad(r, "unexpected end of data");
+	/* libcbor 0.8 reports tags 6..20 in the one-byte form as decoding errors
+	 * ("unassigned"), and COSE_Sign1 is tag 18: read that head here */
+	if (r->p[0] >= 0xc6 && r->p[0] <= 0xd4) {
+		t->t = CS_CBOR_TAG;
+		t->v = r->p[0] & 0x1fu;
+		if (consume)
+			r->p++;
+		return CS_OK;
+	}
 	res = cbor_stream_decode(r->p, avail, &cbs, t);
 	if (res.status == CBOR_DECODER_NEDATA)
 		return bad(r, "truncated item");

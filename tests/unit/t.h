@@ -11,7 +11,7 @@
 
 static int t_failures;
 
-static void __attribute__((format(printf, 4, 5)))
+static void __attribute__((format(printf, 4, 5), unused))
 t_report(int ok, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -30,7 +30,7 @@ t_report(int ok, const char *file, int line, const char *fmt, ...)
 
 #define T_OK(cond, ...) t_report((cond) ? 1 : 0, __FILE__, __LINE__, __VA_ARGS__)
 
-static void __attribute__((format(printf, 1, 2)))
+static void __attribute__((format(printf, 1, 2), unused))
 t_skip(const char *fmt, ...)
 {
 	va_list ap;
@@ -42,14 +42,14 @@ t_skip(const char *fmt, ...)
 	printf("\n");
 }
 
-static int
+static int __attribute__((unused))
 t_done(void)
 {
 	return t_failures ? 1 : 0;
 }
 
 /* Parses hex (any case) into out; returns the byte count or -1. */
-static long
+static long __attribute__((unused))
 t_unhex(uint8_t *out, size_t cap, const char *hex)
 {
 	size_t n = strlen(hex), i;
@@ -66,7 +66,7 @@ t_unhex(uint8_t *out, size_t cap, const char *hex)
 }
 
 /* The vectors directory (VECTORS env), or NULL when absent. */
-static const char *
+static __attribute__((unused)) const char *
 t_vectors(void)
 {
 	const char *v = getenv("VECTORS");

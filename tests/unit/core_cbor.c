@@ -1,0 +1,251 @@
+/* The canonical writer and the strict reader: what each must emit, accept and refuse. */
+#include "t.h"
+
+#include <cbor.h>
+
+#include "format/cbor.h"
+
+static int
+rejects(const char *hex, const char *reason)
+{
+	uint8_t b[256];
+	long n = t_unhex(b, sizeof b, hex);
+	cs_err e;
+
+	cs_err_clear(&e);
+	return n >= 0 && cs_cbor_check(b, (size_t)n, CS_CBOR_MAX_DEPTH, &e) == CS_MALFORMED &&
+	       strcmp(e.reason, reason) == 0;
+}
+
+static int
+accepts(const char *hex)
+{
+	uint8_t b[256];
+	long n = t_unhex(b, sizeof b, hex);
+	cs_err e;
+
+	cs_err_clear(&e);
+	return n >= 0 && cs_cbor_check(b, (size_t)n, CS_CBOR_MAX_DEPTH, &e) == CS_OK;
+}
+
+static int
+same(const cs_buf *b, const char *hex)
+{
+	uint8_t want[256];
+	long n = t_unhex(want, sizeof want, hex);
+
+	return n >= 0 && b->len == (size_t)n && memcmp(b->p, want, (size_t)n) == 0;
+}
+
+static void
+writer(void)
+{
+	uint8_t m[256], small[4];
+	cs_buf b;
+	cs_cw w;
+	cbor_item_t *it;
+	unsigned char *lb = NULL;
+	size_t lbn = 0;
+
+	/* libcbor's built items are not shortest; the writer's are */
+	it = cbor_build_uint64(1);
+	T_OK(cbor_serialize_alloc(it, &lb, &lbn) == 9, "libcbor's cbor_build_uint64(1) is 9 bytes");
+	cbor_decref(&it);
+	free(lb);
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 24);
+	cs_cw_uint(&w, 256);
+	cs_cw_int(&w, -1);
+	cs_cw_int(&w, -25);
+	cs_cw_uint(&w, 4294967296ull);
+	T_OK(cs_cw_finish(&w) == 0 && same(&b, "0118181901002038181b0000000100000000"),
+	    "integers use their shortest heads");
+
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_map_begin(&w);
+	cs_cw_textz(&w, "a");
+	cs_cw_uint(&w, 1);
+	cs_cw_int(&w, -1);
+	cs_cw_uint(&w, 2);
+	cs_cw_uint(&w, 10);
+	cs_cw_uint(&w, 3);
+	cs_cw_uint(&w, 2);
+	cs_cw_array_begin(&w);
+	cs_cw_uint(&w, 4);
+	cs_cw_array_end(&w);
+	cs_cw_map_end(&w);
+	/* keys by encoded bytes: 02, 0a, 20 (-1), 61 61 ("a") */
+	T_OK(cs_cw_finish(&w) == 0 && same(&b, "a40281040a032002616101"),
+	    "map entries sorted by the encoded bytes of their keys");
+
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 1);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 9);
+	cs_cw_null(&w);
+	cs_cw_uint(&w, 0);
+	cs_cw_bool(&w, 1);
+	cs_cw_map_end(&w);
+	cs_cw_uint(&w, 0);
+	cs_cw_tag(&w, 18);
+	cs_cw_bytes(&w, "xy", 2);
+	cs_cw_map_end(&w);
+	T_OK(cs_cw_finish(&w) == 0 && same(&b, "a200d242787901a200f509f6"),
+	    "nested maps sorted at every level, tags kept with their item");
+
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 2);
+	cs_cw_map_end(&w);
+	T_OK(cs_cw_finish(&w) != 0, "a duplicate map key is an error");
+
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_array_begin(&w);
+	cs_cw_uint(&w, 1);
+	T_OK(cs_cw_finish(&w) != 0, "an unclosed array is an error");
+
+	cs_buf_fixed(&b, m, sizeof m);
+	cs_cw_init(&w, &b);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 1);
+	cs_cw_map_end(&w);
+	T_OK(cs_cw_finish(&w) != 0, "a map with a key and no value is an error");
+
+	cs_buf_fixed(&b, small, sizeof small);
+	cs_cw_init(&w, &b);
+	cs_cw_bytes(&w, "12345", 5);
+	T_OK(cs_cw_finish(&w) != 0 && b.overflow, "overflowing a fixed buffer is an error");
+}
+
+static void
+reader(void)
+{
+	uint8_t deep[64], big[16];
+	cs_err e;
+	int i;
+
+	T_OK(accepts("00") && accepts("17") && accepts("1818") && accepts("190100") &&
+		 accepts("1a00010000") && accepts("1b0000000100000000"),
+	    "shortest integers accepted");
+	T_OK(rejects("1805", "cbor"), "non-shortest 1-byte integer refused");
+	T_OK(rejects("190010", "cbor"), "non-shortest 2-byte integer refused");
+	T_OK(rejects("1a0000ffff", "cbor"), "non-shortest 4-byte integer refused");
+	T_OK(rejects("1b00000000ffffffff", "cbor"), "non-shortest 8-byte integer refused");
+	T_OK(rejects("380a", "cbor"), "non-shortest negative integer refused");
+	T_OK(rejects("580100", "cbor"), "non-shortest byte string length refused");
+	T_OK(rejects("98020102", "cbor"), "non-shortest array count refused");
+	T_OK(rejects("d81200", "cbor"), "non-shortest tag refused");
+	T_OK(accepts("c000") && accepts("c600") && accepts("d200") && accepts("d400") &&
+		 accepts("d700") && accepts("d81800") && accepts("d86200"),
+	    "tags 0..23 in one byte (libcbor 0.8 refuses 6..20) and longer tags accepted");
+	T_OK(rejects("5f4101ff", "cbor"), "indefinite byte string refused");
+	T_OK(rejects("7f6161ff", "cbor"), "indefinite text string refused");
+	T_OK(rejects("9f01ff", "cbor"), "indefinite array refused");
+	T_OK(rejects("bf0101ff", "cbor"), "indefinite map refused");
+	T_OK(rejects("f90000", "cbor") && rejects("fa00000000", "cbor") &&
+		 rejects("fb0000000000000000", "cbor"),
+	    "floats refused");
+	T_OK(rejects("f7", "cbor") && rejects("e0", "cbor") && rejects("f820", "cbor"),
+	    "undefined and other simple values refused");
+	T_OK(rejects("ff", "cbor"), "a stray break refused");
+	T_OK(rejects("1c", "cbor") && rejects("5d", "cbor"), "reserved additional info refused");
+	T_OK(rejects("0000", "cbor"), "trailing bytes refused");
+	T_OK(rejects("a202010101", "cbor"),
+	    "unsorted map keys refused");
+	T_OK(rejects("a201010101", "cbor"), "duplicate map keys refused");
+	T_OK(rejects("a2616201616101", "cbor"), "unsorted text keys refused");
+	T_OK(accepts("a2616101616201"), "sorted text keys accepted");
+	T_OK(rejects("a20a012001", "cbor") == 0 && accepts("a20a012001"),
+	    "integer keys sort by encoding: 10 before -1");
+	T_OK(rejects("621b41", "schema"), "text with an escape byte refused");
+	T_OK(rejects("62c3a9", "schema"), "text outside printable ASCII refused");
+	T_OK(rejects("5bffffffffffffffff", "cbor"),
+	    "huge declared byte string length refused without allocating");
+	T_OK(rejects("9bffffffffffffffff", "cbor"), "huge declared array count refused");
+	T_OK(rejects("83010203" "04", "cbor"), "array followed by trailing item refused");
+	T_OK(rejects("8301", "cbor"), "truncated array refused");
+	T_OK(rejects("4401", "cbor"), "truncated byte string refused");
+	for (i = 0; i < 40; i++)
+		deep[i] = 0x81;
+	deep[40] = 0x00;
+	cs_err_clear(&e);
+	T_OK(cs_cbor_check(deep, 41, CS_CBOR_MAX_DEPTH, &e) == CS_MALFORMED,
+	    "nesting beyond %d levels refused", CS_CBOR_MAX_DEPTH);
+	cs_err_clear(&e);
+	T_OK(cs_cbor_check(deep + 40 - 10, 11, CS_CBOR_MAX_DEPTH, &e) == CS_OK,
+	    "nesting of 10 levels accepted");
+	memset(big, 0, sizeof big);
+	cs_err_clear(&e);
+	T_OK(cs_cbor_check(big, 0, 4, &e) == CS_MALFORMED, "empty input refused");
+}
+
+static void
+cursor(void)
+{
+	uint8_t b[64];
+	long n;
+	cs_cr r;
+	cs_err e;
+	uint64_t k, v;
+	int64_t prev = -1, iv;
+	size_t cnt;
+	const char *s;
+	size_t sn;
+
+	n = t_unhex(b, sizeof b, "a3010a0220036161");
+	cs_err_clear(&e);
+	cs_cr_init(&r, b, (size_t)n, &e);
+	T_OK(cs_cr_map(&r, &cnt, 3, 3) == CS_OK && cnt == 3, "map head read");
+	T_OK(cs_cr_key(&r, &k, &prev) == CS_OK && k == 1 && cs_cr_uint(&r, &v) == CS_OK && v == 10,
+	    "first key and value");
+	T_OK(cs_cr_key(&r, &k, &prev) == CS_OK && k == 2 && cs_cr_int(&r, &iv) == CS_OK && iv == -1,
+	    "negative value");
+	T_OK(cs_cr_key(&r, &k, &prev) == CS_OK && k == 3 &&
+		 cs_cr_text(&r, &s, &sn, 1, 1) == CS_OK && sn == 1 && s[0] == 'a',
+	    "text value");
+	T_OK(cs_cr_done(&r) == CS_OK, "nothing trailing");
+
+	n = t_unhex(b, sizeof b, "a202000100");
+	cs_err_clear(&e);
+	cs_cr_init(&r, b, (size_t)n, &e);
+	prev = -1;
+	T_OK(cs_cr_map(&r, &cnt, 0, 9) == CS_OK && cs_cr_key(&r, &k, &prev) == CS_OK &&
+		 cs_cr_uint(&r, &v) == CS_OK && cs_cr_key(&r, &k, &prev) == CS_MALFORMED &&
+		 strcmp(e.reason, "cbor") == 0,
+	    "cs_cr_key refuses a key below the previous one");
+
+	n = t_unhex(b, sizeof b, "4401020304");
+	cs_err_clear(&e);
+	cs_cr_init(&r, b, (size_t)n, &e);
+	{
+		const uint8_t *p;
+		size_t pn;
+
+		T_OK(cs_cr_bytes(&r, &p, &pn, 5, 8) == CS_MALFORMED && strcmp(e.reason, "schema") == 0,
+		    "byte string below its minimum length is a schema error");
+	}
+	n = t_unhex(b, sizeof b, "01");
+	cs_err_clear(&e);
+	cs_cr_init(&r, b, (size_t)n, &e);
+	T_OK(cs_cr_text(&r, &s, &sn, 0, 9) == CS_MALFORMED && strcmp(e.reason, "schema") == 0,
+	    "wrong type is a schema error");
+}
+
+int
+main(void)
+{
+	writer();
+	reader();
+	cursor();
+	return t_done();
+}
