@@ -98,18 +98,36 @@ install: all
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
 
 # libFuzzer harnesses (tests/fuzz/*.c), each built with ASan and UBSan and run
-# for FUZZ_SECONDS from a corpus seeded with the golden files.
+# for FUZZ_SECONDS by tests/fuzz/run, from seeds made by tests/fuzz/tools/
+# mkseeds plus the regression inputs kept in tests/fuzz/regress/. The library
+# is compiled once into build-fuzz/libconsign-fuzz.a, not once per harness.
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
-FUZZ_LIB_SRC = $(LIB_SRC)
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CC = clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(FUZZ_SAN) -Wall -Wextra -Werror
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+build-fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-fuzz: deps-check $(FUZZ_BIN)
+build-fuzz/libconsign-fuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+build-fuzz/tools/mkseeds: tests/fuzz/tools/mkseeds.c build-fuzz/libconsign-fuzz.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $< build-fuzz/libconsign-fuzz.a $(LDLIBS)
+
+build-fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build-fuzz/libconsign-fuzz.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		build-fuzz/libconsign-fuzz.a $(LDLIBS)
+
+fuzz: deps-check $(FUZZ_BIN) build-fuzz/tools/mkseeds
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BIN)
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

@@ -1,0 +1,269 @@
+/* Writes seed corpora for the fuzz harnesses into DIR/HARNESS/: one valid
+ * example of every payload (with and without its optional parts), their
+ * envelopes, key files, and a few plain CBOR items. Run by tests/fuzz/run;
+ * nothing it writes is kept in git. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "crypto/keyfile.h"
+#include "format/artifact.h"
+#include "format/cose.h"
+#include "util/buf.h"
+
+static const char *outdir;
+static int failed;
+
+static void
+put(const char *harness, const char *name, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", outdir, harness);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		failed = 1;
+	snprintf(path, sizeof path, "%s/%s/%s", outdir, harness, name);
+	if ((f = fopen(path, "wb")) == NULL || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "mkseeds: cannot write %s\n", path);
+		failed = 1;
+	}
+}
+
+/* A payload seeds its own harness and the CBOR reader; its envelope (Sign1
+ * signed by sk, or a Sign draft signed by the signers) seeds COSE and, as an
+ * envelope, its own harness too. */
+static void
+emit(const char *harness, const char *name, const char *kind, cs_buf *payload, int multi,
+    uint8_t (*sks)[CS_SK_LEN], size_t nsk)
+{
+	char fn[128];
+	cs_buf env, next;
+	cs_cose c;
+	cs_err e;
+	size_t i;
+	int added;
+
+	if (payload->overflow) {
+		fprintf(stderr, "mkseeds: %s %s did not encode\n", harness, name);
+		failed = 1;
+		return;
+	}
+	snprintf(fn, sizeof fn, "%s.payload", name);
+	put(harness, fn, payload->p, payload->len);
+	snprintf(fn, sizeof fn, "%s-%s.payload", harness, name);
+	put("cbor", fn, payload->p, payload->len);
+	cs_buf_init(&env, 1 << 20);
+	cs_err_clear(&e);
+	if (!multi) {
+		if (cs_cose_sign1_create(&env, kind, payload->p, payload->len, sks[0], &e) != CS_OK)
+			failed = 1;
+	} else {
+		if (cs_cose_sign_draft(&env, kind, payload->p, payload->len) != CS_OK)
+			failed = 1;
+		for (i = 0; i < nsk && !failed; i++) {
+			cs_buf_init(&next, 1 << 20);
+			if (cs_cose_decode(&c, env.p, env.len, &e) != CS_OK ||
+			    cs_cose_sign_add(&next, &c, sks[i], &added, &e) != CS_OK)
+				failed = 1;
+			cs_buf_free(&env);
+			env = next;
+		}
+	}
+	if (failed) {
+		fprintf(stderr, "mkseeds: %s %s: %s (%s)\n", harness, name, e.msg, e.reason);
+		cs_buf_free(&env);
+		return;
+	}
+	snprintf(fn, sizeof fn, "%s.cose", name);
+	put(harness, fn, env.p, env.len);
+	snprintf(fn, sizeof fn, "%s-%s.cose", harness, name);
+	put("cose", fn, env.p, env.len);
+	put("cbor", fn, env.p, env.len);
+	cs_buf_free(&env);
+}
+
+int
+main(int argc, char **argv)
+{
+	static uint8_t sk[4][CS_SK_LEN];
+	uint8_t pk[4][CS_PK_LEN], seed[32], dep[CS_DEPLOY_LEN];
+	cs_policy pol;
+	cs_order ord;
+	cs_record rec;
+	cs_header hdr;
+	cs_release rel;
+	cs_receipt rcp;
+	cs_exclusion x[3];
+	cs_seckey k;
+	cs_buf b;
+	cs_err e;
+	size_t i;
+	static const uint8_t att[] = {0x30, 0x82, 0x01, 0x0a, 0x02, 0x01};
+	static const struct {
+		size_t n;
+		const char *p;
+	} misc[] = {
+		{1, "\x00"}, {1, "\x17"}, {2, "\x18\x18"}, {3, "\x19\x01\x00"}, {1, "\x20"},
+		{9, "\x3b\x7f\xff\xff\xff\xff\xff\xff\xff"}, {1, "\x40"}, {3, "\x62\x61\x62"},
+		{1, "\x80"}, {1, "\xa0"}, {6, "\xc1\x1a\x5f\x00\x00\x00"}, {1, "\xf4"},
+		{1, "\xf5"}, {1, "\xf6"}, {8, "\x82\x01\xa2\x01\x02\x61\x61\x80"},
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkseeds DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	if (sodium_init() < 0)
+		return 3;
+	for (i = 0; i < 4; i++) {
+		memset(seed, (int)i + 1, sizeof seed);
+		crypto_sign_seed_keypair(pk[i], sk[i], seed);
+	}
+	memset(dep, 0xd5, sizeof dep);
+
+	memset(&pol, 0, sizeof pol);
+	memcpy(pol.deployment, dep, sizeof dep);
+	pol.version = 1;
+	pol.threshold = 2;
+	pol.ncust = 3;
+	for (i = 0; i < 3; i++) {
+		snprintf(pol.cust[i].id, sizeof pol.cust[i].id, "cust-%zu", i);
+		snprintf(pol.cust[i].name, sizeof pol.cust[i].name, "Custodian %zu", i);
+		memcpy(pol.cust[i].pk, pk[i], CS_PK_LEN);
+	}
+	memcpy(pol.office_pk, pk[3], CS_PK_LEN);
+	cs_buf_init(&b, 1 << 16);
+	(void)cs_policy_encode(&b, &pol);
+	emit("policy", "v1", CS_KIND_POLICY, &b, 1, sk, 2);
+	pol.version = 2;
+	pol.has_prev = 1;
+	memset(pol.prev, 0x11, sizeof pol.prev);
+	b.len = 0;
+	(void)cs_policy_encode(&b, &pol);
+	emit("policy", "v2", CS_KIND_POLICY, &b, 1, sk, 3);
+
+	memset(&ord, 0, sizeof ord);
+	memcpy(ord.deployment, dep, sizeof dep);
+	memset(ord.policy, 0x22, sizeof ord.policy);
+	strcpy(ord.batch, "B42");
+	strcpy(ord.product, "Sensor v2");
+	ord.first = 1000;
+	ord.last = 1999;
+	ord.quantity = 10;
+	memset(ord.nonce, 0x33, sizeof ord.nonce);
+	ord.nstation = 2;
+	memcpy(ord.station[0], pk[3], CS_PK_LEN);
+	memcpy(ord.station[1], pk[2], CS_PK_LEN);
+	b.len = 0;
+	(void)cs_order_encode(&b, &ord);
+	emit("order", "b42", CS_KIND_ORDER, &b, 1, sk, 2);
+
+	memset(&rec, 0, sizeof rec);
+	memcpy(rec.deployment, dep, sizeof dep);
+	rec.serial = 1000;
+	memcpy(rec.pk, pk[0], CS_PK_LEN);
+	rec.hwid_len = 12;
+	memset(rec.hwid, 0x44, rec.hwid_len);
+	strcpy(rec.firmware, "1.2.3");
+	strcpy(rec.batch, "B42");
+	memset(rec.nonce, 0x33, sizeof rec.nonce);
+	b.len = 0;
+	(void)cs_record_encode(&b, &rec);
+	emit("record", "plain", CS_KIND_RECORD, &b, 0, sk, 1);
+	rec.has_att = 1;
+	strcpy(rec.att_type, "x509-chain");
+	rec.att = att;
+	rec.att_len = sizeof att;
+	b.len = 0;
+	(void)cs_record_encode(&b, &rec);
+	emit("record", "attested", CS_KIND_RECORD, &b, 0, sk, 1);
+
+	memset(&hdr, 0, sizeof hdr);
+	memcpy(hdr.deployment, dep, sizeof dep);
+	memset(hdr.order, 0x55, sizeof hdr.order);
+	strcpy(hdr.batch, "B42");
+	hdr.count = 10;
+	memset(hdr.records, 0x66, sizeof hdr.records);
+	hdr.created = 1764000000;
+	memcpy(hdr.station_pk, pk[3], CS_PK_LEN);
+	b.len = 0;
+	(void)cs_header_encode(&b, &hdr);
+	emit("header", "b42", CS_KIND_HEADER, &b, 0, &sk[3], 1);
+
+	memset(x, 0, sizeof x);
+	x[0].index = 2;
+	x[0].has_serial = 1;
+	x[0].serial = 1002;
+	strcpy(x[0].reason, "record-signature");
+	x[1].index = 7;
+	strcpy(x[1].reason, "record-malformed");
+	memset(&rel, 0, sizeof rel);
+	memcpy(rel.deployment, dep, sizeof dep);
+	rel.seq = 1;
+	memset(rel.policy, 0x22, sizeof rel.policy);
+	memset(rel.order, 0x55, sizeof rel.order);
+	strcpy(rel.batch, "B42");
+	memset(rel.header, 0x77, sizeof rel.header);
+	memset(rel.records, 0x66, sizeof rel.records);
+	rel.count = 10;
+	rel.accepted = 10;
+	b.len = 0;
+	(void)cs_release_encode(&b, &rel, x, 0);
+	emit("release", "first", CS_KIND_RELEASE, &b, 1, sk, 2);
+	rel.seq = 2;
+	rel.has_prev = 1;
+	memset(rel.prev, 0x88, sizeof rel.prev);
+	rel.accepted = 8;
+	b.len = 0;
+	(void)cs_release_encode(&b, &rel, x, 2);
+	emit("release", "excluded", CS_KIND_RELEASE, &b, 1, sk, 2);
+
+	memset(&rcp, 0, sizeof rcp);
+	memcpy(rcp.deployment, dep, sizeof dep);
+	memset(rcp.header, 0x77, sizeof rcp.header);
+	strcpy(rcp.batch, "B42");
+	memset(rcp.order, 0x55, sizeof rcp.order);
+	rcp.count = 10;
+	rcp.accepted = 8;
+	b.len = 0;
+	(void)cs_receipt_encode(&b, &rcp, x, 2);
+	emit("receipt", "partial", CS_KIND_RECEIPT, &b, 0, &sk[3], 1);
+	rcp.accepted = 0;
+	rcp.nproblem = 2;
+	strcpy(rcp.problem[0], "station-signature");
+	strcpy(rcp.problem[1], "records-digest");
+	b.len = 0;
+	(void)cs_receipt_encode(&b, &rcp, x, 0);
+	emit("receipt", "refused", CS_KIND_RECEIPT, &b, 0, &sk[3], 1);
+
+	for (i = 0; i < sizeof misc / sizeof misc[0]; i++) {
+		char fn[32];
+
+		snprintf(fn, sizeof fn, "misc-%zu", i);
+		put("cbor", fn, (const uint8_t *)misc[i].p, misc[i].n);
+	}
+
+	cs_err_clear(&e);
+	if (cs_seckey_generate(&k, "alice", "Alice Example", &e) != CS_OK) {
+		fprintf(stderr, "mkseeds: keygen: %s\n", e.msg);
+		return 3;
+	}
+	b.len = 0;
+	if (cs_pubkey_format(&b, &k.pub) != CS_OK)
+		failed = 1;
+	put("pubkey", "alice.pub", b.p, b.len);
+	b.len = 0;
+	if (cs_seckey_format(&b, &k, "seed passphrase", 15, CS_KDF_INTERACTIVE, &e) != CS_OK)
+		failed = 1;
+	put("seckey", "alice.key", b.p, b.len);
+	cs_seckey_free(&k);
+	cs_buf_free(&b);
+	sodium_memzero(sk, sizeof sk);
+	return failed ? 3 : 0;
+}
