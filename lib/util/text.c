@@ -72,6 +72,9 @@ cs_csv_cell(char *out, size_t cap, const char *s)
 	int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
 		      s[0] == '\r';
 
+	if (cap == 0)
+		return out;
+	out[0] = '\0'; /* too small for any cell: an empty one, still terminated */
 	if (cap < 4)
 		return out;
 	if (quote || formula)

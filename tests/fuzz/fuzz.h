@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                               \
 	} while (0)
 
-static void
+static void __attribute__((unused))
 fuzz_init(void)
 {
 	static int done;
@@ -37,7 +37,7 @@ fuzz_init(void)
 
 /* A refusal must be a proper one: an exit status, a reason code, and one
  * line of printable text (untrusted bytes escaped), never raw input. */
-static void
+static void __attribute__((unused))
 fuzz_check_err(int rc, const cs_err *e)
 {
 	size_t i, n;
