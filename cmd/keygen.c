@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/text.h"
 
@@ -74,6 +75,12 @@ cmd_keygen(int argc, char **argv)
 	}
 	sprintf(pubpath, "%s.pub", o.out);
 	sprintf(keypath, "%s.key", o.out);
+	/* refuse before asking for a passphrase; the writes below refuse again */
+	if (access(keypath, F_OK) == 0 || access(pubpath, F_OK) == 0) {
+		rc = cmd_fail(CS_USAGE, "%s.pub or %s.key already exists; refusing to overwrite",
+		    o.out, o.out);
+		goto done;
+	}
 	if ((rc = cs_seckey_generate(&k, o.id, o.name, &e)) != CS_OK) {
 		rc = cmd_report(NULL, &e);
 		goto done;
