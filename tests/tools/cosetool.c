@@ -53,11 +53,13 @@ main(int argc, char **argv)
 			return 2;
 		p[i] ^= 0x01;
 		spit(argv[4], p, n);
+		cs_file_free(p, n);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "size") == 0) {
 		p = slurp(argv[2], &n);
 		printf("%zu\n", n);
+		cs_file_free(p, n);
 		return 0;
 	}
 	if ((argc == 4 && strcmp(argv[1], "dupsig") == 0) ||
@@ -80,6 +82,8 @@ main(int argc, char **argv)
 			c.payload_len, rs, ns) != CS_OK)
 			return 2;
 		spit(argv[argc - 1], out.p, out.len);
+		cs_buf_free(&out);
+		cs_file_free(p, n);
 		return 0;
 	}
 	fprintf(stderr, "usage: cosetool flip|size|dupsig|dropsig ...\n");

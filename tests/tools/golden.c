@@ -244,14 +244,17 @@ main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "unlock") == 0) {
 		cs_err_clear(&e);
-		if (cs_read_file(argv[2], CS_KEYFILE_MAX, &buf, &n, &e) != CS_OK ||
-		    cs_seckey_unlock(&k, buf, n, argv[3], strlen(argv[3]), &e) != CS_OK) {
+		if (cs_read_file(argv[2], CS_KEYFILE_MAX, &buf, &n, &e) != CS_OK)
+			return 2;
+		if (cs_seckey_unlock(&k, buf, n, argv[3], strlen(argv[3]), &e) != CS_OK) {
 			fprintf(stderr, "golden: %s: %s\n", argv[2], e.msg);
+			cs_file_free(buf, n);
 			return 1;
 		}
 		cs_hex(hex, k.pub.pk, 32);
 		printf("%s\n", hex);
 		cs_seckey_free(&k);
+		cs_file_free(buf, n);
 		return 0;
 	}
 	fprintf(stderr, "usage: golden write DIR | golden unlock FILE PASSPHRASE\n");
