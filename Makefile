@@ -11,6 +11,8 @@ BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 FUZZ_SECONDS ?= 60
 BENCH_RECORDS ?= 100000
+V ?= 0
+Q = $(if $(filter 1,$(V)),,@)
 
 PKGS = libsodium libzip libcbor sqlite3
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
@@ -44,26 +46,26 @@ all: deps-check $(PROGS) $(BUILD)/libconsign.a
 
 $(BUILD)/libconsign.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/consign: $(CMD_OBJ) $(BUILD)/libconsign.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
 
 $(BUILD)/consign-devsim: $(DEVSIM_OBJ) $(BUILD)/libconsign.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(DEVSIM_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(DEVSIM_OBJ) $(BUILD)/libconsign.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libconsign.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libconsign.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 test-bins: all $(UNIT_BIN) $(TOOL_BIN)
 
