@@ -267,7 +267,8 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 		    (unsigned long long)rc_.accepted, (unsigned long long)rc_.count, rc_.refused.n);
 	} else {
 		cs_buf_free(&sb);
-		return cmd_fail(CS_MALFORMED, "%s: unexpected COSE_Sign1 of kind %s", r->file, c->kind);
+		return cmd_fail(CS_MALFORMED, "%s: unexpected COSE_Sign1 of kind %s (kind)", r->file,
+		    c->kind);
 	}
 	if (cs_cose_verify(c, 0, pk, &sb) != 0) {
 		cs_fail(&e, CS_REJECT, strcmp(c->kind, CS_KIND_RECORD) == 0 ? "record-signature"
@@ -334,8 +335,8 @@ cmd_verify(int argc, char **argv)
 	else if (!c.multi)
 		rc = verify_sign1(&r, &o, &c);
 	else
-		rc = cmd_fail(CS_MALFORMED, "%s: a COSE_Sign of kind %s outside a release zip", r.file,
-		    c.kind);
+		rc = cmd_fail(CS_MALFORMED, "%s: a COSE_Sign of kind %s outside a release zip (kind)",
+		    r.file, c.kind);
 	if (rc == CS_OK) {
 		print_report(&r);
 		rc = r.status;

@@ -1,0 +1,487 @@
+/* Writes the malformed-input corpus of tests/malformed/ from the golden files
+ * and the golden keys' fixed seeds (seed = SHA-256("consign golden key NAME")),
+ * so every bad variant is reproducible byte for byte and, where it matters,
+ * validly signed: the refusal must come from the strict reader, not from a
+ * signature check. Each file gets a line in DIR/EXPECT:
+ *   FILE EXIT REASON POLICY   (POLICY: "-" or the --policy file to give)
+ * Usage: malformed write GOLDEN_DIR OUT_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/keyfile.h"
+#include "format/artifact.h"
+#include "format/cbor.h"
+#include "format/cose.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+#define MAXF 16
+
+struct key {
+	uint8_t pk[CS_PK_LEN], sk[CS_SK_LEN];
+};
+
+struct field {
+	uint64_t key;
+	const uint8_t *v;
+	size_t n;
+};
+
+/* A payload as its top-level map entries, values kept as encoded bytes. */
+struct pl {
+	struct field f[MAXF];
+	size_t nf;
+	uint8_t *mem;
+	size_t memlen;
+};
+
+static const char *golden, *out;
+static struct key alice, bob, office, station, device;
+static FILE *expect;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "malformed: %s\n", what);
+	exit(2);
+}
+
+static void
+gkey(struct key *k, const char *name)
+{
+	char label[64];
+	uint8_t seed[32];
+
+	snprintf(label, sizeof label, "consign golden key %s", name);
+	crypto_hash_sha256(seed, (const uint8_t *)label, strlen(label));
+	crypto_sign_seed_keypair(k->pk, k->sk, seed);
+	sodium_memzero(seed, sizeof seed);
+}
+
+static void
+put(const char *name, const uint8_t *p, size_t n, int exit_code, const char *reason,
+    const char *policy)
+{
+	char path[4096];
+	cs_err e;
+
+	snprintf(path, sizeof path, "%s/%s", out, name);
+	cs_err_clear(&e);
+	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK)
+		die(e.msg);
+	fprintf(expect, "%s %d %s %s\n", name, exit_code, reason, policy);
+}
+
+static void
+load(struct pl *p, const char *name)
+{
+	char path[4096];
+	uint64_t key;
+	int64_t prev = -1;
+	size_t n, i;
+	const uint8_t *at;
+	cs_err e;
+	cs_cr r;
+
+	snprintf(path, sizeof path, "%s/%s", golden, name);
+	cs_err_clear(&e);
+	if (cs_read_file(path, 1 << 20, &p->mem, &p->memlen, &e) != CS_OK)
+		die(e.msg);
+	cs_cr_init(&r, p->mem, p->memlen, &e);
+	if (cs_cr_map(&r, &n, 1, MAXF) != CS_OK)
+		die("golden payload is not a map");
+	for (i = 0; i < n; i++) {
+		if (cs_cr_key(&r, &key, &prev) != CS_OK)
+			die("golden payload key");
+		at = r.p;
+		if (cs_cr_skip(&r, 8) != CS_OK)
+			die("golden payload value");
+		p->f[i] = (struct field){key, at, (size_t)(r.p - at)};
+	}
+	p->nf = n;
+}
+
+/* Encodes the entries in the order given (no sorting: callers make
+ * unsorted and duplicate variants on purpose). */
+static void
+assemble(cs_buf *b, const struct field *f, size_t nf, int indefinite)
+{
+	uint8_t h[9];
+	size_t i, hl;
+
+	b->len = 0;
+	if (indefinite) {
+		cs_buf_add(b, "\xbf", 1);
+	} else {
+		h[0] = (uint8_t)(0xa0 + nf); /* nf < 24 */
+		cs_buf_add(b, h, 1);
+	}
+	for (i = 0; i < nf; i++) {
+		h[0] = 0;
+		hl = 1;
+		if (f[i].key < 24) {
+			h[0] = (uint8_t)f[i].key;
+		} else {
+			h[0] = 0x18;
+			h[1] = (uint8_t)f[i].key;
+			hl = 2;
+		}
+		cs_buf_add(b, h, hl);
+		cs_buf_add(b, f[i].v, f[i].n);
+	}
+	if (indefinite)
+		cs_buf_add(b, "\xff", 1);
+}
+
+/* A COSE_Sign by the signers, or a COSE_Sign1 by one, of kind over b. */
+static void
+envelope(cs_buf *env, const char *kind, const cs_buf *b, int multi, const struct key *const *who,
+    size_t nwho)
+{
+	cs_buf cur;
+	cs_cose c;
+	cs_err e;
+	size_t i;
+	int added;
+
+	env->len = 0;
+	cs_err_clear(&e);
+	if (!multi) {
+		if (cs_cose_sign1_create(env, kind, b->p, b->len, who[0]->sk, &e) != CS_OK)
+			die("sign1");
+		return;
+	}
+	cs_buf_init(&cur, 1 << 20);
+	if (cs_cose_sign_draft(&cur, kind, b->p, b->len) != CS_OK)
+		die("draft");
+	for (i = 0; i < nwho; i++) {
+		env->len = 0;
+		if (cs_cose_decode(&c, cur.p, cur.len, &e) != CS_OK ||
+		    cs_cose_sign_add(env, &c, who[i]->sk, &added, &e) != CS_OK)
+			die("sign");
+		cur.len = 0;
+		cs_buf_add(&cur, env->p, env->len);
+	}
+	env->len = 0;
+	cs_buf_add(env, cur.p, cur.len);
+	cs_buf_free(&cur);
+}
+
+/* A value of another CBOR type than the one encoded in v. */
+static const char *
+wrong_type(const uint8_t *v, size_t *n)
+{
+	switch (v[0] >> 5) {
+	case 0: *n = 2; return "\x61x";        /* uint -> text */
+	case 2: *n = 1; return "\x07";         /* bytes -> uint */
+	case 3: *n = 2; return "\x41\x00";     /* text -> bytes */
+	case 4: *n = 1; return "\xa0";         /* array -> map */
+	default: *n = 1; return "\xf5";        /* null etc. -> true */
+	}
+}
+
+struct art {
+	const char *name, *kind, *payload, *policy;
+	int multi;
+	const struct key *signer[2];
+};
+
+static void
+variants(const struct art *a)
+{
+	struct field f[MAXF], t;
+	struct pl p;
+	cs_buf b, env;
+	char fn[128];
+	const char *wv;
+	size_t i, wn;
+	size_t nsig = a->multi ? 2 : 1;
+
+	load(&p, a->payload);
+	cs_buf_init(&b, 1 << 20);
+	cs_buf_init(&env, 1 << 20);
+
+	/* the untouched payload, so the test knows the envelope itself is fine */
+	assemble(&b, p.f, p.nf, 0);
+	if (b.len != p.memlen || memcmp(b.p, p.mem, b.len) != 0)
+		die("reassembled golden payload differs");
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-valid.cbor", a->name);
+	put(fn, env.p, env.len, 0, "-", a->policy);
+
+	/* every field in turn given a value of the wrong type */
+	for (i = 0; i < p.nf; i++) {
+		memcpy(f, p.f, p.nf * sizeof f[0]);
+		wv = wrong_type(f[i].v, &wn);
+		f[i].v = (const uint8_t *)wv;
+		f[i].n = wn;
+		assemble(&b, f, p.nf, 0);
+		envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+		snprintf(fn, sizeof fn, "%s-type-field%llu.cbor", a->name,
+		    (unsigned long long)f[i].key);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+	}
+
+	/* non-canonical encodings of the same content, validly signed */
+	memcpy(f, p.f, p.nf * sizeof f[0]);
+	f[0].v = (const uint8_t *)"\x18\x01"; /* format version 1, non-shortest */
+	f[0].n = 2;
+	assemble(&b, f, p.nf, 0);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-nonshortest.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	memcpy(f, p.f, p.nf * sizeof f[0]);
+	t = f[3];
+	f[3] = f[4];
+	f[4] = t;
+	assemble(&b, f, p.nf, 0);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-unsorted.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	memcpy(f, p.f, p.nf * sizeof f[0]);
+	f[4].key = f[3].key; /* {.., 3: a, 3: b, ..}: the same key twice */
+	assemble(&b, f, p.nf, 0);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-duplicate.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	assemble(&b, p.f, p.nf, 1);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-indefinite.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	assemble(&b, p.f, p.nf, 0);
+	cs_buf_add(&b, "\x00", 1);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-trailing.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	memcpy(f, p.f, p.nf * sizeof f[0]);
+	f[p.nf - 1].key = 23; /* the last field renamed to one no version knows */
+	assemble(&b, f, p.nf, 0);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-unknown-field.cbor", a->name);
+	put(fn, env.p, env.len, 3, "schema", a->policy);
+
+	/* a huge declared length in place of the last field's value */
+	memcpy(f, p.f, p.nf * sizeof f[0]);
+	f[p.nf - 1].v = (const uint8_t *)"\x5b\xff\xff\xff\xff\xff\xff\xff\xf0";
+	f[p.nf - 1].n = 9;
+	assemble(&b, f, p.nf, 0);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-huge-length.cbor", a->name);
+	put(fn, env.p, env.len, 3, "cbor", a->policy);
+
+	/* the same payload under another kind's content type */
+	assemble(&b, p.f, p.nf, 0);
+	envelope(&env, strcmp(a->kind, CS_KIND_ORDER) == 0 ? CS_KIND_POLICY : CS_KIND_ORDER, &b,
+	    a->multi, a->signer, nsig);
+	snprintf(fn, sizeof fn, "%s-kind.cbor", a->name);
+	put(fn, env.p, env.len, 3, a->multi ? "schema" : "kind", a->policy);
+
+	/* an unsigned draft: well-formed, but nobody vouches for it */
+	if (a->multi) {
+		assemble(&b, p.f, p.nf, 0);
+		envelope(&env, a->kind, &b, a->multi, a->signer, 0);
+		snprintf(fn, sizeof fn, "%s-unsigned.cbor", a->name);
+		put(fn, env.p, env.len, 1, strcmp(a->kind, CS_KIND_ORDER) == 0 ? "order-threshold"
+		    : "policy-threshold", a->policy);
+	}
+
+	cs_buf_free(&b);
+	cs_buf_free(&env);
+	free(p.mem);
+}
+
+/* A text field of a valid payload with a terminal escape in it (same length). */
+static void
+escape_variant(const struct art *a, const char *text, const char *name)
+{
+	struct pl p;
+	cs_buf b, env;
+	uint8_t *hit;
+	size_t tl = strlen(text);
+	size_t nsig = a->multi ? 2 : 1;
+
+	load(&p, a->payload);
+	hit = memmem(p.mem, p.memlen, text, tl);
+	if (hit == NULL)
+		die("escape target not in golden payload");
+	hit[0] = 0x1b; /* ESC, then "[..." would follow on a terminal */
+	hit[1] = '[';
+	cs_buf_init(&b, 1 << 20);
+	cs_buf_init(&env, 1 << 20);
+	cs_buf_add(&b, p.mem, p.memlen);
+	envelope(&env, a->kind, &b, a->multi, a->signer, nsig);
+	put(name, env.p, env.len, 3, "schema", a->policy);
+	cs_buf_free(&b);
+	cs_buf_free(&env);
+	free(p.mem);
+}
+
+static void
+raw(const char *name, const void *p, size_t n, int exit_code, const char *reason)
+{
+	put(name, p, n, exit_code, reason, "-");
+}
+
+/* Deeply nested arrays, as a whole file. */
+static void
+deep(void)
+{
+	static uint8_t b[20001];
+
+	memset(b, 0x81, sizeof b - 1);
+	b[sizeof b - 1] = 0x00;
+	raw("deep-arrays.cbor", b, sizeof b, 3, "schema");
+	memset(b, 0xd8, sizeof b - 1); /* tag 24 (0xd8 0x18) repeated: tags of tags */
+	for (size_t i = 1; i < sizeof b - 1; i += 2)
+		b[i] = 0x18;
+	b[sizeof b - 1] = 0x00;
+	raw("deep-tags.cbor", b, sizeof b, 3, "schema");
+}
+
+/* Secret key file with chosen KDF parameters and a random ciphertext. */
+static void
+seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
+{
+	uint8_t hm[512], fm[1024], ct[48], salt[16], nonce[24];
+	char b64[2048], text[4096];
+	cs_buf hdr, file;
+	cs_cw w;
+	int n;
+
+	memset(salt, 0x5a, sizeof salt);
+	memset(nonce, 0xa5, sizeof nonce);
+	memset(ct, 0x3c, sizeof ct);
+	cs_buf_fixed(&hdr, hm, sizeof hm);
+	cs_cw_init(&w, &hdr);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 0);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 2);
+	cs_cw_textz(&w, "secret-key");
+	cs_cw_uint(&w, 3);
+	cs_cw_textz(&w, "alice");
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, "Alice Custodian");
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, alice.pk, CS_PK_LEN);
+	cs_cw_uint(&w, 6);
+	cs_cw_textz(&w, "argon2id13");
+	cs_cw_uint(&w, 7);
+	cs_cw_uint(&w, ops);
+	cs_cw_uint(&w, 8);
+	cs_cw_uint(&w, mem);
+	cs_cw_uint(&w, 9);
+	cs_cw_bytes(&w, salt, sizeof salt);
+	cs_cw_uint(&w, 10);
+	cs_cw_bytes(&w, nonce, sizeof nonce);
+	cs_cw_map_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		die("key header");
+	cs_buf_fixed(&file, fm, sizeof fm);
+	cs_cw_init(&w, &file);
+	cs_cw_array_begin(&w);
+	cs_cw_bytes(&w, hdr.p, hdr.len);
+	cs_cw_bytes(&w, ct, sizeof ct);
+	cs_cw_array_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		die("key file");
+	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(text, sizeof text, "consign secret key: alice\n%s\n", b64);
+	put(name, (const uint8_t *)text, (size_t)n, strcmp(reason, "passphrase") == 0 ? 1 : 3,
+	    reason, "-");
+}
+
+static void
+pubkey(const char *name, const uint8_t pk[CS_PK_LEN])
+{
+	uint8_t fm[512];
+	char b64[1024], text[2048];
+	cs_buf file;
+	cs_cw w;
+	int n;
+
+	cs_buf_fixed(&file, fm, sizeof fm);
+	cs_cw_init(&w, &file);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, 0);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 2);
+	cs_cw_textz(&w, "public-key");
+	cs_cw_uint(&w, 3);
+	cs_cw_textz(&w, "evil");
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, "Evil");
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, pk, CS_PK_LEN);
+	cs_cw_map_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		die("pub file");
+	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(text, sizeof text, "consign public key: evil\n%s\n", b64);
+	put(name, (const uint8_t *)text, (size_t)n, 3, "schema", "-");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct art arts[] = {
+		{"policy", CS_KIND_POLICY, "policy.payload", "-", 1, {&alice, &bob}},
+		{"order", CS_KIND_ORDER, "order.payload", "policy.cbor", 1, {&alice, &bob}},
+		{"record", CS_KIND_RECORD, "record.payload", "-", 0, {&device, NULL}},
+		{"header", CS_KIND_HEADER, "header.payload", "-", 0, {&station, NULL}},
+	};
+	char path[4096];
+	uint8_t pk[CS_PK_LEN];
+	size_t i;
+
+	if (argc != 4 || strcmp(argv[1], "write") != 0) {
+		fprintf(stderr, "usage: malformed write GOLDEN_DIR OUT_DIR\n");
+		return 2;
+	}
+	golden = argv[2];
+	out = argv[3];
+	if (sodium_init() < 0)
+		return 3;
+	gkey(&alice, "alice");
+	gkey(&bob, "bob");
+	gkey(&office, "office");
+	gkey(&station, "station");
+	gkey(&device, "device");
+	snprintf(path, sizeof path, "%s/EXPECT", out);
+	if ((expect = fopen(path, "w")) == NULL)
+		die("cannot write EXPECT");
+	fprintf(expect, "# FILE EXIT REASON POLICY, written by tests/tools/malformed.c\n");
+	for (i = 0; i < sizeof arts / sizeof arts[0]; i++)
+		variants(&arts[i]);
+	escape_variant(&arts[0], "Custodian", "policy-name-escape.cbor");
+	escape_variant(&arts[1], "Sensor", "order-product-escape.cbor");
+	escape_variant(&arts[2], "1.4.2", "record-firmware-escape.cbor");
+
+	raw("empty.cbor", "", 0, 3, "cbor");
+	raw("float.cbor", "\xd8\x62\xfb\x3f\xf0\x00\x00\x00\x00\x00\x00", 11, 3, "cbor");
+	raw("huge-array.cbor", "\xd8\x62\x9b\x00\x00\x00\x01\x00\x00\x00\x00", 11, 3, "schema");
+	raw("huge-bytes.cbor", "\xd8\x62\x84\x5b\xff\xff\xff\xff\xff\xff\xff\xff", 12, 3, "cbor");
+	deep();
+
+	seckey("key-kdf-memory.key", 2, 1ull << 62, "schema");
+	seckey("key-kdf-passes.key", 1ull << 32, 1ull << 26, "schema");
+	seckey("key-kdf-zero.key", 0, 0, "schema");
+	seckey("key-wrong-ciphertext.key", 1, 8192, "passphrase");
+	memset(pk, 0, sizeof pk);
+	pk[0] = 1; /* the identity: small order */
+	pubkey("pub-small-order.pub", pk);
+	raw("pub-bad-base64.pub", "consign public key: x\n!!!!\n", 27, 3, "keyfile");
+	raw("pub-no-line.pub", "consign public key: x", 21, 3, "keyfile");
+	raw("pub-two-lines.pub", "consign public key: x\nAAAA\nAAAA\n", 32, 3, "keyfile");
+	fclose(expect);
+	(void)office;
+	return 0;
+}
