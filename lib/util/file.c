@@ -103,6 +103,7 @@ cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *
 {
 	static const char cs[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	size_t n = strlen(path), i, t;
+	struct stat st;
 	char *slash;
 
 	memset(a, 0, sizeof *a);
@@ -110,6 +111,9 @@ cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *
 	a->noclobber = noclobber;
 	if (n == 0 || path[n - 1] == '/')
 		return cs_fail(e, CS_USAGE, "usage", "output name is a directory");
+	/* rename would replace a device or FIFO node (-o /dev/null as root) */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return cs_fail(e, CS_MALFORMED, "io", "exists and is not a regular file");
 	if ((a->path = strdup(path)) == NULL || (a->tmp = malloc(n + 32)) == NULL) {
 		cs_atomic_abort(a);
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
