@@ -91,3 +91,43 @@ fixture() {
 	sign_as "$dir" "$dir/order.cbor" alice --policy "$dir/policy.cbor" || return 1
 	sign_as "$dir" "$dir/order.cbor" bob --policy "$dir/policy.cbor" || return 1
 }
+
+# kill_at_syscalls DESC STATECHECK CMD...: runs CMD once under strace to count
+# its file-system calls, then again once for each of those calls, killed with
+# SIGKILL as it makes it; after each kill runs STATECHECK (a function or
+# command that returns 0 when what is on disk is acceptable, and may reset it
+# for the next run). Prints one ok/not ok line per call kind; skips without
+# strace. KILL_MAX (default 40) caps the kill points per call kind.
+kill_at_syscalls() {
+	local desc=$1 state=$2 sc n i bad first tried
+	shift 2
+	if ! command -v strace >/dev/null; then
+		skip "$desc: strace is not installed, no kill points"
+		return 0
+	fi
+	local calls=openat,write,pwrite64,fsync,fdatasync,rename,renameat2,close,unlink,unlinkat,link,linkat,ftruncate,mkdir
+	strace -f -qq -e trace="$calls" -o "$T/strace.count" "$@" >/dev/null 2>&1
+	"$state" >/dev/null 2>&1 || true
+	for sc in ${calls//,/ }; do
+		n=$(grep -c -E "^[0-9]+ +$sc\(" "$T/strace.count")
+		[ "$n" -gt 0 ] || continue
+		bad=0 first="" tried=0
+		for ((i = n > ${KILL_MAX:-40} ? n - ${KILL_MAX:-40} + 1 : 1; i <= n; i++)); do
+			tried=$((tried + 1))
+			# (a child shell, so its "Killed" notice goes nowhere)
+			bash -c '"$@"; exit $?' kill strace -f -qq -o /dev/null -e trace="$sc" \
+				-e inject="$sc:signal=KILL:when=$i" "$@" >/dev/null 2>&1
+			# strace dies of the signal its tracee got: 128 + 9
+			[ $? -eq 137 ] || { bad=$((bad + 1)); [ -z "$first" ] && first="$sc #$i: not killed"; }
+			if ! "$state" >"$T/state.out" 2>&1; then
+				bad=$((bad + 1))
+				[ -z "$first" ] && first="$sc #$i: $(head -c 300 "$T/state.out" | tr '\n' ' ')"
+			fi
+		done
+		if [ "$bad" -eq 0 ]; then
+			ok "$desc: killed at each of its last $tried $sc calls, the state is always sound"
+		else
+			notok "$desc: $bad of $tried kills at $sc left a bad state, first: $first"
+		fi
+	done
+}
