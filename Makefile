@@ -74,8 +74,12 @@ check: test-bins
 	@BUILD=$(BUILD) VECTORS=$(VECTORS) tests/run
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Any report fails: a distinct exit status (never one of consign's own 0-3),
+# leaks included, the first error ends the program.
+SAN_OPTIONS = ASAN_OPTIONS=exitcode=86:halt_on_error=1:detect_leaks=1:abort_on_error=0:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=exitcode=86:halt_on_error=1:print_stacktrace=1
 check-sanitize:
-	$(MAKE) BUILD=build-san CC=clang \
+	$(SAN_OPTIONS) $(MAKE) BUILD=build-san CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
