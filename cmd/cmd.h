@@ -82,6 +82,9 @@ int cmd_parse_u64(const char *s, uint64_t *v);
 
 /* 1 when the file starts like a zip archive. */
 int cmd_is_zip(const uint8_t *p, size_t n);
+/* The same for a file, reading only its first bytes: zips (batches,
+ * releases) can be far larger than any artifact read whole. */
+int cmd_file_is_zip(const char *path);
 
 /* Prints the signature lines of a quorum ("  signature 1: alice, valid"). */
 void cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy *p);

@@ -269,12 +269,10 @@ cmd_inspect(int argc, char **argv)
 	if (a != argc - 1)
 		return cmd_usage(usage, "expected exactly one FILE");
 	file = argv[a];
+	if (cmd_file_is_zip(file))
+		return cmd_inspect_zip(argc, argv);
 	if ((rc = cmd_read(file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
 		return rc;
-	if (cmd_is_zip(buf, n)) {
-		cs_file_free(buf, n);
-		return cmd_inspect_zip(argc, argv);
-	}
 	if (n > 8 && memcmp(buf, "consign ", 8) == 0) {
 		rc = inspect_key(&o, file, buf, n);
 		cs_file_free(buf, n);

@@ -47,12 +47,12 @@ cmd_merge(int argc, char **argv)
 		goto done;
 	}
 	for (i = 0; i < nfiles; i++) {
-		if ((rc = cmd_read(argv[a + i], CMD_ARTIFACT_MAX, &bufs[i], &lens[i])) != CS_OK)
-			goto done;
-		if (i == 0 && cmd_is_zip(bufs[0], lens[0])) {
+		if (i == 0 && cmd_file_is_zip(argv[a])) {
 			rc = cmd_merge_zip(outpath, (int)nfiles, argv + a);
 			goto done;
 		}
+		if ((rc = cmd_read(argv[a + i], CMD_ARTIFACT_MAX, &bufs[i], &lens[i])) != CS_OK)
+			goto done;
 		if ((rc = cs_cose_decode(&all[i], bufs[i], lens[i], &e)) != CS_OK) {
 			rc = cmd_report(argv[a + i], &e);
 			goto done;

@@ -124,12 +124,12 @@ cmd_sign(int argc, char **argv)
 	o.file = argv[a];
 	cs_err_clear(&e);
 	cs_buf_init(&out, CMD_ARTIFACT_MAX);
-	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
-		goto done;
-	if (cmd_is_zip(buf, n)) {
+	if (cmd_file_is_zip(o.file)) {
 		rc = cmd_sign_zip(&o);
 		goto done;
 	}
+	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		goto done;
 	/* the public half first: membership is checked before any passphrase */
 	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
 		goto done;

@@ -300,15 +300,8 @@ cmd_verify(int argc, char **argv)
 	int a, rc;
 
 	/* zips (batches, releases) take more options: hand them over whole */
-	if (argc >= 2 && argv[argc - 1][0] != '-' &&
-	    cs_read_file(argv[argc - 1], CMD_ARTIFACT_MAX, &buf, &n, NULL) == CS_OK) {
-		int zip = cmd_is_zip(buf, n);
-
-		cs_file_free(buf, n);
-		buf = NULL;
-		if (zip)
-			return cmd_verify_zip(argc, argv);
-	}
+	if (argc >= 2 && argv[argc - 1][0] != '-' && cmd_file_is_zip(argv[argc - 1]))
+		return cmd_verify_zip(argc, argv);
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1)

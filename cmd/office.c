@@ -1,0 +1,127 @@
+/* Helpers shared by the office commands: chain positions, problem lines,
+ * opening zips with one-line errors. */
+#include "office.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/text.h"
+
+int
+office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN])
+{
+	const char *colon = strchr(s, ':');
+	char num[24];
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - s)) == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cmd_parse_u64(num, seq) != 0 || *seq == 0)
+		return -1;
+	return cs_unhex(d, CS_DIGEST_LEN, colon + 1);
+}
+
+int
+office_parse_threads(const char *s, unsigned *n)
+{
+	uint64_t v;
+
+	if (cmd_parse_u64(s, &v) != 0 || v == 0 || v > CS_VERIFY_MAX_THREADS)
+		return -1;
+	*n = (unsigned)v;
+	return 0;
+}
+
+void
+office_chain(char out[OFFICE_CHAIN_MAX], uint64_t seq, const uint8_t d[CS_DIGEST_LEN])
+{
+	char hex[2 * CS_DIGEST_LEN + 1];
+
+	cs_hex(hex, d, CS_DIGEST_LEN);
+	snprintf(out, OFFICE_CHAIN_MAX, "%llu:%s", (unsigned long long)seq, hex);
+}
+
+const char *
+office_ledger_dir(const char *opt)
+{
+	const char *env = getenv(OFFICE_LEDGER_ENV);
+
+	if (opt != NULL)
+		return opt;
+	return env != NULL && *env != '\0' ? env : OFFICE_LEDGER_DEFAULT;
+}
+
+void
+office_print_problems(FILE *f, const cs_verify *v)
+{
+	char esc[CS_MSG_MAX * 4];
+	size_t i;
+
+	for (i = 0; i < v->nproblem; i++)
+		fprintf(f, "problem: %s: %s\n", v->problem[i].reason,
+		    cs_escapez(esc, sizeof esc, v->problem[i].msg));
+	if (v->more_problems > 0)
+		fprintf(f, "problem: ... and %llu more\n", (unsigned long long)v->more_problems);
+}
+
+void
+office_json_problems(FILE *f, const cs_verify *v)
+{
+	char esc[CS_MSG_MAX * 6];
+	size_t i;
+
+	for (i = 0; i < v->nproblem; i++)
+		fprintf(f, "%s{\"reason\":\"%s\",\"message\":\"%s\"}", i ? "," : "",
+		    v->problem[i].reason, cs_json_escape(esc, sizeof esc, v->problem[i].msg));
+}
+
+int
+office_open(const char *path, cs_zipr **z)
+{
+	cs_err e;
+
+	cs_err_clear(&e);
+	if (cs_zipr_open(z, path, &e) != CS_OK)
+		return cmd_report(path, &e);
+	return CS_OK;
+}
+
+void
+office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max)
+{
+	cs_exclusion x;
+	size_t pos = 0, i = 0, o = 0;
+
+	out[0] = '\0';
+	while (o < cap && cs_excl_next(l, &pos, &i, &x)) {
+		if (i > max) {
+			snprintf(out + o, cap - o, ", and %zu more", l->n - max);
+			break;
+		}
+		if (x.has_serial)
+			o += (size_t)snprintf(out + o, cap - o, "%srecord %llu (serial %llu) %s",
+			    i > 1 ? ", " : "", (unsigned long long)x.index,
+			    (unsigned long long)x.serial, x.reason);
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%srecord %llu %s", i > 1 ? ", " : "",
+			    (unsigned long long)x.index, x.reason);
+	}
+}
+
+int
+cmd_file_is_zip(const char *path)
+{
+	uint8_t b[4];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, b, sizeof b);
+	close(fd);
+	return n == (ssize_t)sizeof b && cmd_is_zip(b, sizeof b);
+}

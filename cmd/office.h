@@ -1,0 +1,50 @@
+/* Shared pieces of the office commands: batch and release zips for verify,
+ * inspect, release, sign, merge, ledger, export and receipt. */
+#ifndef CMD_OFFICE_H
+#define CMD_OFFICE_H
+
+#include "cmd.h"
+
+#include "bundle/reader.h"
+#include "verify/batch.h"
+
+#define OFFICE_SHOW_FIRST 20    /* record problems shown to people; --json has all */
+#define OFFICE_CHAIN_MAX 88     /* "SEQ:" and 64 hex digits */
+#define OFFICE_LEDGER_ENV "CONSIGN_LEDGER"
+#define OFFICE_LEDGER_DEFAULT "ledger"
+
+/* "SEQ:DIGEST": a decimal sequence and the release digest in 64 hex digits;
+ * 0 on success. */
+int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
+
+/* A thread count 1..CS_VERIFY_MAX_THREADS; 0 on success. */
+int office_parse_threads(const char *s, unsigned *n);
+
+/* The chain position a CI job stores and gives to --after. */
+void office_chain(char out[OFFICE_CHAIN_MAX], uint64_t seq, const uint8_t d[CS_DIGEST_LEN]);
+
+/* The ledger directory: the option, else $CONSIGN_LEDGER, else ./ledger. */
+const char *office_ledger_dir(const char *opt);
+
+/* One line per batch-level problem ("problem: reason: message"). */
+void office_print_problems(FILE *f, const cs_verify *v);
+/* The same as JSON array items. */
+void office_json_problems(FILE *f, const cs_verify *v);
+
+/* Opens a zip for a command that needs a readable one: on any failure
+ * (layout included) prints "consign: FILE: message (reason)" and returns the
+ * exit status. */
+int office_open(const char *path, cs_zipr **z);
+
+/* The record list of an exclusion summary: "record 17 (serial 1017)
+ * record-signature, ..." of at most max entries, into out. */
+void office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max);
+
+/* Release (zip) commands, defined in cmd/release.c, cmd/ledger.c,
+ * cmd/export.c and cmd/receipt.c. */
+int cmd_release(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
+
+#endif

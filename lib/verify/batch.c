@@ -1,0 +1,1062 @@
+/* Batch and release verification: batch-level checks, then one streaming
+ * pass over the records with the deep checks on worker threads. */
+#include "verify/batch.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "verify/dupset.h"
+
+/* ---- splitting a CBOR sequence ---------------------------------------- */
+
+int
+cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len)
+{
+	uint64_t left[CS_CBOR_MAX_DEPTH + 1], val;
+	int indef[CS_CBOR_MAX_DEPTH + 1], d = 0;
+	size_t off = 0, hl, i;
+	uint8_t b, mt, ai;
+
+#define NEED(x) \
+	do { \
+		if ((x) > max) \
+			return -1; \
+		if ((x) > n) \
+			return 1; \
+	} while (0)
+#define PUSH(count, inf) \
+	do { \
+		if (d == CS_CBOR_MAX_DEPTH) \
+			return -1; \
+		d++; \
+		left[d] = (count); \
+		indef[d] = (inf); \
+	} while (0)
+
+	left[0] = 1;
+	indef[0] = 0;
+	for (;;) {
+		NEED(off + 1);
+		b = p[off];
+		mt = b >> 5;
+		ai = b & 31;
+		if (b == 0xff) {
+			if (d == 0 || !indef[d])
+				return -1;
+			off++;
+			d--;
+			goto done;
+		}
+		if (ai < 24) {
+			val = ai;
+			hl = 1;
+		} else if (ai <= 27) {
+			hl = 1 + ((size_t)1 << (ai - 24));
+			NEED(off + hl);
+			for (val = 0, i = 1; i < hl; i++)
+				val = val << 8 | p[off + i];
+		} else if (ai == 31 && mt >= 2 && mt <= 5) {
+			hl = 1;
+			val = 0;
+		} else {
+			return -1;
+		}
+		off += hl;
+		switch (mt) {
+		case 2:
+		case 3:
+			if (ai == 31) {
+				PUSH(0, 1);
+				continue;
+			}
+			if (val > max)
+				return -1;
+			NEED(off + val);
+			off += val;
+			break;
+		case 4:
+		case 5:
+			if (ai == 31) {
+				PUSH(0, 1);
+				continue;
+			}
+			if (val > max)
+				return -1;
+			if (mt == 5)
+				val *= 2;
+			if (val > 0) {
+				PUSH(val, 0);
+				continue;
+			}
+			break;
+		case 6:
+			PUSH(1, 0);
+			continue;
+		default: /* integers, simple values and floats: the head is all */
+			break;
+		}
+	done:
+		/* an item ended at level d; containers that are now full end too */
+		for (;;) {
+			if (indef[d])
+				break;
+			if (--left[d] > 0)
+				break;
+			if (d == 0) {
+				*len = off;
+				return 0;
+			}
+			d--;
+		}
+	}
+#undef NEED
+#undef PUSH
+}
+
+/* ---- reasons ------------------------------------------------------------ */
+
+int
+cs_reason_deep(const char *r)
+{
+	return r != NULL && (strcmp(r, "record-signature") == 0 ||
+				strcmp(r, "record-key-invalid") == 0);
+}
+
+int
+cs_reason_ledger(const char *r)
+{
+	return r != NULL && strncmp(r, "record-released-", 16) == 0;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+problem(cs_verify *v, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	cs_vproblem *p;
+
+	if (v->nproblem >= CS_VERIFY_MAX_PROBLEMS) {
+		v->more_problems++;
+		return;
+	}
+	p = &v->problem[v->nproblem++];
+	snprintf(p->reason, sizeof p->reason, "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the pipeline --------------------------------------------------------- */
+
+#define VB_RECORDS 256
+#define VB_ARENA (160u << 10)
+#define CKPT_EVERY 64 /* records between remembered offsets, for confirmations */
+
+enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_DONE };
+
+struct vslot {
+	cs_record rec;
+	uint64_t index;
+	const char *reason;
+	uint8_t decoded, deep;
+	uint32_t prot_off, prot_len, pay_off, pay_len, sig_off;
+	uint8_t kid[CS_KID_LEN];
+	char msg[CS_VREC_MSG_MAX];
+};
+
+struct vblock {
+	struct vblock *next;
+	uint64_t seq;
+	int state;
+	size_t n, used;
+	struct vslot slot[VB_RECORDS];
+	uint8_t arena[VB_ARENA];
+};
+
+struct run {
+	cs_verify *v;
+	const cs_vopts *o;
+	cs_err *e;
+	cs_zipr *z;
+	/* threads */
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t th[CS_VERIFY_MAX_THREADS];
+	unsigned nth;
+	int stop;
+	struct vblock *blocks;
+	size_t nblocks;
+	struct vblock *qhead, *qtail;
+	uint64_t next_seq, deliver_seq;
+	struct vblock *cur;
+	/* duplicates */
+	cs_dupset dup;
+	int have_dup;
+	uint64_t *ckpt;
+	size_t nckpt;
+	uint64_t dup_records;
+	cs_zips *cs;          /* second stream, for confirmations */
+	FILE *spool;          /* deflated records, copied out once for random access */
+	uint8_t *cbuf;        /* confirmation window */
+	/* release exclusions, walked in order */
+	size_t xpos, xi;
+	int have_x;
+	cs_exclusion x;
+	uint64_t mismatches;
+	int stopped;          /* on_record asked to stop */
+	int failed_io;        /* a lookup or confirmation failed: e is set */
+};
+
+/* The per-record deep work: exactly the prime-order check and one Ed25519
+ * verification over the Sig_structure, plus the key id (a hash of 32 bytes).
+ * cs_sig_verify would repeat the prime-order check, the costlier half. */
+static void
+deep_check(struct vblock *b, struct vslot *s, uint8_t *tbs)
+{
+	uint8_t kid[CS_KID_LEN];
+	cs_buf out;
+
+	if (!cs_pk_valid(s->rec.pk)) {
+		s->reason = "record-key-invalid";
+		snprintf(s->msg, sizeof s->msg, "the device key is not a valid prime-order point");
+		return;
+	}
+	cs_keyid(kid, s->rec.pk);
+	cs_buf_fixed(&out, tbs, CS_RECORD_MAX + 64);
+	if (memcmp(kid, s->kid, CS_KID_LEN) != 0 ||
+	    cs_cose_tbs_raw(&out, b->arena + s->prot_off, s->prot_len, NULL, 0, NULL, 0,
+		b->arena + s->pay_off, s->pay_len) != CS_OK ||
+	    crypto_sign_verify_detached(b->arena + s->sig_off, out.p, out.len, s->rec.pk) != 0) {
+		s->reason = "record-signature";
+		snprintf(s->msg, sizeof s->msg,
+		    "the proof-of-possession signature does not verify under the record's own key");
+	}
+}
+
+static void
+process_block(struct vblock *b, uint8_t *tbs)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->slot[i].deep)
+			deep_check(b, &b->slot[i], tbs);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *r = arg;
+	struct vblock *b;
+	uint8_t *tbs = malloc(CS_RECORD_MAX + 64);
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (!r->stop && r->qhead == NULL)
+			pthread_cond_wait(&r->work, &r->mu);
+		if (r->qhead == NULL)
+			break;
+		b = r->qhead;
+		r->qhead = b->next;
+		if (r->qhead == NULL)
+			r->qtail = NULL;
+		b->state = VB_BUSY;
+		pthread_mutex_unlock(&r->mu);
+		if (tbs != NULL)
+			process_block(b, tbs);
+		else /* cannot verify without scratch: fail closed */
+			for (size_t i = 0; i < b->n; i++)
+				if (b->slot[i].deep)
+					b->slot[i].reason = "record-signature";
+		pthread_mutex_lock(&r->mu);
+		b->state = VB_DONE;
+		pthread_cond_broadcast(&r->done);
+	}
+	pthread_mutex_unlock(&r->mu);
+	free(tbs);
+	return NULL;
+}
+
+/* Called on the caller's thread for every record, in order. */
+static void
+deliver_slot(struct run *r, struct vslot *s)
+{
+	cs_verify *v = r->v;
+	cs_vrec vr;
+	int listed = 0, ok;
+
+	memset(&vr, 0, sizeof vr);
+	vr.index = s->index;
+	vr.decoded = s->decoded;
+	vr.rec = s->decoded ? &s->rec : NULL;
+	vr.reason = s->reason;
+	vr.msg = s->reason ? s->msg : "";
+	v->records++;
+	if (s->reason != NULL)
+		v->failed++;
+	if (v->kind == CS_V_RELEASE) {
+		while (r->have_x && r->x.index < s->index)
+			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
+		listed = r->have_x && r->x.index == s->index;
+		if (listed) {
+			vr.excluded = 1;
+			vr.excl_reason = r->x.reason;
+			/* a reason this run could not check is taken on the custodians' word */
+			ok = (s->reason != NULL && strcmp(s->reason, r->x.reason) == 0) ||
+			     (s->reason == NULL && ((!r->o->deep && cs_reason_deep(r->x.reason)) ||
+						       (r->o->lookup == NULL &&
+							   cs_reason_ledger(r->x.reason))));
+			if (ok && (r->x.has_serial != s->decoded ||
+				      (s->decoded && r->x.serial != s->rec.serial)))
+				ok = 0;
+			if (ok) {
+				v->excluded++;
+			} else {
+				r->mismatches++;
+				problem(v, "release-exclusions",
+				    "record %llu is excluded for %s but %s%s", (unsigned long long)s->index,
+				    r->x.reason, s->reason ? "fails " : "passes",
+				    s->reason ? s->reason : " (or its serial differs)");
+			}
+			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
+		} else if (s->reason != NULL) {
+			r->mismatches++;
+			problem(v, "release-exclusions", "record %llu fails %s but is not excluded",
+			    (unsigned long long)s->index, s->reason);
+		}
+	}
+	if (r->o->on_record != NULL && !r->stopped && r->o->on_record(r->o->ctx, &vr) != 0)
+		r->stopped = 1;
+}
+
+static void
+deliver_block(struct run *r, struct vblock *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		deliver_slot(r, &b->slot[i]);
+	b->n = b->used = 0;
+	b->state = VB_FREE;
+	r->deliver_seq++;
+}
+
+/* The block to deliver next, when it is done. Called with mu held. */
+static struct vblock *
+next_done(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nblocks; i++)
+		if (r->blocks[i].state == VB_DONE && r->blocks[i].seq == r->deliver_seq)
+			return &r->blocks[i];
+	return NULL;
+}
+
+/* Delivers what is done, in order; with wait, until every block is back.
+ * While waiting, the caller's thread verifies queued blocks itself. */
+static void
+drain(struct run *r, int want_free, uint8_t *tbs)
+{
+	struct vblock *b;
+	size_t i;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		if ((b = next_done(r)) != NULL) {
+			pthread_mutex_unlock(&r->mu);
+			deliver_block(r, b);
+			pthread_mutex_lock(&r->mu);
+			continue;
+		}
+		if (want_free == 0)
+			break;
+		if (want_free == 1) {
+			for (i = 0; i < r->nblocks; i++)
+				if (r->blocks[i].state == VB_FREE)
+					break;
+			if (i < r->nblocks)
+				break;
+		} else if (r->deliver_seq == r->next_seq) {
+			break;
+		}
+		if (r->qhead != NULL) {
+			b = r->qhead;
+			r->qhead = b->next;
+			if (r->qhead == NULL)
+				r->qtail = NULL;
+			b->state = VB_BUSY;
+			pthread_mutex_unlock(&r->mu);
+			process_block(b, tbs);
+			pthread_mutex_lock(&r->mu);
+			b->state = VB_DONE;
+			continue;
+		}
+		pthread_cond_wait(&r->done, &r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void
+submit(struct run *r, uint8_t *tbs)
+{
+	struct vblock *b = r->cur;
+	size_t i, deep = 0;
+
+	r->cur = NULL;
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		deep += b->slot[i].deep;
+	pthread_mutex_lock(&r->mu);
+	b->seq = r->next_seq++;
+	if (r->nth == 0 || deep == 0) {
+		pthread_mutex_unlock(&r->mu);
+		process_block(b, tbs);
+		pthread_mutex_lock(&r->mu);
+		b->state = VB_DONE;
+	} else {
+		b->state = VB_READY;
+		b->next = NULL;
+		if (r->qtail != NULL)
+			r->qtail->next = b;
+		else
+			r->qhead = b;
+		r->qtail = b;
+		pthread_cond_signal(&r->work);
+	}
+	pthread_mutex_unlock(&r->mu);
+	drain(r, 0, tbs);
+}
+
+static struct vblock *
+get_block(struct run *r, uint8_t *tbs)
+{
+	size_t i;
+
+	drain(r, 1, tbs);
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nblocks; i++)
+		if (r->blocks[i].state == VB_FREE)
+			break;
+	r->blocks[i].state = VB_FILLING;
+	r->blocks[i].n = r->blocks[i].used = 0;
+	pthread_mutex_unlock(&r->mu);
+	return &r->blocks[i];
+}
+
+/* ---- confirmations of duplicate fingerprints --------------------------------- */
+
+/* Reads up to cap bytes of the records entry at off into buf. */
+static int
+conf_read(struct run *r, uint64_t off, uint8_t *buf, size_t cap, size_t *got)
+{
+	uint64_t size = cs_zipr_size(r->z, CS_ZE_RECORDS);
+	uint8_t tmp[1 << 14];
+	size_t g, n;
+	cs_zips *s = NULL;
+	int rc;
+
+	*got = 0;
+	if (off >= size)
+		return CS_OK;
+	if (cap > size - off)
+		cap = (size_t)(size - off);
+	if (cs_zipr_stored(r->z, CS_ZE_RECORDS)) {
+		if (r->cs == NULL && (rc = cs_zips_open(&r->cs, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
+			return rc;
+		if ((rc = cs_zips_seek(r->cs, off, r->e)) != CS_OK)
+			return rc;
+		while (*got < cap) {
+			if ((rc = cs_zips_read(r->cs, buf + *got, cap - *got, &g, r->e)) != CS_OK)
+				return rc;
+			if (g == 0)
+				break;
+			*got += g;
+		}
+		return CS_OK;
+	}
+	/* deflated: no seeking; copy the entry out once, then read it at will */
+	if (r->spool == NULL) {
+		if ((r->spool = tmpfile()) == NULL)
+			return cs_fail(r->e, CS_MALFORMED, "io", "cannot create a temporary file");
+		if ((rc = cs_zips_open(&s, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
+			return rc;
+		for (;;) {
+			if ((rc = cs_zips_read(s, tmp, sizeof tmp, &g, r->e)) != CS_OK) {
+				cs_zips_close(s);
+				return rc;
+			}
+			if (g == 0)
+				break;
+			if (fwrite(tmp, 1, g, r->spool) != g) {
+				cs_zips_close(s);
+				return cs_fail(r->e, CS_MALFORMED, "io", "cannot write a temporary file");
+			}
+		}
+		cs_zips_close(s);
+		if (fflush(r->spool) != 0)
+			return cs_fail(r->e, CS_MALFORMED, "io", "cannot write a temporary file");
+	}
+	if (fseeko(r->spool, (off_t)off, SEEK_SET) != 0)
+		return cs_fail(r->e, CS_MALFORMED, "io", "cannot read a temporary file");
+	n = fread(buf, 1, cap, r->spool);
+	*got = n;
+	return CS_OK;
+}
+
+static int
+confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
+{
+	struct run *r = ctx;
+	uint64_t off;
+	size_t got, len, k, skip;
+	cs_cose c;
+	cs_record rec;
+	cs_err e2;
+
+	if (index / CKPT_EVERY >= r->nckpt)
+		return 0;
+	off = r->ckpt[index / CKPT_EVERY];
+	skip = index % CKPT_EVERY;
+	for (k = 0;; k++) {
+		if (conf_read(r, off, r->cbuf, 2 * CS_RECORD_MAX, &got) != CS_OK)
+			goto fail;
+		if (cs_cbor_item_len(r->cbuf, got, CS_RECORD_MAX, &len) != 0)
+			break;
+		if (k == skip) {
+			cs_err_clear(&e2);
+			if (cs_cose_decode(&c, r->cbuf, len, &e2) != CS_OK ||
+			    cs_record_decode(&rec, c.payload, c.payload_len, &e2) != CS_OK)
+				break;
+			if (type == CS_DUP_SERIAL) {
+				uint8_t be[8];
+
+				for (k = 0; k < 8; k++)
+					be[k] = (uint8_t)(rec.serial >> (56 - 8 * k));
+				return vn == 8 && memcmp(be, val, 8) == 0;
+			}
+			if (type == CS_DUP_KEY)
+				return vn == CS_PK_LEN && memcmp(rec.pk, val, CS_PK_LEN) == 0;
+			return vn == rec.hwid_len && memcmp(rec.hwid, val, vn) == 0;
+		}
+		off += len;
+	}
+	cs_fail(r->e, CS_MALFORMED, "io", "record %u changed while the batch was being read", index);
+fail:
+	r->failed_io = 1;
+	return -1;
+}
+
+/* ---- one record ---------------------------------------------------------------- */
+
+static void
+cheap_checks(struct run *r, struct vblock *b, struct vslot *s, const uint8_t *p, size_t len)
+{
+	const cs_order *ord = &r->v->order;
+	cs_cose c;
+	cs_err e2;
+	uint8_t be[8];
+	int64_t first;
+	const char *why = NULL;
+	size_t k;
+	int rc;
+
+	s->decoded = s->deep = 0;
+	s->reason = NULL;
+	s->msg[0] = '\0';
+	cs_err_clear(&e2);
+	if (cs_cose_decode(&c, p, len, &e2) != CS_OK) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "%s (%s)", e2.msg, e2.reason);
+		return;
+	}
+	if (c.multi || strcmp(c.kind, CS_KIND_RECORD) != 0) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "a %s of kind %s, not a record",
+		    c.multi ? "COSE_Sign" : "COSE_Sign1", c.kind);
+		return;
+	}
+	if (cs_record_decode(&s->rec, c.payload, c.payload_len, &e2) != CS_OK) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "payload: %s (%s)", e2.msg, e2.reason);
+		return;
+	}
+	s->decoded = 1;
+	s->rec.att = NULL;
+	if (memcmp(s->rec.deployment, ord->deployment, CS_DEPLOY_LEN) != 0) {
+		s->reason = "record-deployment";
+		snprintf(s->msg, sizeof s->msg, "belongs to another deployment");
+	} else if (strcmp(s->rec.batch, ord->batch) != 0) {
+		s->reason = "record-batch";
+		snprintf(s->msg, sizeof s->msg, "batch id \"%s\", the order's is \"%s\"",
+		    s->rec.batch, ord->batch);
+	} else if (memcmp(s->rec.nonce, ord->nonce, CS_NONCE_LEN) != 0) {
+		s->reason = "record-nonce";
+		snprintf(s->msg, sizeof s->msg, "batch nonce differs from the order's");
+	} else if (s->rec.serial < ord->first || s->rec.serial > ord->last) {
+		s->reason = "record-serial-range";
+		snprintf(s->msg, sizeof s->msg, "serial %llu outside the order's %llu-%llu",
+		    (unsigned long long)s->rec.serial, (unsigned long long)ord->first,
+		    (unsigned long long)ord->last);
+	}
+	/* every decoded record takes part in duplicate detection, whatever else
+	 * fails, so the verdicts do not depend on which checks ran */
+	if (r->have_dup) {
+		int ins = s->index < r->dup_records;
+
+		for (k = 0; k < 8; k++)
+			be[k] = (uint8_t)(s->rec.serial >> (56 - 8 * k));
+		rc = cs_dupset_check(&r->dup, CS_DUP_SERIAL, be, 8, (uint32_t)s->index, ins, confirm,
+		    r, &first);
+		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
+			s->reason = "record-duplicate-serial";
+			snprintf(s->msg, sizeof s->msg, "serial %llu is also in record %lld",
+			    (unsigned long long)s->rec.serial, (long long)first);
+		}
+		if (rc == CS_OK)
+			rc = cs_dupset_check(&r->dup, CS_DUP_KEY, s->rec.pk, CS_PK_LEN,
+			    (uint32_t)s->index, ins, confirm, r, &first);
+		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
+			s->reason = "record-duplicate-key";
+			snprintf(s->msg, sizeof s->msg, "device key also in record %lld",
+			    (long long)first);
+		}
+		if (rc == CS_OK)
+			rc = cs_dupset_check(&r->dup, CS_DUP_HWID, s->rec.hwid, s->rec.hwid_len,
+			    (uint32_t)s->index, ins, confirm, r, &first);
+		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
+			s->reason = "record-duplicate-hwid";
+			snprintf(s->msg, sizeof s->msg, "hardware id also in record %lld",
+			    (long long)first);
+		}
+		if (rc != CS_OK)
+			r->failed_io = 1;
+	}
+	if (s->reason == NULL && r->o->lookup != NULL && r->o->lookup->record != NULL) {
+		if (r->o->lookup->record(r->o->lookup->ctx, &s->rec, &why, r->e) != CS_OK)
+			r->failed_io = 1;
+		else if (why != NULL) {
+			s->reason = why;
+			snprintf(s->msg, sizeof s->msg, "%s already released in an earlier batch",
+			    strcmp(why, "record-released-serial") == 0 ? "serial"
+			    : strcmp(why, "record-released-key") == 0 ? "device key"
+								      : "hardware id");
+		}
+	}
+	if (s->reason != NULL || !r->o->deep)
+		return;
+	/* keep what the deep check needs: the envelope's parts, in the arena */
+	s->deep = 1;
+	memcpy(s->kid, c.s[0].kid, CS_KID_LEN);
+	s->prot_off = (uint32_t)b->used;
+	s->prot_len = (uint32_t)c.prot_len;
+	memcpy(b->arena + b->used, c.prot, c.prot_len);
+	b->used += c.prot_len;
+	s->pay_off = (uint32_t)b->used;
+	s->pay_len = (uint32_t)c.payload_len;
+	memcpy(b->arena + b->used, c.payload, c.payload_len);
+	b->used += c.payload_len;
+	s->sig_off = (uint32_t)b->used;
+	memcpy(b->arena + b->used, c.s[0].sig, CS_SIG_LEN);
+	b->used += CS_SIG_LEN;
+}
+
+/* ---- batch-level checks --------------------------------------------------------- */
+
+int
+cs_verify_load(cs_verify *v, cs_zipr *z, cs_err *e)
+{
+	cs_err e2;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	cs_buf_init(&v->header_buf, CS_HEADER_ENTRY_MAX + 1);
+	cs_buf_init(&v->order_buf, CS_ORDER_ENTRY_MAX + 1);
+	cs_buf_init(&v->release_buf, CS_RELEASE_ENTRY_MAX + 1);
+	v->kind = cs_zipr_entries(z);
+
+	if ((rc = cs_zipr_read(z, CS_ZE_HEADER, &v->header_buf, CS_HEADER_ENTRY_MAX, e)) != CS_OK ||
+	    (rc = cs_zipr_read(z, CS_ZE_ORDER, &v->order_buf, CS_ORDER_ENTRY_MAX, e)) != CS_OK)
+		return rc;
+	if (v->kind == CS_V_RELEASE &&
+	    (rc = cs_zipr_read(z, CS_ZE_RELEASE, &v->release_buf, CS_RELEASE_ENTRY_MAX, e)) != CS_OK)
+		return rc;
+	cs_err_clear(&e2);
+	if ((rc = cs_order_load(&v->order_s, &v->order, v->order_buf.p, v->order_buf.len, &e2)) !=
+	    CS_OK) {
+		cs_err_prefix(&e2, CS_ENTRY_ORDER);
+		*e = e2;
+		return rc;
+	}
+	if ((rc = cs_cose_decode(&v->header_cose, v->header_buf.p, v->header_buf.len, &e2)) == CS_OK &&
+	    (v->header_cose.multi || strcmp(v->header_cose.kind, CS_KIND_HEADER) != 0))
+		rc = cs_fail(&e2, CS_MALFORMED, "kind", "not a batch header (a %s)",
+		    v->header_cose.kind);
+	if (rc == CS_OK)
+		rc = cs_header_decode(&v->header, v->header_cose.payload, v->header_cose.payload_len,
+		    &e2);
+	if (rc != CS_OK) {
+		cs_err_prefix(&e2, CS_ENTRY_HEADER);
+		*e = e2;
+		return rc;
+	}
+	cs_digest(v->header_digest, CS_KIND_HEADER, v->header_cose.payload,
+	    v->header_cose.payload_len);
+	if (v->kind != CS_V_RELEASE)
+		return CS_OK;
+	if ((rc = cs_cose_decode(&v->release_s.cose, v->release_buf.p, v->release_buf.len, &e2)) ==
+		CS_OK &&
+	    (!v->release_s.cose.multi || strcmp(v->release_s.cose.kind, CS_KIND_RELEASE) != 0))
+		rc = cs_fail(&e2, CS_MALFORMED, "kind", "not a release (a %s)",
+		    v->release_s.cose.kind);
+	if (rc == CS_OK)
+		rc = cs_release_decode(&v->release, v->release_s.cose.payload,
+		    v->release_s.cose.payload_len, &e2);
+	if (rc != CS_OK) {
+		cs_err_prefix(&e2, CS_ENTRY_RELEASE);
+		*e = e2;
+		return rc;
+	}
+	cs_digest(v->release_s.digest, CS_KIND_RELEASE, v->release_s.cose.payload,
+	    v->release_s.cose.payload_len);
+	return CS_OK;
+}
+
+static int
+batch_checks(cs_verify *v, const cs_vopts *o, cs_err *e)
+{
+	const cs_header *h = &v->header;
+	const cs_order *ord = &v->order;
+	uint8_t scratch[CS_HEADER_ENTRY_MAX + 256];
+	cs_buf sb;
+	cs_err e2;
+	uint64_t seq = 0;
+	size_t i;
+
+	cs_err_clear(&e2);
+	if (cs_order_verify(&v->order_s, ord, o->policy, o->policy_digest, &v->order_q, &e2) != CS_OK)
+		problem(v, e2.reason, "order: %s", e2.msg);
+	if (memcmp(h->order, v->order_s.digest, CS_DIGEST_LEN) != 0)
+		problem(v, "header-order", "the header names another order than %s",
+		    CS_ENTRY_ORDER);
+	if (memcmp(h->deployment, ord->deployment, CS_DEPLOY_LEN) != 0 ||
+	    strcmp(h->batch, ord->batch) != 0)
+		problem(v, "header-batch", "the header's batch id \"%s\" or deployment differs from the "
+		    "order's \"%s\"", h->batch, ord->batch);
+	for (i = 0; i < ord->nstation; i++)
+		if (memcmp(ord->station[i], h->station_pk, CS_PK_LEN) == 0)
+			break;
+	if (i == ord->nstation)
+		problem(v, "station-not-allowed", "the header's station key is not one the order "
+		    "allows");
+	cs_buf_fixed(&sb, scratch, sizeof scratch);
+	if (cs_cose_verify(&v->header_cose, 0, h->station_pk, &sb) != 0)
+		problem(v, "station-signature", "the header's signature does not verify under its "
+		    "station key");
+	if (h->count > ord->quantity)
+		problem(v, "quantity-exceeded", "%llu records, the order's quantity is %llu",
+		    (unsigned long long)h->count, (unsigned long long)ord->quantity);
+	if (o->lookup != NULL && o->lookup->batch != NULL) {
+		if (o->lookup->batch(o->lookup->ctx, v->header_digest, &seq, e) != CS_OK)
+			return CS_MALFORMED;
+		if (seq != 0)
+			problem(v, "batch-released", "this batch was already released (release %llu)",
+			    (unsigned long long)seq);
+	}
+	if (o->lookup != NULL && o->lookup->order != NULL) {
+		if (o->lookup->order(o->lookup->ctx, v->order_s.digest, &v->released, e) != CS_OK)
+			return CS_MALFORMED;
+		if (v->released > ord->quantity || h->count > ord->quantity - v->released)
+			problem(v, "quantity-remaining",
+			    "%llu records, but only %llu of the order's %llu remain after earlier "
+			    "releases", (unsigned long long)h->count,
+			    (unsigned long long)(v->released > ord->quantity ? 0
+										: ord->quantity - v->released),
+			    (unsigned long long)ord->quantity);
+	}
+	return CS_OK;
+}
+
+static void
+release_checks(cs_verify *v, const cs_vopts *o)
+{
+	const cs_release *rl = &v->release;
+	char a[2 * CS_DIGEST_LEN + 1];
+
+	cs_quorum_count(&v->release_q, &v->release_s.cose, o->policy);
+	v->have_release_q = 1;
+	if (v->release_q.valid < o->policy->threshold)
+		problem(v, "release-threshold",
+		    "%zu valid signature%s from distinct custodians, the policy needs %llu",
+		    v->release_q.valid, v->release_q.valid == 1 ? "" : "s",
+		    (unsigned long long)o->policy->threshold);
+	if (memcmp(rl->deployment, o->policy->deployment, CS_DEPLOY_LEN) != 0)
+		problem(v, "release-deployment", "the release belongs to another deployment");
+	if (memcmp(rl->policy, o->policy_digest, CS_DIGEST_LEN) != 0)
+		problem(v, "release-policy", "the release was made under another policy");
+	if (memcmp(rl->order, v->order_s.digest, CS_DIGEST_LEN) != 0 ||
+	    strcmp(rl->batch, v->order.batch) != 0 ||
+	    memcmp(rl->header, v->header_digest, CS_DIGEST_LEN) != 0 ||
+	    memcmp(rl->records, v->header.records, CS_DIGEST_LEN) != 0 ||
+	    rl->count != v->header.count)
+		problem(v, "release-batch", "the release names another batch (order, batch id, header, "
+		    "records digest or count) than the one it carries");
+	switch (o->chain) {
+	case CS_CHAIN_NONE:
+		problem(v, "release-chain-unpinned", "no chain position given (--first or --after "
+		    "SEQ:DIGEST): a release is accepted only as the next in the chain");
+		break;
+	case CS_CHAIN_FIRST:
+		if (rl->seq != 1)
+			problem(v, "release-skipped", "release %llu, but --first expects release 1",
+			    (unsigned long long)rl->seq);
+		break;
+	default:
+		cs_hex(a, o->after_digest, CS_DIGEST_LEN);
+		if (rl->seq <= o->after_seq)
+			problem(v, "release-replayed", "release %llu is not after the last imported "
+			    "release %llu", (unsigned long long)rl->seq,
+			    (unsigned long long)o->after_seq);
+		else if (rl->seq > o->after_seq + 1)
+			problem(v, "release-skipped", "release %llu skips from %llu",
+			    (unsigned long long)rl->seq, (unsigned long long)o->after_seq);
+		else if (!rl->has_prev || memcmp(rl->prev, o->after_digest, CS_DIGEST_LEN) != 0)
+			problem(v, "release-chain", "release %llu does not name %llu:%s as its "
+			    "predecessor (a fork)", (unsigned long long)rl->seq,
+			    (unsigned long long)o->after_seq, a);
+	}
+}
+
+/* ---- the records -------------------------------------------------------------- */
+
+static int
+start_threads(struct run *r, unsigned want)
+{
+	unsigned i;
+
+	r->nblocks = 2 * (size_t)(want ? want : 1) + 2;
+	if ((r->blocks = calloc(r->nblocks, sizeof *r->blocks)) == NULL)
+		return cs_fail(r->e, CS_MALFORMED, "system", "out of memory");
+	/* the caller's thread verifies too, so want threads means want - 1 workers */
+	for (i = 0; i + 1 < want && i < CS_VERIFY_MAX_THREADS; i++) {
+		if (pthread_create(&r->th[i], NULL, worker, r) != 0)
+			break;
+		r->nth++;
+	}
+	return CS_OK;
+}
+
+static void
+stop_threads(struct run *r)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->work);
+	pthread_mutex_unlock(&r->mu);
+	for (i = 0; i < r->nth; i++)
+		pthread_join(r->th[i], NULL);
+	r->nth = 0;
+}
+
+static int
+stream_records(struct run *r)
+{
+	cs_verify *v = r->v;
+	const cs_vopts *o = r->o;
+	crypto_hash_sha256_state st;
+	uint8_t *win = NULL, *tbs = NULL;
+	size_t cap = CS_VERIFY_CHUNK + CS_RECORD_MAX, have = 0, pos = 0, got, len;
+	uint64_t base = 0, index = 0, size = cs_zipr_size(r->z, CS_ZE_RECORDS), maxrec;
+	cs_zips *s = NULL;
+	unsigned want = o->threads;
+	int eof = 0, split = 1, rc, sp;
+	long ncpu;
+
+	if (want == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		want = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (want > CS_VERIFY_MAX_THREADS)
+		want = CS_VERIFY_MAX_THREADS;
+	if (!o->deep)
+		want = 1;
+	/* the duplicate set: sized by the header's count, bounded by the order's
+	 * quantity and by how many records the entry can hold at all */
+	maxrec = v->header.count;
+	if (maxrec > v->order.quantity)
+		maxrec = v->order.quantity;
+	if (maxrec > size / CS_RECORD_MIN)
+		maxrec = size / CS_RECORD_MIN;
+	r->dup_records = maxrec;
+	if ((rc = cs_dupset_init(&r->dup, (size_t)maxrec, r->e)) != CS_OK)
+		return rc;
+	r->have_dup = 1;
+	r->nckpt = (size_t)(maxrec / CKPT_EVERY + 1);
+	if ((r->ckpt = calloc(r->nckpt + 1, sizeof *r->ckpt)) == NULL ||
+	    (r->cbuf = malloc(2 * CS_RECORD_MAX)) == NULL || (win = malloc(cap)) == NULL ||
+	    (tbs = malloc(CS_RECORD_MAX + 64)) == NULL) {
+		rc = cs_fail(r->e, CS_MALFORMED, "system", "out of memory");
+		goto done;
+	}
+	if ((rc = start_threads(r, want)) != CS_OK)
+		goto done;
+	if ((rc = cs_zips_open(&s, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
+		goto done;
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		if (have - pos < CS_RECORD_MAX && !eof) {
+			memmove(win, win + pos, have - pos);
+			base += pos;
+			have -= pos;
+			pos = 0;
+			while (have < CS_RECORD_MAX && !eof) {
+				if ((rc = cs_zips_read(s, win + have, cap - have, &got, r->e)) != CS_OK)
+					goto done;
+				/* every byte is hashed once, as it arrives */
+				crypto_hash_sha256_update(&st, win + have, got);
+				have += got;
+				eof = got == 0;
+			}
+		}
+		if (pos == have)
+			break;
+		if (!split) {
+			pos = have;
+			continue;
+		}
+		sp = cs_cbor_item_len(win + pos, have - pos, CS_RECORD_MAX, &len);
+		if (sp != 0) {
+			problem(v, "records-malformed", "the records entry cannot be split after record "
+			    "%llu (offset %llu): %s", (unsigned long long)index,
+			    (unsigned long long)(base + pos),
+			    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, or an item above "
+			    "8 KiB");
+			split = 0;
+			continue;
+		}
+		if (r->cur == NULL)
+			r->cur = get_block(r, tbs);
+		{
+			struct vblock *b = r->cur;
+			struct vslot *sl = &b->slot[b->n++];
+
+			sl->index = index;
+			if (index < r->dup_records && index % CKPT_EVERY == 0)
+				r->ckpt[index / CKPT_EVERY] = base + pos;
+			cheap_checks(r, b, sl, win + pos, len);
+			if (r->failed_io) {
+				rc = CS_MALFORMED;
+				goto done;
+			}
+			if (b->n == VB_RECORDS || b->used + CS_RECORD_MAX + 64 > VB_ARENA)
+				submit(r, tbs);
+		}
+		pos += len;
+		index++;
+		if (r->stopped)
+			break;
+	}
+	submit(r, tbs);
+	drain(r, 2, tbs);
+	crypto_hash_sha256_final(&st, v->records_digest);
+	v->streamed = !r->stopped;
+	rc = r->failed_io ? CS_MALFORMED : CS_OK;
+done:
+	if (r->nth > 0 || r->blocks != NULL) {
+		stop_threads(r);
+	}
+	cs_zips_close(s);
+	free(win);
+	free(tbs);
+	return rc;
+}
+
+/* ---- entry point ------------------------------------------------------------------ */
+
+int
+cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
+{
+	struct run *r = NULL;
+	uint64_t size;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	v->kind = cs_zipr_entries(z);
+	if (o->policy == NULL || o->policy_digest == NULL)
+		return cs_fail(e, CS_USAGE, "usage", "a batch is verified against a policy");
+	if (o->expect != 0 && o->expect != v->kind)
+		return cs_fail(e, CS_USAGE, "usage", "a %s, where a %s was expected",
+		    v->kind == CS_V_RELEASE ? "release" : "batch",
+		    o->expect == CS_V_RELEASE ? "release" : "batch");
+	if ((rc = cs_verify_load(v, z, e)) != CS_OK)
+		return rc;
+	if ((rc = batch_checks(v, o, e)) != CS_OK)
+		return rc;
+	if (v->kind == CS_V_RELEASE)
+		release_checks(v, o);
+	size = cs_zipr_size(z, CS_ZE_RECORDS);
+	if (size > v->header.count * (uint64_t)CS_RECORD_MAX) {
+		problem(v, "zip-size", "%s holds %llu bytes, more than %llu records can fill",
+		    CS_ENTRY_RECORDS, (unsigned long long)size, (unsigned long long)v->header.count);
+		return CS_REJECT;
+	}
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+	r->v = v;
+	r->o = o;
+	r->e = e;
+	r->z = z;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->work, NULL);
+	pthread_cond_init(&r->done, NULL);
+	if (v->kind == CS_V_RELEASE)
+		r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
+	rc = stream_records(r);
+	if (rc == CS_OK && v->streamed) {
+		if (v->records != v->header.count)
+			problem(v, "records-count", "%s holds %llu records, the header says %llu",
+			    CS_ENTRY_RECORDS, (unsigned long long)v->records,
+			    (unsigned long long)v->header.count);
+		if (memcmp(v->records_digest, v->header.records, CS_DIGEST_LEN) != 0)
+			problem(v, "records-digest", "SHA-256 of %s differs from the header's",
+			    CS_ENTRY_RECORDS);
+		if (v->kind == CS_V_RELEASE && r->have_x) {
+			r->mismatches++;
+			problem(v, "release-exclusions", "record %llu is excluded but not in the batch",
+			    (unsigned long long)r->x.index);
+		}
+	}
+	if (r->have_dup)
+		cs_dupset_free(&r->dup);
+	free(r->ckpt);
+	free(r->cbuf);
+	free(r->blocks);
+	cs_zips_close(r->cs);
+	if (r->spool != NULL)
+		fclose(r->spool);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->work);
+	pthread_cond_destroy(&r->done);
+	free(r);
+	if (rc != CS_OK)
+		return rc;
+	if (v->nproblem > 0 || (v->kind == CS_V_BATCH && v->failed > 0))
+		return CS_REJECT;
+	return CS_OK;
+}
+
+void
+cs_verify_free(cs_verify *v)
+{
+	cs_buf_free(&v->header_buf);
+	cs_buf_free(&v->order_buf);
+	cs_buf_free(&v->release_buf);
+}

@@ -1,0 +1,386 @@
+/* mkbatch: synthetic but fully valid batches for tests and benchmarks: real
+ * device keys and proofs of possession (derived from --seed, so runs repeat),
+ * the header signed with a station key file, records streamed to disk in
+ * order while threads make them. --break makes exactly one check fail.
+ *
+ *   mkbatch --order O --key S.key --passphrase-file F --count N -o batch.zip
+ *           [--seed N] [--threads N] [--first-serial S] [--created T]
+ *           [--break WHAT[@INDEX]]...
+ *
+ * WHAT (per record, at INDEX, default 1): record-signature, record-key-invalid,
+ * record-nonce, record-batch, record-deployment, record-serial-range,
+ * record-duplicate-serial, record-duplicate-key, record-duplicate-hwid
+ * (each a copy of record 0's value), record-malformed.
+ * WHAT (the batch): records-digest, records-count, station-not-allowed,
+ * station-signature, header-order, header-batch. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bundle/bundle.h"
+#include "crypto/keyfile.h"
+#include "format/artifact.h"
+#include "format/cose.h"
+#include "util/file.h"
+#include "verify/trust.h"
+
+#define CHUNK 1024
+#define MAX_THREADS 64
+#define MAX_BREAKS 64
+
+struct brk {
+	char what[40];
+	uint64_t at;
+};
+
+static struct {
+	cs_order ord;
+	uint8_t seed[8];
+	uint64_t first_serial;
+	struct brk b[MAX_BREAKS];
+	size_t nb;
+} G;
+
+struct job {
+	uint64_t start, n;
+	cs_buf out;
+	pthread_t th;
+};
+
+static void
+die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mkbatch: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static const char *
+broken(uint64_t i)
+{
+	size_t k;
+
+	for (k = 0; k < G.nb; k++)
+		if (G.b[k].at == i && strncmp(G.b[k].what, "record-", 7) == 0)
+			return G.b[k].what;
+	return NULL;
+}
+
+static int
+batch_break(const char *what)
+{
+	size_t k;
+
+	for (k = 0; k < G.nb; k++)
+		if (strcmp(G.b[k].what, what) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+device_seed(uint8_t out[32], uint64_t i, const char *salt)
+{
+	crypto_hash_sha256_state st;
+	uint8_t be[8];
+	int k;
+
+	for (k = 0; k < 8; k++)
+		be[k] = (uint8_t)(i >> (56 - 8 * k));
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)salt, strlen(salt));
+	crypto_hash_sha256_update(&st, G.seed, sizeof G.seed);
+	crypto_hash_sha256_update(&st, be, sizeof be);
+	crypto_hash_sha256_final(&st, out);
+}
+
+/* The order-2 point (0, -1): adding it makes a key of mixed order. */
+static const uint8_t order2[32] = {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+
+static void
+make_record(cs_buf *out, uint64_t i)
+{
+	const char *brk = broken(i);
+	uint8_t dseed[32], pk[32], sk[64], other[64], opk[32], protm[128], sig[64], kid[16];
+	uint8_t paym[1024], tbsm[2048];
+	cs_buf pay, tbs, prot;
+	cs_record r;
+	cs_cose_raw_signer rs;
+	cs_cw w;
+	uint64_t j = i, tries;
+	static const uint8_t empty[1] = {0xa0};
+	char ct[CS_CTYPE_MAX + 1];
+	size_t start = out->len;
+
+	if (brk != NULL && (strcmp(brk, "record-duplicate-key") == 0))
+		j = 0;
+	device_seed(dseed, j, "device");
+	crypto_sign_seed_keypair(pk, sk, dseed);
+	memset(&r, 0, sizeof r);
+	memcpy(r.deployment, G.ord.deployment, CS_DEPLOY_LEN);
+	r.serial = G.first_serial + i;
+	memcpy(r.pk, pk, 32);
+	r.hwid_len = 12;
+	memcpy(r.hwid, G.seed, 4);
+	for (int k = 0; k < 8; k++)
+		r.hwid[4 + k] = (uint8_t)(i >> (56 - 8 * k));
+	snprintf(r.firmware, sizeof r.firmware, "1.4.2");
+	snprintf(r.batch, sizeof r.batch, "%s", G.ord.batch);
+	memcpy(r.nonce, G.ord.nonce, CS_NONCE_LEN);
+	if (brk != NULL) {
+		if (strcmp(brk, "record-nonce") == 0)
+			r.nonce[0] ^= 1;
+		else if (strcmp(brk, "record-batch") == 0)
+			snprintf(r.batch, sizeof r.batch, "%s", strcmp(G.ord.batch, "OTHER") ? "OTHER" : "X");
+		else if (strcmp(brk, "record-deployment") == 0)
+			r.deployment[0] ^= 1;
+		else if (strcmp(brk, "record-serial-range") == 0)
+			r.serial = G.ord.last + 1;
+		else if (strcmp(brk, "record-duplicate-serial") == 0)
+			r.serial = G.first_serial;
+		else if (strcmp(brk, "record-duplicate-hwid") == 0)
+			for (int k = 0; k < 8; k++)
+				r.hwid[4 + k] = 0;
+		else if (strcmp(brk, "record-key-invalid") == 0) {
+			if (crypto_core_ed25519_add(r.pk, pk, order2) != 0)
+				die("%s", "cannot add the order-2 point");
+			memcpy(sk + 32, r.pk, 32);
+		}
+	}
+	cs_keyid(kid, r.pk);
+	cs_cose_ctype(ct, CS_KIND_RECORD);
+	cs_buf_fixed(&prot, protm, sizeof protm);
+	cs_cw_init(&w, &prot);
+	cs_cw_map_begin(&w);
+	cs_cw_uint(&w, CS_COSE_HDR_ALG);
+	cs_cw_int(&w, CS_COSE_ALG_EDDSA);
+	cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
+	cs_cw_textz(&w, ct);
+	cs_cw_uint(&w, CS_COSE_HDR_KID);
+	cs_cw_bytes(&w, kid, CS_KID_LEN);
+	cs_cw_map_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		die("%s", "protected header");
+	for (tries = 0;; tries++) {
+		cs_buf_fixed(&pay, paym, sizeof paym);
+		if (cs_record_encode(&pay, &r) != CS_OK)
+			die("%s", "record encoding");
+		cs_buf_fixed(&tbs, tbsm, sizeof tbsm);
+		if (cs_cose_tbs_raw(&tbs, prot.p, prot.len, NULL, 0, NULL, 0, pay.p, pay.len) != CS_OK)
+			die("%s", "tbs");
+		if (brk != NULL && strcmp(brk, "record-signature") == 0) {
+			device_seed(dseed, i, "other");
+			crypto_sign_seed_keypair(opk, other, dseed);
+			crypto_sign_detached(sig, NULL, tbs.p, tbs.len, other);
+		} else {
+			crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
+		}
+		/* a mixed-order key verifies only when the hash is even: vary the
+		 * firmware string until it does, so only the prime-order check fails */
+		if (brk == NULL || strcmp(brk, "record-key-invalid") != 0 ||
+		    crypto_sign_verify_detached(sig, tbs.p, tbs.len, r.pk) == 0)
+			break;
+		snprintf(r.firmware, sizeof r.firmware, "1.4.2-%llu", (unsigned long long)tries);
+	}
+	rs = (cs_cose_raw_signer){prot.p, prot.len, empty, 1, sig};
+	if (cs_cose_encode_sign1_raw(out, &rs, pay.p, pay.len) != CS_OK)
+		die("%s", "envelope");
+	if (brk != NULL && strcmp(brk, "record-malformed") == 0) {
+		/* tag 18 in a two-byte head: well-formed, not canonical */
+		if (cs_buf_room(out, 1) == NULL)
+			die("%s", "out of memory");
+		memmove(out->p + start + 2, out->p + start + 1, out->len - start - 1);
+		out->p[start] = 0xd8;
+		out->p[start + 1] = 0x12;
+		out->len++;
+	}
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(other, sizeof other);
+}
+
+static void *
+run_job(void *arg)
+{
+	struct job *j = arg;
+	uint64_t i;
+
+	for (i = 0; i < j->n; i++)
+		make_record(&j->out, j->start + i);
+	return NULL;
+}
+
+static cs_seckey
+load_key(const char *path, const char *passfile)
+{
+	uint8_t *kb, *pb;
+	size_t kn, pn, len;
+	cs_seckey k;
+	cs_err e;
+
+	cs_err_clear(&e);
+	if (cs_read_file(path, CS_KEYFILE_MAX, &kb, &kn, &e) != CS_OK)
+		die("cannot read %s", path);
+	if (cs_read_file(passfile, 4096, &pb, &pn, &e) != CS_OK)
+		die("cannot read %s", passfile);
+	for (len = 0; len < pn && pb[len] != '\n' && pb[len] != '\r'; len++)
+		;
+	if (cs_seckey_unlock(&k, kb, kn, (const char *)pb, len, &e) != CS_OK)
+		die("cannot unlock %s", path);
+	cs_file_free(kb, kn);
+	cs_file_free(pb, pn);
+	return k;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *order = NULL, *key = NULL, *pass = NULL, *out = NULL;
+	uint64_t count = 0, seed = 1, created = 1700000000, i, done;
+	unsigned threads = 2, t, nt;
+	uint8_t *ob, hdrm[CS_PAYLOAD_MAX], tmpname[4096];
+	size_t on;
+	cs_signed os;
+	cs_header h;
+	cs_buf hb, env;
+	cs_seckey sk, other;
+	cs_bundle_entry ent[3];
+	struct job *jobs;
+	crypto_hash_sha256_state st;
+	FILE *rf;
+	cs_err e;
+	int a, k;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (sodium_init() < 0)
+		return 2;
+	if (ncpu > 0)
+		threads = (unsigned)ncpu;
+	G.first_serial = UINT64_MAX;
+	for (a = 1; a < argc; a += 2) {
+		const char *o = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
+
+		if (v == NULL)
+			die("%s needs a value", o);
+		if (strcmp(o, "--order") == 0)
+			order = v;
+		else if (strcmp(o, "--key") == 0)
+			key = v;
+		else if (strcmp(o, "--passphrase-file") == 0)
+			pass = v;
+		else if (strcmp(o, "-o") == 0)
+			out = v;
+		else if (strcmp(o, "--count") == 0)
+			count = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--seed") == 0)
+			seed = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--threads") == 0)
+			threads = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(o, "--first-serial") == 0)
+			G.first_serial = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--created") == 0)
+			created = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--break") == 0) {
+			const char *at = strchr(v, '@');
+
+			if (G.nb == MAX_BREAKS)
+				die("%s", "too many --break");
+			snprintf(G.b[G.nb].what, sizeof G.b[G.nb].what, "%.*s",
+			    at ? (int)(at - v) : (int)strlen(v), v);
+			G.b[G.nb].at = at ? strtoull(at + 1, NULL, 10) : 1;
+			G.nb++;
+		} else
+			die("unknown option %s", o);
+	}
+	if (order == NULL || key == NULL || pass == NULL || out == NULL)
+		die("%s", "usage: mkbatch --order O --key S.key --passphrase-file F --count N -o OUT");
+	if (threads == 0 || threads > MAX_THREADS)
+		threads = 1;
+	for (k = 0; k < 8; k++)
+		G.seed[k] = (uint8_t)(seed >> (56 - 8 * k));
+	cs_err_clear(&e);
+	if (cs_read_file(order, 1 << 20, &ob, &on, &e) != CS_OK ||
+	    cs_order_load(&os, &G.ord, ob, on, &e) != CS_OK)
+		die("cannot load the order %s", order);
+	if (G.first_serial == UINT64_MAX)
+		G.first_serial = G.ord.first;
+	sk = load_key(key, pass);
+
+	/* the records, in order, to a file beside the output */
+	snprintf((char *)tmpname, sizeof tmpname, "%s.records-%d", out, (int)getpid());
+	if ((rf = fopen((char *)tmpname, "wb")) == NULL)
+		die("cannot create %s", (char *)tmpname);
+	crypto_hash_sha256_init(&st);
+	if ((jobs = calloc(threads, sizeof *jobs)) == NULL)
+		die("%s", "out of memory");
+	for (done = 0; done < count;) {
+		for (nt = 0; nt < threads && done < count; nt++) {
+			jobs[nt].start = done;
+			jobs[nt].n = count - done < CHUNK ? count - done : CHUNK;
+			done += jobs[nt].n;
+			cs_buf_init(&jobs[nt].out, 64u << 20);
+			pthread_create(&jobs[nt].th, NULL, run_job, &jobs[nt]);
+		}
+		for (t = 0; t < nt; t++) {
+			pthread_join(jobs[t].th, NULL);
+			if (jobs[t].out.overflow ||
+			    fwrite(jobs[t].out.p, 1, jobs[t].out.len, rf) != jobs[t].out.len)
+				die("%s", "cannot write the records");
+			crypto_hash_sha256_update(&st, jobs[t].out.p, jobs[t].out.len);
+			cs_buf_free(&jobs[t].out);
+		}
+	}
+	if (fclose(rf) != 0)
+		die("%s", "cannot write the records");
+
+	memset(&h, 0, sizeof h);
+	memcpy(h.deployment, G.ord.deployment, CS_DEPLOY_LEN);
+	memcpy(h.order, os.digest, CS_DIGEST_LEN);
+	snprintf(h.batch, sizeof h.batch, "%s", G.ord.batch);
+	h.count = count;
+	crypto_hash_sha256_final(&st, h.records);
+	h.created = created;
+	memcpy(h.station_pk, sk.pub.pk, CS_PK_LEN);
+	if (batch_break("records-digest"))
+		h.records[0] ^= 1;
+	if (batch_break("records-count"))
+		h.count = count + 1;
+	if (batch_break("header-order"))
+		h.order[0] ^= 1;
+	if (batch_break("header-batch"))
+		snprintf(h.batch, sizeof h.batch, "%s", strcmp(G.ord.batch, "OTHER") ? "OTHER" : "X");
+	memset(&other, 0, sizeof other);
+	if (batch_break("station-not-allowed") || batch_break("station-signature")) {
+		if (cs_seckey_generate(&other, "other", NULL, &e) != CS_OK)
+			die("%s", "keygen");
+		if (batch_break("station-not-allowed"))
+			memcpy(h.station_pk, other.pub.pk, CS_PK_LEN);
+	}
+	cs_buf_fixed(&hb, hdrm, sizeof hdrm);
+	if (cs_header_encode(&hb, &h) != CS_OK)
+		die("%s", "header encoding");
+	cs_buf_init(&env, 1 << 16);
+	if (cs_cose_sign1_create(&env, CS_KIND_HEADER, hb.p, hb.len, other.sk != NULL ? other.sk : sk.sk,
+		&e) != CS_OK)
+		die("%s", "header signature");
+	ent[0] = (cs_bundle_entry){CS_ENTRY_HEADER, env.p, env.len, NULL};
+	ent[1] = (cs_bundle_entry){CS_ENTRY_ORDER, ob, on, NULL};
+	ent[2] = (cs_bundle_entry){CS_ENTRY_RECORDS, NULL, 0, (const char *)tmpname};
+	if (cs_bundle_write(out, ent, 3, (time_t)created, &e) != CS_OK) {
+		unlink((char *)tmpname);
+		die("cannot write %s", out);
+	}
+	unlink((char *)tmpname);
+	cs_seckey_free(&sk);
+	cs_seckey_free(&other);
+	cs_buf_free(&env);
+	cs_file_free(ob, on);
+	free(jobs);
+	(void)i;
+	return 0;
+}
