@@ -4,6 +4,7 @@
  * and writer agree on what canonical means). */
 #include "fuzz.h"
 
+#include "format/artifact.h"
 #include "format/cbor.h"
 #include "util/buf.h"
 
@@ -86,6 +87,8 @@ copy_item(cs_cr *r, cs_cw *w, int depth)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char kind[17];
+	uint8_t dep[CS_DEPLOY_LEN];
 	cs_err e;
 	cs_cr r;
 	cs_cw w;
@@ -93,6 +96,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	fuzz_init();
+	/* the dispatcher reads any payload's first fields before anything else */
+	cs_err_clear(&e);
+	if ((rc = cs_payload_kind(data, size, kind, dep, &e)) == CS_OK)
+		FUZZ_REQUIRE(strlen(kind) >= 1 && strlen(kind) <= 16);
+	else
+		fuzz_check_err(rc, &e);
 	cs_err_clear(&e);
 	rc = cs_cbor_check(data, size, FUZZ_CBOR_DEPTH, &e);
 	if (rc != CS_OK) {
