@@ -4,6 +4,9 @@
 # commands that make them exist) a small batch zip and release zip.
 . "$(dirname "$0")/../lib.sh"
 G=$ROOT/manifests/golden
+# a prefix that makes consign spin is caught by the CPU limit (killed: exit
+# 137, counted as mishandled); this is cheaper than a timeout process each
+ulimit -t 60
 
 # truncate_all DESC FILE CMD...: CMD with the file's prefix as last argument
 # (TAIL=N: the last N bytes are optional, e.g. a key file's final newline)
@@ -13,7 +16,7 @@ truncate_all() {
 	size=$(($(stat -c %s "$file") - ${TAIL:-0}))
 	for ((off = 0; off < size; off++)); do
 		head -c "$off" "$file" >"$T/cut"
-		timeout 10 "$@" "$T/cut" >/dev/null 2>"$T/cuterr"
+		"$@" "$T/cut" >/dev/null 2>"$T/cuterr"
 		RC=$?
 		if [ "$RC" -ne 3 ] && [ "$RC" -ne 1 ]; then
 			bad=$((bad + 1))
@@ -38,14 +41,32 @@ TAIL=1 truncate_all "truncated public key file" "$G/alice.pub" "$CONSIGN" inspec
 TAIL=1 truncate_all "truncated secret key file" "$G/alice.key" "$CONSIGN" inspect
 truncate_all "truncated policy, inspect" "$G/policy-v2.cbor" "$CONSIGN" inspect
 
-# batch and release zips: made by the factory and office commands
-if "$CONSIGN" station seal --help >/dev/null 2>&1 && [ -n "${HOSTILE_BATCH:-}" ]; then
-	truncate_all "truncated batch zip" "$HOSTILE_BATCH" "$CONSIGN" verify --policy "$G/policy.cbor"
-else
-	skip "truncated batch zip: no small valid batch to cut yet (consign station seal not in this build)"
+# batch and release zips: a small valid batch (two records) from station seal
+# once it exists, else from the test tool mkbatch; a release from release
+# create once it exists
+zips=0
+if fixture "$T/f" 5 >/dev/null 2>&1; then
+	if "$CONSIGN" station seal --help >/dev/null 2>&1 && [ -x "$DEVSIM" ] && [ -n "${HOSTILE_SEAL:-}" ]; then
+		: # (a collected journal sealed here, when the factory side is complete)
+	fi
+	if [ ! -s "$T/batch.zip" ] && [ -x "$TOOLS/mkbatch" ]; then
+		"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \
+			--passphrase-file "$T/f/station.pass" --count 2 -o "$T/batch.zip" >/dev/null 2>&1
+	fi
 fi
-if "$CONSIGN" release create --help >/dev/null 2>&1 && [ -n "${HOSTILE_RELEASE:-}" ]; then
-	truncate_all "truncated release zip" "$HOSTILE_RELEASE" "$CONSIGN" verify --policy "$G/policy.cbor" --first
+if [ -s "$T/batch.zip" ] && "$CONSIGN" verify --policy "$T/f/policy.cbor" "$T/batch.zip" >/dev/null 2>&1; then
+	truncate_all "truncated batch zip" "$T/batch.zip" "$CONSIGN" verify --policy "$T/f/policy.cbor"
+	zips=1
 else
-	skip "truncated release zip: no small valid release to cut yet (consign release create not in this build)"
+	skip "truncated batch zip: no small valid batch could be made (mkbatch or station seal)"
+fi
+if [ "$zips" = 1 ] && "$CONSIGN" release create --help >/dev/null 2>&1 &&
+	"$CONSIGN" release create --policy "$T/f/policy.cbor" "$T/batch.zip" -o "$T/release.zip" \
+		>/dev/null 2>&1 &&
+	sign_as "$T/f" "$T/release.zip" alice --policy "$T/f/policy.cbor" &&
+	sign_as "$T/f" "$T/release.zip" bob --policy "$T/f/policy.cbor"; then
+	truncate_all "truncated release zip" "$T/release.zip" "$CONSIGN" verify \
+		--policy "$T/f/policy.cbor" --first
+else
+	skip "truncated release zip: consign release create is not in this build yet"
 fi
