@@ -131,3 +131,16 @@ kill_at_syscalls() {
 		fi
 	done
 }
+
+# checkx DESC 'EXPRESSION': ok when the shell expression (evaluated here, so
+# it may use !, && and || and the caller's variables) is true.
+checkx() {
+	local desc=$1
+	shift
+	if eval "$*"; then ok "$desc"; else notok "$desc"; fi
+}
+
+# no_ctl FILE...: none of the files holds a control byte besides newline and tab
+no_ctl() {
+	! cat "$@" | tr -d '\n\t' | LC_ALL=C grep -q '[[:cntrl:]]'
+}

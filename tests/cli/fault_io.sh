@@ -53,8 +53,8 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/tiny" && mount -t tmpfs -o size=8k tmpfs "
 	check "  the previous file is intact" cmp -s "$T/tiny/p.cbor" "$T/draft.cbor"
 	check "  no temporary file is left" only_files "$T/tiny" p.cbor fill
 	run "$CONSIGN" merge -o "$T/tiny/m.cbor" "$T/draft.cbor" "$T/draft.cbor"
-	check "merge onto a full file system fails with exit 3, no output (got $RC)" \
-		[ "$RC" -eq 3 ] && [ ! -e "$T/tiny/m.cbor" ] && only_files "$T/tiny" p.cbor fill
+	checkx "merge onto a full file system fails with exit 3, no output (got $RC)" \
+		'[ "$RC" -eq 3 ] && [ ! -e "$T/tiny/m.cbor" ] && only_files "$T/tiny" p.cbor fill'
 	rm -f "$T/tiny/fill"
 	run sign_in "$T/tiny/p.cbor"
 	check "once there is room again, sign succeeds" [ "$RC" -eq 0 ]
@@ -95,7 +95,7 @@ check "keygen into a missing directory fails with exit 3 (got $RC)" [ "$RC" -eq 
 # --- the output is not a regular file -------------------------------------------------
 mkfifo "$T/fifo"
 run timeout 10 "$CONSIGN" merge -o "$T/fifo" "$T/draft.cbor" "$T/draft.cbor"
-check "merge onto a FIFO is refused with exit 3 (got $RC)" [ "$RC" -eq 3 ] && one_io_line fifo
+checkx "merge onto a FIFO is refused with exit 3 (got $RC)" '[ "$RC" -eq 3 ] && one_io_line fifo'
 check "  and the FIFO is still a FIFO" [ -p "$T/fifo" ]
 if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
 	run "$CONSIGN" merge -o "$T/null" "$T/draft.cbor" "$T/draft.cbor"

@@ -65,6 +65,8 @@ while read -r f want reason pol; do
 		notok "malformed/$f: exit $RC but reason is not $reason: $(cat "$T/out" "$T/err" | head -c 300)"
 	elif [ "$want" -eq 3 ] && { [ "$lines" -ne 1 ] || ! grep -q -- "$f" "$T/err"; }; then
 		notok "malformed/$f: want one error line naming the file, got $lines: $(head -c 300 "$T/err")"
+	elif ! no_ctl "$T/out" "$T/err"; then
+		notok "malformed/$f: a control byte (an escape?) reached the output raw"
 	elif [ "${rss:-0}" -gt 204800 ]; then
 		notok "malformed/$f: used $rss KiB of memory (limit 200 MiB)"
 	elif [ "$ms" -gt 5000 ]; then

@@ -25,8 +25,8 @@ echo golden >"$T/alice.pass"
 chmod 600 "$T/alice.key"
 cp "$T/draft.cbor" "$T/d1.cbor"
 run "$CONSIGN" sign --key "$T/alice.key" --passphrase-file "$T/alice.pass" --yes "$T/d1.cbor"
-check "a 0600 secret key signs without a warning" \
-	[ "$RC" -eq 0 ] && ! grep -q 'readable by others' "$T/err"
+checkx "a 0600 secret key signs without a warning" \
+	'[ "$RC" -eq 0 ] && ! grep -q "readable by others" "$T/err"'
 chmod 644 "$T/alice.key"
 cp "$T/draft.cbor" "$T/d2.cbor"
 run "$CONSIGN" sign --key "$T/alice.key" --passphrase-file "$T/alice.pass" --yes "$T/d2.cbor"
