@@ -112,5 +112,10 @@ int cmd_sign(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+/* The office side (cmd/release.c, ledger.c, export.c, receipt.c). */
+int cmd_release(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
 
 #endif

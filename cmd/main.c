@@ -17,6 +17,10 @@ static const struct {
 	{"merge", cmd_merge, "combine copies signed in parallel"},
 	{"verify", cmd_verify, "verify any artifact"},
 	{"inspect", cmd_inspect, "show what an artifact says"},
+	{"release", cmd_release, "draft the release of a verified batch (create)"},
+	{"ledger", cmd_ledger, "the office's memory of releases (show, add, rebuild, ...)"},
+	{"export", cmd_export, "the cloud's import file from a verified release"},
+	{"receipt", cmd_receipt, "tell the factory which records were accepted"},
 };
 
 static int

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "util/text.h"
 
 int
@@ -124,4 +126,121 @@ cmd_file_is_zip(const char *path)
 	n = read(fd, b, sizeof b);
 	close(fd);
 	return n == (ssize_t)sizeof b && cmd_is_zip(b, sizeof b);
+}
+
+/* Pulls the records entry of the source zip into the new one, hashing it on
+ * the way: a records entry that is not the one verified fails the write. */
+struct copy {
+	cs_zips *s;
+	crypto_hash_sha256_state st;
+	uint64_t done, size;
+	const uint8_t *want;
+	cs_err *e;
+	int checked;
+};
+
+static int
+copy_read(void *ctx, uint8_t *buf, size_t cap, size_t *got)
+{
+	struct copy *c = ctx;
+	uint8_t d[CS_DIGEST_LEN];
+
+	if (cs_zips_read(c->s, buf, cap, got, c->e) != CS_OK)
+		return -1;
+	crypto_hash_sha256_update(&c->st, buf, *got);
+	c->done += *got;
+	if (c->done == c->size && !c->checked) {
+		c->checked = 1;
+		crypto_hash_sha256_final(&c->st, d);
+		if (memcmp(d, c->want, CS_DIGEST_LEN) != 0) {
+			cs_fail(c->e, CS_MALFORMED, "io", "the records changed while being copied");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint8_t *rel,
+    size_t reln, cs_err *e)
+{
+	cs_bundle_entry ent[4];
+	struct copy c;
+	int rc;
+
+	memset(ent, 0, sizeof ent);
+	memset(&c, 0, sizeof c);
+	if ((rc = cs_zips_open(&c.s, z, CS_ZE_RECORDS, e)) != CS_OK)
+		return rc;
+	crypto_hash_sha256_init(&c.st);
+	c.size = cs_zipr_size(z, CS_ZE_RECORDS);
+	c.want = v->header.records;
+	c.e = e;
+	ent[0].name = CS_ENTRY_HEADER;
+	ent[0].data = v->header_buf.p;
+	ent[0].len = v->header_buf.len;
+	ent[1].name = CS_ENTRY_ORDER;
+	ent[1].data = v->order_buf.p;
+	ent[1].len = v->order_buf.len;
+	ent[2].name = CS_ENTRY_RECORDS;
+	ent[2].read = copy_read;
+	ent[2].ctx = &c;
+	ent[2].size = c.size;
+	ent[3].name = CS_ENTRY_RELEASE;
+	ent[3].data = rel;
+	ent[3].len = reln;
+	if (c.size == 0) {
+		uint8_t d[CS_DIGEST_LEN];
+
+		/* nothing will be pulled, so nothing would be checked */
+		crypto_hash_sha256(d, (const uint8_t *)"", 0);
+		if (memcmp(d, v->header.records, CS_DIGEST_LEN) != 0) {
+			cs_zips_close(c.s);
+			return cs_fail(e, CS_REJECT, "records-digest", "the records differ from the header");
+		}
+	}
+	rc = cs_bundle_write(out, ent, 4, (time_t)v->header.created, e);
+	cs_zips_close(c.s);
+	return rc;
+}
+
+int
+office_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx)
+{
+	char **ops;
+	int i, n = 1, nops = 0, takes, k;
+
+	/* options may follow operands ("batch.zip -o registry.zip"): move the
+	 * operands behind the options, keeping both in order */
+	if ((ops = calloc((size_t)argc + 1, sizeof *ops)) == NULL)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--") == 0) {
+			for (i++; i < argc; i++)
+				ops[nops++] = argv[i];
+			break;
+		}
+		if (s[0] != '-' || s[1] == '\0') {
+			ops[nops++] = argv[i];
+			continue;
+		}
+		takes = 0;
+		for (k = 0; opts[k].name != NULL; k++) {
+			size_t ln = strlen(opts[k].name);
+
+			if ((s[1] == '-' && strncmp(s + 2, opts[k].name, ln) == 0 && s[2 + ln] == '\0') ||
+			    (s[1] != '-' && opts[k].key < 256 && s[1] == opts[k].key && s[2] == '\0'))
+				takes = opts[k].has_arg;
+		}
+		argv[n++] = argv[i];
+		if (takes && i + 1 < argc)
+			argv[n++] = argv[++i];
+	}
+	for (i = 0; i < nops; i++)
+		argv[n + i] = ops[i];
+	free(ops);
+	return cmd_getopt(argc, argv, opts, usage, fn, ctx);
 }

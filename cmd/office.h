@@ -17,6 +17,10 @@
  * 0 on success. */
 int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
 
+/* cmd_getopt, with options allowed after the operands too. */
+int office_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx);
+
 /* A thread count 1..CS_VERIFY_MAX_THREADS; 0 on success. */
 int office_parse_threads(const char *s, unsigned *n);
 
@@ -40,11 +44,11 @@ int office_open(const char *path, cs_zipr **z);
  * record-signature, ..." of at most max entries, into out. */
 void office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max);
 
-/* Release (zip) commands, defined in cmd/release.c, cmd/ledger.c,
- * cmd/export.c and cmd/receipt.c. */
-int cmd_release(int argc, char **argv);
-int cmd_ledger(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_receipt(int argc, char **argv);
+/* Writes a release zip at out (atomically): the header, order and records
+ * entries of the batch in z byte for byte (the records streamed and checked
+ * against the header's digest on the way), then rel as release.cose. The
+ * modification time is the header's created time, so copies compare equal. */
+int office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint8_t *rel,
+    size_t reln, cs_err *e);
 
 #endif

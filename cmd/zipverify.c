@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "ledger/ledger.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -156,6 +157,8 @@ cmd_verify_zip(int argc, char **argv)
 	struct vz o;
 	cs_vopts vo;
 	cs_zipr *z = NULL;
+	cs_ledger *l = NULL;
+	cs_vlookup lk;
 	uint8_t *pbuf = NULL;
 	size_t pn = 0;
 	char f[1024], chain[OFFICE_CHAIN_MAX], fp[24], esc[CS_MSG_MAX * 6];
@@ -163,7 +166,7 @@ cmd_verify_zip(int argc, char **argv)
 	int a, rc;
 
 	memset(&o, 0, sizeof o);
-	if ((a = cmd_getopt(argc, argv, opts, verify_usage, vz_opt, &o)) < 0)
+	if ((a = office_getopt(argc, argv, opts, verify_usage, vz_opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1)
 		return cmd_usage(verify_usage, "expected exactly one FILE");
@@ -200,6 +203,14 @@ cmd_verify_zip(int argc, char **argv)
 	vo.chain = o.first ? CS_CHAIN_FIRST : o.after != NULL ? CS_CHAIN_AFTER : CS_CHAIN_NONE;
 	vo.on_record = on_record;
 	vo.ctx = &o;
+	if (o.ledger != NULL) {
+		if ((rc = cs_ledger_open(&l, o.ledger, &e)) != CS_OK) {
+			cs_zipr_close(z);
+			return cmd_report(o.ledger, &e);
+		}
+		cs_ledger_lookup(l, &lk);
+		vo.lookup = &lk;
+	}
 	if (o.json)
 		printf("{\"file\":\"%s\",\"%s\":[", cs_json_escape(esc, sizeof esc, o.file),
 		    o.is_release ? "excluded" : "failures");
@@ -264,6 +275,7 @@ cmd_verify_zip(int argc, char **argv)
 done:
 	cs_verify_free(&v);
 	cs_zipr_close(z);
+	cs_ledger_close(l);
 	return rc;
 }
 

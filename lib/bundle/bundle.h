@@ -20,12 +20,19 @@
 #define CS_ZIP_MAX_RATIO 16 /* a deflated entry may expand this much, no more */
 
 /* One entry to write: either bytes in memory, or the whole of a file
- * (streamed, for records entries of any size). */
+ * (streamed, for records entries of any size), or bytes pulled from a
+ * callback (an entry copied from another zip, checked on the way). */
 typedef struct cs_bundle_entry {
 	const char *name;
 	const uint8_t *data;
 	size_t len;
 	const char *file; /* when non-NULL, data/len are ignored */
+	/* when non-NULL (and file NULL): read() fills buf with up to cap bytes
+	 * and sets *got (0 at the end) until size bytes came; a nonzero return
+	 * fails the whole write, so nothing is left at path */
+	int (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *got);
+	void *ctx;
+	uint64_t size;
 } cs_bundle_entry;
 
 /* Writes a zip with exactly these entries, in order, stored uncompressed and

@@ -14,6 +14,59 @@
 
 #include "util/file.h"
 
+/* A libzip source over an entry's read() callback. */
+struct pull {
+	const cs_bundle_entry *ent;
+	zip_error_t err;
+	uint64_t done;
+};
+
+static zip_int64_t
+pull_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct pull *p = ud;
+	zip_stat_t *st;
+	size_t got = 0;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		p->done = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		if (p->ent->read(p->ent->ctx, data, (size_t)len, &got) != 0 ||
+		    got > p->ent->size - p->done) {
+			zip_error_set(&p->err, ZIP_ER_READ, 0);
+			return -1;
+		}
+		p->done += got;
+		return (zip_int64_t)got;
+	case ZIP_SOURCE_CLOSE:
+		if (p->done != p->ent->size) {
+			zip_error_set(&p->err, ZIP_ER_READ, 0);
+			return -1;
+		}
+		return 0;
+	case ZIP_SOURCE_STAT:
+		if (len < sizeof *st)
+			return -1;
+		st = data;
+		zip_stat_init(st);
+		st->size = p->ent->size;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof *st;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&p->err, data, len);
+	case ZIP_SOURCE_FREE:
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+		    ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&p->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
 static int
 zfail(cs_err *e, zip_t *z, const char *what, const char *name)
 {
@@ -26,6 +79,7 @@ cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time
     cs_err *e)
 {
 	char *tmp = NULL;
+	struct pull *pulls = NULL;
 	const char *slash;
 	zip_t *z = NULL;
 	zip_source_t *src;
@@ -33,8 +87,10 @@ cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time
 	size_t i, plen = strlen(path);
 	int fd, zerr, rc = CS_MALFORMED;
 
-	if ((tmp = malloc(plen + 32)) == NULL)
+	if ((tmp = malloc(plen + 32)) == NULL || (pulls = calloc(n + 1, sizeof *pulls)) == NULL) {
+		free(tmp);
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+	}
 	slash = strrchr(path, '/');
 	snprintf(tmp, plen + 32, "%.*s.%s.tmp-%08x", slash ? (int)(slash - path + 1) : 0, path,
 	    slash ? slash + 1 : path, randombytes_random());
@@ -43,9 +99,13 @@ cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if (entries[i].file != NULL)
+		if (entries[i].file != NULL) {
 			src = zip_source_file(z, entries[i].file, 0, -1);
-		else
+		} else if (entries[i].read != NULL) {
+			pulls[i].ent = &entries[i];
+			zip_error_init(&pulls[i].err);
+			src = zip_source_function(z, pull_cb, &pulls[i]);
+		} else
 			src = zip_source_buffer(z, entries[i].data, entries[i].len, 0);
 		if (src == NULL) {
 			rc = zfail(e, z, "cannot read the content of", entries[i].name);
@@ -82,11 +142,13 @@ cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time
 		goto fail;
 	}
 	free(tmp);
+	free(pulls);
 	return cs_fsync_dir_of(path, e);
 fail:
 	if (z != NULL)
 		zip_discard(z);
 	unlink(tmp);
 	free(tmp);
+	free(pulls);
 	return rc;
 }

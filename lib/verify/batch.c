@@ -288,6 +288,7 @@ deliver_slot(struct run *r, struct vslot *s)
 {
 	cs_verify *v = r->v;
 	cs_vrec vr;
+	char xr[CS_REASON_MAX];
 	int listed = 0, ok;
 
 	memset(&vr, 0, sizeof vr);
@@ -305,7 +306,8 @@ deliver_slot(struct run *r, struct vslot *s)
 		listed = r->have_x && r->x.index == s->index;
 		if (listed) {
 			vr.excluded = 1;
-			vr.excl_reason = r->x.reason;
+			memcpy(xr, r->x.reason, sizeof xr);
+			vr.excl_reason = xr;
 			/* a reason this run could not check is taken on the custodians' word */
 			ok = (s->reason != NULL && strcmp(s->reason, r->x.reason) == 0) ||
 			     (s->reason == NULL && ((!r->o->deep && cs_reason_deep(r->x.reason)) ||
@@ -791,7 +793,7 @@ release_checks(cs_verify *v, const cs_vopts *o)
 
 	cs_quorum_count(&v->release_q, &v->release_s.cose, o->policy);
 	v->have_release_q = 1;
-	if (v->release_q.valid < o->policy->threshold)
+	if (v->release_q.valid < o->policy->threshold && !o->drafting)
 		problem(v, "release-threshold",
 		    "%zu valid signature%s from distinct custodians, the policy needs %llu",
 		    v->release_q.valid, v->release_q.valid == 1 ? "" : "s",
@@ -807,7 +809,9 @@ release_checks(cs_verify *v, const cs_vopts *o)
 	    rl->count != v->header.count)
 		problem(v, "release-batch", "the release names another batch (order, batch id, header, "
 		    "records digest or count) than the one it carries");
-	switch (o->chain) {
+	switch (o->drafting ? -1 : o->chain) {
+	case -1:
+		break;
 	case CS_CHAIN_NONE:
 		problem(v, "release-chain-unpinned", "no chain position given (--first or --after "
 		    "SEQ:DIGEST): a release is accepted only as the next in the chain");

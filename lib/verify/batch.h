@@ -62,6 +62,8 @@ typedef struct cs_vopts {
 	unsigned threads;                 /* for the deep checks, this one included; 0: all cores */
 	int expect;                       /* 0, CS_V_BATCH or CS_V_RELEASE */
 	int chain;                        /* releases: CS_CHAIN_* */
+	int drafting;                     /* releases being signed: neither the chain nor
+					     the threshold is checked (quorum still counted) */
 	uint64_t after_seq;               /* CS_CHAIN_AFTER: the last imported release */
 	uint8_t after_digest[CS_DIGEST_LEN];
 	const cs_vlookup *lookup;         /* NULL: no ledger */

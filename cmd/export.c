@@ -1,0 +1,253 @@
+/* consign export: the cloud's import file (manifests/export.md), written only
+ * for a release that passes the cloud-side verification. */
+#include "office.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util/file.h"
+#include "util/text.h"
+
+static const char usage[] =
+    "usage: consign export --policy P (--first | --after SEQ:DIGEST) --format jsonl|csv\n"
+    "                      [--deep] [--threads N] registry.zip [-o FILE]\n"
+    "\n"
+    "Verifies the release as consign verify does (M custodian signatures of P, the\n"
+    "next in the chain, every cheap check of its batch; --deep every signature\n"
+    "too) and only then writes one line per accepted device: serial, device key\n"
+    "(hex and base64), hardware id, firmware, batch, order, release sequence and\n"
+    "release digest. With -o the file appears only when verification passed.\n";
+
+enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT };
+
+#define OUTBUF (1u << 16)
+
+struct ex {
+	const char *policy, *after, *format, *out;
+	int first, deep, csv;
+	unsigned threads;
+	/* output */
+	int writing;
+	cs_atomic a;
+	int to_file;
+	uint8_t buf[OUTBUF];
+	size_t len;
+	int failed;
+	cs_err *e;
+	uint64_t lines;
+	/* per release */
+	char order_hex[2 * CS_DIGEST_LEN + 1], release_hex[2 * CS_DIGEST_LEN + 1];
+	uint64_t seq;
+};
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	struct ex *o = ctx;
+
+	switch (key) {
+	case 'P': o->policy = arg; break;
+	case 'o': o->out = arg; break;
+	case O_FIRST: o->first = 1; break;
+	case O_AFTER: o->after = arg; break;
+	case O_DEEP: o->deep = 1; break;
+	case O_FORMAT: o->format = arg; break;
+	case O_THREADS:
+		if (office_parse_threads(arg, &o->threads) != 0) {
+			cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+static int
+flush_out(struct ex *o)
+{
+	if (o->len == 0 || o->failed)
+		return o->failed ? -1 : 0;
+	if (o->to_file) {
+		if (cs_atomic_write(&o->a, o->buf, o->len, o->e) != CS_OK)
+			o->failed = 1;
+	} else if (fwrite(o->buf, 1, o->len, stdout) != o->len) {
+		cs_fail(o->e, CS_MALFORMED, "io", "cannot write to standard output");
+		o->failed = 1;
+	}
+	o->len = 0;
+	return o->failed ? -1 : 0;
+}
+
+static void
+put(struct ex *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o->len + n > OUTBUF && flush_out(o) != 0)
+		return;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static int
+line(void *ctx, const cs_vrec *r)
+{
+	struct ex *o = ctx;
+	char pkhex[2 * CS_PK_LEN + 1], b64[64], hw[2 * CS_HWID_MAX + 1], fw[CS_FW_MAX * 6 + 8],
+	    l[1024], batch[CS_ID_MAX * 2 + 8];
+
+	if (!o->writing || r->excluded || r->reason != NULL || !r->decoded)
+		return 0;
+	cs_hex(pkhex, r->rec->pk, CS_PK_LEN);
+	sodium_bin2base64(b64, sizeof b64, r->rec->pk, CS_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
+	cs_hex(hw, r->rec->hwid, r->rec->hwid_len);
+	if (o->csv) {
+		cs_csv_cell(fw, sizeof fw, r->rec->firmware);
+		cs_csv_cell(batch, sizeof batch, r->rec->batch);
+		snprintf(l, sizeof l, "%llu,%s,%s,%s,%s,%s,%s,%llu,%s\r\n",
+		    (unsigned long long)r->rec->serial, pkhex, b64, hw, fw, batch, o->order_hex,
+		    (unsigned long long)o->seq, o->release_hex);
+	} else {
+		cs_json_escape(fw, sizeof fw, r->rec->firmware);
+		cs_json_escape(batch, sizeof batch, r->rec->batch);
+		snprintf(l, sizeof l,
+		    "{\"serial\":%llu,\"public_key_hex\":\"%s\",\"public_key_base64\":\"%s\","
+		    "\"hardware_id\":\"%s\",\"firmware\":\"%s\",\"batch\":\"%s\",\"order\":\"%s\","
+		    "\"release_sequence\":%llu,\"release_digest\":\"%s\"}\n",
+		    (unsigned long long)r->rec->serial, pkhex, b64, hw, fw, batch, o->order_hex,
+		    (unsigned long long)o->seq, o->release_hex);
+	}
+	put(o, l);
+	o->lines++;
+	return o->failed;
+}
+
+static const char csv_header[] = "serial,public_key_hex,public_key_base64,hardware_id,firmware,"
+				 "batch,order,release_sequence,release_digest\r\n";
+
+/* One verification pass; with writing set, the lines go out as records pass. */
+static int
+pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, cs_vopts *vo,
+    cs_verify *v, cs_err *e)
+{
+	cs_zipr *z = NULL;
+	int rc;
+
+	if ((rc = cs_zipr_open(&z, file, e)) != CS_OK)
+		return rc;
+	if (cs_zipr_entries(z) != CS_V_RELEASE) {
+		cs_zipr_close(z);
+		return cs_fail(e, CS_USAGE, "usage", "a batch: only a release is exported");
+	}
+	/* the digests the lines carry come from the release itself */
+	if ((rc = cs_verify_load(v, z, e)) == CS_OK) {
+		cs_hex(o->order_hex, v->release.order, CS_DIGEST_LEN);
+		cs_hex(o->release_hex, v->release_s.digest, CS_DIGEST_LEN);
+		o->seq = v->release.seq;
+	}
+	cs_verify_free(v);
+	if (rc != CS_OK) {
+		cs_zipr_close(z);
+		return rc;
+	}
+	memset(vo, 0, sizeof *vo);
+	vo->policy = pol;
+	vo->policy_digest = ps->digest;
+	vo->deep = o->deep;
+	vo->threads = o->threads;
+	vo->expect = CS_V_RELEASE;
+	vo->chain = o->first ? CS_CHAIN_FIRST : CS_CHAIN_AFTER;
+	if (o->after != NULL)
+		office_parse_after(o->after, &vo->after_seq, vo->after_digest);
+	vo->on_record = line;
+	vo->ctx = o;
+	if (o->writing && o->csv)
+		put(o, csv_header);
+	rc = cs_verify_zip(v, z, vo, e);
+	cs_zipr_close(z);
+	if (rc == CS_OK && o->failed)
+		rc = CS_MALFORMED;
+	return rc;
+}
+
+int
+cmd_export(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
+	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
+	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	static struct ex o;
+	static cs_signed ps;
+	static cs_policy pol;
+	static cs_verify v;
+	cs_vopts vo;
+	uint8_t *pbuf = NULL, d[CS_DIGEST_LEN];
+	size_t pn = 0;
+	uint64_t s;
+	const char *file;
+	char f[1024];
+	cs_err e;
+	int a, rc;
+
+	memset(&o, 0, sizeof o);
+	cs_err_clear(&e);
+	o.e = &e;
+	if ((a = office_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc - 1 || o.policy == NULL || o.format == NULL)
+		return cmd_usage(usage, "--policy, --format and exactly one registry.zip are required");
+	if (strcmp(o.format, "jsonl") != 0 && strcmp(o.format, "csv") != 0)
+		return cmd_usage(usage, "--format is jsonl or csv");
+	o.csv = strcmp(o.format, "csv") == 0;
+	if (o.first == (o.after != NULL))
+		return cmd_usage(usage, "give the chain position: --first or --after SEQ:DIGEST "
+					"(without it nothing is exported)");
+	if (o.after != NULL && office_parse_after(o.after, &s, d) != 0)
+		return cmd_usage(usage, "--after wants SEQ:DIGEST (64 hex digits)");
+	file = argv[a];
+	cs_escapez(f, sizeof f, file);
+	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+		return rc;
+	cs_file_free(pbuf, pn);
+	if (o.out != NULL) {
+		/* one pass: the file appears only if verification passed */
+		if ((rc = cs_atomic_open(&o.a, o.out, 0644, 0, &e)) != CS_OK)
+			return cmd_report(o.out, &e);
+		o.to_file = 1;
+		o.writing = 1;
+		rc = pass(&o, file, &ps, &pol, &vo, &v, &e);
+		if (rc == CS_OK && flush_out(&o) != 0)
+			rc = CS_MALFORMED;
+		if (rc == CS_OK && (rc = cs_atomic_commit(&o.a, &e)) != CS_OK) {
+			cs_verify_free(&v);
+			return cmd_report(o.out, &e);
+		}
+		if (rc != CS_OK)
+			cs_atomic_abort(&o.a);
+	} else {
+		/* standard output cannot be taken back: verify first, then write */
+		rc = pass(&o, file, &ps, &pol, &vo, &v, &e);
+		if (rc == CS_OK) {
+			cs_verify_free(&v);
+			o.writing = 1;
+			rc = pass(&o, file, &ps, &pol, &vo, &v, &e);
+			if (rc == CS_REJECT)
+				rc = cs_fail(&e, CS_MALFORMED, "io", "%s changed while being exported", f);
+			if (rc == CS_OK && (flush_out(&o) != 0 || fflush(stdout) != 0))
+				rc = CS_MALFORMED;
+		}
+	}
+	if (rc == CS_REJECT) {
+		office_print_problems(stderr, &v);
+		rc = cmd_fail(CS_REJECT, "%s: not exported: the release does not verify (%s)", f,
+		    v.nproblem ? v.problem[0].reason : "rejected");
+	} else if (rc != CS_OK) {
+		rc = cmd_report(file, &e);
+	} else {
+		fprintf(stderr, "%s: %llu devices exported (release %llu)\n", f,
+		    (unsigned long long)o.lines, (unsigned long long)o.seq);
+	}
+	cs_verify_free(&v);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/* consign ledger: the office's memory of what it released (manifests/ledger.md). */
+#include "office.h"
+
+#include <string.h>
+
+#include "ledger/ledger.h"
+#include "util/file.h"
+#include "util/text.h"
+
+static const char usage[] =
+    "usage: consign ledger [--ledger DIR] [--json] [show]\n"
+    "       consign ledger [--ledger DIR] init --policy P\n"
+    "       consign ledger [--ledger DIR] add [--deep] [--threads N] registry.zip\n"
+    "       consign ledger [--ledger DIR] abandon SEQ\n"
+    "       consign ledger [--ledger DIR] policy NEW.cbor\n"
+    "       consign ledger [--ledger DIR] rebuild\n"
+    "\n"
+    "The office ledger in DIR (else $CONSIGN_LEDGER, else ./ledger): the pinned\n"
+    "policy, every release (its chain position SEQ:DIGEST is what the cloud's\n"
+    "--after wants), every released serial, device key and hardware id, and each\n"
+    "order's released count. add enters a release carrying M signatures (it must\n"
+    "be the next in the chain); abandon frees a draft's reserved sequence (and the\n"
+    "drafts after it); policy takes a rotation of the current policy; rebuild\n"
+    "recreates the index from the signed files.\n";
+
+enum { O_LEDGER = 256, O_DEEP, O_THREADS };
+
+struct lo {
+	const char *ledger, *policy;
+	int json, deep;
+	unsigned threads;
+	int n;
+};
+
+static int
+opt(int key, const char *arg, void *ctx)
+{
+	struct lo *o = ctx;
+
+	switch (key) {
+	case 'P': o->policy = arg; break;
+	case 'j': o->json = 1; break;
+	case O_LEDGER: o->ledger = arg; break;
+	case O_DEEP: o->deep = 1; break;
+	case O_THREADS:
+		if (office_parse_threads(arg, &o->threads) != 0) {
+			cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+static int
+show_release(void *ctx, const cs_ledger_row *r)
+{
+	struct lo *o = ctx;
+	char chain[OFFICE_CHAIN_MAX], hex[2 * CS_DIGEST_LEN + 1];
+
+	office_chain(chain, r->seq, r->digest);
+	cs_hex(hex, r->order, CS_DIGEST_LEN);
+	if (o->json)
+		printf("%s{\"sequence\":%llu,\"release\":\"%s\",\"batch\":\"%s\",\"order\":\"%s\","
+		       "\"count\":%llu,\"accepted\":%llu,\"signatures\":%llu}",
+		    o->n++ ? "," : "", (unsigned long long)r->seq, chain, r->batch, hex,
+		    (unsigned long long)r->count, (unsigned long long)r->accepted,
+		    (unsigned long long)r->signatures);
+	else
+		printf("  release %s  batch %s, %llu of %llu accepted, %llu signatures\n", chain,
+		    r->batch, (unsigned long long)r->accepted, (unsigned long long)r->count,
+		    (unsigned long long)r->signatures);
+	return 0;
+}
+
+static int
+show_draft(void *ctx, const cs_ledger_row *r)
+{
+	struct lo *o = ctx;
+	char chain[OFFICE_CHAIN_MAX];
+
+	office_chain(chain, r->seq, r->digest);
+	if (o->json)
+		printf("%s{\"sequence\":%llu,\"release\":\"%s\",\"batch\":\"%s\",\"count\":%llu,"
+		       "\"accepted\":%llu}",
+		    o->n++ ? "," : "", (unsigned long long)r->seq, chain, r->batch,
+		    (unsigned long long)r->count, (unsigned long long)r->accepted);
+	else
+		printf("  draft %s  batch %s, %llu of %llu accepted (reserved; sign and add it, or "
+		       "abandon %llu)\n", chain, r->batch, (unsigned long long)r->accepted,
+		    (unsigned long long)r->count, (unsigned long long)r->seq);
+	return 0;
+}
+
+static int
+show_order(void *ctx, const cs_ledger_row *r)
+{
+	struct lo *o = ctx;
+	char hex[2 * CS_DIGEST_LEN + 1];
+
+	cs_hex(hex, r->digest, CS_DIGEST_LEN);
+	if (o->json)
+		printf("%s{\"order\":\"%s\",\"batch\":\"%s\",\"quantity\":%llu,\"released\":%llu}",
+		    o->n++ ? "," : "", hex, r->batch, (unsigned long long)r->quantity,
+		    (unsigned long long)r->released);
+	else
+		printf("  order %.16s  batch %s: %llu of %llu released, %llu remain\n", hex, r->batch,
+		    (unsigned long long)r->released, (unsigned long long)r->quantity,
+		    (unsigned long long)(r->quantity - r->released));
+	return 0;
+}
+
+static int
+show(cs_ledger *l, const char *dir, struct lo *o)
+{
+	cs_ledger_info i;
+	cs_err e;
+	char hex[2 * CS_DIGEST_LEN + 1], chain[OFFICE_CHAIN_MAX], d[1024];
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_ledger_info_get(l, &i, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	cs_hex(hex, i.policy_digest, CS_DIGEST_LEN);
+	if (i.tip > 0)
+		office_chain(chain, i.tip, i.tip_digest);
+	if (o->json) {
+		printf("{\"ledger\":\"%s\",", cs_json_escape(d, sizeof d, dir));
+		cs_hex(d, i.deployment, CS_DEPLOY_LEN);
+		printf("\"deployment\":\"%s\",\"policy\":{\"version\":%llu,\"digest\":\"%s\"},", d,
+		    (unsigned long long)i.policy_version, hex);
+		if (i.tip > 0)
+			printf("\"chain\":\"%s\",", chain);
+		else
+			printf("\"chain\":null,");
+		printf("\"devices\":%llu,\"releases\":[", (unsigned long long)i.devices);
+		o->n = 0;
+		rc = cs_ledger_list(l, CS_LEDGER_LIST_RELEASES, show_release, o, &e);
+		printf("],\"orders\":[");
+		o->n = 0;
+		if (rc == CS_OK)
+			rc = cs_ledger_list(l, CS_LEDGER_LIST_ORDERS, show_order, o, &e);
+		printf("],\"drafts\":[");
+		o->n = 0;
+		if (rc == CS_OK)
+			rc = cs_ledger_list(l, CS_LEDGER_LIST_DRAFTS, show_draft, o, &e);
+		printf("]}\n");
+		return rc == CS_OK ? CS_OK : cmd_report(dir, &e);
+	}
+	printf("ledger %s\n", cs_escapez(d, sizeof d, dir));
+	printf("  policy:   version %llu, digest %s\n", (unsigned long long)i.policy_version, hex);
+	if (i.tip > 0)
+		printf("  chain:    %s  (the cloud's next import: --after %s)\n", chain, chain);
+	else
+		printf("  chain:    no release yet (the first one is imported with --first)\n");
+	printf("  released: %llu release%s, %llu devices\n", (unsigned long long)i.releases,
+	    i.releases == 1 ? "" : "s", (unsigned long long)i.devices);
+	rc = cs_ledger_list(l, CS_LEDGER_LIST_RELEASES, show_release, o, &e);
+	if (rc == CS_OK)
+		rc = cs_ledger_list(l, CS_LEDGER_LIST_ORDERS, show_order, o, &e);
+	if (rc == CS_OK)
+		rc = cs_ledger_list(l, CS_LEDGER_LIST_DRAFTS, show_draft, o, &e);
+	return rc == CS_OK ? CS_OK : cmd_report(dir, &e);
+}
+
+static int
+add(cs_ledger *l, const char *file, struct lo *o)
+{
+	static cs_verify v;
+	char f[1024], chain[OFFICE_CHAIN_MAX];
+	cs_err e;
+	int rc, already;
+
+	cs_err_clear(&e);
+	cs_escapez(f, sizeof f, file);
+	rc = cs_ledger_add(l, file, o->threads, o->deep, &v, &already, &e);
+	if (rc == CS_OK) {
+		office_chain(chain, v.release.seq, v.release_s.digest);
+		if (already)
+			printf("%s: already in the ledger\n", f);
+		else
+			printf("%s: release %s entered: batch %s, %llu devices released, %zu "
+			       "excluded\n", f, chain, v.release.batch,
+			    (unsigned long long)v.release.accepted, v.release.excluded.n);
+	} else if (rc == CS_REJECT) {
+		office_print_problems(stdout, &v);
+		rc = cmd_fail(CS_REJECT, "%s: not entered (%s)", f,
+		    v.nproblem ? v.problem[0].reason : "rejected");
+	} else {
+		rc = cmd_report(file, &e);
+	}
+	cs_verify_free(&v);
+	return rc;
+}
+
+int
+cmd_ledger(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {{"ledger", 1, 0, O_LEDGER}, {"json", 0, 0, 'j'},
+	    {"policy", 1, 0, 'P'}, {"deep", 0, 0, O_DEEP}, {"threads", 1, 0, O_THREADS},
+	    {NULL, 0, 0, 0}};
+	struct lo o;
+	const char *dir, *sub = "show";
+	cs_ledger *l = NULL;
+	cs_err e;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	uint64_t seq, dropped;
+	int a, b, rc, nargs;
+	char **args;
+
+	memset(&o, 0, sizeof o);
+	cs_err_clear(&e);
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a < argc) {
+		sub = argv[a];
+		/* options may follow the subcommand too */
+		if ((b = office_getopt(argc - a, argv + a, opts, usage, opt, &o)) < 0)
+			return b == -2 ? CS_OK : CS_USAGE;
+		args = argv + a + b;
+		nargs = argc - a - b;
+	} else {
+		args = argv + argc;
+		nargs = 0;
+	}
+	dir = office_ledger_dir(o.ledger);
+	if (strcmp(sub, "init") == 0) {
+		if (o.policy == NULL || nargs != 0)
+			return cmd_usage(usage, "ledger init takes --policy P");
+		if ((rc = cmd_read(o.policy, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+			return rc;
+		rc = cs_ledger_init(dir, buf, n, &e);
+		cs_file_free(buf, n);
+		if (rc != CS_OK)
+			return cmd_report(dir, &e);
+		printf("%s: ledger created, pinned to %s\n", dir, o.policy);
+		return CS_OK;
+	}
+	if (strcmp(sub, "rebuild") == 0) {
+		if (nargs != 0)
+			return cmd_usage(usage, "ledger rebuild takes no operand");
+		if ((rc = cs_ledger_rebuild(dir, &e)) != CS_OK)
+			return cmd_report(dir, &e);
+		if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
+			return cmd_report(dir, &e);
+		printf("%s: index rebuilt from the signed files\n", dir);
+		rc = show(l, dir, &o);
+		cs_ledger_close(l);
+		return rc;
+	}
+	if (strcmp(sub, "show") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "abandon") != 0 &&
+	    strcmp(sub, "policy") != 0)
+		return cmd_usage(usage, "unknown ledger command");
+	if ((strcmp(sub, "show") == 0 && nargs != 0) || (strcmp(sub, "show") != 0 && nargs != 1))
+		return cmd_usage(usage, "wrong number of operands for ledger %s", sub);
+	if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	if (strcmp(sub, "show") == 0) {
+		rc = show(l, dir, &o);
+	} else if (strcmp(sub, "add") == 0) {
+		rc = add(l, args[0], &o);
+	} else if (strcmp(sub, "abandon") == 0) {
+		if (cmd_parse_u64(args[0], &seq) != 0) {
+			rc = cmd_usage(usage, "abandon takes a sequence number");
+		} else if ((rc = cs_ledger_abandon(l, seq, &dropped, &e)) != CS_OK) {
+			rc = cmd_report(dir, &e);
+		} else {
+			printf("%s: draft %llu abandoned%s; its sequence is free again\n", dir,
+			    (unsigned long long)seq, dropped > 1 ? " with the drafts after it" : "");
+		}
+	} else {
+		if ((rc = cmd_read(args[0], CMD_ARTIFACT_MAX, &buf, &n)) == CS_OK) {
+			if ((rc = cs_ledger_rotate(l, buf, n, &e)) != CS_OK)
+				rc = cmd_report(args[0], &e);
+			else
+				printf("%s: the ledger now follows %s\n", dir, args[0]);
+			cs_file_free(buf, n);
+		}
+	}
+	cs_ledger_close(l);
+	return rc;
+}

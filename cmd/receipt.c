@@ -1,0 +1,204 @@
+/* consign receipt: tells the factory which records of its batch were accepted
+ * and which were refused and why, signed by the office key of the policy. It
+ * grants nothing: only releases do. */
+#include "office.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/ledger.h"
+#include "util/file.h"
+#include "util/text.h"
+
+static const char usage[] =
+    "usage: consign receipt --key OFFICE.key --policy P [--passphrase-file F]\n"
+    "                       [--ledger DIR] [--threads N] batch.zip -o receipt.cbor\n"
+    "\n"
+    "Verifies the batch fully (against the ledger too with --ledger) and writes a\n"
+    "receipt signed by the policy's office key: how many records were accepted,\n"
+    "each refused record with its reason, and the batch-level problems if any\n"
+    "(then nothing is accepted). consign verify --policy P receipt.cbor checks it.\n";
+
+enum { O_LEDGER = 256, O_THREADS, O_PASS };
+
+struct ro {
+	const char *key, *policy, *pass, *ledger, *out;
+	unsigned threads;
+	cs_exclusion *x;
+	size_t nx, cap;
+	int oom;
+};
+
+static int
+opt(int k, const char *arg, void *ctx)
+{
+	struct ro *o = ctx;
+
+	switch (k) {
+	case 'k': o->key = arg; break;
+	case 'P': o->policy = arg; break;
+	case 'o': o->out = arg; break;
+	case O_PASS: o->pass = arg; break;
+	case O_LEDGER: o->ledger = arg; break;
+	case O_THREADS:
+		if (office_parse_threads(arg, &o->threads) != 0) {
+			cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+static int
+refused(void *ctx, const cs_vrec *r)
+{
+	struct ro *o = ctx;
+	cs_exclusion *n;
+
+	if (r->reason == NULL)
+		return 0;
+	if (o->nx == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+
+		if ((n = realloc(o->x, cap * sizeof *n)) == NULL) {
+			o->oom = 1;
+			return 1;
+		}
+		o->x = n;
+		o->cap = cap;
+	}
+	memset(&o->x[o->nx], 0, sizeof *o->x);
+	o->x[o->nx].index = r->index;
+	o->x[o->nx].has_serial = r->decoded;
+	o->x[o->nx].serial = r->decoded ? r->rec->serial : 0;
+	snprintf(o->x[o->nx].reason, sizeof o->x[o->nx].reason, "%s", r->reason);
+	o->nx++;
+	return 0;
+}
+
+int
+cmd_receipt(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
+	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
+	    {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	static cs_signed ps;
+	static cs_policy pol;
+	static cs_verify v;
+	static cs_receipt rcp;
+	struct ro o;
+	cs_ledger *l = NULL;
+	cs_vlookup lk;
+	cs_vopts vo;
+	cs_zipr *z = NULL;
+	cs_seckey k = {0};
+	cs_buf pay, env;
+	cs_err e;
+	uint8_t *pbuf = NULL, *kbuf = NULL;
+	size_t pn = 0, kn = 0, i, j;
+	const char *file;
+	char f[1024];
+	int a, rc;
+
+	memset(&o, 0, sizeof o);
+	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
+	cs_buf_init(&env, CS_RELEASE_ENTRY_MAX + 1024);
+	cs_err_clear(&e);
+	if ((a = office_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc - 1 || o.key == NULL || o.policy == NULL || o.out == NULL)
+		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
+	file = argv[a];
+	cs_escapez(f, sizeof f, file);
+	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+		return rc;
+	cs_file_free(pbuf, pn);
+	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+		goto done;
+	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
+		rc = cmd_report(o.key, &e);
+		goto done;
+	}
+	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
+		rc = cmd_fail(CS_REJECT, "%s: not the office key of %s", o.key, o.policy);
+		goto done;
+	}
+	if (o.ledger != NULL && (rc = cs_ledger_open(&l, o.ledger, &e)) != CS_OK) {
+		rc = cmd_report(o.ledger, &e);
+		goto done;
+	}
+	if ((rc = cs_zipr_open(&z, file, &e)) != CS_OK) {
+		rc = e.status == CS_REJECT
+			 ? cmd_fail(CS_REJECT, "%s: no receipt: the zip itself is refused (%s: %s)", f,
+			       e.reason, e.msg)
+			 : cmd_report(file, &e);
+		goto done;
+	}
+	if (cs_zipr_entries(z) != CS_V_BATCH) {
+		rc = cmd_fail(CS_USAGE, "%s: a release; receipts are for batches", f);
+		goto done;
+	}
+	memset(&vo, 0, sizeof vo);
+	vo.policy = &pol;
+	vo.policy_digest = ps.digest;
+	vo.deep = 1;
+	vo.threads = o.threads;
+	vo.on_record = refused;
+	vo.ctx = &o;
+	if (l != NULL) {
+		cs_ledger_lookup(l, &lk);
+		vo.lookup = &lk;
+	}
+	rc = cs_verify_zip(&v, z, &vo, &e);
+	if (o.oom)
+		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory");
+	if (rc == CS_MALFORMED || rc == CS_USAGE) {
+		rc = cmd_report(file, &e);
+		goto done;
+	}
+	memset(&rcp, 0, sizeof rcp);
+	memcpy(rcp.deployment, v.order.deployment, CS_DEPLOY_LEN);
+	memcpy(rcp.header, v.header_digest, CS_DIGEST_LEN);
+	snprintf(rcp.batch, sizeof rcp.batch, "%s", v.order.batch);
+	memcpy(rcp.order, v.order_s.digest, CS_DIGEST_LEN);
+	rcp.count = v.records;
+	for (i = 0; i < v.nproblem && rcp.nproblem < CS_RECEIPT_MAX_PROBLEMS; i++) {
+		for (j = 0; j < rcp.nproblem; j++)
+			if (strcmp(rcp.problem[j], v.problem[i].reason) == 0)
+				break;
+		if (j == rcp.nproblem)
+			snprintf(rcp.problem[rcp.nproblem++], CS_REASON_MAX, "%s", v.problem[i].reason);
+	}
+	rcp.accepted = rcp.nproblem > 0 ? 0 : v.records - o.nx;
+	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "%s: cannot encode the receipt", f);
+		goto done;
+	}
+	cs_seckey_free(&k);
+	if ((rc = cmd_load_seckey(o.key, o.pass, &k)) != CS_OK)
+		goto done;
+	rc = cs_cose_sign1_create(&env, CS_KIND_RECEIPT, pay.p, pay.len, k.sk, &e);
+	cs_seckey_free(&k);
+	if (rc != CS_OK) {
+		rc = cmd_report(o.out, &e);
+		goto done;
+	}
+	if ((rc = cmd_write(o.out, env.p, env.len, 0644, 0)) != CS_OK)
+		goto done;
+	printf("%s: receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s\n",
+	    cs_escapez(f, sizeof f, o.out), rcp.batch, (unsigned long long)rcp.accepted,
+	    (unsigned long long)rcp.count, o.nx, rcp.nproblem ? ", batch refused: " : "",
+	    rcp.nproblem ? rcp.problem[0] : "");
+	rc = CS_OK;
+done:
+	cs_seckey_free(&k);
+	cs_file_free(kbuf, kn);
+	free(o.x);
+	cs_buf_free(&pay);
+	cs_buf_free(&env);
+	cs_verify_free(&v);
+	cs_zipr_close(z);
+	cs_ledger_close(l);
+	return rc;
+}

@@ -1,0 +1,478 @@
+/* consign release create, and the release side of consign sign and merge:
+ * drafting a release from a verified batch, each custodian checking the whole
+ * batch again before adding a signature, and combining parallel copies. */
+#include "office.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/ledger.h"
+#include "util/file.h"
+#include "util/text.h"
+
+static const char create_usage[] =
+    "usage: consign release create --policy P [--ledger DIR] [--exclude-refused]\n"
+    "                              [--threads N] batch.zip -o registry.zip\n"
+    "\n"
+    "Verifies the batch fully against P and the ledger (every release before it),\n"
+    "refuses it when a batch-level check fails, or when any record fails unless\n"
+    "--exclude-refused (then those records are listed with their reasons and left\n"
+    "out), reserves the next sequence number in the ledger and writes the release\n"
+    "draft: the batch's entries unchanged plus release.cose, unsigned. Custodians\n"
+    "then sign it (consign sign --policy P registry.zip) and consign ledger add\n"
+    "enters it once it carries M signatures. The ledger is DIR, else\n"
+    "$CONSIGN_LEDGER, else ./ledger.\n";
+
+enum { O_LEDGER = 256, O_EXCLUDE, O_THREADS };
+
+struct rc_opts {
+	const char *policy, *ledger, *out;
+	int exclude;
+	unsigned threads;
+	/* collected while verifying */
+	cs_exclusion *x;
+	size_t nx, capx;
+	int oom;
+	uint64_t shown;
+};
+
+static int
+create_opt(int key, const char *arg, void *ctx)
+{
+	struct rc_opts *o = ctx;
+
+	switch (key) {
+	case 'P': o->policy = arg; break;
+	case 'o': o->out = arg; break;
+	case O_LEDGER: o->ledger = arg; break;
+	case O_EXCLUDE: o->exclude = 1; break;
+	case O_THREADS:
+		if (office_parse_threads(arg, &o->threads) != 0) {
+			cmd_usage(create_usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+static int
+collect(void *ctx, const cs_vrec *r)
+{
+	struct rc_opts *o = ctx;
+	char esc[CS_VREC_MSG_MAX * 4], ser[40] = "";
+	cs_exclusion *nx;
+
+	if (r->reason == NULL)
+		return 0;
+	if (o->shown++ < OFFICE_SHOW_FIRST) {
+		if (r->decoded)
+			snprintf(ser, sizeof ser, " (serial %llu)", (unsigned long long)r->rec->serial);
+		printf("  record %llu%s: %s: %s\n", (unsigned long long)r->index, ser, r->reason,
+		    cs_escapez(esc, sizeof esc, r->msg));
+	}
+	if (o->nx == o->capx) {
+		size_t cap = o->capx ? 2 * o->capx : 64;
+
+		if ((nx = realloc(o->x, cap * sizeof *nx)) == NULL) {
+			o->oom = 1;
+			return 1;
+		}
+		o->x = nx;
+		o->capx = cap;
+	}
+	memset(&o->x[o->nx], 0, sizeof o->x[o->nx]);
+	o->x[o->nx].index = r->index;
+	o->x[o->nx].has_serial = r->decoded;
+	o->x[o->nx].serial = r->decoded ? r->rec->serial : 0;
+	snprintf(o->x[o->nx].reason, sizeof o->x[o->nx].reason, "%s", r->reason);
+	o->nx++;
+	return 0;
+}
+
+static int
+release_create(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
+	    {"ledger", 1, 0, O_LEDGER}, {"exclude-refused", 0, 0, O_EXCLUDE},
+	    {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	static cs_signed ps;
+	static cs_policy pol;
+	static cs_verify v;
+	struct rc_opts o;
+	const cs_signed *lps;
+	const cs_policy *lp;
+	const char *file, *dir;
+	cs_ledger *l = NULL;
+	cs_zipr *z = NULL;
+	cs_vopts vo;
+	cs_vlookup lk;
+	cs_release rel;
+	cs_buf pay, draft;
+	cs_err e;
+	uint8_t *pbuf = NULL;
+	size_t pn = 0;
+	uint64_t seq;
+	char f[1024], chain[OFFICE_CHAIN_MAX], excl[4096];
+	int a, rc;
+
+	memset(&o, 0, sizeof o);
+	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
+	cs_buf_init(&draft, CS_RELEASE_ENTRY_MAX);
+	cs_err_clear(&e);
+	if ((a = office_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc - 1 || o.policy == NULL || o.out == NULL)
+		return cmd_usage(create_usage, "--policy, -o and exactly one batch.zip are required");
+	file = argv[a];
+	cs_escapez(f, sizeof f, file);
+	dir = office_ledger_dir(o.ledger);
+	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+		return rc;
+	cs_file_free(pbuf, pn);
+	if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK) {
+		rc = cmd_report(dir, &e);
+		goto done;
+	}
+	if ((rc = cs_ledger_policy(l, &lps, &lp, &e)) != CS_OK) {
+		rc = cmd_report(dir, &e);
+		goto done;
+	}
+	if (memcmp(lps->digest, ps.digest, CS_DIGEST_LEN) != 0) {
+		rc = cmd_fail(CS_REJECT, "%s: is not the ledger's policy (version %llu); give that one, "
+					 "or rotate the ledger first (ledger-policy)",
+		    o.policy, (unsigned long long)lp->version);
+		goto done;
+	}
+	if ((rc = office_open(file, &z)) != CS_OK)
+		goto done;
+	if (cs_zipr_entries(z) != CS_V_BATCH) {
+		rc = cmd_fail(CS_USAGE, "%s: already a release; release create takes a batch", f);
+		goto done;
+	}
+	memset(&vo, 0, sizeof vo);
+	cs_ledger_lookup(l, &lk);
+	vo.policy = &pol;
+	vo.policy_digest = ps.digest;
+	vo.deep = 1;
+	vo.threads = o.threads;
+	vo.lookup = &lk;
+	vo.on_record = collect;
+	vo.ctx = &o;
+	rc = cs_verify_zip(&v, z, &vo, &e);
+	if (o.oom)
+		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory listing refused records");
+	if (rc == CS_MALFORMED || rc == CS_USAGE) {
+		rc = cmd_report(file, &e);
+		goto done;
+	}
+	if (o.shown > OFFICE_SHOW_FIRST)
+		printf("  ... and %llu more refused records\n",
+		    (unsigned long long)(o.shown - OFFICE_SHOW_FIRST));
+	if (v.nproblem > 0) {
+		office_print_problems(stdout, &v);
+		rc = cmd_fail(CS_REJECT, "%s: not released: %zu batch-level problem%s (%s)", f,
+		    v.nproblem, v.nproblem == 1 ? "" : "s", v.problem[0].reason);
+		goto done;
+	}
+	if (v.failed > 0 && !o.exclude) {
+		rc = cmd_fail(CS_REJECT, "%s: not released: %llu of %llu records fail (%s); "
+					 "--exclude-refused releases the others",
+		    f, (unsigned long long)v.failed, (unsigned long long)v.records, o.x[0].reason);
+		goto done;
+	}
+	if (v.failed == v.records) {
+		rc = cmd_fail(CS_REJECT, "%s: not released: no record passes (release-empty)", f);
+		goto done;
+	}
+	if ((rc = cs_ledger_draft_of(l, v.header_digest, &seq, &e)) != CS_OK) {
+		rc = cmd_report(dir, &e);
+		goto done;
+	}
+	if (seq != 0) {
+		rc = cmd_fail(CS_REJECT, "%s: draft %llu already holds this batch; sign that one, or "
+					 "consign ledger abandon %llu (ledger-reserved)",
+		    f, (unsigned long long)seq, (unsigned long long)seq);
+		goto done;
+	}
+	memset(&rel, 0, sizeof rel);
+	if ((rc = cs_ledger_begin(l, &rel.seq, &rel.has_prev, rel.prev, &e)) != CS_OK) {
+		rc = cmd_report(dir, &e);
+		goto done;
+	}
+	memcpy(rel.deployment, pol.deployment, CS_DEPLOY_LEN);
+	memcpy(rel.policy, ps.digest, CS_DIGEST_LEN);
+	memcpy(rel.order, v.order_s.digest, CS_DIGEST_LEN);
+	snprintf(rel.batch, sizeof rel.batch, "%s", v.order.batch);
+	memcpy(rel.header, v.header_digest, CS_DIGEST_LEN);
+	memcpy(rel.records, v.header.records, CS_DIGEST_LEN);
+	rel.count = v.records;
+	rel.accepted = v.records - o.nx;
+	if (cs_release_encode(&pay, &rel, o.x, o.nx) != CS_OK ||
+	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, pay.p, pay.len) != CS_OK) {
+		cs_ledger_rollback(l);
+		rc = cmd_fail(CS_MALFORMED, "%s: cannot encode the release (too many exclusions?)", f);
+		goto done;
+	}
+	/* the draft zip first, then the reservation: a kill between leaves a
+	 * draft whose sequence is not reserved, which the chain refuses later */
+	if ((rc = office_write_release(o.out, z, &v, draft.p, draft.len, &e)) != CS_OK) {
+		cs_ledger_rollback(l);
+		rc = cmd_report(o.out, &e);
+		goto done;
+	}
+	if ((rc = cs_ledger_reserve(l, draft.p, draft.len, &e)) != CS_OK) {
+		unlink(o.out);
+		rc = cmd_report(dir, &e);
+		goto done;
+	}
+	cs_digest(v.release_s.digest, CS_KIND_RELEASE, pay.p, pay.len);
+	office_chain(chain, rel.seq, v.release_s.digest);
+	{
+		cs_excl_list xl;
+		cs_release back;
+
+		/* the summary comes from the payload as written */
+		if (cs_release_decode(&back, pay.p, pay.len, &e) == CS_OK) {
+			xl = back.excluded;
+			office_excl_summary(excl, sizeof excl, &xl, OFFICE_SHOW_FIRST);
+		} else {
+			excl[0] = '\0';
+		}
+	}
+	printf("%s: release %s drafted for batch %s: %llu accepted, %zu excluded%s%s\n",
+	    cs_escapez(f, sizeof f, o.out), chain, rel.batch, (unsigned long long)rel.accepted, o.nx,
+	    o.nx ? ": " : "", excl);
+	printf("%s: needs %llu custodian signatures: consign sign --policy %s %s\n", f,
+	    (unsigned long long)pol.threshold, o.policy, f);
+	rc = CS_OK;
+done:
+	free(o.x);
+	cs_buf_free(&pay);
+	cs_buf_free(&draft);
+	cs_verify_free(&v);
+	cs_zipr_close(z);
+	cs_ledger_close(l);
+	return rc;
+}
+
+int
+cmd_release(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "create") == 0)
+		return release_create(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(create_usage, stdout);
+		return CS_OK;
+	}
+	return cmd_usage(create_usage, "unknown or missing release command");
+}
+
+/* ---- sign ---------------------------------------------------------------------- */
+
+static int
+quiet(void *ctx, const cs_vrec *r)
+{
+	(void)ctx;
+	(void)r;
+	return 0;
+}
+
+int
+cmd_sign_zip(const struct sign_opts *so)
+{
+	static cs_signed ps;
+	static cs_policy pol;
+	static cs_verify v;
+	cs_seckey k = {0};
+	cs_zipr *z = NULL;
+	cs_vopts vo;
+	cs_buf out;
+	cs_err e;
+	uint8_t *pbuf = NULL, *kbuf = NULL, kid[CS_KID_LEN];
+	size_t pn = 0, kn = 0, i;
+	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], excl[4096], fp[24];
+	int rc, who = -1, added;
+
+	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
+	cs_err_clear(&e);
+	cs_escapez(f, sizeof f, so->file);
+	if (so->policy == NULL)
+		return cmd_fail(CS_USAGE, "%s: a release is signed against the policy: give --policy",
+		    f);
+	if ((rc = cmd_load_policy(so->policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+		return rc;
+	cs_file_free(pbuf, pn);
+	/* the public half first: membership is checked before any passphrase */
+	if ((rc = cmd_read(so->key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+		goto done;
+	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
+		rc = cmd_report(so->key, &e);
+		goto done;
+	}
+	for (i = 0; i < pol.ncust; i++)
+		if (memcmp(pol.cust[i].pk, k.pub.pk, CS_PK_LEN) == 0)
+			who = (int)i;
+	if ((rc = office_open(so->file, &z)) != CS_OK)
+		goto done;
+	if (cs_zipr_entries(z) != CS_V_RELEASE) {
+		rc = cmd_fail(CS_USAGE, "%s: a batch is not signed by custodians; consign release "
+					"create drafts its release", f);
+		goto done;
+	}
+	printf("Checking every record of %s again (signatures, keys, batch, nonces, serials,\n"
+	       "uniqueness) against %s ...\n", f, so->policy);
+	fflush(stdout);
+	memset(&vo, 0, sizeof vo);
+	vo.policy = &pol;
+	vo.policy_digest = ps.digest;
+	vo.deep = 1;
+	vo.expect = CS_V_RELEASE;
+	vo.drafting = 1;
+	vo.on_record = quiet;
+	rc = cs_verify_zip(&v, z, &vo, &e);
+	if (rc == CS_MALFORMED || rc == CS_USAGE) {
+		rc = cmd_report(so->file, &e);
+		goto done;
+	}
+	office_chain(chain, v.release.seq, v.release_s.digest);
+	printf("Release %s\n  batch:       %s (%s)\n", chain, v.order.batch,
+	    cs_escapez(prod, sizeof prod, v.order.product));
+	cmd_fingerprint(fp, v.order_s.digest);
+	printf("  order:       %s, serials %llu-%llu, quantity %llu\n", fp,
+	    (unsigned long long)v.order.first, (unsigned long long)v.order.last,
+	    (unsigned long long)v.order.quantity);
+	if (v.release.has_prev) {
+		office_chain(chain, v.release.seq - 1, v.release.prev);
+		printf("  after:       %s\n", chain);
+	} else {
+		printf("  after:       none (the first release)\n");
+	}
+	office_excl_summary(excl, sizeof excl, &v.release.excluded, OFFICE_SHOW_FIRST);
+	printf("  records:     %llu accepted, %zu excluded%s%s\n", (unsigned long long)v.release.accepted,
+	    v.release.excluded.n, excl[0] ? ": " : "", excl);
+	printf("  policy:      %s (version %llu), %zu of %llu signatures so far\n", so->policy,
+	    (unsigned long long)pol.version, v.release_q.valid, (unsigned long long)pol.threshold);
+	cmd_print_quorum(stdout, &v.release_q, &v.release_s.cose, &pol);
+	if (rc != CS_OK) {
+		office_print_problems(stdout, &v);
+		rc = cmd_fail(CS_REJECT, "%s: not signed: the release does not match its batch (%s)", f,
+		    v.nproblem ? v.problem[0].reason : "rejected");
+		goto done;
+	}
+	if (who < 0) {
+		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this policy", f, k.pub.id);
+		goto done;
+	}
+	if (v.release_q.counted[who]) {
+		printf("%s: already signed by %s; nothing to do\n", f, k.pub.id);
+		rc = CS_OK;
+		goto done;
+	}
+	if (!so->yes) {
+		if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0) {
+			rc = cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
+			goto done;
+		}
+		if (!cmd_confirm("Sign this release as shown above?")) {
+			rc = cmd_fail(CS_REJECT, "not signed");
+			goto done;
+		}
+	}
+	cs_seckey_free(&k);
+	if ((rc = cmd_load_seckey(so->key, so->passfile, &k)) != CS_OK)
+		goto done;
+	rc = cs_cose_sign_add(&out, &v.release_s.cose, k.sk, &added, &e);
+	cs_seckey_free(&k);
+	if (rc != CS_OK) {
+		rc = cmd_report(so->file, &e);
+		goto done;
+	}
+	if ((rc = office_write_release(so->file, z, &v, out.p, out.len, &e)) != CS_OK) {
+		rc = cmd_report(so->file, &e);
+		goto done;
+	}
+	cs_keyid(kid, pol.cust[who].pk);
+	printf("%s: signed by %s (now %zu of %llu needed)\n", f, pol.cust[who].id,
+	    v.release_q.valid + 1, (unsigned long long)pol.threshold);
+	rc = CS_OK;
+done:
+	cs_seckey_free(&k);
+	cs_file_free(kbuf, kn);
+	cs_buf_free(&out);
+	cs_verify_free(&v);
+	cs_zipr_close(z);
+	return rc;
+}
+
+/* ---- merge ---------------------------------------------------------------------- */
+
+int
+cmd_merge_zip(const char *outpath, int nfiles, char **files)
+{
+	static cs_verify v[64];
+	cs_zipr *z[64] = {0};
+	cs_cose m;
+	cs_buf out;
+	cs_err e;
+	size_t j;
+	int i, rc = CS_OK, loaded = 0;
+	char f[1024];
+
+	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
+	cs_err_clear(&e);
+	if (nfiles > 64)
+		return cmd_fail(CS_USAGE, "at most 64 files");
+	for (i = 0; i < nfiles; i++) {
+		cs_escapez(f, sizeof f, files[i]);
+		if ((rc = office_open(files[i], &z[i])) != CS_OK)
+			goto done;
+		if (cs_zipr_entries(z[i]) != CS_V_RELEASE) {
+			rc = cmd_fail(CS_USAGE, "%s: a batch carries no signatures to merge", f);
+			goto done;
+		}
+		loaded = i + 1;
+		if ((rc = cs_verify_load(&v[i], z[i], &e)) != CS_OK) {
+			rc = cmd_report(files[i], &e);
+			goto done;
+		}
+		if (i > 0 && (v[i].release_s.cose.prot_len != v[0].release_s.cose.prot_len ||
+				 memcmp(v[i].release_s.cose.prot, v[0].release_s.cose.prot,
+				     v[0].release_s.cose.prot_len) != 0 ||
+				 memcmp(v[i].release_s.digest, v[0].release_s.digest, CS_DIGEST_LEN) != 0)) {
+			rc = cmd_fail(CS_REJECT, "%s: not a copy of %s (another release payload)", f,
+			    files[0]);
+			goto done;
+		}
+	}
+	m = v[0].release_s.cose;
+	for (i = 1; i < nfiles; i++)
+		for (j = 0; j < v[i].release_s.cose.nsig; j++) {
+			if (m.nsig >= CS_COSE_MAX_SIGS) {
+				rc = cmd_fail(CS_REJECT, "more than %d signatures", CS_COSE_MAX_SIGS);
+				goto done;
+			}
+			m.s[m.nsig++] = v[i].release_s.cose.s[j];
+		}
+	if (cs_cose_encode(&out, &m) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "cannot encode the merged release");
+		goto done;
+	}
+	/* the batch entries come from the first copy, checked against its header */
+	if ((rc = office_write_release(outpath, z[0], &v[0], out.p, out.len, &e)) != CS_OK) {
+		rc = cmd_report(outpath, &e);
+		goto done;
+	}
+	if (cs_cose_decode(&m, out.p, out.len, &e) == CS_OK)
+		printf("%s: release with %zu signature%s from %d copies (verify it: consign verify)\n",
+		    cs_escapez(f, sizeof f, outpath), m.nsig, m.nsig == 1 ? "" : "s", nfiles);
+	rc = CS_OK;
+done:
+	for (i = 0; i < loaded; i++)
+		cs_verify_free(&v[i]);
+	for (i = 0; i < nfiles && i < 64; i++)
+		cs_zipr_close(z[i]);
+	cs_buf_free(&out);
+	return rc;
+}

@@ -1,0 +1,1228 @@
+/* The office ledger on SQLite. Commit order everywhere: the signed file is
+ * renamed into place first (the commit point), the index transaction second;
+ * opening the ledger rolls the index forward over files it does not know. */
+#include "ledger/ledger.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "bundle/reader.h"
+#include "util/file.h"
+
+struct pol {
+	uint8_t *buf;
+	size_t n;
+	cs_signed s;
+	cs_policy p;
+};
+
+struct cs_ledger {
+	char *dir;
+	sqlite3 *db;
+	int in_tx;
+	sqlite3_stmt *q_serial, *q_key, *q_hwid, *q_order, *q_batch, *i_device;
+	struct pol *pol;          /* every policy version known, oldest first */
+	size_t npol;
+	uint64_t adding_seq;      /* devices entered by the release being added */
+	int insert_failed;
+	cs_err *ins_err;
+	uint64_t next_seq;        /* set by begin */
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=DELETE;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS policy(version INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS release(seq INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE,"
+    " policy BLOB NOT NULL, order_digest BLOB NOT NULL, batch TEXT NOT NULL,"
+    " header BLOB NOT NULL UNIQUE, count INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+    " signatures INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS orders(digest BLOB PRIMARY KEY, batch TEXT NOT NULL,"
+    " quantity INTEGER NOT NULL, released INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS device(serial INTEGER PRIMARY KEY, pk BLOB NOT NULL UNIQUE,"
+    " hwid BLOB NOT NULL UNIQUE, seq INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS draft(seq INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE,"
+    " batch TEXT NOT NULL, header BLOB NOT NULL, count INTEGER NOT NULL,"
+    " accepted INTEGER NOT NULL);";
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int
+dberr(cs_ledger *l, cs_err *e, const char *what)
+{
+	return cs_fail(e, CS_MALFORMED, "io", "ledger index: %s: %s", what, sqlite3_errmsg(l->db));
+}
+
+static int
+exec(cs_ledger *l, const char *sql, cs_err *e)
+{
+	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return dberr(l, e, sql);
+	return CS_OK;
+}
+
+static int
+tx_begin(cs_ledger *l, cs_err *e)
+{
+	int rc;
+
+	if (l->in_tx)
+		return CS_OK;
+	if ((rc = exec(l, "BEGIN IMMEDIATE", e)) == CS_OK)
+		l->in_tx = 1;
+	return rc;
+}
+
+static int
+tx_commit(cs_ledger *l, cs_err *e)
+{
+	int rc = exec(l, "COMMIT", e);
+
+	l->in_tx = 0;
+	return rc;
+}
+
+void
+cs_ledger_rollback(cs_ledger *l)
+{
+	if (l->in_tx)
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	l->in_tx = 0;
+}
+
+static sqlite3_int64
+s64(uint64_t v)
+{
+	sqlite3_int64 s;
+
+	memcpy(&s, &v, sizeof s);
+	return s;
+}
+
+static uint64_t
+u64(sqlite3_int64 s)
+{
+	uint64_t v;
+
+	memcpy(&v, &s, sizeof v);
+	return v;
+}
+
+/* One statement with blob/int/text arguments described by fmt:
+ * 'b' (pointer, 32 bytes), 'B' (pointer, length), 'i' (uint64), 't' (text).
+ * Returns the first column of the first row as an integer in *out (when
+ * out != NULL; *found says whether there was a row). */
+static int
+run1(cs_ledger *l, cs_err *e, const char *sql, int64_t *out, int *found, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dberr(l, e, sql);
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] != '\0'; i++) {
+		const void *p;
+		size_t n;
+
+		switch (fmt[i]) {
+		case 'b':
+			p = va_arg(ap, const void *);
+			sqlite3_bind_blob(st, i + 1, p, CS_DIGEST_LEN, SQLITE_TRANSIENT);
+			break;
+		case 'B':
+			p = va_arg(ap, const void *);
+			n = va_arg(ap, size_t);
+			sqlite3_bind_blob(st, i + 1, p, (int)n, SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, s64(va_arg(ap, uint64_t)));
+			break;
+		case 't':
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	if (found != NULL)
+		*found = rc == SQLITE_ROW;
+	if (out != NULL)
+		*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(l, e, sql);
+	return CS_OK;
+}
+
+static int
+path_of(char *out, const cs_ledger *l, const char *sub, uint64_t seq, const uint8_t d[32],
+    const char *ext)
+{
+	char hex[2 * CS_DIGEST_LEN + 1];
+	int n;
+
+	cs_hex(hex, d, CS_DIGEST_LEN);
+	n = snprintf(out, CS_LEDGER_PATH_MAX, "%s/%s/%06llu-%s.%s", l->dir, sub,
+	    (unsigned long long)seq, hex, ext);
+	return n > 0 && n < CS_LEDGER_PATH_MAX ? 0 : -1;
+}
+
+static int
+policy_path(char *out, const char *dir, uint64_t version)
+{
+	int n = snprintf(out, CS_LEDGER_PATH_MAX, "%s/policy-%06llu.cbor", dir,
+	    (unsigned long long)version);
+
+	return n > 0 && n < CS_LEDGER_PATH_MAX ? 0 : -1;
+}
+
+/* "NNNNNN-<64 hex>.EXT": the sequence and digest, or -1. */
+static int
+parse_name(const char *name, const char *ext, uint64_t *seq, uint8_t d[32])
+{
+	const char *dash = strchr(name, '-');
+	char num[24], hex[65];
+	size_t n, el = strlen(ext);
+
+	if (dash == NULL || (n = (size_t)(dash - name)) == 0 || n >= sizeof num)
+		return -1;
+	if (strlen(dash + 1) != 64 + 1 + el || dash[65] != '.' || strcmp(dash + 66, ext) != 0)
+		return -1;
+	memcpy(num, name, n);
+	num[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (num[i] < '0' || num[i] > '9')
+			return -1;
+	*seq = strtoull(num, NULL, 10);
+	memcpy(hex, dash + 1, 64);
+	hex[64] = '\0';
+	return *seq > 0 && cs_unhex(d, CS_DIGEST_LEN, hex) == 0 ? 0 : -1;
+}
+
+struct fent {
+	uint64_t seq;
+	uint8_t d[32];
+	char name[96];
+};
+
+static int
+fent_cmp(const void *a, const void *b)
+{
+	const struct fent *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Lists sub/ files named by sequence and digest, sorted; removes the
+ * temporary files a killed writer left there. */
+static int
+list_dir(cs_ledger *l, const char *sub, const char *ext, struct fent **out, size_t *n, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct dirent *de;
+	struct fent *v = NULL, *nv;
+	size_t cap = 0;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof path, "%s/%s", l->dir, sub);
+	if ((d = opendir(path)) == NULL)
+		return cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "cannot list %s: %s", path,
+		    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		struct fent f;
+
+		if (de->d_name[0] == '.') {
+			/* ".NAME.tmp-XXXXXXXX" of cs_atomic: a write that never committed */
+			if (strstr(de->d_name, ".tmp-") != NULL) {
+				snprintf(path, sizeof path, "%s/%s/%s", l->dir, sub, de->d_name);
+				unlink(path);
+			}
+			continue;
+		}
+		if (parse_name(de->d_name, ext, &f.seq, f.d) != 0)
+			continue;
+		snprintf(f.name, sizeof f.name, "%s", de->d_name);
+		if (*n == cap) {
+			if (cap >= CS_LEDGER_MAX_FILES) {
+				closedir(d);
+				free(v);
+				return cs_fail(e, CS_MALFORMED, "too-large", "more than %d files in %s",
+				    CS_LEDGER_MAX_FILES, sub);
+			}
+			cap = cap ? 2 * cap : 64;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+				closedir(d);
+				free(v);
+				return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+			}
+			v = nv;
+		}
+		v[(*n)++] = f;
+	}
+	closedir(d);
+	qsort(v, *n, sizeof *v, fent_cmp);
+	*out = v;
+	return CS_OK;
+}
+
+/* ---- policies ----------------------------------------------------------- */
+
+static void
+free_policies(cs_ledger *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->npol; i++)
+		cs_file_free(l->pol[i].buf, l->pol[i].n);
+	free(l->pol);
+	l->pol = NULL;
+	l->npol = 0;
+}
+
+/* Loads policy-NNNNNN.cbor files from the first one on: each version must be
+ * a verified rotation of the one before; the index learns any it lacks. */
+static int
+load_policies(cs_ledger *l, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	cs_quorum q1, q2;
+	struct pol *np;
+	uint64_t ver;
+	int64_t have;
+	int found, rc;
+
+	free_policies(l);
+	if ((rc = run1(l, e, "SELECT min(version) FROM policy", &have, &found, "")) != CS_OK)
+		return rc;
+	ver = have > 0 ? (uint64_t)have : 1;
+	for (;; ver++) {
+		struct pol *p;
+		struct stat st;
+
+		if (policy_path(path, l->dir, ver) != 0)
+			return cs_fail(e, CS_USAGE, "io", "ledger path too long");
+		if (stat(path, &st) != 0)
+			break;
+		if (l->npol == CS_LEDGER_MAX_POLICIES)
+			return cs_fail(e, CS_MALFORMED, "too-large", "more than %d policies",
+			    CS_LEDGER_MAX_POLICIES);
+		if ((np = realloc(l->pol, (l->npol + 1) * sizeof *np)) == NULL)
+			return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+		l->pol = np;
+		p = &l->pol[l->npol];
+		memset(p, 0, sizeof *p);
+		if ((rc = cs_read_file(path, CS_PAYLOAD_MAX * 4, &p->buf, &p->n, e)) != CS_OK)
+			return rc;
+		l->npol++;
+		if ((rc = cs_policy_load(&p->s, &p->p, p->buf, p->n, e)) != CS_OK)
+			return cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s is not a policy", path);
+		if (p->p.version != ver)
+			return cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s holds version %llu",
+			    path, (unsigned long long)p->p.version);
+		if (l->npol == 1)
+			rc = cs_policy_verify_self(&p->s, &p->p, &q1, e);
+		else
+			rc = cs_policy_verify_rotation(&l->pol[l->npol - 2].s, &l->pol[l->npol - 2].p,
+			    &p->s, &p->p, &q1, &q2, e);
+		if (rc != CS_OK)
+			return cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s: not a valid policy "
+			    "in the chain", path);
+		if ((rc = run1(l, e, "INSERT OR IGNORE INTO policy(version, digest) VALUES(?, ?)", NULL,
+			 NULL, "ib", p->p.version, p->s.digest)) != CS_OK)
+			return rc;
+		if ((rc = run1(l, e, "SELECT 1 FROM policy WHERE version = ? AND digest = ?", NULL,
+			 &found, "ib", p->p.version, p->s.digest)) != CS_OK)
+			return rc;
+		if (!found)
+			return cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
+			    "the index has another policy version %llu than %s",
+			    (unsigned long long)ver, path);
+	}
+	if (l->npol == 0)
+		return cs_fail(e, CS_MALFORMED, "ledger-missing", "no policy file in %s", l->dir);
+	return run1(l, e, "INSERT OR REPLACE INTO meta(k, v) VALUES('deployment', ?)", NULL, NULL,
+	    "B", l->pol[0].p.deployment, (size_t)CS_DEPLOY_LEN);
+}
+
+static const struct pol *
+policy_by_digest(const cs_ledger *l, const uint8_t d[32])
+{
+	size_t i;
+
+	for (i = 0; i < l->npol; i++)
+		if (memcmp(l->pol[i].s.digest, d, CS_DIGEST_LEN) == 0)
+			return &l->pol[i];
+	return NULL;
+}
+
+int
+cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err *e)
+{
+	if (l->npol == 0)
+		return cs_fail(e, CS_MALFORMED, "ledger-missing", "the ledger has no policy");
+	*s = &l->pol[l->npol - 1].s;
+	*p = &l->pol[l->npol - 1].p;
+	return CS_OK;
+}
+
+/* ---- lookups --------------------------------------------------------------- */
+
+static int
+found_row(sqlite3_stmt *st, int *found)
+{
+	int rc = sqlite3_step(st);
+
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+lk_record(void *ctx, const cs_record *r, const char **reason, cs_err *e)
+{
+	cs_ledger *l = ctx;
+	int f;
+
+	*reason = NULL;
+	sqlite3_bind_int64(l->q_serial, 1, s64(r->serial));
+	if (found_row(l->q_serial, &f) != 0)
+		return dberr(l, e, "serial lookup");
+	if (f) {
+		*reason = "record-released-serial";
+		return CS_OK;
+	}
+	sqlite3_bind_blob(l->q_key, 1, r->pk, CS_PK_LEN, SQLITE_STATIC);
+	if (found_row(l->q_key, &f) != 0)
+		return dberr(l, e, "key lookup");
+	if (f) {
+		*reason = "record-released-key";
+		return CS_OK;
+	}
+	sqlite3_bind_blob(l->q_hwid, 1, r->hwid, (int)r->hwid_len, SQLITE_STATIC);
+	if (found_row(l->q_hwid, &f) != 0)
+		return dberr(l, e, "hardware id lookup");
+	if (f)
+		*reason = "record-released-hwid";
+	return CS_OK;
+}
+
+static int
+lk_order(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *released, cs_err *e)
+{
+	cs_ledger *l = ctx;
+	int rc;
+
+	sqlite3_bind_blob(l->q_order, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(l->q_order);
+	*released = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_order, 0)) : 0;
+	sqlite3_reset(l->q_order);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "order lookup");
+}
+
+static int
+lk_batch(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *seq, cs_err *e)
+{
+	cs_ledger *l = ctx;
+	int rc;
+
+	sqlite3_bind_blob(l->q_batch, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(l->q_batch);
+	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_batch, 0)) : 0;
+	sqlite3_reset(l->q_batch);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "batch lookup");
+}
+
+void
+cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk)
+{
+	lk->ctx = l;
+	lk->record = lk_record;
+	lk->order = lk_order;
+	lk->batch = lk_batch;
+}
+
+/* ---- entering a release ------------------------------------------------------ */
+
+static int
+on_device(void *ctx, const cs_vrec *r)
+{
+	cs_ledger *l = ctx;
+	int rc;
+
+	if (r->excluded || r->reason != NULL || !r->decoded || l->insert_failed)
+		return 0;
+	sqlite3_bind_int64(l->i_device, 1, s64(r->rec->serial));
+	sqlite3_bind_blob(l->i_device, 2, r->rec->pk, CS_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(l->i_device, 3, r->rec->hwid, (int)r->rec->hwid_len, SQLITE_STATIC);
+	sqlite3_bind_int64(l->i_device, 4, s64(l->adding_seq));
+	rc = sqlite3_step(l->i_device);
+	sqlite3_reset(l->i_device);
+	if (rc != SQLITE_DONE) {
+		/* a value released before that the checks did not catch: refuse */
+		l->insert_failed = 1;
+		cs_fail(l->ins_err, CS_MALFORMED, "io", "ledger index: record %llu: %s",
+		    (unsigned long long)r->index, sqlite3_errmsg(l->db));
+		return 1;
+	}
+	return 0;
+}
+
+/* Verifies the release zip at path as the next in the chain and enters it
+ * into the index (inside the caller's transaction). */
+static int
+enter_release(cs_ledger *l, const char *path, unsigned threads, int deep, int newest_only,
+    cs_verify *v, cs_err *e)
+{
+	cs_ledger_info info;
+	const struct pol *pol;
+	cs_vopts vo;
+	cs_vlookup lk;
+	cs_zipr *z = NULL;
+	int rc;
+
+	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_zipr_open(&z, path, e)) != CS_OK)
+		return rc;
+	if (cs_zipr_entries(z) != CS_V_RELEASE) {
+		cs_zipr_close(z);
+		return cs_fail(e, CS_USAGE, "usage", "a batch, not a release");
+	}
+	if ((rc = cs_verify_load(v, z, e)) != CS_OK) {
+		cs_verify_free(v);
+		cs_zipr_close(z);
+		return rc;
+	}
+	pol = newest_only ? &l->pol[l->npol - 1] : policy_by_digest(l, v->release.policy);
+	if (pol == NULL)
+		pol = &l->pol[l->npol - 1];
+	cs_verify_free(v);
+	memset(&vo, 0, sizeof vo);
+	vo.policy = &pol->p;
+	vo.policy_digest = pol->s.digest;
+	vo.deep = deep;
+	vo.threads = threads;
+	vo.expect = CS_V_RELEASE;
+	vo.chain = info.tip == 0 ? CS_CHAIN_FIRST : CS_CHAIN_AFTER;
+	vo.after_seq = info.tip;
+	memcpy(vo.after_digest, info.tip_digest, CS_DIGEST_LEN);
+	cs_ledger_lookup(l, &lk);
+	vo.lookup = &lk;
+	vo.on_record = on_device;
+	vo.ctx = l;
+	l->insert_failed = 0;
+	l->ins_err = e;
+	/* the sequence is read again from the copy being verified */
+	l->adding_seq = info.tip + 1;
+	rc = cs_verify_zip(v, z, &vo, e);
+	cs_zipr_close(z);
+	if (rc == CS_OK && l->insert_failed)
+		rc = CS_MALFORMED;
+	if (rc != CS_OK)
+		return rc;
+	if ((rc = run1(l, e,
+		 "INSERT INTO release(seq, digest, policy, order_digest, batch, header, count, accepted,"
+		 " signatures) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		 NULL, NULL, "ibbbtbiii", v->release.seq, v->release_s.digest, v->release.policy,
+		 v->release.order, v->release.batch, v->release.header, v->release.count,
+		 v->release.accepted, (uint64_t)v->release_q.valid)) != CS_OK)
+		return rc;
+	if ((rc = run1(l, e,
+		 "INSERT INTO orders(digest, batch, quantity, released) VALUES(?, ?, ?, ?)"
+		 " ON CONFLICT(digest) DO UPDATE SET released = released + excluded.released",
+		 NULL, NULL, "btii", v->order_s.digest, v->order.batch, v->order.quantity,
+		 v->release.accepted)) != CS_OK)
+		return rc;
+	return run1(l, e, "DELETE FROM draft WHERE seq = ?", NULL, NULL, "i", v->release.seq);
+}
+
+/* ---- bringing the index up to date ------------------------------------------- */
+
+static int
+sync_drafts(cs_ledger *l, uint64_t tip, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct fent *f = NULL;
+	size_t n, i;
+	uint8_t *buf;
+	size_t bn;
+	cs_signed s;
+	cs_release r;
+	int found, rc;
+
+	if ((rc = list_dir(l, CS_LEDGER_DRAFTS, "cose", &f, &n, e)) != CS_OK)
+		return rc;
+	if ((rc = run1(l, e, "DELETE FROM draft WHERE seq <= ?", NULL, NULL, "i", tip)) != CS_OK)
+		goto done;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s/%s", l->dir, CS_LEDGER_DRAFTS, f[i].name);
+		if (f[i].seq <= tip) {
+			unlink(path); /* released (or superseded) before a kill removed it */
+			continue;
+		}
+		if ((rc = run1(l, e, "SELECT 1 FROM draft WHERE seq = ? AND digest = ?", NULL, &found,
+			 "ib", f[i].seq, f[i].d)) != CS_OK)
+			goto done;
+		if (found)
+			continue;
+		if (cs_read_file(path, CS_RELEASE_ENTRY_MAX, &buf, &bn, e) != CS_OK) {
+			rc = CS_MALFORMED;
+			goto done;
+		}
+		rc = cs_cose_decode(&s.cose, buf, bn, e);
+		if (rc == CS_OK)
+			rc = cs_release_decode(&r, s.cose.payload, s.cose.payload_len, e);
+		if (rc == CS_OK) {
+			cs_digest(s.digest, CS_KIND_RELEASE, s.cose.payload, s.cose.payload_len);
+			if (r.seq != f[i].seq || memcmp(s.digest, f[i].d, CS_DIGEST_LEN) != 0)
+				rc = CS_MALFORMED;
+		}
+		if (rc == CS_OK)
+			rc = run1(l, e, "INSERT OR REPLACE INTO draft(seq, digest, batch, header, count,"
+			    " accepted) VALUES(?, ?, ?, ?, ?, ?)", NULL, NULL, "ibtbii", r.seq, s.digest,
+			    r.batch, r.header, r.count, r.accepted);
+		cs_file_free(buf, bn);
+		if (rc != CS_OK) {
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "draft %s is not what its "
+			    "name says", f[i].name);
+			goto done;
+		}
+	}
+	/* rows whose file is gone: an abandon killed after its unlink */
+	{
+		sqlite3_stmt *st;
+		uint64_t *gone = NULL, seq;
+		size_t ng = 0, j;
+
+		if (sqlite3_prepare_v2(l->db, "SELECT seq FROM draft", -1, &st, NULL) != SQLITE_OK) {
+			rc = dberr(l, e, "drafts");
+			goto done;
+		}
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			seq = u64(sqlite3_column_int64(st, 0));
+			for (j = 0; j < n && f[j].seq != seq; j++)
+				;
+			if (j == n) {
+				uint64_t *ng2 = realloc(gone, (ng + 1) * sizeof *gone);
+
+				if (ng2 == NULL)
+					break;
+				gone = ng2;
+				gone[ng++] = seq;
+			}
+		}
+		sqlite3_finalize(st);
+		for (j = 0; j < ng && rc == CS_OK; j++)
+			rc = run1(l, e, "DELETE FROM draft WHERE seq = ?", NULL, NULL, "i", gone[j]);
+		free(gone);
+	}
+done:
+	free(f);
+	return rc;
+}
+
+static int
+sync_files(cs_ledger *l, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct fent *f = NULL;
+	cs_ledger_info info;
+	static cs_verify v;
+	size_t n, i;
+	int found, rc;
+
+	if ((rc = tx_begin(l, e)) != CS_OK)
+		return rc;
+	if ((rc = load_policies(l, e)) != CS_OK)
+		goto fail;
+	if ((rc = list_dir(l, CS_LEDGER_RELEASES, "zip", &f, &n, e)) != CS_OK)
+		goto fail;
+	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && f[i].seq == f[i - 1].seq) {
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "two files for release %llu",
+			    (unsigned long long)f[i].seq);
+			goto fail;
+		}
+		if (f[i].seq <= info.tip) {
+			if ((rc = run1(l, e, "SELECT 1 FROM release WHERE seq = ? AND digest = ?", NULL,
+				 &found, "ib", f[i].seq, f[i].d)) != CS_OK)
+				goto fail;
+			if (!found) {
+				rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
+				    "%s is not the release %llu of the index", f[i].name,
+				    (unsigned long long)f[i].seq);
+				goto fail;
+			}
+			continue;
+		}
+		/* a release renamed into place whose index commit never happened */
+		snprintf(path, sizeof path, "%s/%s/%s", l->dir, CS_LEDGER_RELEASES, f[i].name);
+		rc = enter_release(l, path, 0, 0, 0, &v, e);
+		if (rc == CS_OK && (v.release.seq != f[i].seq ||
+				       memcmp(v.release_s.digest, f[i].d, CS_DIGEST_LEN) != 0))
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s holds another release",
+			    f[i].name);
+		if (rc == CS_REJECT)
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s does not verify as "
+			    "release %llu (%s)", f[i].name, (unsigned long long)f[i].seq,
+			    v.nproblem ? v.problem[0].reason : "rejected");
+		cs_verify_free(&v);
+		if (rc != CS_OK)
+			goto fail;
+		info.tip = f[i].seq;
+	}
+	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
+		goto fail;
+	if (info.releases != info.tip) {
+		rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "the index lists %llu releases "
+		    "up to %llu", (unsigned long long)info.releases, (unsigned long long)info.tip);
+		goto fail;
+	}
+	{
+		int64_t c;
+
+		if ((rc = run1(l, e, "SELECT count(*) FROM release", &c, NULL, "")) != CS_OK)
+			goto fail;
+		for (i = 0; i < n && f[i].seq <= info.tip; i++)
+			;
+		if ((uint64_t)c != i) {
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%llu releases in the index "
+			    "but %zu files", (unsigned long long)c, i);
+			goto fail;
+		}
+	}
+	if ((rc = sync_drafts(l, info.tip, e)) != CS_OK)
+		goto fail;
+	free(f);
+	return tx_commit(l, e);
+fail:
+	free(f);
+	cs_ledger_rollback(l);
+	return rc;
+}
+
+/* ---- open, init, rebuild ------------------------------------------------------- */
+
+static int
+prepare(cs_ledger *l, cs_err *e)
+{
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE serial = ?", -1, &l->q_serial,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE pk = ?", -1, &l->q_key, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE hwid = ?", -1, &l->q_hwid, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT released FROM orders WHERE digest = ?", -1,
+		&l->q_order, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT seq FROM release WHERE header = ?", -1, &l->q_batch,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "INSERT INTO device(serial, pk, hwid, seq) VALUES(?, ?, ?, ?)",
+		-1, &l->i_device, NULL) != SQLITE_OK)
+		return dberr(l, e, "prepare");
+	return CS_OK;
+}
+
+static int
+open_db(cs_ledger **out, const char *dir, const char *dbname, int create, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct stat st;
+	cs_ledger *l;
+	int rc;
+
+	*out = NULL;
+	if (snprintf(path, sizeof path, "%s/%s", dir, dbname) >= (int)sizeof path)
+		return cs_fail(e, CS_USAGE, "io", "ledger path too long");
+	if (!create && stat(path, &st) != 0)
+		return cs_fail(e, CS_MALFORMED, "ledger-missing", "no ledger index at %s (consign "
+		    "ledger init, or ledger rebuild when its files are there)", dir);
+	if ((l = calloc(1, sizeof *l)) == NULL || (l->dir = strdup(dir)) == NULL) {
+		free(l);
+		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+	}
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+		NULL) != SQLITE_OK) {
+		rc = cs_fail(e, CS_MALFORMED, "io", "cannot open %s: %s", path,
+		    l->db ? sqlite3_errmsg(l->db) : "out of memory");
+		cs_ledger_close(l);
+		return rc;
+	}
+	sqlite3_busy_timeout(l->db, 30000);
+	if ((rc = exec(l, schema, e)) != CS_OK || (rc = prepare(l, e)) != CS_OK) {
+		cs_ledger_close(l);
+		return rc;
+	}
+	*out = l;
+	return CS_OK;
+}
+
+int
+cs_ledger_open(cs_ledger **out, const char *dir, cs_err *e)
+{
+	int rc;
+
+	if ((rc = open_db(out, dir, CS_LEDGER_DB, 0, e)) != CS_OK)
+		return rc;
+	if ((rc = sync_files(*out, e)) != CS_OK) {
+		cs_ledger_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+void
+cs_ledger_close(cs_ledger *l)
+{
+	if (l == NULL)
+		return;
+	cs_ledger_rollback(l);
+	sqlite3_finalize(l->q_serial);
+	sqlite3_finalize(l->q_key);
+	sqlite3_finalize(l->q_hwid);
+	sqlite3_finalize(l->q_order);
+	sqlite3_finalize(l->q_batch);
+	sqlite3_finalize(l->i_device);
+	sqlite3_close(l->db);
+	free_policies(l);
+	free(l->dir);
+	free(l);
+}
+
+static int
+make_dirs(const char *dir, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_RELEASES);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_DRAFTS);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", path, strerror(errno));
+	return cs_fsync_dir_of(path, e);
+}
+
+int
+cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct stat st;
+	cs_signed s;
+	cs_policy pol;
+	cs_quorum q;
+	cs_ledger *l;
+	int rc;
+
+	if (strlen(dir) > CS_LEDGER_PATH_MAX - 128)
+		return cs_fail(e, CS_USAGE, "io", "ledger path too long");
+	if ((rc = cs_policy_load(&s, &pol, p, n, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_policy_verify_self(&s, &pol, &q, e)) != CS_OK)
+		return rc;
+	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_DB);
+	if (stat(path, &st) == 0)
+		return cs_fail(e, CS_USAGE, "exists", "%s already holds a ledger", dir);
+	if ((rc = make_dirs(dir, e)) != CS_OK)
+		return rc;
+	policy_path(path, dir, pol.version);
+	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) != CS_OK)
+		return rc;
+	if ((rc = open_db(&l, dir, CS_LEDGER_DB, 1, e)) != CS_OK)
+		return rc;
+	rc = sync_files(l, e);
+	cs_ledger_close(l);
+	return rc;
+}
+
+int
+cs_ledger_rebuild(const char *dir, cs_err *e)
+{
+	char tmp[CS_LEDGER_PATH_MAX], db[CS_LEDGER_PATH_MAX];
+	cs_ledger *l;
+	int rc;
+
+	if (snprintf(tmp, sizeof tmp, "%s/.%s.rebuild", dir, CS_LEDGER_DB) >= (int)sizeof tmp)
+		return cs_fail(e, CS_USAGE, "io", "ledger path too long");
+	snprintf(db, sizeof db, "%s/%s", dir, CS_LEDGER_DB);
+	unlink(tmp);
+	snprintf(tmp, sizeof tmp, "%s/.%s.rebuild-journal", dir, CS_LEDGER_DB);
+	unlink(tmp);
+	snprintf(tmp, sizeof tmp, ".%s.rebuild", CS_LEDGER_DB);
+	if ((rc = make_dirs(dir, e)) != CS_OK)
+		return rc;
+	if ((rc = open_db(&l, dir, tmp, 1, e)) != CS_OK)
+		return rc;
+	rc = sync_files(l, e);
+	cs_ledger_close(l);
+	snprintf(tmp, sizeof tmp, "%s/.%s.rebuild", dir, CS_LEDGER_DB);
+	if (rc != CS_OK) {
+		unlink(tmp);
+		return rc;
+	}
+	/* an old hot journal must never be applied to the new index */
+	snprintf(db, sizeof db, "%s/%s-journal", dir, CS_LEDGER_DB);
+	unlink(db);
+	snprintf(db, sizeof db, "%s/%s", dir, CS_LEDGER_DB);
+	if (rename(tmp, db) != 0)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot rename the new index into place: %s",
+		    strerror(errno));
+	return cs_fsync_dir_of(db, e);
+}
+
+/* ---- queries ------------------------------------------------------------------- */
+
+int
+cs_ledger_info_get(cs_ledger *l, cs_ledger_info *i, cs_err *e)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+	int rc, found;
+
+	memset(i, 0, sizeof *i);
+	if (l->npol > 0) {
+		memcpy(i->deployment, l->pol[0].p.deployment, CS_DEPLOY_LEN);
+		i->policy_version = l->pol[l->npol - 1].p.version;
+		memcpy(i->policy_digest, l->pol[l->npol - 1].s.digest, CS_DIGEST_LEN);
+	}
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, digest FROM release ORDER BY seq DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
+		return dberr(l, e, "tip");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		i->tip = u64(sqlite3_column_int64(st, 0));
+		if (sqlite3_column_bytes(st, 1) == CS_DIGEST_LEN)
+			memcpy(i->tip_digest, sqlite3_column_blob(st, 1), CS_DIGEST_LEN);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(l, e, "tip");
+	if ((rc = run1(l, e, "SELECT count(*) FROM release", &v, &found, "")) != CS_OK)
+		return rc;
+	i->releases = (uint64_t)v;
+	if ((rc = run1(l, e, "SELECT count(*) FROM device", &v, &found, "")) != CS_OK)
+		return rc;
+	i->devices = (uint64_t)v;
+	if ((rc = run1(l, e, "SELECT count(*) FROM draft", &v, &found, "")) != CS_OK)
+		return rc;
+	i->drafts = (uint64_t)v;
+	return CS_OK;
+}
+
+int
+cs_ledger_list(cs_ledger *l, int what, int (*fn)(void *ctx, const cs_ledger_row *r), void *ctx,
+    cs_err *e)
+{
+	static const char *const sql[] = {
+	    ("SELECT seq, digest, order_digest, batch, count, accepted, signatures FROM release"
+		" ORDER BY seq"),
+	    "SELECT seq, digest, header, batch, count, accepted, 0 FROM draft ORDER BY seq",
+	    "SELECT 0, digest, digest, batch, quantity, released, 0 FROM orders ORDER BY batch, digest"};
+	sqlite3_stmt *st;
+	cs_ledger_row r;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql[what], -1, &st, NULL) != SQLITE_OK)
+		return dberr(l, e, "list");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof r);
+		r.seq = u64(sqlite3_column_int64(st, 0));
+		if (sqlite3_column_bytes(st, 1) == CS_DIGEST_LEN)
+			memcpy(r.digest, sqlite3_column_blob(st, 1), CS_DIGEST_LEN);
+		if (sqlite3_column_bytes(st, 2) == CS_DIGEST_LEN)
+			memcpy(r.order, sqlite3_column_blob(st, 2), CS_DIGEST_LEN);
+		snprintf(r.batch, sizeof r.batch, "%s", (const char *)sqlite3_column_text(st, 3));
+		if (what == CS_LEDGER_LIST_ORDERS) {
+			r.quantity = u64(sqlite3_column_int64(st, 4));
+			r.released = u64(sqlite3_column_int64(st, 5));
+		} else {
+			r.count = u64(sqlite3_column_int64(st, 4));
+			r.accepted = u64(sqlite3_column_int64(st, 5));
+			r.signatures = u64(sqlite3_column_int64(st, 6));
+		}
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "list");
+}
+
+/* ---- drafts --------------------------------------------------------------------- */
+
+int
+cs_ledger_begin(cs_ledger *l, uint64_t *seq, int *has_prev, uint8_t prev[CS_DIGEST_LEN],
+    cs_err *e)
+{
+	cs_ledger_info info;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = tx_begin(l, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
+		goto fail;
+	*seq = info.tip + 1;
+	*has_prev = info.tip > 0;
+	memcpy(prev, info.tip_digest, CS_DIGEST_LEN);
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, digest FROM draft ORDER BY seq DESC LIMIT 1", -1,
+		&st, NULL) != SQLITE_OK) {
+		rc = dberr(l, e, "drafts");
+		goto fail;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*seq = u64(sqlite3_column_int64(st, 0)) + 1;
+		*has_prev = 1;
+		if (sqlite3_column_bytes(st, 1) == CS_DIGEST_LEN)
+			memcpy(prev, sqlite3_column_blob(st, 1), CS_DIGEST_LEN);
+	}
+	sqlite3_finalize(st);
+	l->next_seq = *seq;
+	return CS_OK;
+fail:
+	cs_ledger_rollback(l);
+	return rc;
+}
+
+int
+cs_ledger_reserve(cs_ledger *l, const uint8_t *draft, size_t n, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	cs_signed s;
+	cs_release r;
+	int rc;
+
+	if (!l->in_tx)
+		return cs_fail(e, CS_USAGE, "internal", "reserve outside begin");
+	if ((rc = cs_cose_decode(&s.cose, draft, n, e)) != CS_OK ||
+	    (rc = cs_release_decode(&r, s.cose.payload, s.cose.payload_len, e)) != CS_OK)
+		goto fail;
+	cs_digest(s.digest, CS_KIND_RELEASE, s.cose.payload, s.cose.payload_len);
+	if (r.seq != l->next_seq) {
+		rc = cs_fail(e, CS_USAGE, "internal", "draft %llu, next is %llu",
+		    (unsigned long long)r.seq, (unsigned long long)l->next_seq);
+		goto fail;
+	}
+	if ((rc = run1(l, e, "INSERT INTO draft(seq, digest, batch, header, count, accepted)"
+			     " VALUES(?, ?, ?, ?, ?, ?)", NULL, NULL, "ibtbii", r.seq, s.digest,
+		 r.batch, r.header, r.count, r.accepted)) != CS_OK)
+		goto fail;
+	path_of(path, l, CS_LEDGER_DRAFTS, r.seq, s.digest, "cose");
+	/* the file is the reservation; the index follows it */
+	if ((rc = cs_write_atomic(path, draft, n, 0600, 0, e)) != CS_OK)
+		goto fail;
+	return tx_commit(l, e);
+fail:
+	cs_ledger_rollback(l);
+	return rc;
+}
+
+int
+cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *seq, cs_err *e)
+{
+	int64_t v;
+	int found, rc;
+
+	rc = run1(l, e, "SELECT seq FROM draft WHERE header = ? ORDER BY seq LIMIT 1", &v, &found, "b",
+	    header);
+	*seq = found ? (uint64_t)v : 0;
+	return rc;
+}
+
+int
+cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	struct fent *f = NULL;
+	size_t n, i;
+	int found, rc;
+
+	*dropped = 0;
+	if ((rc = tx_begin(l, e)) != CS_OK)
+		return rc;
+	if ((rc = run1(l, e, "SELECT 1 FROM draft WHERE seq = ?", NULL, &found, "i", seq)) != CS_OK)
+		goto fail;
+	if (!found) {
+		rc = cs_fail(e, CS_USAGE, "usage", "no draft %llu is reserved",
+		    (unsigned long long)seq);
+		goto fail;
+	}
+	if ((rc = list_dir(l, CS_LEDGER_DRAFTS, "cose", &f, &n, e)) != CS_OK)
+		goto fail;
+	/* later drafts name this one as their predecessor: they go too; the
+	 * latest first, so a kill leaves a chain of drafts without a hole */
+	for (i = n; i-- > 0;) {
+		if (f[i].seq < seq)
+			break;
+		snprintf(path, sizeof path, "%s/%s/%s", l->dir, CS_LEDGER_DRAFTS, f[i].name);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			rc = cs_fail(e, CS_MALFORMED, "io", "cannot remove %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		(*dropped)++;
+	}
+	if ((rc = cs_fsync_dir_of(path, e)) != CS_OK)
+		goto fail;
+	if ((rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq)) != CS_OK)
+		goto fail;
+	free(f);
+	return tx_commit(l, e);
+fail:
+	free(f);
+	cs_ledger_rollback(l);
+	return rc;
+}
+
+/* ---- policies ------------------------------------------------------------------- */
+
+int
+cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e)
+{
+	char path[CS_LEDGER_PATH_MAX];
+	const struct pol *cur = &l->pol[l->npol - 1];
+	cs_signed s;
+	cs_policy pol;
+	cs_quorum q1, q2;
+	int rc;
+
+	if ((rc = cs_policy_load(&s, &pol, p, n, e)) != CS_OK)
+		return rc;
+	if (memcmp(s.digest, cur->s.digest, CS_DIGEST_LEN) == 0)
+		return CS_OK;
+	if ((rc = cs_policy_verify_rotation(&cur->s, &cur->p, &s, &pol, &q1, &q2, e)) != CS_OK)
+		return rc;
+	if ((rc = tx_begin(l, e)) != CS_OK)
+		return rc;
+	policy_path(path, l->dir, pol.version);
+	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) != CS_OK) {
+		cs_ledger_rollback(l);
+		return rc;
+	}
+	if ((rc = load_policies(l, e)) != CS_OK) {
+		cs_ledger_rollback(l);
+		return rc;
+	}
+	return tx_commit(l, e);
+}
+
+/* ---- adding a signed release ------------------------------------------------------- */
+
+static int
+copy_file(const char *from, cs_atomic *a, cs_err *e)
+{
+	uint8_t buf[1 << 16];
+	ssize_t r;
+	int fd, rc = CS_OK;
+
+	if ((fd = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot open %s: %s", from, strerror(errno));
+	for (;;) {
+		r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cs_fail(e, CS_MALFORMED, "io", "cannot read %s: %s", from, strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		if ((rc = cs_atomic_write(a, buf, (size_t)r, e)) != CS_OK)
+			break;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_verify *v,
+    int *already, cs_err *e)
+{
+	char dest[CS_LEDGER_PATH_MAX], draft[CS_LEDGER_PATH_MAX];
+	cs_ledger_info info;
+	cs_zipr *z = NULL;
+	cs_atomic a;
+	int found, rc, have_a = 0;
+	uint64_t seq;
+	uint8_t digest[CS_DIGEST_LEN];
+
+	*already = 0;
+	memset(v, 0, sizeof *v);
+	/* name it from the source, verify the copy: what enters is what was checked */
+	if ((rc = cs_zipr_open(&z, path, e)) != CS_OK)
+		return rc;
+	if (cs_zipr_entries(z) != CS_V_RELEASE) {
+		cs_zipr_close(z);
+		return cs_fail(e, CS_USAGE, "usage", "a batch: only a signed release enters the ledger");
+	}
+	rc = cs_verify_load(v, z, e);
+	seq = v->release.seq;
+	memcpy(digest, v->release_s.digest, CS_DIGEST_LEN);
+	cs_verify_free(v);
+	cs_zipr_close(z);
+	if (rc != CS_OK)
+		return rc;
+	if ((rc = tx_begin(l, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
+		goto fail;
+	if (seq <= info.tip) {
+		if ((rc = run1(l, e, "SELECT 1 FROM release WHERE seq = ? AND digest = ?", NULL, &found,
+			 "ib", seq, digest)) != CS_OK)
+			goto fail;
+		cs_ledger_rollback(l);
+		if (found) {
+			*already = 1;
+			return CS_OK;
+		}
+		/* fall through to verification: it names the chain problem */
+		if ((rc = tx_begin(l, e)) != CS_OK)
+			return rc;
+	}
+	path_of(dest, l, CS_LEDGER_RELEASES, seq, digest, "zip");
+	if ((rc = cs_atomic_open(&a, dest, 0600, 1, e)) != CS_OK)
+		goto fail;
+	have_a = 1;
+	if ((rc = copy_file(path, &a, e)) != CS_OK)
+		goto fail;
+	if (fsync(a.fd) != 0) {
+		rc = cs_fail(e, CS_MALFORMED, "io", "cannot sync: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = enter_release(l, a.tmp, threads, deep, 1, v, e)) != CS_OK)
+		goto fail;
+	if (v->release.seq != seq || memcmp(v->release_s.digest, digest, CS_DIGEST_LEN) != 0) {
+		rc = cs_fail(e, CS_MALFORMED, "io", "%s changed while it was being copied", path);
+		goto fail;
+	}
+	/* the commit point: the signed file under its real name */
+	have_a = 0;
+	if ((rc = cs_atomic_commit(&a, e)) != CS_OK)
+		goto fail;
+	if ((rc = tx_commit(l, e)) != CS_OK)
+		return rc;
+	/* the reservation is spent; a kill before this unlink is tidied on open */
+	path_of(draft, l, CS_LEDGER_DRAFTS, seq, digest, "cose");
+	unlink(draft);
+	return CS_OK;
+fail:
+	if (have_a)
+		cs_atomic_abort(&a);
+	cs_ledger_rollback(l);
+	return rc;
+}

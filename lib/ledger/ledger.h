@@ -1,0 +1,108 @@
+/* The office ledger (manifests/ledger.md): what the office has released, so a
+ * batch can never be released twice, a serial, key or hardware id never
+ * twice, and an order never beyond its quantity. The signed files in the
+ * ledger directory are the truth; the SQLite index (ledger.db) is rebuilt
+ * from them at will, and brought up to date with them whenever it is opened,
+ * so a kill at any moment leaves the ledger as before or as after. */
+#ifndef CS_LEDGER_H
+#define CS_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/artifact.h"
+#include "util/err.h"
+#include "verify/batch.h"
+#include "verify/trust.h"
+
+#define CS_LEDGER_DB "ledger.db"
+#define CS_LEDGER_RELEASES "releases"   /* NNNNNN-DIGEST.zip: signed releases */
+#define CS_LEDGER_DRAFTS "drafts"       /* NNNNNN-DIGEST.cose: reserved sequences */
+#define CS_LEDGER_PATH_MAX 4096
+#define CS_LEDGER_MAX_POLICIES 256
+#define CS_LEDGER_MAX_FILES 1000000     /* releases or drafts listed in one directory */
+
+typedef struct cs_ledger cs_ledger;
+
+typedef struct cs_ledger_info {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint64_t policy_version;
+	uint8_t policy_digest[CS_DIGEST_LEN];
+	uint64_t tip;                       /* last release, 0 before the first */
+	uint8_t tip_digest[CS_DIGEST_LEN];
+	uint64_t releases, devices, drafts;
+} cs_ledger_info;
+
+/* One row for listings: a release, a draft or an order. */
+typedef struct cs_ledger_row {
+	uint64_t seq, count, accepted, quantity, released, signatures;
+	uint8_t digest[CS_DIGEST_LEN];      /* release, draft or order digest */
+	uint8_t order[CS_DIGEST_LEN];
+	char batch[CS_ID_MAX + 1];
+} cs_ledger_row;
+
+enum { CS_LEDGER_LIST_RELEASES, CS_LEDGER_LIST_DRAFTS, CS_LEDGER_LIST_ORDERS };
+
+/* Creates a ledger in dir (made if missing) pinned to the policy file
+ * p[0..n), which must carry M signatures of its own custodians. Refuses a
+ * directory that already holds a ledger (CS_USAGE "exists"). */
+int cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
+    __attribute__((warn_unused_result));
+
+/* Opens the ledger in dir and brings its index up to date with its files:
+ * a release file one past the index (a kill after its rename) is verified
+ * and entered; drafts and policy files likewise. Anything else that does not
+ * match is CS_MALFORMED "ledger-inconsistent" (run cs_ledger_rebuild). A
+ * missing index is CS_MALFORMED "ledger-missing". */
+int cs_ledger_open(cs_ledger **l, const char *dir, cs_err *e) __attribute__((warn_unused_result));
+void cs_ledger_close(cs_ledger *l);
+
+int cs_ledger_info_get(cs_ledger *l, cs_ledger_info *i, cs_err *e);
+
+/* The newest policy (owned by l, valid until close) and its file's bytes. */
+int cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err *e);
+
+/* The "released before" checks for cs_verify_zip, answered from the index. */
+void cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk);
+
+/* Takes a rotation p[0..n) of the newest policy (cs_policy_verify_rotation). */
+int cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e);
+
+/* Reserving a sequence for a draft: begin locks the ledger against other
+ * writers and tells the next sequence and its predecessor's digest (the last
+ * release's, or the last reserved draft's: drafts chain on each other);
+ * reserve stores the draft (release.cose, unsigned) as a file and in the
+ * index and commits; rollback gives the lock back without reserving. */
+int cs_ledger_begin(cs_ledger *l, uint64_t *seq, int *has_prev, uint8_t prev[CS_DIGEST_LEN],
+    cs_err *e) __attribute__((warn_unused_result));
+int cs_ledger_reserve(cs_ledger *l, const uint8_t *draft, size_t n, cs_err *e)
+    __attribute__((warn_unused_result));
+void cs_ledger_rollback(cs_ledger *l);
+
+/* The draft reserved for a batch header, 0 when none. */
+int cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *seq,
+    cs_err *e);
+
+/* Frees draft seq and every later draft (they chain on it); *dropped says
+ * how many. CS_USAGE when seq is not reserved. */
+int cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
+    __attribute__((warn_unused_result));
+
+/* Enters the signed release zip at path: copied into the ledger under a
+ * temporary name, the copy verified (M signatures of the newest policy, the
+ * next in the chain, every cheap check of its batch against the index, the
+ * exclusion list), renamed into place, then the index committed. v receives
+ * the verification (problems when CS_REJECT). *already is set when the very
+ * same release was in the ledger (nothing done, CS_OK). */
+int cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_verify *v,
+    int *already, cs_err *e) __attribute__((warn_unused_result));
+
+/* Recreates the index of dir from its policy, release and draft files
+ * (written beside it, then renamed over it). */
+int cs_ledger_rebuild(const char *dir, cs_err *e) __attribute__((warn_unused_result));
+
+/* Calls fn for each release (by sequence), draft or order. */
+int cs_ledger_list(cs_ledger *l, int what, int (*fn)(void *ctx, const cs_ledger_row *r),
+    void *ctx, cs_err *e);
+
+#endif
