@@ -165,10 +165,12 @@ office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint
     size_t reln, cs_err *e)
 {
 	cs_bundle_entry ent[4];
+	cs_bundle_source src[4];
 	struct copy c;
 	int rc;
 
 	memset(ent, 0, sizeof ent);
+	memset(src, 0, sizeof src);
 	memset(&c, 0, sizeof c);
 	if ((rc = cs_zips_open(&c.s, z, CS_ZE_RECORDS, e)) != CS_OK)
 		return rc;
@@ -183,9 +185,9 @@ office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint
 	ent[1].data = v->order_buf.p;
 	ent[1].len = v->order_buf.len;
 	ent[2].name = CS_ENTRY_RECORDS;
-	ent[2].read = copy_read;
-	ent[2].ctx = &c;
-	ent[2].size = c.size;
+	src[2].read = copy_read;
+	src[2].ctx = &c;
+	src[2].size = c.size;
 	ent[3].name = CS_ENTRY_RELEASE;
 	ent[3].data = rel;
 	ent[3].len = reln;
@@ -199,7 +201,7 @@ office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint
 			return cs_fail(e, CS_REJECT, "records-digest", "the records differ from the header");
 		}
 	}
-	rc = cs_bundle_write(out, ent, 4, (time_t)v->header.created, e);
+	rc = cs_bundle_write_src(out, ent, src, 4, (time_t)v->header.created, e);
 	cs_zips_close(c.s);
 	return rc;
 }

@@ -20,20 +20,23 @@
 #define CS_ZIP_MAX_RATIO 16 /* a deflated entry may expand this much, no more */
 
 /* One entry to write: either bytes in memory, or the whole of a file
- * (streamed, for records entries of any size), or bytes pulled from a
- * callback (an entry copied from another zip, checked on the way). */
+ * (streamed, for records entries of any size). */
 typedef struct cs_bundle_entry {
 	const char *name;
 	const uint8_t *data;
 	size_t len;
 	const char *file; /* when non-NULL, data/len are ignored */
-	/* when non-NULL (and file NULL): read() fills buf with up to cap bytes
-	 * and sets *got (0 at the end) until size bytes came; a nonzero return
-	 * fails the whole write, so nothing is left at path */
+} cs_bundle_entry;
+
+/* Bytes pulled from a callback instead (an entry copied from another zip and
+ * checked on the way): read() fills buf with up to cap bytes and sets *got
+ * (0 at the end) until size bytes came; a nonzero return fails the whole
+ * write, so nothing is left at path. */
+typedef struct cs_bundle_source {
 	int (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *got);
 	void *ctx;
 	uint64_t size;
-} cs_bundle_entry;
+} cs_bundle_source;
 
 /* Writes a zip with exactly these entries, in order, stored uncompressed and
  * with the given modification time, to a temporary name beside path; fsyncs
@@ -41,5 +44,11 @@ typedef struct cs_bundle_entry {
  * left at path (an older file there is untouched). */
 int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
     cs_err *e);
+
+/* The same, where src[i].read != NULL makes entry i's content come from
+ * that callback (entries[i].data, len and file are then ignored). src may be
+ * NULL. */
+int cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
+    const cs_bundle_source *src, size_t n, time_t mtime, cs_err *e);
 
 #endif

@@ -16,7 +16,7 @@
 
 /* A libzip source over an entry's read() callback. */
 struct pull {
-	const cs_bundle_entry *ent;
+	const cs_bundle_source *ent;
 	zip_error_t err;
 	uint64_t done;
 };
@@ -78,6 +78,13 @@ int
 cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
     cs_err *e)
 {
+	return cs_bundle_write_src(path, entries, NULL, n, mtime, e);
+}
+
+int
+cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
+    const cs_bundle_source *srcs, size_t n, time_t mtime, cs_err *e)
+{
 	char *tmp = NULL;
 	struct pull *pulls = NULL;
 	const char *slash;
@@ -99,10 +106,10 @@ cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		if (entries[i].file != NULL) {
+		if (entries[i].file != NULL && (srcs == NULL || srcs[i].read == NULL)) {
 			src = zip_source_file(z, entries[i].file, 0, -1);
-		} else if (entries[i].read != NULL) {
-			pulls[i].ent = &entries[i];
+		} else if (srcs != NULL && srcs[i].read != NULL) {
+			pulls[i].ent = &srcs[i];
 			zip_error_init(&pulls[i].err);
 			src = zip_source_function(z, pull_cb, &pulls[i]);
 		} else
