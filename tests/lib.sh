@@ -144,3 +144,33 @@ checkx() {
 no_ctl() {
 	! cat "$@" | tr -d '\n\t' | LC_ALL=C grep -q '[[:cntrl:]]'
 }
+
+# office DIR [QUANTITY] [SERIALS]: fixture DIR and a ledger DIR/L pinned to
+# its policy (the office side's tests).
+office() {
+	fixture "$@" || return 1
+	"$CONSIGN" ledger --ledger "$1/L" init --policy "$1/policy.cbor" >/dev/null
+}
+
+# office_mkb DIR MKBATCH-OPTIONS...: a synthetic batch under DIR's order,
+# sealed with DIR's station key (tests/tools/mkbatch.c).
+office_mkb() {
+	local dir=$1
+	shift
+	"$TOOLS/mkbatch" --order "$dir/order.cbor" --key "$dir/station.key" \
+		--passphrase-file "$dir/station.pass" "$@"
+}
+
+# office_release DIR BATCH OUT [CREATE-OPTIONS...]: release create into
+# DIR's ledger, then signed by alice and bob.
+office_release() {
+	local dir=$1 batch=$2 out=$3
+	shift 3
+	"$CONSIGN" release create --policy "$dir/policy.cbor" --ledger "$dir/L" "$@" "$batch" \
+		-o "$out" >/dev/null || return 1
+	sign_as "$dir" "$out" alice --policy "$dir/policy.cbor" &&
+		sign_as "$dir" "$out" bob --policy "$dir/policy.cbor"
+}
+
+# chain_of RELEASE.zip: its chain position SEQ:DIGEST (what --after takes).
+chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }

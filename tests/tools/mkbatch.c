@@ -127,7 +127,7 @@ make_record(cs_buf *out, uint64_t i)
 	r.serial = G.first_serial + i;
 	memcpy(r.pk, pk, 32);
 	r.hwid_len = 12;
-	memcpy(r.hwid, G.seed, 4);
+	memcpy(r.hwid, G.seed + 4, 4);
 	for (int k = 0; k < 8; k++)
 		r.hwid[4 + k] = (uint8_t)(i >> (56 - 8 * k));
 	snprintf(r.firmware, sizeof r.firmware, "1.4.2");
