@@ -679,10 +679,19 @@ sync_files(cs_ledger *l, cs_err *e)
 				       memcmp(v.release_s.digest, f[i].d, CS_DIGEST_LEN) != 0))
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s holds another release",
 			    f[i].name);
-		if (rc == CS_REJECT)
+		if (rc != CS_OK && e->status != CS_OK && strcmp(e->reason, "ledger-inconsistent") != 0) {
+			/* the index follows the files: one that does not verify stops it */
+			char why[CS_REASON_MAX + CS_MSG_MAX + 4];
+
+			snprintf(why, sizeof why, "%s: %s", e->reason, e->msg);
+			cs_err_clear(e);
+			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s does not verify as "
+			    "release %llu (%s)", f[i].name, (unsigned long long)f[i].seq, why);
+		} else if (rc == CS_REJECT) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s does not verify as "
 			    "release %llu (%s)", f[i].name, (unsigned long long)f[i].seq,
 			    v.nproblem ? v.problem[0].reason : "rejected");
+		}
 		cs_verify_free(&v);
 		if (rc != CS_OK)
 			goto fail;

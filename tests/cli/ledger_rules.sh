@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The ledger remembers: an order's quantity holds across batches, a serial,
+# key or hardware id is released once, a batch once; drafts reserve
+# sequences and abandoning frees them; rebuild recreates the same index.
+. "$(dirname "$0")/../lib.sh"
+
+F=$T/f
+office "$F" 10 1000-1999 || { notok "fixture"; exit 1; }
+P=$F/policy.cbor
+L=$F/L
+rel() { "$CONSIGN" release create --policy "$P" --ledger "$L" "$@"; }
+state() { "$CONSIGN" ledger --ledger "$1" --json | jq -c 'del(.ledger)'; }
+
+office_mkb "$F" --count 6 --seed 1 -o "$T/a.zip"
+office_release "$F" "$T/a.zip" "$T/ra.zip" || notok "release A"
+expect 0 "release A (6 of the order's 10) enters the ledger" "$CONSIGN" ledger --ledger "$L" add "$T/ra.zip"
+run "$CONSIGN" ledger --ledger "$L"
+check "ledger show: 6 of 10 released, 4 remain" grep -q "6 of 10 released, 4 remain" "$T/out"
+
+# two batches under one order beyond its quantity
+office_mkb "$F" --count 6 --seed 2 --first-serial 1100 -o "$T/b.zip"
+expect_reason 1 quantity-remaining "verify --ledger: 6 more exceed what remains" \
+	"$CONSIGN" verify --policy "$P" --ledger "$L" "$T/b.zip"
+expect 0 "... while the batch alone is fine" "$CONSIGN" verify --policy "$P" "$T/b.zip"
+expect_reason 1 quantity-remaining "the second batch cannot be released" rel "$T/b.zip" -o "$T/rb.zip"
+expect_reason 1 quantity-remaining "... not even with --exclude-refused" \
+	rel --exclude-refused "$T/b.zip" -o "$T/rb.zip"
+check "... and nothing is written" [ ! -e "$T/rb.zip" ]
+
+# two batches sharing a serial (1005)
+office_mkb "$F" --count 2 --seed 3 --first-serial 1005 -o "$T/c.zip"
+expect_reason 1 record-released-serial "verify --ledger: serial 1005 was released" \
+	"$CONSIGN" verify --policy "$P" --ledger "$L" "$T/c.zip"
+expect_reason 1 record-released-serial "the second batch cannot be released" rel "$T/c.zip" -o "$T/rc.zip"
+# the same devices again under new serials: keys and hardware ids are remembered too
+office_mkb "$F" --count 2 --seed 1 --first-serial 1500 -o "$T/d.zip"
+expect_reason 1 record-released-key "a device key released before" \
+	"$CONSIGN" verify --policy "$P" --ledger "$L" "$T/d.zip"
+expect_reason 1 batch-released "a batch released before" \
+	"$CONSIGN" verify --policy "$P" --ledger "$L" "$T/a.zip"
+expect_reason 1 batch-released "... is not released again" rel --exclude-refused "$T/a.zip" -o "$T/ra2.zip"
+
+# with --exclude-refused the shared serial is left out, the other released
+expect 0 "--exclude-refused leaves the shared serial out" rel --exclude-refused "$T/c.zip" -o "$T/rc.zip"
+check "... record 0 (serial 1005) record-released-serial" \
+	grep -q "record 0 (serial 1005) record-released-serial" "$T/out"
+sign_as "$F" "$T/rc.zip" alice --policy "$P" && sign_as "$F" "$T/rc.zip" bob --policy "$P"
+expect 0 "... it enters the ledger" "$CONSIGN" ledger --ledger "$L" add "$T/rc.zip"
+run "$CONSIGN" ledger --ledger "$L" --json
+check "... 7 devices released of the order" [ "$(jq '.orders[0].released' "$T/out")" -eq 7 ]
+
+# drafts drafted side by side, then one conflicts when it is added
+office_mkb "$F" --count 1 --seed 5 --first-serial 1300 -o "$T/e.zip"
+office_mkb "$F" --count 1 --seed 6 --first-serial 1300 -o "$T/g.zip"
+office_release "$F" "$T/e.zip" "$T/re.zip" || notok "draft E"
+office_release "$F" "$T/g.zip" "$T/rg.zip" || notok "draft G"
+checkx "drafts chain on each other: 3 then 4" \
+	'[ "$(chain_of "$T/re.zip" | cut -d: -f1)" = 3 ] && [ "$(chain_of "$T/rg.zip" | cut -d: -f1)" = 4 ]'
+expect_reason 1 release-skipped "draft 4 cannot enter before draft 3" "$CONSIGN" ledger --ledger "$L" add "$T/rg.zip"
+expect 0 "draft 3 enters" "$CONSIGN" ledger --ledger "$L" add "$T/re.zip"
+expect_reason 1 release-exclusions "draft 4 shares serial 1300 with 3: refused" \
+	"$CONSIGN" ledger --ledger "$L" add "$T/rg.zip"
+before=$(state "$L")
+expect 2 "abandon of a sequence that is not reserved" "$CONSIGN" ledger --ledger "$L" abandon 9
+expect 0 "abandon 4 frees its sequence" "$CONSIGN" ledger --ledger "$L" abandon 4
+check "... the draft is gone from the ledger" [ "$(state "$L" | jq '.drafts | length')" -eq 0 ]
+office_mkb "$F" --count 1 --seed 7 --first-serial 1400 -o "$T/h.zip"
+office_release "$F" "$T/h.zip" "$T/rh.zip" || notok "draft H"
+check "... and the next draft takes sequence 4 again" [ "$(chain_of "$T/rh.zip" | cut -d: -f1)" = 4 ]
+expect 0 "... which enters the ledger" "$CONSIGN" ledger --ledger "$L" add "$T/rh.zip"
+expect_reason 1 release-replayed "the abandoned draft, signed anyway, no longer fits the chain" \
+	"$CONSIGN" ledger --ledger "$L" add "$T/rg.zip"
+
+# the index is only an index: rebuild recreates it from the signed files
+before=$(state "$L")
+rm -f "$L/ledger.db"
+expect_reason 3 ledger-missing "without its index the ledger says so" "$CONSIGN" ledger --ledger "$L"
+expect 0 "ledger rebuild" "$CONSIGN" ledger --ledger "$L" rebuild
+check "... recreates the same state (releases, devices, orders, drafts)" [ "$(state "$L")" = "$before" ]
+
+# the ledger is pinned to its policy
+"$CONSIGN" policy create --threshold 1 --custodian "$F/alice.pub" --office "$F/office.pub" -o "$T/other.cbor" >/dev/null
+sign_as "$F" "$T/other.cbor" alice
+office_mkb "$F" --count 1 --seed 8 --first-serial 1600 -o "$T/i.zip"
+run "$CONSIGN" release create --policy "$T/other.cbor" --ledger "$L" "$T/i.zip" -o "$T/ri.zip"
+check "release create with another policy than the ledger's: refused" \
+	grep -q "ledger-policy" "$T/err"
+expect_reason 1 policy- "a policy that is not a rotation is not taken" \
+	"$CONSIGN" ledger --ledger "$L" policy "$T/other.cbor"
+# a tampered release file in the ledger is noticed
+cp "$L"/releases/000001-*.zip "$T/keep.zip"
+printf 'x' >>"$L"/releases/000001-*.zip
+rm -f "$L/ledger.db"
+expect_reason 3 ledger-inconsistent "rebuild refuses a release file that does not verify" \
+	"$CONSIGN" ledger --ledger "$L" rebuild
