@@ -286,6 +286,23 @@ bad:
 	return cmd_report(r->file, &e);
 }
 
+/* 1 when argv holds an option that only the zip verifier knows */
+static int
+zip_option(int argc, char **argv)
+{
+	static const char *const only[] = {"--first", "--after", "--deep", "--ledger", "--threads"};
+	size_t i, l;
+	int a;
+
+	for (a = 1; a < argc && strcmp(argv[a], "--") != 0; a++)
+		for (i = 0; i < sizeof only / sizeof only[0]; i++) {
+			l = strlen(only[i]);
+			if (strncmp(argv[a], only[i], l) == 0 && (argv[a][l] == '\0' || argv[a][l] == '='))
+				return 1;
+		}
+	return 0;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
@@ -299,8 +316,11 @@ cmd_verify(int argc, char **argv)
 	cs_err e;
 	int a, rc;
 
-	/* zips (batches, releases) take more options: hand them over whole */
-	if (argc >= 2 && argv[argc - 1][0] != '-' && cmd_file_is_zip(argv[argc - 1]))
+	/* zips (batches, releases) take more options: hand them over whole; so
+	 * does an option only they take, so that a truncated or foreign file
+	 * given as a release is "not a zip" (3), not a usage error (2) */
+	if (argc >= 2 && argv[argc - 1][0] != '-' &&
+	    (cmd_file_is_zip(argv[argc - 1]) || zip_option(argc, argv)))
 		return cmd_verify_zip(argc, argv);
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
