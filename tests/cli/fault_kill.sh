@@ -53,7 +53,58 @@ run "$CONSIGN" sign --key "$T/alice.key" --passphrase-file "$T/alice.pass" --yes
 checkx "after the kills, sign works and the result verifies" \
 	'[ "$RC" -eq 0 ] && "$CONSIGN" verify "$T/k/p.cbor" >/dev/null 2>&1'
 
-for c in "station collect" "station seal" "release create" "ledger add"; do
+# --- release create and ledger add, seen from outside -------------------------
+# (the office tests kill every call of these against the ledger's own
+# invariants; here: what a person finds afterwards, at the commit phase)
+if "$CONSIGN" release create --help >/dev/null 2>&1 && [ -x "$TOOLS/mkbatch" ] &&
+	fixture "$T/f" 5 >/dev/null 2>&1 &&
+	"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \
+		--passphrase-file "$T/f/station.pass" --count 2 -o "$T/b.zip" >/dev/null 2>&1 &&
+	"$CONSIGN" ledger --ledger "$T/L0" init --policy "$T/f/policy.cbor" >/dev/null 2>&1; then
+	P=$T/f/policy.cbor
+	rm -rf "$T/L" && cp -a "$T/L0" "$T/L"
+	# after a kill: the ledger still answers, and a release file is either
+	# absent or a complete, well-formed draft (refused for want of signatures,
+	# never unreadable, never accepted)
+	create_state() {
+		"$CONSIGN" ledger --ledger "$T/L" show >/dev/null 2>"$T/show.err" ||
+			{ echo "ledger unreadable: $(cat "$T/show.err")"; return 1; }
+		if [ -e "$T/r.zip" ]; then
+			"$CONSIGN" verify --policy "$P" --first "$T/r.zip" >/dev/null 2>&1
+			local rc=$?
+			[ "$rc" -eq 1 ] || { echo "r.zip left behind verifies with exit $rc"; return 1; }
+		fi
+		ls -A "$T" | grep -q -v -E '^(\.r\.zip\.tmp-.*|r\.zip|f|L|L0|b\.zip|k|draft\.cbor|alice\..*|state\.out|strace\..*|kill\.err|show\.err|out|err)$' &&
+			{ echo "unexpected files: $(ls -A "$T" | tr '\n' ' ')"; return 1; }
+		rm -rf "$T/r.zip" "$T"/.r.zip.tmp-* "$T/L" && cp -a "$T/L0" "$T/L"
+	}
+	KILL_MAX=6 kill_at_syscalls "release create (last calls of each kind)" create_state \
+		"$CONSIGN" release create --ledger "$T/L" --policy "$P" "$T/b.zip" -o "$T/r.zip"
+	run "$CONSIGN" release create --ledger "$T/L" --policy "$P" "$T/b.zip" -o "$T/r.zip"
+	check "after the kills, release create works" [ "$RC" -eq 0 ]
+	sign_as "$T/f" "$T/r.zip" alice --policy "$P" && sign_as "$T/f" "$T/r.zip" bob --policy "$P"
+	rm -rf "$T/L1" && cp -a "$T/L" "$T/L1"
+	# after a kill of ledger add: the ledger answers, and adding again enters
+	# the release exactly once
+	add_state() {
+		"$CONSIGN" ledger --ledger "$T/L" show >/dev/null 2>"$T/show.err" ||
+			{ echo "ledger unreadable: $(cat "$T/show.err")"; return 1; }
+		"$CONSIGN" ledger --ledger "$T/L" add "$T/r.zip" >/dev/null 2>"$T/show.err"
+		"$CONSIGN" ledger --ledger "$T/L" --json show >"$T/show.out" 2>>"$T/show.err" ||
+			{ echo "ledger unreadable after add: $(cat "$T/show.err")"; return 1; }
+		local n
+		n=$(grep -o '"sequence":1,' "$T/show.out" | wc -l)
+		grep -q '"devices":2' "$T/show.out" && [ "$n" -eq 1 ] ||
+			{ echo "after add again: $(head -c 300 "$T/show.out") $(cat "$T/show.err")"; return 1; }
+		rm -rf "$T/L" && cp -a "$T/L1" "$T/L"
+	}
+	KILL_MAX=6 kill_at_syscalls "ledger add (last calls of each kind)" add_state \
+		"$CONSIGN" ledger --ledger "$T/L" add "$T/r.zip"
+else
+	skip "kill points in consign release create and ledger add: not in this build"
+fi
+
+for c in "station collect" "station seal"; do
 	# shellcheck disable=SC2086
 	if ! "$CONSIGN" $c --help >/dev/null 2>&1; then
 		skip "kill points in consign $c: not in this build yet"
