@@ -275,7 +275,8 @@ list_dir(cs_ledger *l, const char *sub, const char *ext, struct fent **out, size
 		v[(*n)++] = f;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof *v, fent_cmp);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, fent_cmp);
 	*out = v;
 	return CS_OK;
 }
