@@ -118,4 +118,8 @@ int cmd_ledger(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
 
+/* The factory side (cmd/station.c, cmd/anchor.c). */
+int cmd_station(int argc, char **argv);
+int cmd_policy_anchor(int argc, char **argv);
+
 #endif

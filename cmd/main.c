@@ -21,6 +21,7 @@ static const struct {
 	{"ledger", cmd_ledger, "the office's memory of releases (show, add, rebuild, ...)"},
 	{"export", cmd_export, "the cloud's import file from a verified release"},
 	{"receipt", cmd_receipt, "tell the factory which records were accepted"},
+	{"station", cmd_station, "factory: provision devices, seal the batch (collect, seal)"},
 };
 
 static int

@@ -14,7 +14,10 @@ static const char usage[] =
     "Writes an unsigned policy draft: M of the listed custodians must sign it\n"
     "(consign sign). With --previous P it is a rotation: version P+1, naming P's\n"
     "digest, and it also needs M signatures of P's custodians. A first policy gets a\n"
-    "new random deployment id; a rotation keeps P's.\n";
+    "new random deployment id; a rotation keeps P's.\n"
+    "\n"
+    "       consign policy anchor --policy P -o anchor.h\n"
+    "writes the trust anchor of a signed policy P as a C header for device firmware.\n";
 
 struct opts {
 	const char *threshold, *office, *previous, *out;
@@ -125,6 +128,7 @@ cmd_policy(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "create") == 0)
 		return create(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "anchor") == 0) return cmd_policy_anchor(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return CS_OK;

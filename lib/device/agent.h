@@ -1,0 +1,147 @@
+/* The device agent: the reference code a device's firmware links to check an
+ * order against the trust anchor in its firmware, make its Ed25519 key from
+ * its own random source, keep the secret in secure storage and answer with
+ * its signed record. No heap: every buffer is inside cs_dev, with named sizes,
+ * and the firmware provides the few functions of cs_dev_hal. */
+#ifndef CS_AGENT_H
+#define CS_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/sig.h"
+#include "device/wire.h"
+#include "format/artifact.h"
+#include "format/cose.h"
+#include "util/err.h"
+
+#define CS_DEV_ENVELOPE_MAX CS_WIRE_ENVELOPE_MAX /* one order or policy envelope */
+#define CS_DEV_CHAIN_MAX CS_WIRE_CHAIN_MAX       /* policy rotations followed at once */
+#define CS_DEV_RECORD_MAX 1024   /* the record envelope this agent makes (no attestation) */
+#define CS_DEV_TBS_MAX (CS_DEV_ENVELOPE_MAX + 128) /* a Sig_structure over one envelope */
+#define CS_DEV_PROT_MAX 128      /* the record's protected header */
+#define CS_DEV_SEED_LEN 32
+#define CS_DEV_RNG_SAMPLE 32     /* bytes in each of the two health-check samples */
+#define CS_DEV_RNG_RUN_MAX 5     /* longest run of one byte value allowed in a sample */
+#define CS_DEV_RNG_REPEAT_MAX 8  /* most times one value may occur in both samples */
+#define CS_DEV_REPLY_MAX (CS_DEV_RECORD_MAX + 128) /* an encoded reply message */
+
+/* Secure storage holds one blob, written whole (atomically: the HAL's job):
+ *   "CSDEV" 0x01 | seed (32) | order digest (32) | record length (2, BE) |
+ *   record envelope | CRC-32 of all before it (4, BE)
+ * Empty storage (length 0) means a blank device. Anything else that does not
+ * parse is refused, never overwritten: a device is keyed once. */
+#define CS_DEV_STORE_MAGIC "CSDEV\x01"
+#define CS_DEV_STORE_MAGIC_LEN 6
+#define CS_DEV_STORE_HEAD (CS_DEV_STORE_MAGIC_LEN + CS_DEV_SEED_LEN + CS_DIGEST_LEN + 2)
+#define CS_DEV_STORE_MAX (CS_DEV_STORE_HEAD + CS_DEV_RECORD_MAX + 4)
+
+/* What the firmware trusts, compiled in (consign policy anchor writes it):
+ * the policy it was built for. */
+typedef struct cs_dev_anchor {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint64_t version;
+	uint8_t policy[CS_DIGEST_LEN];  /* the policy's digest */
+	uint64_t threshold;             /* M */
+	size_t ncust;                   /* N */
+	uint8_t cust[CS_MAX_CUSTODIANS][CS_PK_LEN];
+} cs_dev_anchor;
+
+typedef struct cs_dev_security {
+	int debug_locked;  /* 1 when debug access (JTAG/SWD) is closed for good */
+	int secure_boot;   /* 1 when only the owner's firmware boots (information) */
+} cs_dev_security;
+
+/* The firmware's side. Each function returns 0 on success. ctx is passed
+ * back unchanged. The agent calls them only from its own functions. */
+typedef struct cs_dev_hal {
+	void *ctx;
+	/* n bytes from the hardware random source */
+	int (*random)(void *ctx, uint8_t *out, size_t n);
+	/* the whole secure-storage blob into buf[0..cap), its length in *len (0:
+	 * empty); a blob longer than cap is an error */
+	int (*storage_read)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+	/* replaces the blob atomically: afterwards a read returns either the old
+	 * blob or exactly this one, even across a power cut */
+	int (*storage_write)(void *ctx, const uint8_t *buf, size_t len);
+	/* the hardware unique id, 1..CS_HWID_MAX bytes */
+	int (*hwid)(void *ctx, uint8_t out[CS_HWID_MAX], size_t *len);
+	int (*serial)(void *ctx, uint64_t *serial);
+	int (*security)(void *ctx, cs_dev_security *st);
+	const char *firmware;  /* version, 1..CS_FW_MAX printable ASCII */
+} cs_dev_hal;
+
+/* What the last cs_dev_handle call did, for the firmware's lights. */
+enum cs_dev_event {
+	CS_DEV_NONE,
+	CS_DEV_IDENTIFIED,   /* answered a hello */
+	CS_DEV_PROVISIONED,  /* answered with its record (new or stored) */
+	CS_DEV_REFUSED,      /* refused a request (see last_err) */
+	CS_DEV_FINISHED,     /* the station confirmed it journaled this record */
+	CS_DEV_STATION_ERROR /* the station refused this device (see last_err) */
+};
+
+/* The agent's state: all working memory, so firmware can place it statically.
+ * Nothing secret stays in it between calls. */
+typedef struct cs_dev {
+	const cs_dev_hal *hal;
+	const cs_dev_anchor *anchor;
+	cs_dev_anchor trust;          /* the anchor, advanced along a rotation chain */
+	cs_policy next;               /* a chain entry being checked */
+	cs_order order;
+	uint8_t order_digest[CS_DIGEST_LEN];
+	cs_cose cose;
+	uint8_t tbs[CS_DEV_TBS_MAX];
+	uint8_t prot[CS_DEV_PROT_MAX];
+	uint8_t payload[CS_DEV_RECORD_MAX];
+	uint8_t store[CS_DEV_STORE_MAX];
+	uint8_t record[CS_DEV_RECORD_MAX];  /* the record, after provisioning */
+	size_t record_len;
+	uint8_t reply[CS_DEV_REPLY_MAX];
+	enum cs_dev_event event;
+	cs_err last_err;
+} cs_dev;
+
+/* Binds d to the firmware's HAL and anchor (both must outlive d). */
+void cs_dev_init(cs_dev *d, const cs_dev_hal *hal, const cs_dev_anchor *anchor);
+
+/* The anchor of a decoded policy whose digest is pd (for the simulator and
+ * for `consign policy anchor`). */
+void cs_dev_anchor_from_policy(cs_dev_anchor *a, const cs_policy *p,
+    const uint8_t pd[CS_DIGEST_LEN]);
+
+/* Provisions the device for an order (a COSE_Sign envelope), after following
+ * chain[0..nchain) (policy envelopes, oldest first) from the anchor. In this
+ * order it checks: debug access locked (device-debug-unlocked); each chain
+ * link: same deployment, version +1 naming its predecessor's digest, M of the
+ * previous and M of its own custodians (policy-*); the order: deployment,
+ * policy digest and M valid signatures of distinct custodians of the trusted
+ * policy (order-deployment, order-policy, order-threshold); the serial inside
+ * the order's range (device-serial-range). Then storage: a device already
+ * keyed for this same order (same payload digest) answers its stored record
+ * again and changes nothing; keyed for another order it refuses
+ * (device-provisioned); unreadable storage is refused (device-storage).
+ * Only a blank device runs the random-source health check
+ * (device-rng-health), makes its key, signs its record (checking the
+ * signature), stores seed and record, and reads them back. On CS_OK *record
+ * and *len point to the record inside d. Secrets are wiped on every path;
+ * none is ever returned. */
+int cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
+    const uint8_t *const *chain, const size_t *chain_len, size_t nchain, const uint8_t **record,
+    size_t *len, cs_err *e);
+
+/* The station journaled the record with this payload digest: CS_OK when it is
+ * this device's record, CS_REJECT (device-record-mismatch) otherwise. */
+int cs_dev_confirm(cs_dev *d, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+
+/* Fills an identify reply (serial, hardware id, firmware, keyed or not, the
+ * anchor); session is the hello's. */
+int cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e);
+
+/* The protocol: handles one received message payload (a frame's content) and
+ * writes the reply payload to *reply (inside d, valid until the next call),
+ * *len 0 when there is nothing to answer. d->event tells what happened.
+ * Returns CS_OK unless the HAL failed in a way that leaves no reply. */
+int cs_dev_handle(cs_dev *d, const uint8_t *msg, size_t n, const uint8_t **reply, size_t *len);
+
+#endif

@@ -1,0 +1,58 @@
+/* What the station checks in each record a device returns, and the records
+ * of the batch so far (no serial, device key or hardware id twice). */
+#ifndef CS_STATION_CHECK_H
+#define CS_STATION_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/artifact.h"
+#include "util/err.h"
+
+/* Checks one record envelope against the order: a canonical COSE_Sign1 of
+ * kind record (record-malformed), a prime-order device key
+ * (record-key-invalid), signed by that key with a matching kid
+ * (record-signature), and the order's deployment, batch id and nonce and a
+ * serial in its range (record-deployment, record-batch, record-nonce,
+ * record-serial-range). Fills *r (att borrows from env) and the record's
+ * payload digest. Allocation-free. */
+int cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
+    uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+
+/* One record of the batch as the station remembers it. */
+typedef struct cs_seen_rec {
+	uint64_t serial;
+	uint8_t pk[CS_PK_LEN];
+	uint8_t hwid[CS_DIGEST_LEN];    /* SHA-256 of the hardware id */
+	uint8_t digest[CS_DIGEST_LEN];  /* the record's payload digest */
+	int confirmed;                  /* its device said it got "done" */
+} cs_seen_rec;
+
+/* The batch so far: records by index, and three hash indexes (SipHash with a
+ * random key, so devices cannot choose colliding values). Grows as needed,
+ * never beyond CS_MAX_QUANTITY records. */
+typedef struct cs_seen {
+	cs_seen_rec *rec;
+	size_t n, cap;
+	uint32_t *by_serial, *by_key, *by_hwid; /* slots hold index + 1; 0 is empty */
+	size_t slots;                           /* a power of two, at least 2 * cap */
+	uint8_t hkey[16];
+} cs_seen;
+
+int cs_seen_init(cs_seen *s, cs_err *e);
+void cs_seen_free(cs_seen *s);
+
+/* The SHA-256 of a hardware id, as the index keeps it. */
+void cs_seen_hwid_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *hwid, size_t n);
+
+/* Index of the record with this serial / key / hardware id digest, or -1. */
+int64_t cs_seen_serial(const cs_seen *s, uint64_t serial);
+int64_t cs_seen_key(const cs_seen *s, const uint8_t pk[CS_PK_LEN]);
+int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
+
+/* Adds r (with its payload digest) as the next index. CS_REJECT with
+ * record-duplicate-serial / -key / -hwid when one is already there (then
+ * nothing is added); too-large above CS_MAX_QUANTITY. */
+int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+
+#endif
