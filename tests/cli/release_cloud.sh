@@ -91,3 +91,15 @@ expect 0 "release 3 after release 2: accepted" V --after "$R2" "$T/r3.zip"
 
 # the summary and report never print raw control bytes
 checkx "reports hold no control byte" 'no_ctl "$T/out" "$T/err"'
+
+# a release whose exclusion list lies (custodian keys sign a payload that
+# excludes nothing): the custodian's sign and the cloud both refuse it
+"$TOOLS/relsig" "$F/alice.key" "$F/alice.pass" "$T/r1m.zip" "$T/lie1.zip" clear
+"$TOOLS/relsig" "$F/bob.key" "$F/bob.pass" "$T/lie1.zip" "$T/lie.zip"
+expect_reason 1 release-exclusions "a release that hides its failing records: rejected" V --first "$T/lie.zip"
+check "... naming record 503 (a cheap check)" grep -q "record 503 fails record-duplicate-hwid but is not excluded" "$T/out"
+expect_reason 1 release-exclusions "... and --deep also finds record 17's bad signature" V --first --deep "$T/lie.zip"
+check "... naming it" grep -q "record 17 fails record-signature but is not excluded" "$T/out"
+"$TOOLS/relsig" "$F/alice.key" "$F/alice.pass" "$T/r1m.zip" "$T/lie2.zip" clear
+expect_reason 1 release-exclusions "a custodian asked to sign it refuses" \
+	"$CONSIGN" sign --key "$F/carol.key" --passphrase-file "$F/carol.pass" --policy "$P" --yes "$T/lie2.zip"

@@ -135,3 +135,25 @@ open(sys.argv[2], "wb").write(b)
 EOF
 expect_reason 3 zip-corrupt "a flipped byte in the records: CRC, exit 3" \
 	"$CONSIGN" verify --policy "$F/policy.cbor" "$T/crc.zip"
+
+# verdicts do not depend on the thread count, and come in record order
+mkb --count 200 --break record-signature@3 --break record-nonce@150 --break record-key-invalid@77 \
+	--break record-duplicate-key@199 -o "$T/many.zip"
+for n in 1 2 5; do
+	"$CONSIGN" verify --policy "$F/policy.cbor" --json --threads "$n" "$T/many.zip" >"$T/many.$n" 2>&1
+done
+checkx "--threads 1, 2 and 5 give the same report" 'cmp -s "$T/many.1" "$T/many.2" && cmp -s "$T/many.1" "$T/many.5"'
+check "... failures in record order" [ "$(jq -c '[.failures[].index]' "$T/many.1")" = "[3,77,150,199]" ]
+
+# duplicates in a deflated records entry: confirmed without seeking
+mkb --count 40 --break record-duplicate-serial@33 -o "$T/dupd.zip"
+python3 - "$T/dupd.zip" "$T/dupd-deflated.zip" <<'PY'
+import sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+out = zipfile.ZipFile(sys.argv[2], "w")
+for n in src.namelist():
+    out.writestr(zipfile.ZipInfo(n, (2024, 1, 1, 0, 0, 0)), src.read(n),
+                 compress_type=zipfile.ZIP_DEFLATED if n == "records.cborseq" else zipfile.ZIP_STORED)
+out.close()
+PY
+only record-duplicate-serial "$T/dupd-deflated.zip"

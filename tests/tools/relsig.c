@@ -3,7 +3,9 @@
  *   relsig KEY.key PASSFILE IN.zip OUT.zip [random]
  * signs release.cose with any key (a station's, an office key, a custodian's
  * again); "random" uses a random Ed25519 nonce, so a custodian who already
- * signed gets a second, different but valid, signature. */
+ * signed gets a second, different but valid, signature; "clear" first
+ * replaces the payload with one that excludes nothing (and drops the
+ * signatures over the old one): a release whose exclusion list lies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "bundle/bundle.h"
 #include "bundle/reader.h"
 #include "crypto/keyfile.h"
+#include "format/artifact.h"
 #include "format/cose.h"
 #include "util/file.h"
 
@@ -56,7 +59,7 @@ main(int argc, char **argv)
 	size_t kn = 0, pn = 0, len, i;
 	cs_seckey k;
 	cs_zipr *z;
-	cs_buf ent[4], out, tbs, prot;
+	cs_buf ent[4], out, tbs, prot, np;
 	cs_cose c;
 	cs_cw w;
 	cs_bundle_entry be[4];
@@ -83,6 +86,19 @@ main(int argc, char **argv)
 	}
 	if (cs_cose_decode(&c, ent[3].p, ent[3].len, &e) != CS_OK || c.nsig >= CS_COSE_MAX_SIGS)
 		die("release.cose");
+	cs_buf_init(&np, 1u << 20);
+	if (argc > 5 && strcmp(argv[5], "clear") == 0) {
+		cs_release r;
+
+		if (cs_release_decode(&r, c.payload, c.payload_len, &e) != CS_OK)
+			die("release payload");
+		r.accepted = r.count;
+		if (cs_release_encode(&np, &r, NULL, 0) != CS_OK)
+			die("release payload");
+		c.payload = np.p;
+		c.payload_len = np.len;
+		c.nsig = 0;
+	}
 	cs_keyid(c.s[c.nsig].kid, k.pub.pk);
 	cs_buf_fixed(&prot, protm, sizeof protm);
 	cs_cw_init(&w, &prot);
@@ -123,6 +139,7 @@ main(int argc, char **argv)
 		cs_buf_free(&ent[i]);
 	cs_buf_free(&out);
 	cs_buf_free(&tbs);
+	cs_buf_free(&np);
 	cs_zipr_close(z);
 	cs_seckey_free(&k);
 	cs_file_free(kb, kn);
