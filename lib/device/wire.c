@@ -53,7 +53,7 @@ cs_wire_frame(uint8_t *out, size_t cap, const uint8_t *payload, size_t n)
 	out[3] = (uint8_t)n;
 	out[4] = cs_crc8(out + 2, 2);
 	memmove(out + CS_WIRE_HEAD_LEN, payload, n);
-	crc = cs_crc32(0, out + 2, 2 + n);
+	crc = cs_crc32(0, out + 2, 3 + n);
 	out[total - 4] = (uint8_t)(crc >> 24);
 	out[total - 3] = (uint8_t)(crc >> 16);
 	out[total - 2] = (uint8_t)(crc >> 8);
@@ -95,7 +95,7 @@ cs_wire_scan(const uint8_t *p, size_t n, size_t *used, const uint8_t **payload, 
 	total = CS_WIRE_HEAD_LEN + len + CS_WIRE_TAIL_LEN;
 	if (n < total)
 		return CS_WIRE_MORE;
-	crc = cs_crc32(0, p + 2, 2 + len);
+	crc = cs_crc32(0, p + 2, 3 + len);
 	got = (uint32_t)p[total - 4] << 24 | (uint32_t)p[total - 3] << 16 |
 	      (uint32_t)p[total - 2] << 8 | p[total - 1];
 	if (crc != got) {

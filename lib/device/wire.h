@@ -17,7 +17,7 @@
 #define CS_WIRE_SOF0 0xc5          /* start of frame, two bytes */
 #define CS_WIRE_SOF1 0x17
 #define CS_WIRE_HEAD_LEN 5         /* SOF0 SOF1 LEN_HI LEN_LO CRC8(LEN) */
-#define CS_WIRE_TAIL_LEN 4         /* CRC-32 (IEEE) of LEN and payload, big-endian */
+#define CS_WIRE_TAIL_LEN 4         /* CRC-32 (IEEE) of LEN, CRC8 and payload, big-endian */
 #define CS_WIRE_PAYLOAD_MAX 16384u /* one message; a provision request is the largest */
 #define CS_WIRE_FRAME_MAX (CS_WIRE_HEAD_LEN + CS_WIRE_PAYLOAD_MAX + CS_WIRE_TAIL_LEN)
 #define CS_WIRE_SESSION_LEN 8      /* chosen by the station for each exchange */

@@ -1,0 +1,174 @@
+/* The station's checks of a returned record (one reason each) and its
+ * uniqueness indexes over the batch (serial, device key, hardware id). */
+#include <sodium.h>
+
+#include "format/cose.h"
+#include "station/check.h"
+#include "t.h"
+
+static cs_order order;
+
+/* A record envelope for r signed with sk (whatever r->pk says). */
+static size_t
+make(uint8_t *out, size_t cap, const cs_record *r, const uint8_t sk[CS_SK_LEN])
+{
+	cs_buf pay, env;
+	cs_err e;
+
+	cs_buf_init(&pay, CS_RECORD_MAX);
+	cs_buf_fixed(&env, out, cap);
+	cs_err_clear(&e);
+	if (cs_record_encode(&pay, r) != CS_OK ||
+	    cs_cose_sign1_create(&env, CS_KIND_RECORD, pay.p, pay.len, sk, &e) != CS_OK)
+		abort();
+	cs_buf_free(&pay);
+	return env.len;
+}
+
+static void
+good(cs_record *r, uint8_t sk[CS_SK_LEN], uint64_t serial)
+{
+	memset(r, 0, sizeof *r);
+	crypto_sign_keypair(r->pk, sk);
+	memcpy(r->deployment, order.deployment, CS_DEPLOY_LEN);
+	r->serial = serial;
+	r->hwid_len = (size_t)snprintf((char *)r->hwid, sizeof r->hwid, "hw-%llu",
+	    (unsigned long long)serial);
+	strcpy(r->firmware, "1.0");
+	strcpy(r->batch, order.batch);
+	memcpy(r->nonce, order.nonce, CS_NONCE_LEN);
+}
+
+static void
+expect(const char *what, const uint8_t *env, size_t n, const char *reason)
+{
+	uint8_t d[CS_DIGEST_LEN];
+	cs_record r;
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	rc = cs_station_check_record(&order, env, n, &r, d, &e);
+	if (reason == NULL)
+		T_OK(rc == CS_OK, "%s: accepted (%s %s)", what, e.reason, e.msg);
+	else
+		T_OK(rc == CS_REJECT && strcmp(e.reason, reason) == 0, "%s: refused with %s (got %s)",
+		    what, reason, rc == CS_OK ? "accepted" : e.reason);
+}
+
+int
+main(void)
+{
+	static uint8_t env[CS_RECORD_MAX];
+	uint8_t sk[CS_SK_LEN], sk2[CS_SK_LEN], pk2[CS_PK_LEN], d[CS_DIGEST_LEN];
+	cs_record r, r2;
+	cs_seen s;
+	cs_err e;
+	size_t n, i, bad;
+
+	if (cs_crypto_init() != 0)
+		return 1;
+	randombytes_buf(order.deployment, CS_DEPLOY_LEN);
+	strcpy(order.batch, "B42");
+	randombytes_buf(order.nonce, CS_NONCE_LEN);
+	order.first = 1000;
+	order.last = 1999;
+	order.quantity = 1000;
+	crypto_sign_keypair(pk2, sk2);
+
+	good(&r, sk, 1500);
+	n = make(env, sizeof env, &r, sk);
+	expect("a good record", env, n, NULL);
+	expect("a truncated record", env, n - 1, "record-malformed");
+	env[n - 1] ^= 1;
+	expect("a flipped signature bit", env, n, "record-signature");
+	n = make(env, sizeof env, &r, sk2);
+	expect("signed by another key than its own", env, n, "record-signature");
+	r2 = r;
+	memset(r2.pk, 0, CS_PK_LEN);
+	r2.pk[0] = 1; /* the identity point: small order */
+	n = make(env, sizeof env, &r2, sk);
+	expect("a small-order device key", env, n, "record-key-invalid");
+	r2 = r;
+	r2.deployment[0] ^= 1;
+	n = make(env, sizeof env, &r2, sk);
+	expect("another deployment", env, n, "record-deployment");
+	r2 = r;
+	strcpy(r2.batch, "B43");
+	n = make(env, sizeof env, &r2, sk);
+	expect("another batch", env, n, "record-batch");
+	r2 = r;
+	r2.nonce[31] ^= 1;
+	n = make(env, sizeof env, &r2, sk);
+	expect("another nonce", env, n, "record-nonce");
+	r2 = r;
+	r2.serial = 999;
+	n = make(env, sizeof env, &r2, sk);
+	expect("serial below the range", env, n, "record-serial-range");
+	r2.serial = 2000;
+	n = make(env, sizeof env, &r2, sk);
+	expect("serial above the range", env, n, "record-serial-range");
+	r2.serial = 1999;
+	n = make(env, sizeof env, &r2, sk);
+	expect("the last serial of the range", env, n, NULL);
+	{
+		/* a header envelope (COSE_Sign1 of another kind) is not a record */
+		cs_buf b;
+
+		cs_buf_fixed(&b, env, sizeof env);
+		cs_err_clear(&e);
+		if (cs_cose_sign1_create(&b, CS_KIND_HEADER, (const uint8_t *)"\xa0", 1, sk, &e) != CS_OK)
+			abort();
+		expect("another kind of envelope", env, b.len, "record-malformed");
+	}
+
+	/* the batch so far */
+	cs_err_clear(&e);
+	T_OK(cs_seen_init(&s, &e) == CS_OK, "index starts");
+	good(&r, sk, 1000);
+	randombytes_buf(d, sizeof d);
+	T_OK(cs_seen_add(&s, &r, d, &e) == CS_OK && cs_seen_serial(&s, 1000) == 0 &&
+		 cs_seen_key(&s, r.pk) == 0,
+	    "a record is indexed by serial and key");
+	r2 = r;
+	crypto_sign_keypair(r2.pk, sk2);
+	r2.hwid[0] ^= 1;
+	cs_err_clear(&e);
+	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-serial") == 0,
+	    "the same serial twice is refused");
+	r2 = r;
+	r2.serial = 1001;
+	r2.hwid[0] ^= 1;
+	cs_err_clear(&e);
+	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-key") == 0,
+	    "the same device key twice is refused");
+	r2 = r;
+	r2.serial = 1001;
+	crypto_sign_keypair(r2.pk, sk2);
+	cs_err_clear(&e);
+	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-hwid") == 0,
+	    "the same hardware id twice is refused");
+	T_OK(s.n == 1, "refused records are not indexed");
+	/* grow well past the first table size; every record stays findable */
+	for (i = 1, bad = 0; i < 5000; i++) {
+		good(&r2, sk2, 1000 + i);
+		cs_err_clear(&e);
+		if (cs_seen_add(&s, &r2, d, &e) != CS_OK || cs_seen_serial(&s, 1000 + i) != (int64_t)i ||
+		    cs_seen_key(&s, r2.pk) != (int64_t)i)
+			bad++;
+	}
+	for (i = 0; i < 5000; i++) {
+		uint8_t hw[CS_DIGEST_LEN];
+		char h[32];
+		int hn = snprintf(h, sizeof h, "hw-%llu", (unsigned long long)(1000 + i));
+
+		cs_seen_hwid_digest(hw, (const uint8_t *)h, (size_t)hn);
+		if (cs_seen_serial(&s, 1000 + i) != (int64_t)i || cs_seen_hwid(&s, hw) != (int64_t)i)
+			bad++;
+	}
+	T_OK(bad == 0 && s.n == 5000, "5000 records indexed and found after growing (%zu wrong)", bad);
+	T_OK(cs_seen_serial(&s, 999) == -1 && cs_seen_serial(&s, 6000) == -1 && cs_seen_key(&s, pk2) == -1,
+	    "absent serials and keys are not found");
+	cs_seen_free(&s);
+	return t_done();
+}
