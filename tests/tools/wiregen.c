@@ -119,7 +119,7 @@ static size_t
 device(cs_dev *d, const uint8_t *req, size_t rn, uint8_t *f, size_t cap)
 {
 	const uint8_t *pl, *reply;
-	size_t used, plen, rlen;
+	size_t used, plen, rlen = 0;
 
 	if (cs_wire_scan(req, rn, &used, &pl, &plen) != CS_WIRE_FOUND ||
 	    cs_dev_handle(d, pl, plen, &reply, &rlen) != CS_OK || rlen == 0)
