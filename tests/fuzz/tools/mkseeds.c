@@ -11,12 +11,15 @@
 #include <sodium.h>
 
 #include "crypto/keyfile.h"
+#include "device/wire.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/buf.h"
 
 static const char *outdir;
 static int failed;
+static uint8_t last_order[8192], last_record[8192], last_policy[8192];
+static size_t last_order_len, last_record_len, last_policy_len;
 
 static void
 put(const char *harness, const char *name, const uint8_t *p, size_t n)
@@ -81,10 +84,74 @@ emit(const char *harness, const char *name, const char *kind, cs_buf *payload, i
 	}
 	snprintf(fn, sizeof fn, "%s.cose", name);
 	put(harness, fn, env.p, env.len);
+	if (env.len <= sizeof last_order) {
+		if (strcmp(kind, CS_KIND_ORDER) == 0)
+			memcpy(last_order, env.p, last_order_len = env.len);
+		else if (strcmp(kind, CS_KIND_RECORD) == 0)
+			memcpy(last_record, env.p, last_record_len = env.len);
+		else if (strcmp(kind, CS_KIND_POLICY) == 0)
+			memcpy(last_policy, env.p, last_policy_len = env.len);
+	}
 	snprintf(fn, sizeof fn, "%s-%s.cose", harness, name);
 	put("cose", fn, env.p, env.len);
 	put("cbor", fn, env.p, env.len);
 	cs_buf_free(&env);
+}
+
+/* Every wire message type, framed; the bare payloads too; and one stream of
+ * all frames with noise between them. */
+static void
+wire_seeds(void)
+{
+	static uint8_t frame[CS_WIRE_FRAME_MAX], scratch[CS_WIRE_PAYLOAD_MAX], stream[65536];
+	static cs_wire_msg m[7];
+	size_t i, n, sl = 0;
+	char fn[32];
+	cs_buf b;
+
+	memset(m, 0, sizeof m);
+	for (i = 0; i < 7; i++) {
+		m[i].type = (enum cs_wire_type)(i + 1);
+		memset(m[i].session, (int)i + 0x10, CS_WIRE_SESSION_LEN);
+	}
+	m[0].proto = CS_WIRE_PROTO;
+	m[1].proto = CS_WIRE_PROTO;
+	m[1].serial = 1000;
+	m[1].hwid_len = 12;
+	memset(m[1].hwid, 0x44, 12);
+	strcpy(m[1].firmware, "1.2.3");
+	memset(m[1].deployment, 0xd5, CS_DEPLOY_LEN);
+	m[1].anchor_version = 1;
+	memset(m[1].anchor_policy, 0x22, CS_DIGEST_LEN);
+	m[2].order = last_order;
+	m[2].order_len = last_order_len;
+	m[2].nchain = 1;
+	m[2].chain[0] = last_policy;
+	m[2].chain_len[0] = last_policy_len;
+	m[3].record = last_record;
+	m[3].record_len = last_record_len;
+	memset(m[4].digest, 0x66, CS_DIGEST_LEN);
+	strcpy(m[6].reason, "device-debug-unlocked");
+	strcpy(m[6].text, "debug access is open");
+	for (i = 0; i < 7; i++) {
+		cs_buf_fixed(&b, scratch, sizeof scratch);
+		if (cs_wire_msg_encode(&b, &m[i]) != CS_OK) {
+			fprintf(stderr, "mkseeds: wire message %zu did not encode\n", i + 1);
+			failed = 1;
+			continue;
+		}
+		snprintf(fn, sizeof fn, "msg-%zu", i + 1);
+		put("wire", fn, b.p, b.len);
+		n = cs_wire_msg_frame(frame, sizeof frame, &m[i], scratch, sizeof scratch);
+		snprintf(fn, sizeof fn, "frame-%zu", i + 1);
+		put("wire", fn, frame, n);
+		if (sl + n + 3 <= sizeof stream) {
+			memcpy(stream + sl, "\xc5\x00\x17", 3); /* noise: a false start */
+			memcpy(stream + sl + 3, frame, n);
+			sl += n + 3;
+		}
+	}
+	put("wire", "stream", stream, sl);
 }
 
 int
@@ -248,6 +315,8 @@ main(int argc, char **argv)
 		snprintf(fn, sizeof fn, "misc-%zu", i);
 		put("cbor", fn, (const uint8_t *)misc[i].p, misc[i].n);
 	}
+
+	wire_seeds();
 
 	cs_err_clear(&e);
 	if (cs_seckey_generate(&k, "alice", "Alice Example", &e) != CS_OK) {
