@@ -12,6 +12,7 @@
 
 #include "crypto/keyfile.h"
 #include "device/wire.h"
+#include "station/journal.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/buf.h"
@@ -152,6 +153,32 @@ wire_seeds(void)
 		}
 	}
 	put("wire", "stream", stream, sl);
+}
+
+/* A journal: header, two records, a confirmation; and the same with a torn
+ * last entry. */
+static void
+journal_seeds(void)
+{
+	static uint8_t j[65536];
+	uint8_t conf[4] = {0, 0, 0, 0};
+	size_t n = 0, m;
+
+	memcpy(j, CS_JOURNAL_MAGIC, CS_JOURNAL_MAGIC_LEN);
+	memset(j + CS_JOURNAL_MAGIC_LEN, 0x55, CS_DIGEST_LEN);
+	n = CS_JOURNAL_HEAD_LEN - 4;
+	m = cs_crc32(0, j, n);
+	j[n++] = (uint8_t)(m >> 24);
+	j[n++] = (uint8_t)(m >> 16);
+	j[n++] = (uint8_t)(m >> 8);
+	j[n++] = (uint8_t)m;
+	put("journal", "empty", j, n);
+	n += cs_journal_entry(j + n, sizeof j - n, CS_JOURNAL_RECORD, last_record, last_record_len);
+	n += cs_journal_entry(j + n, sizeof j - n, CS_JOURNAL_RECORD, last_order, last_order_len);
+	n += cs_journal_entry(j + n, sizeof j - n, CS_JOURNAL_CONFIRM, conf, sizeof conf);
+	put("journal", "three", j, n);
+	m = cs_journal_entry(j + n, sizeof j - n, CS_JOURNAL_RECORD, last_record, last_record_len);
+	put("journal", "torn", j, n + m / 2);
 }
 
 int
@@ -317,6 +344,7 @@ main(int argc, char **argv)
 	}
 
 	wire_seeds();
+	journal_seeds();
 
 	cs_err_clear(&e);
 	if (cs_seckey_generate(&k, "alice", "Alice Example", &e) != CS_OK) {
