@@ -134,6 +134,8 @@ fuzz: deps-check $(FUZZ_BIN) build-fuzz/tools/mkseeds
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BIN)
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
+# the replay programs include the harnesses: rebuild them when those change
+-include $(wildcard $(BUILD)/tests/fuzzreplay_*.d)
 
 clean:
 	rm -rf build build-san build-fuzz build-clang

@@ -45,6 +45,16 @@ on_confirm(void *ctx, uint64_t index, cs_err *e)
 static char jdir[256];
 
 static void
+remove_dir(void)
+{
+	char path[300];
+
+	snprintf(path, sizeof path, "%s/%s", jdir, CS_JOURNAL_FILE);
+	unlink(path);
+	rmdir(jdir);
+}
+
+static void
 make_dir(void)
 {
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -52,6 +62,7 @@ make_dir(void)
 	if (jdir[0] == '\0') {
 		snprintf(jdir, sizeof jdir, "%s/consign-fuzz-journal.%ld", base, (long)getpid());
 		FUZZ_REQUIRE(mkdir(jdir, 0700) == 0 || errno == EEXIST);
+		atexit(remove_dir);
 	}
 }
 

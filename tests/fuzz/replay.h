@@ -65,7 +65,7 @@ main(void)
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		fflush(stdout);
 		if ((pid = fork()) == 0)
-			_exit(fuzz_replay_one(path));
+			exit(fuzz_replay_one(path)); /* atexit: harnesses clean up */
 		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			printf("not ok - fuzz replay %s: %s (%s %d)\n", FUZZ_NAME, names[i],
 			    pid > 0 && WIFSIGNALED(st) ? "signal" : "status",
