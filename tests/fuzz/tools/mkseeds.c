@@ -1,6 +1,7 @@
 /* Writes seed corpora for the fuzz harnesses into DIR/HARNESS/: one valid
  * example of every payload (with and without its optional parts), their
- * envelopes, key files, and a few plain CBOR items. Run by tests/fuzz/run;
+ * envelopes, key files, wire messages, journals, device sessions (from the
+ * golden order in GOLDEN_DIR) and a few plain CBOR items. Run by tests/fuzz/run;
  * nothing it writes is kept in git. */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/buf.h"
+#include "util/file.h"
 
 static const char *outdir;
 static int failed;
@@ -181,6 +183,50 @@ journal_seeds(void)
 	put("journal", "torn", j, n + m / 2);
 }
 
+/* The device agent driven by a station: hello, provision with the golden
+ * order, done; each message a 2-byte length and its payload. */
+static void
+device_seeds(const char *golden)
+{
+	static uint8_t seq[65536], buf[CS_WIRE_PAYLOAD_MAX];
+	static cs_wire_msg m;
+	char path[4096];
+	uint8_t *order = NULL;
+	size_t on = 0, n = 0;
+	cs_buf b;
+	cs_err e;
+	int i;
+
+	snprintf(path, sizeof path, "%s/order.cbor", golden);
+	cs_err_clear(&e);
+	if (cs_read_file(path, 1 << 20, &order, &on, &e) != CS_OK) {
+		fprintf(stderr, "mkseeds: %s: %s\n", path, e.msg);
+		failed = 1;
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&m, 0, sizeof m);
+		memset(m.session, 0x77, CS_WIRE_SESSION_LEN);
+		m.type = i == 0 ? CS_WIRE_HELLO : i == 1 ? CS_WIRE_PROVISION : CS_WIRE_DONE;
+		m.proto = i == 0 ? CS_WIRE_PROTO : 0;
+		m.order = order;
+		m.order_len = on;
+		cs_buf_fixed(&b, buf, sizeof buf);
+		if (cs_wire_msg_encode(&b, &m) != CS_OK || n + 2 + b.len > sizeof seq) {
+			failed = 1;
+			break;
+		}
+		seq[n++] = (uint8_t)(b.len >> 8);
+		seq[n++] = (uint8_t)b.len;
+		memcpy(seq + n, b.p, b.len);
+		n += b.len;
+		if (i == 1)
+			put("device", "hello-provision", seq, n);
+	}
+	put("device", "hello-provision-done", seq, n);
+	cs_file_free(order, on);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -208,8 +254,8 @@ main(int argc, char **argv)
 		{1, "\xf5"}, {1, "\xf6"}, {8, "\x82\x01\xa2\x01\x02\x61\x61\x80"},
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: mkseeds DIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: mkseeds DIR [GOLDEN_DIR]\n");
 		return 2;
 	}
 	outdir = argv[1];
@@ -345,6 +391,8 @@ main(int argc, char **argv)
 
 	wire_seeds();
 	journal_seeds();
+	if (argc == 3)
+		device_seeds(argv[2]);
 
 	cs_err_clear(&e);
 	if (cs_seckey_generate(&k, "alice", "Alice Example", &e) != CS_OK) {
