@@ -314,6 +314,10 @@ cmd_sign_zip(const struct sign_opts *so)
 	for (i = 0; i < pol.ncust; i++)
 		if (memcmp(pol.cust[i].pk, k.pub.pk, CS_PK_LEN) == 0)
 			who = (int)i;
+	if (who < 0) {
+		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of %s", f, k.pub.id, so->policy);
+		goto done;
+	}
 	if ((rc = office_open(so->file, &z)) != CS_OK)
 		goto done;
 	if (cs_zipr_entries(z) != CS_V_RELEASE) {
@@ -359,10 +363,6 @@ cmd_sign_zip(const struct sign_opts *so)
 		office_print_problems(stdout, &v);
 		rc = cmd_fail(CS_REJECT, "%s: not signed: the release does not match its batch (%s)", f,
 		    v.nproblem ? v.problem[0].reason : "rejected");
-		goto done;
-	}
-	if (who < 0) {
-		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this policy", f, k.pub.id);
 		goto done;
 	}
 	if (v.release_q.counted[who]) {

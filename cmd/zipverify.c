@@ -248,11 +248,11 @@ cmd_verify_zip(int argc, char **argv)
 	if (o.hidden > 0)
 		printf("  ... and %llu more (--json lists them all)\n", (unsigned long long)o.hidden);
 	cmd_fingerprint(fp, v.order_s.digest);
-	printf("%s: %s of batch %s, order %s, %llu records (header says %llu)\n", f,
-	    o.is_release ? "release" : "batch", v.order.batch, fp, (unsigned long long)v.records,
+	printf("%s: %sbatch %s, order %s, %llu records (the header says %llu)\n", f,
+	    o.is_release ? "release of " : "", v.order.batch, fp, (unsigned long long)v.records,
 	    (unsigned long long)v.header.count);
-	printf("  order: %zu of %llu custodian signatures valid\n", v.order_q.valid,
-	    (unsigned long long)pol.threshold);
+	printf("  order: %zu valid custodian signature%s, the policy needs %llu\n", v.order_q.valid,
+	    v.order_q.valid == 1 ? "" : "s", (unsigned long long)pol.threshold);
 	if (o.is_release) {
 		office_chain(chain, v.release.seq, v.release_s.digest);
 		printf("  release: %s\n", chain);
