@@ -517,37 +517,49 @@ confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
 {
 	struct run *r = ctx;
 	uint64_t off;
-	size_t got, len, k, skip;
+	size_t have = 0, pos = 0, len, k, skip;
 	cs_cose c;
 	cs_record rec;
 	cs_err e2;
+	int sp;
 
 	if (index / CKPT_EVERY >= r->nckpt)
 		return 0;
+	/* from the nearest remembered offset, split forward to the record */
 	off = r->ckpt[index / CKPT_EVERY];
 	skip = index % CKPT_EVERY;
-	for (k = 0;; k++) {
-		if (conf_read(r, off, r->cbuf, 2 * CS_RECORD_MAX, &got) != CS_OK)
-			goto fail;
-		if (cs_cbor_item_len(r->cbuf, got, CS_RECORD_MAX, &len) != 0)
+	for (k = 0;;) {
+		sp = cs_cbor_item_len(r->cbuf + pos, have - pos, CS_RECORD_MAX, &len);
+		if (sp == 1 || (sp == -1 && have - pos < CS_RECORD_MAX && pos > 0)) {
+			off += pos;
+			if (conf_read(r, off, r->cbuf, 2 * CS_RECORD_MAX, &have) != CS_OK)
+				goto fail;
+			pos = 0;
+			if (have == 0)
+				break;
+			continue;
+		}
+		if (sp != 0)
 			break;
 		if (k == skip) {
 			cs_err_clear(&e2);
-			if (cs_cose_decode(&c, r->cbuf, len, &e2) != CS_OK ||
+			if (cs_cose_decode(&c, r->cbuf + pos, len, &e2) != CS_OK ||
 			    cs_record_decode(&rec, c.payload, c.payload_len, &e2) != CS_OK)
 				break;
 			if (type == CS_DUP_SERIAL) {
 				uint8_t be[8];
+				int b;
 
-				for (k = 0; k < 8; k++)
-					be[k] = (uint8_t)(rec.serial >> (56 - 8 * k));
+				for (b = 0; b < 8; b++)
+					be[b] = (uint8_t)(rec.serial >> (56 - 8 * b));
 				return vn == 8 && memcmp(be, val, 8) == 0;
 			}
 			if (type == CS_DUP_KEY)
 				return vn == CS_PK_LEN && memcmp(rec.pk, val, CS_PK_LEN) == 0;
 			return vn == rec.hwid_len && memcmp(rec.hwid, val, vn) == 0;
 		}
-		off += len;
+		pos += len;
+		k++;
 	}
 	cs_fail(r->e, CS_MALFORMED, "io", "record %u changed while the batch was being read", index);
 fail:
