@@ -87,6 +87,28 @@ check "release create with another policy than the ledger's: refused" \
 	grep -q "ledger-policy" "$T/err"
 expect_reason 1 policy- "a policy that is not a rotation is not taken" \
 	"$CONSIGN" ledger --ledger "$L" policy "$T/other.cbor"
+# a rotation: the ledger follows the new policy, and releases under it
+"$CONSIGN" policy create --threshold 2 --custodian "$F/alice.pub" --custodian "$F/bob.pub" \
+	--custodian "$F/carol.pub" --office "$F/office.pub" --previous "$P" -o "$T/p2.cbor" >/dev/null
+sign_as "$F" "$T/p2.cbor" alice --policy "$P"
+sign_as "$F" "$T/p2.cbor" bob --policy "$P"
+expect 0 "ledger policy takes a rotation of its policy" "$CONSIGN" ledger --ledger "$L" policy "$T/p2.cbor"
+check "... now at version 2" [ "$(state "$L" | jq .policy.version)" -eq 2 ]
+run "$CONSIGN" release create --policy "$P" --ledger "$L" "$T/i.zip" -o "$T/ri.zip"
+check "... the old policy no longer drafts releases" grep -q "ledger-policy" "$T/err"
+"$CONSIGN" order create --policy "$T/p2.cbor" --batch B77 --product "Sensor v3" --serials 3000-3999 \
+	--quantity 5 --station "$F/station.pub" -o "$T/o2.cbor" >/dev/null
+sign_as "$F" "$T/o2.cbor" alice --policy "$T/p2.cbor"
+sign_as "$F" "$T/o2.cbor" bob --policy "$T/p2.cbor"
+"$TOOLS/mkbatch" --order "$T/o2.cbor" --key "$F/station.key" --passphrase-file "$F/station.pass" \
+	--count 2 --seed 12 -o "$T/j.zip"
+"$CONSIGN" release create --policy "$T/p2.cbor" --ledger "$L" "$T/j.zip" -o "$T/rj.zip" >/dev/null
+sign_as "$F" "$T/rj.zip" alice --policy "$T/p2.cbor"
+sign_as "$F" "$T/rj.zip" bob --policy "$T/p2.cbor"
+expect 0 "a release under the new policy enters the ledger" "$CONSIGN" ledger --ledger "$L" add "$T/rj.zip"
+before=$(state "$L")
+expect 0 "rebuild checks each release under the policy it names" "$CONSIGN" ledger --ledger "$L" rebuild
+check "... and gives the same state" [ "$(state "$L")" = "$before" ]
 # a tampered release file in the ledger is noticed
 cp "$L"/releases/000001-*.zip "$T/keep.zip"
 printf 'x' >>"$L"/releases/000001-*.zip

@@ -103,3 +103,12 @@ check "... naming it" grep -q "record 17 fails record-signature but is not exclu
 "$TOOLS/relsig" "$F/alice.key" "$F/alice.pass" "$T/r1m.zip" "$T/lie2.zip" clear
 expect_reason 1 release-exclusions "a custodian asked to sign it refuses" \
 	"$CONSIGN" sign --key "$F/carol.key" --passphrase-file "$F/carol.pass" --policy "$P" --yes "$T/lie2.zip"
+
+# CSV cells cannot become spreadsheet formulas; JSON strings stay JSON
+office_mkb "$F" --count 2 --seed 11 --first-serial 7000 --firmware '=HYPERLINK("x")' -o "$T/b4.zip"
+office_release "$F" "$T/b4.zip" "$T/r4.zip" || notok "release 4"
+"$CONSIGN" export --policy "$P" --after "$(chain_of "$T/r3.zip")" --format csv "$T/r4.zip" >"$T/r4.csv" 2>/dev/null
+check "a firmware cell starting with = is quoted behind an apostrophe" \
+	grep -qF ",\"'=HYPERLINK(\"\"x\"\")\"," "$T/r4.csv"
+"$CONSIGN" export --policy "$P" --after "$(chain_of "$T/r3.zip")" --format jsonl "$T/r4.zip" >"$T/r4.jsonl" 2>/dev/null
+check "... and in JSON Lines it round-trips" [ "$(jq -r .firmware "$T/r4.jsonl" | head -1)" = '=HYPERLINK("x")' ]

@@ -116,6 +116,8 @@ rezip "$T/abs.zip" $H=$H "/$O=$O" $R=$R
 only zip-name "$T/abs.zip"
 rezip "$T/dir.zip" $H=$H "x/=" $R=$R
 only zip-name "$T/dir.zip"
+rezip "$T/bighdr.zip" "$H=zeros:5000" $O=$O $R=$R
+only zip-size "$T/bighdr.zip"
 # a bomb: a megabyte of zeros deflates to about a kilobyte
 rezip "$T/bomb.zip" $H=$H $O=$O "~$R=zeros:1048576"
 only zip-ratio "$T/bomb.zip"

@@ -5,7 +5,7 @@
  *
  *   mkbatch --order O --key S.key --passphrase-file F --count N -o batch.zip
  *           [--seed N] [--threads N] [--first-serial S] [--created T]
- *           [--break WHAT[@INDEX]]...
+ *           [--firmware TEXT] [--break WHAT[@INDEX]]...
  *
  * WHAT (per record, at INDEX, default 1): record-signature, record-key-invalid,
  * record-nonce, record-batch, record-deployment, record-serial-range,
@@ -43,6 +43,7 @@ static struct {
 	uint64_t first_serial;
 	struct brk b[MAX_BREAKS];
 	size_t nb;
+	const char *firmware;
 } G;
 
 struct job {
@@ -130,7 +131,7 @@ make_record(cs_buf *out, uint64_t i)
 	memcpy(r.hwid, G.seed + 4, 4);
 	for (int k = 0; k < 8; k++)
 		r.hwid[4 + k] = (uint8_t)(i >> (56 - 8 * k));
-	snprintf(r.firmware, sizeof r.firmware, "1.4.2");
+	snprintf(r.firmware, sizeof r.firmware, "%s", G.firmware);
 	snprintf(r.batch, sizeof r.batch, "%s", G.ord.batch);
 	memcpy(r.nonce, G.ord.nonce, CS_NONCE_LEN);
 	if (brk != NULL) {
@@ -262,6 +263,7 @@ main(int argc, char **argv)
 	if (ncpu > 0)
 		threads = (unsigned)ncpu;
 	G.first_serial = UINT64_MAX;
+	G.firmware = "1.4.2";
 	for (a = 1; a < argc; a += 2) {
 		const char *o = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
 
@@ -283,6 +285,8 @@ main(int argc, char **argv)
 			threads = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(o, "--first-serial") == 0)
 			G.first_serial = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--firmware") == 0)
+			G.firmware = v;
 		else if (strcmp(o, "--created") == 0)
 			created = strtoull(v, NULL, 10);
 		else if (strcmp(o, "--break") == 0) {
