@@ -1077,6 +1077,7 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
 		goto fail;
 	/* later drafts name this one as their predecessor: they go too; the
 	 * latest first, so a kill leaves a chain of drafts without a hole */
+	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
 	for (i = n; i-- > 0;) {
 		if (f[i].seq < seq)
 			break;
@@ -1087,6 +1088,7 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
 		}
 		(*dropped)++;
 	}
+	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
 	if ((rc = cs_fsync_dir_of(path, e)) != CS_OK)
 		goto fail;
 	if ((rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq)) != CS_OK)
