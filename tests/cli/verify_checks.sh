@@ -159,3 +159,25 @@ for n in src.namelist():
 out.close()
 PY
 only record-duplicate-serial "$T/dupd-deflated.zip"
+
+# a deflated records entry that inflates to less than it declares
+python3 - "$T/good.zip" "$T/short.zip" <<'PY'
+import io, struct, sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+buf = io.BytesIO()
+out = zipfile.ZipFile(buf, "w")
+for n in src.namelist():
+    out.writestr(zipfile.ZipInfo(n, (2024, 1, 1, 0, 0, 0)), src.read(n),
+                 compress_type=zipfile.ZIP_DEFLATED if n == "records.cborseq" else zipfile.ZIP_STORED)
+out.close()
+b = bytearray(buf.getvalue())
+name, pos = b"records.cborseq", 0
+while (j := b.find(name, pos)) >= 0:
+    for sig, off in ((b"PK\x03\x04", 30), (b"PK\x01\x02", 46)):
+        if b[j - off:j - off + 4] == sig:
+            o = j - off + (22 if off == 30 else 24)
+            struct.pack_into("<I", b, o, struct.unpack_from("<I", b, o)[0] + 10)
+    pos = j + 1
+open(sys.argv[2], "wb").write(b)
+PY
+only zip-size "$T/short.zip"
