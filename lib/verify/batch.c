@@ -1012,7 +1012,13 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 		return cs_fail(e, CS_USAGE, "usage", "a %s, where a %s was expected",
 		    v->kind == CS_V_RELEASE ? "release" : "batch",
 		    o->expect == CS_V_RELEASE ? "release" : "batch");
-	if ((rc = cs_verify_load(v, z, e)) != CS_OK)
+	if ((rc = cs_verify_load(v, z, e)) == CS_REJECT) {
+		/* an entry broke a zip limit while being read */
+		problem(v, e->reason, "%s", e->msg);
+		cs_err_clear(e);
+		return CS_REJECT;
+	}
+	if (rc != CS_OK)
 		return rc;
 	if ((rc = batch_checks(v, o, e)) != CS_OK)
 		return rc;
