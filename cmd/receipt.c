@@ -157,6 +157,11 @@ cmd_receipt(int argc, char **argv)
 		rc = cmd_report(file, &e);
 		goto done;
 	}
+	if (v.header_cose.payload == NULL) {
+		rc = cmd_fail(CS_REJECT, "%s: no receipt: the batch's entries cannot be read (%s)", f,
+		    v.nproblem ? v.problem[0].reason : "rejected");
+		goto done;
+	}
 	memset(&rcp, 0, sizeof rcp);
 	memcpy(rcp.deployment, v.order.deployment, CS_DEPLOY_LEN);
 	memcpy(rcp.header, v.header_digest, CS_DIGEST_LEN);
