@@ -1,0 +1,138 @@
+-- consign: the cloud's trust state and device registry in PostgreSQL (14 or
+-- later). Applied by `import-release --init-policy P` inside the transaction
+-- that pins the first policy; safe to apply again (it creates only what is
+-- missing). See examples/ci/README.md.
+--
+-- The state is one row (consign.trust_state): the pinned policy and the last
+-- imported release. Every import or rotation locks that row first
+-- (SELECT ... FOR UPDATE) and changes it in the same transaction as the rows
+-- it adds, so the registry and the chain position can never disagree.
+--
+-- Every value is checked here too, whatever wrote it: digests and keys are
+-- 32 bytes, serials and sequences are unsigned 64-bit integers, text is
+-- printable ASCII within the format's limits; history tables are append-only
+-- and the state only moves forward one step at a time.
+
+CREATE SCHEMA IF NOT EXISTS consign;
+
+-- Every policy ever pinned, in order; the first has no previous one.
+CREATE TABLE IF NOT EXISTS consign.policies (
+	version numeric(20, 0) PRIMARY KEY
+		CONSTRAINT policies_version_range CHECK (version BETWEEN 1 AND 18446744073709551615),
+	digest bytea NOT NULL UNIQUE
+		CONSTRAINT policies_digest_shape CHECK (octet_length(digest) = 32),
+	previous bytea UNIQUE REFERENCES consign.policies (digest),
+	policy bytea NOT NULL
+		CONSTRAINT policies_policy_size CHECK (octet_length(policy) BETWEEN 1 AND 16777216),
+	pinned_at timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT policies_previous_version CHECK (previous IS NULL OR version > 1),
+	CONSTRAINT policies_version_digest UNIQUE (version, digest)
+);
+
+-- Every order a release was imported under, with its running count.
+CREATE TABLE IF NOT EXISTS consign.orders (
+	order_digest bytea PRIMARY KEY
+		CONSTRAINT orders_digest_shape CHECK (octet_length(order_digest) = 32),
+	batch text NOT NULL
+		CONSTRAINT orders_batch_shape CHECK (batch ~ '^[A-Za-z0-9._-]{1,32}$'),
+	quantity bigint NOT NULL
+		CONSTRAINT orders_quantity_range CHECK (quantity BETWEEN 1 AND 16777216),
+	imported bigint NOT NULL DEFAULT 0
+		CONSTRAINT orders_imported_range CHECK (imported >= 0),
+	CONSTRAINT orders_imported_within_quantity CHECK (imported <= quantity)
+);
+
+-- The release chain as imported: each release names the one before it, so
+-- the chain cannot fork here either.
+CREATE TABLE IF NOT EXISTS consign.releases (
+	seq numeric(20, 0) PRIMARY KEY
+		CONSTRAINT releases_seq_range CHECK (seq BETWEEN 1 AND 18446744073709551615),
+	digest bytea NOT NULL UNIQUE
+		CONSTRAINT releases_digest_shape CHECK (octet_length(digest) = 32),
+	previous bytea UNIQUE REFERENCES consign.releases (digest),
+	policy_digest bytea NOT NULL REFERENCES consign.policies (digest),
+	order_digest bytea NOT NULL REFERENCES consign.orders (order_digest),
+	batch text NOT NULL
+		CONSTRAINT releases_batch_shape CHECK (batch ~ '^[A-Za-z0-9._-]{1,32}$'),
+	devices bigint NOT NULL CONSTRAINT releases_devices_range CHECK (devices >= 0),
+	excluded bigint NOT NULL CONSTRAINT releases_excluded_range CHECK (excluded >= 0),
+	imported_at timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT releases_chain CHECK ((seq = 1) = (previous IS NULL)),
+	UNIQUE (seq, digest)
+);
+
+-- The device registry: what the cloud's authorizer or provisioning hook reads.
+CREATE TABLE IF NOT EXISTS consign.devices (
+	serial numeric(20, 0) PRIMARY KEY
+		CONSTRAINT devices_serial_range CHECK (serial BETWEEN 0 AND 18446744073709551615),
+	public_key bytea NOT NULL UNIQUE
+		CONSTRAINT devices_public_key_shape CHECK (octet_length(public_key) = 32),
+	hardware_id bytea NOT NULL UNIQUE
+		CONSTRAINT devices_hardware_id_shape CHECK (octet_length(hardware_id) BETWEEN 1 AND 64),
+	firmware text NOT NULL
+		CONSTRAINT devices_firmware_shape CHECK (firmware ~ '^[\x20-\x7e]{1,32}$'),
+	batch text NOT NULL
+		CONSTRAINT devices_batch_shape CHECK (batch ~ '^[A-Za-z0-9._-]{1,32}$'),
+	order_digest bytea NOT NULL REFERENCES consign.orders (order_digest),
+	release_seq numeric(20, 0) NOT NULL,
+	release_digest bytea NOT NULL,
+	imported_at timestamptz NOT NULL DEFAULT now(),
+	FOREIGN KEY (release_seq, release_digest) REFERENCES consign.releases (seq, digest)
+);
+
+-- The cloud's trust state: one row.
+CREATE TABLE IF NOT EXISTS consign.trust_state (
+	id boolean PRIMARY KEY DEFAULT true CONSTRAINT trust_state_one_row CHECK (id),
+	policy_version numeric(20, 0) NOT NULL,
+	policy_digest bytea NOT NULL,
+	last_seq numeric(20, 0) NOT NULL DEFAULT 0
+		CONSTRAINT trust_state_last_seq_range CHECK (last_seq BETWEEN 0 AND 18446744073709551615),
+	last_digest bytea,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT trust_state_chain CHECK ((last_seq = 0) = (last_digest IS NULL)),
+	FOREIGN KEY (policy_version, policy_digest) REFERENCES consign.policies (version, digest),
+	FOREIGN KEY (last_seq, last_digest) REFERENCES consign.releases (seq, digest)
+);
+
+-- History is append-only.
+CREATE OR REPLACE FUNCTION consign.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'ci-append-only: % of %.% is not allowed: it is history', TG_OP,
+	    TG_TABLE_SCHEMA, TG_TABLE_NAME;
+END $$;
+CREATE OR REPLACE TRIGGER policies_append_only BEFORE UPDATE OR DELETE ON consign.policies
+	FOR EACH ROW EXECUTE FUNCTION consign.append_only();
+CREATE OR REPLACE TRIGGER releases_append_only BEFORE UPDATE OR DELETE ON consign.releases
+	FOR EACH ROW EXECUTE FUNCTION consign.append_only();
+
+-- The state moves forward one step at a time: the next release, or the next
+-- policy version (whose previous is the pinned one); never both at once,
+-- never back, and the row is never deleted.
+CREATE OR REPLACE FUNCTION consign.trust_state_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	prev bytea;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		RAISE EXCEPTION 'ci-state-backwards: the trust state is never deleted';
+	END IF;
+	IF NEW.policy_digest IS DISTINCT FROM OLD.policy_digest THEN
+		SELECT previous INTO prev FROM consign.policies WHERE digest = NEW.policy_digest;
+		IF NEW.policy_version <> OLD.policy_version + 1 OR prev IS DISTINCT FROM OLD.policy_digest
+		    OR NEW.last_seq <> OLD.last_seq OR NEW.last_digest IS DISTINCT FROM OLD.last_digest THEN
+			RAISE EXCEPTION 'ci-state-backwards: a policy change must be the next version, '
+			    'naming the pinned one, and nothing else';
+		END IF;
+	ELSIF NEW.policy_version <> OLD.policy_version THEN
+		RAISE EXCEPTION 'ci-state-backwards: the policy version changed without the policy';
+	ELSIF NEW.last_seq <> OLD.last_seq OR NEW.last_digest IS DISTINCT FROM OLD.last_digest THEN
+		IF NEW.last_seq <> OLD.last_seq + 1 OR NOT EXISTS (SELECT 1 FROM consign.releases r
+		    WHERE r.seq = NEW.last_seq AND r.digest = NEW.last_digest
+		    AND r.previous IS NOT DISTINCT FROM OLD.last_digest) THEN
+			RAISE EXCEPTION 'ci-state-backwards: the chain moves only to the next release, '
+			    'which names the last one';
+		END IF;
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER trust_state_forward BEFORE UPDATE OR DELETE ON consign.trust_state
+	FOR EACH ROW EXECUTE FUNCTION consign.trust_state_forward();

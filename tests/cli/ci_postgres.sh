@@ -1,0 +1,463 @@
+#!/usr/bin/env bash
+# The CI import job (examples/ci/import-release) against a real PostgreSQL
+# server: a throwaway cluster in a temporary directory, on loopback, with
+# password authentication, run by an unprivileged user when we are root. The
+# job runs as a role that is not a superuser. Checks the tables after every
+# run: releases import in chain order, a re-import is a no-op, every refused
+# release or rotation and every crash in the middle leaves the whole state
+# byte for byte as it was, and two runs at once import once.
+. "$(dirname "$0")/../lib.sh"
+
+JOB=$ROOT/examples/ci/import-release
+
+# ---- the server ---------------------------------------------------------------
+
+pgbin=""
+for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
+	[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && pgbin=$d
+done
+[ -n "$pgbin" ] || { d=$(pg_config --bindir 2>/dev/null) && [ -x "$d/initdb" ] && pgbin=$d; }
+if [ -z "$pgbin" ] || ! command -v psql >/dev/null; then
+	skip "PostgreSQL is not installed (Debian: apt-get install postgresql): no CI import test"
+	exit 0
+fi
+pgver=$("$pgbin/pg_ctl" --version | sed -n 's/.* \([0-9][0-9]*\)[.].*/\1/p')
+if [ "${pgver:-0}" -lt 14 ]; then
+	skip "PostgreSQL $pgver is older than 14, which schema.sql needs"
+	exit 0
+fi
+
+# as root, the server runs as an unprivileged user (initdb refuses root)
+pguser=""
+if [ "$(id -u)" = 0 ]; then
+	for u in postgres nobody; do id -u "$u" >/dev/null 2>&1 && { pguser=$u; break; }; done
+	if [ -z "$pguser" ] || ! command -v runuser >/dev/null; then
+		skip "running as root without runuser or an unprivileged user for the server"
+		exit 0
+	fi
+fi
+as_pg() { if [ -n "$pguser" ]; then runuser -u "$pguser" -- "$@"; else "$@"; fi; }
+
+# the cluster lives outside $T ($T is private to root; /tmp is traversable)
+PGD=$(mktemp -d "${TMPDIR:-/tmp}/consign-pg.XXXXXX")
+pg_stop() {
+	[ -f "$PGD/data/postmaster.pid" ] &&
+		(cd "$PGD" && as_pg "$pgbin/pg_ctl" -D "$PGD/data" -m immediate -w stop) >/dev/null 2>&1
+	rm -rf "$PGD"
+}
+trap 'pg_stop; rm -rf "$T"' EXIT
+# (the jobs' work directories too, even of a job killed with SIGKILL)
+mkdir "$T/tmp" && export TMPDIR=$T/tmp
+[ -z "$pguser" ] || chown "$pguser" "$PGD"
+chmod 700 "$PGD"
+head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$T/admin.pw"
+head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$T/ci.pw"
+install -m 600 "$T/admin.pw" "$PGD/admin.pw"
+[ -z "$pguser" ] || chown "$pguser" "$PGD/admin.pw"
+if ! (cd "$PGD" && as_pg "$pgbin/initdb" -D "$PGD/data" -U ciadmin --pwfile="$PGD/admin.pw" \
+	--auth-host=scram-sha-256 --auth-local=scram-sha-256 -N -E UTF8 --locale=C) \
+	>"$T/initdb.log" 2>&1; then
+	notok "initdb: $(tail -5 "$T/initdb.log" | tr '\n' ' ')"
+	exit 1
+fi
+started=0
+for try in 1 2 3 4 5; do
+	port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+	if (cd "$PGD" && as_pg "$pgbin/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -t 30 -o \
+		"-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PGD -c fsync=off -c max_connections=20" start) \
+		>"$T/pg_ctl.log" 2>&1; then
+		started=1
+		break
+	fi
+done
+if [ "$started" -ne 1 ]; then
+	notok "PostgreSQL did not start: $(cat "$T/pg_ctl.log"; tail -5 "$PGD/log" 2>/dev/null | tr '\n' ' ')"
+	exit 1
+fi
+ok "a throwaway PostgreSQL $pgver cluster on 127.0.0.1:$port${pguser:+, run as $pguser}"
+
+export PGHOST=127.0.0.1 PGPORT=$port PGPASSFILE=$T/pgpass
+{
+	echo "127.0.0.1:$port:*:ciadmin:$(cat "$T/admin.pw")"
+	echo "127.0.0.1:$port:*:ci:$(cat "$T/ci.pw")"
+} >"$PGPASSFILE"
+chmod 600 "$PGPASSFILE"
+unset PGDATABASE PGUSER PGAPPNAME PGOPTIONS PGSERVICE PGSSLMODE
+export PGCLIENTENCODING=UTF8
+
+# adm SQL...: as the cluster's superuser, in the registry database; rows on stdout
+adm() {
+	local a=()
+	for s in "$@"; do a+=(-c "$s"); done
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -U ciadmin -d registry "${a[@]}"
+}
+# the CI job's own role: no superuser, owns only its database
+psql -X -q -v ON_ERROR_STOP=1 -U ciadmin -d postgres \
+	-c "CREATE ROLE ci LOGIN PASSWORD '$(cat "$T/ci.pw")'" \
+	-c "CREATE DATABASE registry OWNER ci" >/dev/null || { notok "roles"; exit 1; }
+
+# job ARGS...: the CI job as CI runs it (role ci, database registry)
+job() { env PGUSER=ci PGDATABASE=registry CONSIGN="$CONSIGN" "$JOB" "$@"; }
+
+# snap: the whole trust state and registry, every column, in a fixed order
+snap() {
+	adm "COPY (SELECT * FROM consign.trust_state) TO STDOUT" \
+		"COPY (SELECT * FROM consign.policies ORDER BY version) TO STDOUT" \
+		"COPY (SELECT * FROM consign.releases ORDER BY seq) TO STDOUT" \
+		"COPY (SELECT * FROM consign.orders ORDER BY order_digest) TO STDOUT" \
+		"COPY (SELECT * FROM consign.devices ORDER BY serial) TO STDOUT"
+}
+# unchanged DESC: the state is byte for byte the last snapshot ($T/snap)
+unchanged() {
+	snap >"$T/snap.now" 2>&1
+	check "$1: the state is unchanged" cmp -s "$T/snap" "$T/snap.now"
+}
+q() { adm "$1" 2>&1; }
+chain_db() { q "SELECT last_seq || ':' || coalesce(encode(last_digest, 'hex'), '') FROM consign.trust_state"; }
+ndev() { q "SELECT count(*) FROM consign.devices"; }
+
+# wait_sql SQL: until SQL says t (15 s at most)
+wait_sql() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		[ "$(q "$1")" = t ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# hold SQL: a background session that runs SQL in an open transaction and
+# keeps its locks until unhold
+hold() {
+	PGAPPNAME=ci-test-lock psql -X -q -U ciadmin -d registry -c "BEGIN" -c "$1" \
+		-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	holder=$!
+	wait_sql "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'ci-test-lock'
+		AND query LIKE '%pg_sleep%' AND state = 'active')"
+}
+unhold() {
+	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ci-test-lock'" >/dev/null
+	wait "$holder" 2>/dev/null
+}
+no_job_session() {
+	wait_sql "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'consign-ci')"
+}
+
+# ---- the releases --------------------------------------------------------------
+# chain under policy v1: r1 (6 records, one excluded), r2, r3 (and r3 with one
+# signature), r4; policy v2 (a rotation adding dave); r5, r6 under v2 with
+# serials at the top of the 64-bit range; a release of another deployment.
+
+F=$T/f
+office "$F" 100 1000-1999 || { notok "fixture"; exit 1; }
+P=$F/policy.cbor
+office_mkb "$F" --count 6 --break record-signature@2 -o "$T/b1.zip" &&
+	"$CONSIGN" release create --policy "$P" --ledger "$F/L" --exclude-refused "$T/b1.zip" \
+		-o "$T/r1.zip" >/dev/null && sign_as "$F" "$T/r1.zip" alice --policy "$P" &&
+	sign_as "$F" "$T/r1.zip" bob --policy "$P" &&
+	"$CONSIGN" ledger --ledger "$F/L" add "$T/r1.zip" >/dev/null || notok "release 1"
+mkrel() { # N SEED FIRST-SERIAL COUNT
+	office_mkb "$F" --count "$4" --seed "$2" --first-serial "$3" -o "$T/b$1.zip" &&
+		office_release "$F" "$T/b$1.zip" "$T/r$1.zip" &&
+		"$CONSIGN" ledger --ledger "$F/L" add "$T/r$1.zip" >/dev/null || notok "release $1"
+}
+mkrel 2 2 1100 3
+office_mkb "$F" --count 3 --seed 3 --first-serial 1200 -o "$T/b3.zip" &&
+	"$CONSIGN" release create --policy "$P" --ledger "$F/L" "$T/b3.zip" -o "$T/r3.zip" >/dev/null &&
+	sign_as "$F" "$T/r3.zip" alice --policy "$P" && cp "$T/r3.zip" "$T/r3-thin.zip" &&
+	sign_as "$F" "$T/r3.zip" bob --policy "$P" &&
+	"$CONSIGN" ledger --ledger "$F/L" add "$T/r3.zip" >/dev/null || notok "release 3"
+mkrel 4 4 1300 2
+
+keys "$F" dave || notok "keys"
+"$CONSIGN" policy create --threshold 2 --custodian "$F/alice.pub" --custodian "$F/bob.pub" \
+	--custodian "$F/dave.pub" --office "$F/office.pub" --previous "$P" -o "$T/p2.cbor" >/dev/null &&
+	sign_as "$F" "$T/p2.cbor" alice --policy "$P" && sign_as "$F" "$T/p2.cbor" dave --policy "$P" &&
+	cp "$T/p2.cbor" "$T/p2-thin.cbor" && sign_as "$F" "$T/p2.cbor" bob --policy "$P" &&
+	"$CONSIGN" ledger --ledger "$F/L" policy "$T/p2.cbor" >/dev/null || notok "policy v2"
+P2=$T/p2.cbor
+"$CONSIGN" order create --policy "$P2" --batch B43 --product "Sensor v3" \
+	--serials 18446744073709551600-18446744073709551615 --quantity 4 --station "$F/station.pub" \
+	-o "$T/order2.cbor" >/dev/null && sign_as "$F" "$T/order2.cbor" bob --policy "$P2" &&
+	sign_as "$F" "$T/order2.cbor" dave --policy "$P2" || notok "order 2"
+mkrel2() { # N SEED FIRST-SERIAL COUNT
+	"$TOOLS/mkbatch" --order "$T/order2.cbor" --key "$F/station.key" \
+		--passphrase-file "$F/station.pass" --count "$4" --seed "$2" --first-serial "$3" \
+		-o "$T/b$1.zip" &&
+		"$CONSIGN" release create --policy "$P2" --ledger "$F/L" "$T/b$1.zip" -o "$T/r$1.zip" \
+			>/dev/null && sign_as "$F" "$T/r$1.zip" bob --policy "$P2" &&
+		sign_as "$F" "$T/r$1.zip" dave --policy "$P2" &&
+		"$CONSIGN" ledger --ledger "$F/L" add "$T/r$1.zip" >/dev/null || notok "release $1"
+}
+mkrel2 5 5 18446744073709551613 2
+mkrel2 6 6 18446744073709551600 2
+
+G=$T/g
+office "$G" 10 1000-1999 >/dev/null && office_mkb "$G" --count 2 --seed 9 -o "$T/bg.zip" &&
+	office_release "$G" "$T/bg.zip" "$T/rg.zip" || notok "the other deployment's release"
+
+# ---- bootstrap -------------------------------------------------------------------
+
+reg() { q "SELECT to_regclass('consign.trust_state') IS NULL"; }
+expect_reason 3 "--init-policy" "before any --init-policy, an import is refused: no trust state" \
+	job "$T/r1.zip"
+pdig=$("$CONSIGN" verify --json "$P" | jq -r .digest)
+expect_reason 1 ci-policy-digest "--init-policy with another --expect-digest is refused" \
+	job --init-policy "$P" --expect-digest "$(printf '%064d' 0)"
+check "... and creates nothing, not even the schema" [ "$(reg)" = t ]
+expect 0 "--init-policy pins the policy (with the digest the custodians announced)" \
+	job --init-policy "$P" --expect-digest "$pdig"
+check "... version 1, its digest, no release yet" \
+	[ "$(q "SELECT policy_version || ' ' || encode(policy_digest, 'hex') || ' ' || last_seq || ' '
+		|| (last_digest IS NULL) FROM consign.trust_state")" = "1 $pdig 0 true" ]
+check "... the stored policy is the file byte for byte" \
+	[ "$(q "SELECT encode(sha256(policy), 'hex') FROM consign.policies")" = \
+		"$(sha256sum <"$P" | cut -c1-64)" ]
+snap >"$T/snap"
+expect_reason 0 "pinned already" "--init-policy again with the same policy is a no-op" \
+	job --init-policy "$P"
+expect_reason 1 ci-initialised "--init-policy with another policy is refused" \
+	job --init-policy "$G/policy.cbor"
+unchanged "... both"
+
+# ---- the first releases ------------------------------------------------------------
+
+expect 0 "release 1 imports (--first: the database has no release yet)" job "$T/r1.zip"
+check "... it says how many devices and the new chain position" \
+	grep -q "imported 5 devices of release $(chain_of "$T/r1.zip")" "$T/out"
+"$CONSIGN" export --policy "$P" --first --format jsonl "$T/r1.zip" -o "$T/r1.jsonl" 2>/dev/null
+check "... 5 devices: the 6 records but the one excluded" [ "$(ndev)" = 5 ]
+check "... serial 1002 (excluded, bad signature) is not there" \
+	[ "$(q "SELECT count(*) FROM consign.devices WHERE serial = 1002")" = 0 ]
+k1000=$(jq -r 'select(.serial == 1000) | .public_key_hex' "$T/r1.jsonl")
+check "... serial 1000 has its device key" \
+	[ "$(q "SELECT encode(public_key, 'hex') FROM consign.devices WHERE serial = 1000")" = "$k1000" ]
+check "... serial 1005: key, hardware id, firmware, batch, order, release" \
+	[ "$(q "SELECT encode(public_key, 'hex') || ' ' || encode(hardware_id, 'hex') || ' ' || firmware
+		|| ' ' || batch || ' ' || encode(order_digest, 'hex') || ' ' || release_seq || ':'
+		|| encode(release_digest, 'hex') FROM consign.devices WHERE serial = 1005")" = \
+		"$(jq -r 'select(.serial == 1005) | "\(.public_key_hex) \(.hardware_id) \(.firmware) \(.batch) \(.order) \(.release_sequence):\(.release_digest)"' "$T/r1.jsonl")" ]
+check "... every row is exactly the export's line" [ "$(q "SELECT string_agg(serial || ' ' ||
+	encode(public_key, 'hex') || ' ' || encode(hardware_id, 'hex') || ' ' || firmware, E'\n'
+	ORDER BY serial) FROM consign.devices")" = \
+	"$(jq -r '"\(.serial) \(.public_key_hex) \(.hardware_id) \(.firmware)"' "$T/r1.jsonl" | sort -n)" ]
+check "... the chain is at release 1" [ "$(chain_db)" = "$(chain_of "$T/r1.zip")" ]
+check "... the order has 5 of 100 imported; the release is recorded with 1 excluded" \
+	[ "$(q "SELECT o.imported || '/' || o.quantity || ' ' || r.devices || ' ' || r.excluded
+		FROM consign.orders o JOIN consign.releases r USING (order_digest)")" = "5/100 5 1" ]
+snap >"$T/snap"
+expect_reason 0 "already imported" "the same release again is a no-op that says so" job "$T/r1.zip"
+unchanged "... the no-op"
+
+expect 0 "release 2 continues the chain and imports" job "$T/r2.zip"
+check "... 8 devices, the chain at release 2, the order at 8" \
+	[ "$(ndev) $(chain_db) $(q "SELECT imported FROM consign.orders")" = "8 $(chain_of "$T/r2.zip") 8" ]
+check "... release 2 names release 1 as its predecessor" \
+	[ "$(q "SELECT r2.previous = r1.digest FROM consign.releases r1, consign.releases r2
+		WHERE r1.seq = 1 AND r2.seq = 2")" = t ]
+snap >"$T/snap"
+
+# ---- refused: nothing changes ------------------------------------------------------------
+
+expect_reason 1 release-replayed "release 1 replayed after release 2: refused" job "$T/r1.zip"
+unchanged "... replayed"
+expect_reason 1 release-skipped "release 4 right after release 2: refused (skipped)" job "$T/r4.zip"
+unchanged "... skipped"
+expect_reason 1 release-threshold "release 3 with 1 of 2 signatures: refused" job "$T/r3-thin.zip"
+unchanged "... M-1 signatures"
+expect_reason 1 release-deployment "a release of another deployment and policy: refused" \
+	job "$T/rg.zip"
+check "... the report names the other policy too" grep -q release-policy "$T/err"
+unchanged "... another deployment"
+expect 2 "a batch is not a release: refused" job "$T/b3.zip"
+head -c 700 "$T/r3.zip" >"$T/r3-cut.zip"
+expect 3 "a truncated release: refused as unreadable" job "$T/r3-cut.zip"
+unchanged "... a batch, a truncated file"
+
+# a consign whose export lies about what it verified: the SQL checks refuse it
+cat >"$T/liar" <<EOF
+#!/usr/bin/env bash
+"$CONSIGN" "\$@" || exit \$?
+[ "\$1" = export ] || exit 0
+for a in "\$@"; do [ "\${prev:-}" = -o ] && out=\$a; prev=\$a; done
+bash -c "\$LIE" lie "\$out"
+EOF
+chmod +x "$T/liar"
+lie() { # DESC REASON SHELL-ON-\$1
+	run env PGUSER=ci PGDATABASE=registry CONSIGN="$T/liar" LIE="$3" "$JOB" "$T/r3.zip"
+	if [ "$RC" -eq 1 ] && grep -q -- "$2" "$T/err"; then
+		ok "$1: refused ($2)"
+	else
+		notok "$1: (exit $RC, want 1 with $2): $(head -c 400 "$T/err")"
+	fi
+}
+lie "an export line naming another release sequence" ci-export-mismatch \
+	'sed -i "1s/\"release_sequence\":3,/\"release_sequence\":99,/" "$1"'
+lie "an export missing a device" ci-export-mismatch 'sed -i "\$d" "$1"'
+lie "an export with a serial as a string" export_fields \
+	'sed -i "1s/\"serial\":\([0-9]*\),/\"serial\":\"\1\",/" "$1"'
+lie "an export with a firmware version that is not printable ASCII" export_firmware \
+	'sed -i "1s/\"firmware\":\"[^\"]*\"/\"firmware\":\"1.4\\\\u00e9\"/" "$1"'
+lie "an export whose hex and base64 keys differ" export_key_encodings_agree \
+	'k=$(sed -n 2p "$1" | grep -o "\"public_key_hex\":\"[0-9a-f]*\""); sed -i "1s/\"public_key_hex\":\"[0-9a-f]*\"/$k/" "$1"'
+lie "an export with a 33-byte device key" export_key_hex \
+	'sed -i "1s/\"public_key_hex\":\"/&00/" "$1"'
+unchanged "... all six"
+
+# ---- a crash in the middle: nothing changes ---------------------------------------
+
+# a device already in the registry (entered by another path) collides with
+# release 3: the insert fails after the order and release rows were written
+adm "INSERT INTO consign.devices (serial, public_key, hardware_id, firmware, batch, order_digest,
+	release_seq, release_digest) SELECT 1201, '\\x$(printf '%064d' 7)', '\\x07', 'manual', 'B42',
+	order_digest, seq, digest FROM consign.releases WHERE seq = 1" >/dev/null
+snap >"$T/snap"
+expect_reason 1 devices_pkey "release 3 with a serial already in the registry: refused" \
+	job "$T/r3.zip"
+check "... the message names the serial" grep -q "(serial)=(1201) already exists" "$T/err"
+unchanged "... a unique violation after the first writes"
+adm "DELETE FROM consign.devices WHERE serial = 1201" >/dev/null
+snap >"$T/snap"
+
+# the job's session blocked at the device insert (a lock held here), having
+# written the order count and the release row; then its psql is killed
+locked_at_insert() {
+	wait_sql "SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN pg_locks l USING (pid)
+		WHERE a.application_name = 'consign-ci' AND a.wait_event_type = 'Lock'
+		AND l.relation = 'consign.releases'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted)"
+}
+hold "LOCK TABLE consign.devices IN EXCLUSIVE MODE" || notok "lock"
+PGUSER=ci PGDATABASE=registry CONSIGN=$CONSIGN "$JOB" "$T/r3.zip" >"$T/out" 2>"$T/err" &
+jobpid=$!
+if locked_at_insert; then
+	ok "release 3's run is inside its transaction, past its first writes, waiting at the insert"
+	kill -KILL "$(ps -o pid=,comm= --ppid "$jobpid" | awk '$2 == "psql" { print $1 }')"
+	wait "$jobpid"
+	RC=$?
+	checkx "... psql killed: the run fails (exit $RC) and says the session ended" \
+		'[ "$RC" -eq 3 ] && grep -q "session ended" "$T/err"'
+else
+	notok "release 3's run never reached the insert: $(cat "$T/err")"
+	kill "$jobpid"
+	wait "$jobpid"
+fi
+unhold
+no_job_session || notok "the killed run's session is still there"
+unchanged "... psql killed in the middle"
+
+# the same, but the whole job (shell, psql and all) killed, as a runner would
+hold "LOCK TABLE consign.devices IN EXCLUSIVE MODE" || notok "lock"
+setsid env PGUSER=ci PGDATABASE=registry CONSIGN="$CONSIGN" "$JOB" "$T/r3.zip" >/dev/null 2>&1 &
+jobpid=$!
+if locked_at_insert; then
+	kill -KILL -- "-$jobpid"
+	wait "$jobpid" 2>/dev/null
+	ok "release 3's run killed with SIGKILL at the insert"
+else
+	notok "release 3's second run never reached the insert"
+	kill -- "-$jobpid"
+fi
+unhold
+no_job_session || notok "the killed run's session is still there"
+unchanged "... the whole job killed in the middle"
+
+expect 0 "release 3 then imports" job "$T/r3.zip"
+expect 0 "release 4 imports" job "$T/r4.zip"
+check "... 13 devices, the chain at release 4" \
+	[ "$(ndev) $(chain_db)" = "13 $(chain_of "$T/r4.zip")" ]
+snap >"$T/snap"
+
+# ---- a policy rotation ------------------------------------------------------------------
+
+expect_reason 1 release-policy "release 5, made under policy v2, before the rotation: refused" \
+	job "$T/r5.zip"
+unchanged "... another policy"
+expect_reason 1 policy-threshold-previous \
+	"a rotation signed by 1 of 2 custodians of the pinned policy: refused" \
+	job --rotate-policy "$T/p2-thin.cbor"
+expect_reason 1 policy-deployment "a rotation to another deployment's policy: refused" \
+	job --rotate-policy "$G/policy.cbor"
+unchanged "... both rotations"
+expect 0 "the rotation to v2, signed by 2 of v1 and 2 of v2: accepted" job --rotate-policy "$P2"
+p2dig=$("$CONSIGN" verify --json "$P2" | jq -r .digest)
+check "... v2 is pinned, it names v1, the chain has not moved" \
+	[ "$(q "SELECT s.policy_version || ' ' || encode(s.policy_digest, 'hex') || ' '
+		|| encode(p.previous, 'hex') || ' ' || s.last_seq FROM consign.trust_state s
+		JOIN consign.policies p ON p.digest = s.policy_digest")" = "2 $p2dig $pdig 4" ]
+check "... the stored v2 is the file byte for byte" \
+	[ "$(q "SELECT encode(sha256(policy), 'hex') FROM consign.policies WHERE version = 2")" = \
+		"$(sha256sum <"$P2" | cut -c1-64)" ]
+snap >"$T/snap"
+expect_reason 0 "pinned already" "the same rotation again is a no-op" job --rotate-policy "$P2"
+expect_reason 1 policy-rollback "back to v1: refused" job --rotate-policy "$P"
+unchanged "... the no-op and the rollback"
+
+expect 0 "release 5 under v2 now imports" job "$T/r5.zip"
+"$CONSIGN" export --policy "$P2" --after "$(chain_of "$T/r4.zip")" --format jsonl "$T/r5.zip" \
+	-o "$T/r5.jsonl" 2>/dev/null
+k=$(grep -o '"serial":18446744073709551615,"public_key_hex":"[0-9a-f]*"' "$T/r5.jsonl" | cut -d'"' -f6)
+check "... serial 18446744073709551615 (2^64 - 1) is stored exactly, with its key" \
+	[ "$(q "SELECT encode(public_key, 'hex') FROM consign.devices
+		WHERE serial = 18446744073709551615")" = "$k" ]
+check "... and 2^64 - 3 too" \
+	[ "$(q "SELECT count(*) FROM consign.devices WHERE serial = 18446744073709551613")" = 1 ]
+
+# ---- two runs at once ---------------------------------------------------------------------
+
+hold "SELECT 1 FROM consign.trust_state FOR UPDATE" || notok "lock"
+job6() { PGUSER=ci PGDATABASE=registry CONSIGN=$CONSIGN "$JOB" "$T/r6.zip" >"$T/out$1" 2>"$T/err$1"; }
+job6 a &
+ja=$!
+job6 b &
+jb=$!
+check "two runs of release 6 at once: both wait for the state row" \
+	wait_sql "SELECT count(*) = 2 FROM pg_stat_activity WHERE application_name = 'consign-ci'
+		AND wait_event_type = 'Lock'"
+unhold
+wait "$ja"
+ra=$?
+wait "$jb"
+rb=$?
+checkx "... both succeed (exit $ra, $rb): one imports, the other finds it imported" \
+	'[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && [ "$(cat "$T/outa" "$T/outb" | grep -c "imported 2 devices")" -eq 1 ] && [ "$(cat "$T/outa" "$T/outb" | grep -c "already imported")" -eq 1 ]'
+check "... 17 devices, the chain at release 6, order B43 at 4 of 4" \
+	[ "$(ndev) $(chain_db) $(q "SELECT imported || '/' || quantity FROM consign.orders WHERE batch = 'B43'")" = \
+		"17 $(chain_of "$T/r6.zip") 4/4" ]
+snap >"$T/snap"
+
+# ---- the schema's own rules, whoever writes -------------------------------------------------
+
+refused() { # DESC SQL: as the job's role, refused by a constraint or trigger
+	if psql -X -q -U ci -d registry -v ON_ERROR_STOP=1 -c "$2" >/dev/null 2>"$T/sqlerr"; then
+		notok "schema: $1 was accepted"
+	else
+		ok "schema: $1 is refused ($(grep -o 'constraint "[a-z_]*"\|ci-[a-z-]*' "$T/sqlerr" | head -1))"
+	fi
+}
+dev() { # SERIAL KEY-HEX HWID-HEX FIRMWARE BATCH
+	echo "INSERT INTO consign.devices (serial, public_key, hardware_id, firmware, batch, order_digest,
+		release_seq, release_digest) SELECT $1, '\\x$2', '\\x$3', '$4', '$5', order_digest, seq,
+		digest FROM consign.releases WHERE seq = 1"
+}
+kk=$(printf '%064d' 5)
+refused "a device key of 31 bytes" "$(dev 5000 "${kk:2}" 01 1.0 B42)"
+refused "a serial below 0" "$(dev -1 "$kk" 01 1.0 B42)"
+refused "a serial of 2^64" "$(dev 18446744073709551616 "$kk" 01 1.0 B42)"
+refused "an empty hardware id" "$(dev 5000 "$kk" '' 1.0 B42)"
+refused "a firmware version with a tab" "$(dev 5000 "$kk" 01 "1.0$(printf '\t')x" B42)"
+refused "a firmware version with a non-ASCII letter" "$(dev 5000 "$kk" 01 "1.0é" B42)"
+refused "a batch id with a space" "$(dev 5000 "$kk" 01 1.0 'B 42')"
+refused "a device key already registered" "$(dev 5000 "$k1000" 01 1.0 B42)"
+refused "an order count above its quantity" \
+	"UPDATE consign.orders SET imported = quantity + 1 WHERE batch = 'B43'"
+refused "the chain moved back" "UPDATE consign.trust_state SET last_seq = last_seq - 1"
+refused "the chain moved to a release not recorded" \
+	"UPDATE consign.trust_state SET last_seq = last_seq + 1, last_digest = '\\x$(printf '%064d' 1)'"
+refused "another policy pinned without a rotation" \
+	"UPDATE consign.trust_state SET policy_version = 1, policy_digest = '\\x$pdig'"
+refused "a second trust state row" \
+	"INSERT INTO consign.trust_state (id, policy_version, policy_digest) VALUES (false, 1, '\\x$pdig')"
+refused "the trust state deleted" "DELETE FROM consign.trust_state"
+refused "a pinned policy rewritten" "UPDATE consign.policies SET policy = '\\x00'"
+refused "a release deleted from the history" "DELETE FROM consign.releases WHERE seq = 6"
+unchanged "... all of them"
