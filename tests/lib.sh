@@ -174,3 +174,51 @@ office_release() {
 
 # chain_of RELEASE.zip: its chain position SEQ:DIGEST (what --after takes).
 chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
+
+# ---- the factory side (station and simulated devices) ----------------------
+
+# sim_start NAME DEVSIM-OPTIONS...: a consign-devsim line on a new
+# pseudo-terminal linked at $T/NAME.port (waits until it exists), storage in
+# $T/NAME.store/, one log line per device in $T/NAME.log. Its process id is
+# left in SIM_PID (stop it with sim_stop). A later --storage wins.
+sim_start() {
+	local name=$1 i
+	shift
+	mkdir -p "$T/$name.store"
+	rm -f "$T/$name.port"
+	"$DEVSIM" --pty "$T/$name.port" --storage "$T/$name.store" --log "$T/$name.log" "$@" \
+		>>"$T/$name.out" 2>&1 &
+	SIM_PID=$!
+	for i in $(seq 1 500); do
+		[ -L "$T/$name.port" ] && return 0
+		kill -0 "$SIM_PID" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	return 1
+}
+
+# sim_stop PID...: ends simulators this test started, by process id.
+sim_stop() {
+	local p
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+
+# sim_wait N FILE... : waits (up to 60 s) until the logs hold N lines in all.
+sim_wait() {
+	local want=$1 i
+	shift
+	for i in $(seq 1 6000); do
+		[ "$(cat "$@" 2>/dev/null | wc -l)" -ge "$want" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# batch_records ZIP: "serial digest key" per record of a batch zip, in order.
+batch_records() {
+	unzip -p "$1" records.cborseq >"$T/.records.cbor" && "$TOOLS/recls" records "$T/.records.cbor"
+}

@@ -429,17 +429,9 @@ on_identify(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 		    (unsigned long long)g->seen.rec[jh].serial);
 		return;
 	}
-	if (m->serial < o->first || m->serial > o->last) {
-		refuse(g, p, 0, now, "device-serial-range",
-		    "serial %llu is outside the order's range %llu-%llu", (unsigned long long)m->serial,
-		    (unsigned long long)o->first, (unsigned long long)o->last);
-		return;
-	}
-	if (sodium_memcmp(m->deployment, o->deployment, CS_DEPLOY_LEN) != 0) {
-		refuse(g, p, 0, now, "order-deployment",
-		    "the device's firmware trusts another deployment");
-		return;
-	}
+	/* serial range, deployment, the order's signatures: the device checks
+	 * those itself (and refuses with its own reason); only the batch so far
+	 * is known here alone */
 	if (g->st.journaled + g->st.in_flight >= o->quantity) {
 		refuse(g, p, 0, now, "station-quantity",
 		    "the order's quantity of %llu is reached; no key made",
@@ -816,7 +808,7 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 		g->p[i].st = P_DOWN;
 		g->p[i].index = -1;
 	}
-	while (!(c->stop != NULL && *c->stop)) {
+	while (!(c->stop != NULL && *c->stop) && !complete(g)) {
 		now = now_ms();
 		for (i = 0; i < c->nports; i++)
 			if ((rc = on_timer(g, &g->p[i], now, e)) != CS_OK)

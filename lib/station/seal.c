@@ -107,7 +107,7 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	cs_buf pay, env;
 	cs_bundle_entry ent[3];
 	cs_seal_result back;
-	char *tmp = NULL;
+	char *tmp = NULL, jp[4096];
 	size_t i, tlen = strlen(dir) + 32;
 	int rc;
 
@@ -130,6 +130,13 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 		goto done;
 	if ((s.buf = malloc(OUT_CHUNK)) == NULL || (tmp = malloc(tlen)) == NULL) {
 		rc = cs_fail(e, CS_MALFORMED, "system", "out of memory");
+		goto done;
+	}
+	/* before anything is made in dir: is there a journal at all */
+	if ((size_t)snprintf(jp, sizeof jp, "%s/%s", dir, CS_JOURNAL_FILE) >= sizeof jp ||
+	    access(jp, F_OK) != 0) {
+		rc = cs_fail(e, CS_MALFORMED, "io", "no journal in this directory: %s",
+		    strerror(errno));
 		goto done;
 	}
 	snprintf(tmp, tlen, "%s/.records.XXXXXX", dir);
