@@ -607,6 +607,7 @@ cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 	int64_t prev;
 	uint64_t key;
 	const uint8_t *hw;
+	unsigned seen = 0;
 	int rc;
 
 	memset(d, 0, sizeof *d);
@@ -639,11 +640,18 @@ cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 		}
 		if (rc != CS_OK)
 			return rc;
+		seen |= 1u << key; /* key is 3..9 here: anything else returned above */
 	}
-	/* 9 entries means no attestation: the keys seen were 3..8 in order */
-	if (entries == 6 && d->has_att)
-		return cs_cr_schema(&r, "missing field 8");
-	return cs_cr_done(&r);
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	/* keys are ascending and known (3..9): with the optional 9 present, a
+	 * 9-entry map lacks one of 3..8 — name it */
+	if (entries == 6 && d->has_att) {
+		for (key = 3; key <= 8 && (seen & (1u << key)); key++)
+			;
+		return cs_cr_schema(&r, "missing field %llu", (unsigned long long)key);
+	}
+	return CS_OK;
 }
 
 int

@@ -120,6 +120,32 @@ roundtrips(void)
 		 r2.has_att && r2.att_len == 11 && memcmp(r2.att, "certificate", 11) == 0,
 	    "record round trip with attestation");
 
+	/* with the optional attestation present, a missing field is named */
+	{
+		uint8_t mm[512], dep[16] = {0}, nonce[32] = {0};
+		cs_buf mb;
+		cs_cw w;
+
+		cs_buf_fixed(&mb, mm, sizeof mm);
+		cs_cw_init(&w, &mb);
+		cs_cw_map_begin(&w);
+		cs_cw_uint(&w, 0), cs_cw_uint(&w, 1);
+		cs_cw_uint(&w, 1), cs_cw_bytes(&w, dep, 16);
+		cs_cw_uint(&w, 2), cs_cw_textz(&w, "record");
+		cs_cw_uint(&w, 3), cs_cw_uint(&w, 1);
+		cs_cw_uint(&w, 4), cs_cw_bytes(&w, k[0].pk, 32);
+		cs_cw_uint(&w, 6), cs_cw_textz(&w, "1.0");
+		cs_cw_uint(&w, 7), cs_cw_textz(&w, "B42");
+		cs_cw_uint(&w, 8), cs_cw_bytes(&w, nonce, 32);
+		cs_cw_uint(&w, 9), cs_cw_array_begin(&w), cs_cw_textz(&w, "t"),
+		    cs_cw_bytes(&w, "x", 1), cs_cw_array_end(&w);
+		cs_cw_map_end(&w);
+		cs_err_clear(&e);
+		T_OK(cs_cw_finish(&w) == 0 && cs_record_decode(&r2, mb.p, mb.len, &e) == CS_MALFORMED &&
+			 strstr(e.msg, "missing field 5") != NULL,
+		    "a record with attestation but no hardware id names field 5 (%s)", e.msg);
+	}
+
 	memset(&h, 0, sizeof h);
 	strcpy(h.batch, "B42");
 	h.count = 1000;
