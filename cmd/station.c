@@ -18,7 +18,7 @@
 static const char usage[] =
     "usage: consign station collect --order O --port TTY [--port TTY ...] --journal DIR\n"
     "                               [--policy P ...] [--baud N] [--timeout MS]\n"
-    "                               [--retries N] [--quiet]\n"
+    "                               [--retries N] [--wait-confirm SECONDS] [--quiet]\n"
     "       consign station seal --key S.key [--passphrase-file F] --order O\n"
     "                            --journal DIR -o batch.zip [--quiet]\n"
     "\n"
@@ -26,8 +26,10 @@ static const char usage[] =
     "115200) with order O: each device checks the order and makes its own key; its\n"
     "record is checked here and written to the journal in DIR with fsync before the\n"
     "device is told it is done. Killed and restarted with the same arguments, it\n"
-    "resumes. It stops when the order's quantity is journaled and confirmed (exit 0);\n"
-    "interrupted before that it exits 1. --policy gives the order's policy (its\n"
+    "resumes. It stops when the order's quantity is journaled and confirmed (exit 0;\n"
+    "records journaled before a crash whose devices do not come back to confirm\n"
+    "within --wait-confirm, default 10 s, are reported and kept); interrupted before\n"
+    "the quantity it exits 1. --policy gives the order's policy (its\n"
     "signatures are then checked here first) and the policies a device with an\n"
     "older anchor needs to follow the rotation. Refused devices are reported one\n"
     "line each and the line carries on.\n"
@@ -39,7 +41,7 @@ static const char usage[] =
 /* ---- collect ----------------------------------------------------------------- */
 
 struct copts {
-	const char *order, *journal, *baud, *timeout, *retries;
+	const char *order, *journal, *baud, *timeout, *retries, *wait;
 	const char *port[CS_COLLECT_PORTS_MAX];
 	size_t nport;
 	const char *policy[CS_COLLECT_POLICIES_MAX];
@@ -58,6 +60,7 @@ copt(int key, const char *arg, void *ctx)
 	case 'b': o->baud = arg; break;
 	case 't': o->timeout = arg; break;
 	case 'r': o->retries = arg; break;
+	case 'w': o->wait = arg; break;
 	case 'q': o->quiet = 1; break;
 	case 'p':
 		if (o->nport >= CS_COLLECT_PORTS_MAX)
@@ -255,7 +258,8 @@ collect(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"order", 1, 0, 'O'}, {"port", 1, 1, 'p'},
 	    {"journal", 1, 0, 'j'}, {"policy", 1, 1, 'P'}, {"baud", 1, 0, 'b'},
-	    {"timeout", 1, 0, 't'}, {"retries", 1, 0, 'r'}, {"quiet", 0, 0, 'q'}, {NULL, 0, 0, 0}};
+	    {"timeout", 1, 0, 't'}, {"retries", 1, 0, 'r'}, {"wait-confirm", 1, 0, 'w'},
+	    {"quiet", 0, 0, 'q'}, {NULL, 0, 0, 0}};
 	static cs_collect_policy cp[CS_COLLECT_POLICIES_MAX];
 	static struct lpol lp[CS_COLLECT_POLICIES_MAX];
 	struct copts o = {0};
@@ -282,6 +286,7 @@ collect(int argc, char **argv)
 	c.baud = CS_COLLECT_BAUD_DEFAULT;
 	c.timeout_ms = CS_WIRE_REPLY_MS;
 	c.retries = CS_WIRE_RETRIES;
+	c.confirm_wait_ms = CS_COLLECT_CONFIRM_WAIT_MS;
 	if (o.baud != NULL && (cmd_parse_u64(o.baud, &n) != 0 || n > UINT32_MAX ||
 				  !cs_collect_baud_ok((unsigned)n)))
 		return cmd_usage(usage, "--baud %s is not a rate the station can set", o.baud);
@@ -296,6 +301,11 @@ collect(int argc, char **argv)
 		if (cmd_parse_u64(o.retries, &n) != 0 || n > 100)
 			return cmd_usage(usage, "--retries must be 0-100");
 		c.retries = (unsigned)n;
+	}
+	if (o.wait != NULL) {
+		if (cmd_parse_u64(o.wait, &n) != 0 || n > 86400)
+			return cmd_usage(usage, "--wait-confirm must be 0-86400 seconds");
+		c.confirm_wait_ms = (unsigned)n * 1000;
 	}
 	for (i = 0; i < o.nport; i++)
 		for (size_t k = 0; k < i; k++)
@@ -345,6 +355,10 @@ collect(int argc, char **argv)
 		    (unsigned long long)st.refused,
 		    st.journaled < st.quantity ? "; stopped before the quantity, run again to resume"
 					       : "");
+	if (st.journaled >= st.quantity && st.unconfirmed > 0)
+		cmd_warn("%llu record%s journaled by an earlier run never confirmed by the device "
+			 "(it may have been told and left); kept in the journal",
+		    (unsigned long long)st.unconfirmed, st.unconfirmed == 1 ? "" : "s");
 	rc = st.journaled >= st.quantity ? CS_OK : CS_REJECT;
 done:
 	for (i = 0; i < o.npolicy; i++)

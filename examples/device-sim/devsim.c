@@ -44,7 +44,8 @@ static const char usage[] =
     "  --dup-key-of FILE   record signed with the key in another device's storage file\n"
     "  --replay            answer with the previous device's record\n"
     "  --corrupt N         flip a byte in the first N replies  --drop N  drop a byte\n"
-    "  --noise N           N random bytes before every reply   --stall MS\n"
+    "  --noise N           N random bytes before every reply   --stall MS (provision)\n"
+    "  --stall-done MS     wait before confirming \"done\"\n"
     "  --die-mid-reply     exit halfway through the record     --wrong-session\n";
 
 struct device {
@@ -211,7 +212,9 @@ raw_mode(int fd)
 }
 
 /* A pseudo-terminal whose slave side LINK points at, for the station. The
- * slave stays open here too, so the line survives a station restart. */
+ * slave is not kept open here: when a station dies the line closes for good
+ * (as a USB serial port would), so its exclusive-open flag goes with it and
+ * a restarted station can open it again. Until then reads say EIO. */
 static void
 make_pty(const char *link)
 {
@@ -225,6 +228,7 @@ make_pty(const char *link)
 	if ((s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		die("cannot open the pseudo-terminal: %s", strerror(errno));
 	raw_mode(s);
+	close(s);
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", link, (long)getpid());
 	unlink(tmp);
 	if (symlink(name, tmp) != 0 || rename(tmp, link) != 0)
@@ -324,6 +328,8 @@ handle_frames(cs_wire_rx *rx, cs_dev *dev, uint8_t *prev, size_t *prev_len)
 			peek.type = 0;
 		if (peek.type == CS_WIRE_PROVISION && cur.faulty && F.stall_ms > 0)
 			usleep((useconds_t)F.stall_ms * 1000);
+		if (peek.type == CS_WIRE_DONE && cur.faulty && F.stall_done_ms > 0)
+			usleep((useconds_t)F.stall_done_ms * 1000);
 		if (cs_dev_handle(dev, payload, plen, &reply, &rlen) != CS_OK)
 			die("%s", "the agent cannot encode a reply");
 		if (dev->event == CS_DEV_PROVISIONED)
@@ -373,7 +379,7 @@ main(int argc, char **argv)
 {
 	enum { O_POLICY = 256, O_PTY, O_PORT, O_STORAGE, O_SERIAL, O_COUNT, O_HWID, O_FW, O_LOG,
 		O_FAULTY, O_LINGER, F_DEBUG, F_RNG, F_NONCE, F_RSERIAL, F_FORGE, F_DUP, F_REPLAY, F_CORRUPT,
-		F_DROP, F_NOISE, F_STALL, F_DIE, F_SESSION };
+		F_DROP, F_NOISE, F_STALL, F_STALL_DONE, F_DIE, F_SESSION };
 	static const struct option lo[] = {{"policy", 1, NULL, O_POLICY}, {"pty", 1, NULL, O_PTY},
 	    {"port", 1, NULL, O_PORT}, {"storage", 1, NULL, O_STORAGE},
 	    {"serial", 1, NULL, O_SERIAL}, {"count", 1, NULL, O_COUNT}, {"hwid", 1, NULL, O_HWID},
@@ -384,6 +390,7 @@ main(int argc, char **argv)
 	    {"forge-signature", 0, NULL, F_FORGE}, {"dup-key-of", 1, NULL, F_DUP},
 	    {"replay", 0, NULL, F_REPLAY}, {"corrupt", 1, NULL, F_CORRUPT},
 	    {"drop", 1, NULL, F_DROP}, {"noise", 1, NULL, F_NOISE}, {"stall", 1, NULL, F_STALL},
+	    {"stall-done", 1, NULL, F_STALL_DONE},
 	    {"die-mid-reply", 0, NULL, F_DIE}, {"wrong-session", 0, NULL, F_SESSION},
 	    {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *policy = NULL, *pty = NULL, *port = NULL, *storage = ".", *hwid_hex = NULL;
@@ -446,10 +453,11 @@ main(int argc, char **argv)
 		case F_DROP:
 		case F_NOISE:
 		case F_STALL:
+		case F_STALL_DONE:
 			if (parse_u64(optarg, &v) != 0 || v > 1000000)
 				die("%s is not a number up to 1000000", optarg);
 			*(c == F_CORRUPT ? &F.corrupt : c == F_DROP ? &F.drop : c == F_NOISE ? &F.noise :
-								    &F.stall_ms) = (long)v;
+			  c == F_STALL	 ? &F.stall_ms : &F.stall_done_ms) = (long)v;
 			break;
 		case F_DIE: F.die_mid_reply = 1; break;
 		case F_SESSION: F.wrong_session = 1; break;

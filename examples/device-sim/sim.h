@@ -23,6 +23,7 @@ struct faults {
 	long drop;            /* drop a byte from this many reply frames */
 	long noise;           /* random bytes written before every reply */
 	long stall_ms;        /* wait before answering a provision request */
+	long stall_done_ms;   /* wait before confirming "done" */
 	int die_mid_reply;    /* write half of the record frame, then exit */
 	int wrong_session;    /* answer a provision request under another session */
 };

@@ -74,6 +74,7 @@ struct eng {
 	size_t nqueue;
 	uint8_t scratch[CS_WIRE_PAYLOAD_MAX];
 	uint64_t frame_ms;        /* the longest a frame may take at this baud */
+	uint64_t wait_until;      /* all journaled: give up waiting for confirmations then */
 };
 
 static uint64_t
@@ -525,6 +526,7 @@ on_finished(struct eng *g, struct port *p, uint64_t now, cs_err *e)
 			return rc;
 		g->seen.rec[p->index].confirmed = 1;
 		g->st.unconfirmed--;
+		g->wait_until = 0;
 	}
 	emit(g, p->fresh ? CS_EV_DONE : CS_EV_CONFIRMED, p, 1, p->id.serial, 0, NULL);
 	finish(p, now, 0);
@@ -745,17 +747,26 @@ visit_confirm(void *ctx, uint64_t index, cs_err *e)
 	return CS_OK;
 }
 
+/* Done when the quantity is journaled, nothing is in flight, and every
+ * journaled record is confirmed by its device -- or, for records left
+ * unconfirmed by an earlier run (killed between its fdatasync and hearing
+ * "finished"), when no confirmation came for confirm_wait_ms: their devices
+ * may have been told and gone, and the records are durable either way. */
 static int
-complete(const struct eng *g)
+complete(struct eng *g, uint64_t now)
 {
 	size_t i;
 
-	if (g->st.journaled < g->c->order->quantity || g->st.in_flight > 0 || g->st.unconfirmed > 0)
+	if (g->st.journaled < g->c->order->quantity || g->st.in_flight > 0)
 		return 0;
 	for (i = 0; i < g->c->nports; i++)
 		if (g->p[i].st == P_DONE || g->p[i].st == P_JOURNAL)
 			return 0;
-	return 1;
+	if (g->st.unconfirmed == 0)
+		return 1;
+	if (g->wait_until == 0)
+		g->wait_until = now + g->c->confirm_wait_ms;
+	return now >= g->wait_until;
 }
 
 int
@@ -808,14 +819,14 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 		g->p[i].st = P_DOWN;
 		g->p[i].index = -1;
 	}
-	while (!(c->stop != NULL && *c->stop) && !complete(g)) {
+	while (!(c->stop != NULL && *c->stop) && !complete(g, now_ms())) {
 		now = now_ms();
 		for (i = 0; i < c->nports; i++)
 			if ((rc = on_timer(g, &g->p[i], now, e)) != CS_OK)
 				goto done;
 		if ((rc = commit(g, now, e)) != CS_OK)
 			goto done;
-		if (complete(g))
+		if (complete(g, now))
 			break;
 		wait = POLL_MAX_MS;
 		for (i = n = 0; i < c->nports; i++) {

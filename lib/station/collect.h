@@ -18,6 +18,7 @@
 #define CS_COLLECT_REOPEN_MS 500    /* a lost port is tried again this often */
 #define CS_COLLECT_SAME_MS 500      /* a finished device still on the line: asked again after */
 #define CS_COLLECT_BAUD_DEFAULT 115200
+#define CS_COLLECT_CONFIRM_WAIT_MS 10000 /* default wait for late confirmations at the end */
 
 /* A policy the station may hand to devices as part of a rotation chain. */
 typedef struct cs_collect_policy {
@@ -70,6 +71,8 @@ typedef struct cs_collect {
 	unsigned baud;
 	unsigned timeout_ms;                /* base wait for a device's answer */
 	unsigned retries;                   /* resends of a request before giving up */
+	unsigned confirm_wait_ms;           /* at the end: how long to wait for devices to
+					     * confirm records journaled by an earlier run */
 	const char *journal_dir;
 	void (*event)(void *ctx, const cs_collect_event *ev, const cs_collect_stats *st);
 	void (*tick)(void *ctx, const cs_collect_stats *st); /* every loop, for progress */
@@ -81,7 +84,8 @@ typedef struct cs_collect {
 int cs_collect_baud_ok(unsigned baud);
 
 /* Runs until the order's quantity is journaled and every journaled record is
- * confirmed by its device, or until *stop. Refused devices, lost ports and
+ * confirmed by its device (or confirm_wait_ms passed without a confirmation:
+ * st->unconfirmed says how many are left), or until *stop. Refused devices, lost ports and
  * silent lines are reported and the line carries on; only journal and
  * system errors end the run early (non-CS_OK, e says why). st holds the
  * totals at the end. */

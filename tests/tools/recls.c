@@ -2,7 +2,8 @@
  * or of a station journal, one line each: serial, payload digest, device key
  * (all hex but the serial), for the station tests to compare with what the
  * simulated devices were told.
- *   recls records FILE | recls journal DIR ORDER_FILE */
+ *   recls records FILE | recls journal DIR ORDER_FILE
+ *   recls unconfirmed DIR ORDER_FILE   how many journaled records lack a confirmation */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,8 @@ main(int argc, char **argv)
 		cs_file_free(b, n);
 		return 0;
 	}
-	if (argc == 4 && strcmp(argv[1], "journal") == 0) {
+	if (argc == 4 && (strcmp(argv[1], "journal") == 0 || strcmp(argv[1], "unconfirmed") == 0)) {
+		int count = strcmp(argv[1], "unconfirmed") == 0;
 		cs_journal_visit v = {NULL, jrec, NULL};
 		cs_journal j;
 		cs_signed os;
@@ -83,12 +85,18 @@ main(int argc, char **argv)
 		if (cs_read_file(argv[3], 1u << 20, &b, &n, &e) != CS_OK ||
 		    cs_order_load(&os, &o, b, n, &e) != CS_OK)
 			fail(e.msg);
+		if (count)
+			v.record = NULL;
 		if (cs_journal_open(&j, argv[2], os.digest, 0, &v, &e) != CS_OK)
 			fail(e.msg);
+		/* a record confirmed twice (by two runs) counts once: the station only
+		 * writes a confirmation for an unconfirmed record */
+		if (count)
+			printf("%llu\n", (unsigned long long)(j.records - j.confirmed));
 		cs_journal_close(&j);
 		cs_file_free(b, n);
 		return 0;
 	}
-	fail("usage: recls records FILE | recls journal DIR ORDER_FILE");
+	fail("usage: recls records FILE | recls journal|unconfirmed DIR ORDER_FILE");
 	return 2;
 }
