@@ -326,12 +326,20 @@ locked_at_insert() {
 		WHERE a.application_name = 'consign-ci' AND a.wait_event_type = 'Lock'
 		AND l.relation = 'consign.releases'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted)"
 }
+# child_psql PID: the psql that PID started (from /proc: no procps needed)
+child_psql() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cut -d' ' -f4 "$p/stat" 2>/dev/null)" = "$1" ] &&
+			[ "$(cat "$p/comm" 2>/dev/null)" = psql ] && echo "${p#/proc/}"
+	done
+}
 hold "LOCK TABLE consign.devices IN EXCLUSIVE MODE" || notok "lock"
 PGUSER=ci PGDATABASE=registry CONSIGN=$CONSIGN "$JOB" "$T/r3.zip" >"$T/out" 2>"$T/err" &
 jobpid=$!
 if locked_at_insert; then
 	ok "release 3's run is inside its transaction, past its first writes, waiting at the insert"
-	kill -KILL "$(ps -o pid=,comm= --ppid "$jobpid" | awk '$2 == "psql" { print $1 }')"
+	kill -KILL $(child_psql "$jobpid")
 	wait "$jobpid"
 	RC=$?
 	checkx "... psql killed: the run fails (exit $RC) and says the session ended" \
