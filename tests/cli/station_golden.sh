@@ -23,5 +23,8 @@ expect 0 "the golden device record verifies" "$CONSIGN" verify "$G/wire-record.c
 check "the golden record inside wire-record.bin is wire-record.cose" \
 	grep -q "$(od -An -tx1 -v "$G/wire-record.cose" | tr -d ' \n')" \
 	<("$TOOLS/wiregen" scan "$G/wire-record.bin")
+"$CONSIGN" policy anchor --policy "$G/policy.cbor" -o "$T/anchor.h" >/dev/null
+check "golden anchor.h (consign policy anchor of the golden policy) reproduced byte for byte" \
+	cmp -s "$G/anchor.h" "$T/anchor.h"
 check "the golden error frame carries device-debug-unlocked" grep -q "device-debug-unlocked" \
 	"$G/wire-error.bin"
