@@ -9,7 +9,7 @@ ALLOW="$ALLOW|cs_(buf_fixed|crc8|crc32|digest|keyid|sig_verify|pk_valid|err_clea
 ALLOW="$ALLOW|cs_(id_valid|text_valid|order_decode|policy_decode|record_encode)"
 ALLOW="$ALLOW|cs_wire_(msg_decode|msg_encode|scan|frame)"
 ALLOW="$ALLOW|crypto_sign_(detached|seed_keypair)|sodium_(memcmp|memzero)"
-ALLOW="$ALLOW|mem(chr|cpy|move|set|cmp)|str(cmp|len|nlen)|__[a-z0-9_]+_chk|__stack_chk_fail"
+ALLOW="$ALLOW|mem(chr|cpy|move|set|cmp)|bcmp|str(cmp|len|nlen)|__[a-z0-9_]+_chk|__stack_chk_fail"
 ALLOW="$ALLOW|__(asan|ubsan|sanitizer|tsan|msan)_[A-Za-z0-9_]+)\$"
 HEAP='^(malloc|calloc|realloc|free|strdup|strndup|reallocarray|aligned_alloc|posix_memalign|sodium_malloc|sodium_allocarray|cs_buf_init|cs_buf_free|cs_buf_room|cs_buf_add|cs_quorum_count|cs_cose_sign1_create|cs_cose_sign_add|cs_cose_sign_draft|cs_read_file)$'
 

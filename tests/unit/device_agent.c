@@ -604,5 +604,12 @@ main(void)
 		T_OK(heap_calls == 0, "no heap allocation inside the agent (%ld calls)", heap_calls);
 	else
 		t_skip("heap watch (sanitizer build has its own allocator)");
+	{
+		cs_buf *all[] = {&pe1, &pe2, &pe2weak, &pe3, &oe, &oe2, &oe_one, &oe_out, &oe_mixed,
+		    &oe_dep, &oe_rep, &oe_v2, &oe_v3};
+
+		for (i = 0; i < sizeof all / sizeof all[0]; i++)
+			cs_buf_free(all[i]);
+	}
 	return t_done();
 }
