@@ -40,13 +40,21 @@ truncate_all "truncated batch header" "$G/header.cbor" "$CONSIGN" verify
 TAIL=1 truncate_all "truncated public key file" "$G/alice.pub" "$CONSIGN" inspect
 TAIL=1 truncate_all "truncated secret key file" "$G/alice.key" "$CONSIGN" inspect
 
-# batch and release zips: a small valid batch (one record) from station seal
-# once it exists, else from the test tool mkbatch; a release from release
-# create once it exists
+# batch and release zips: a small valid batch (one record) collected from a
+# simulated device and sealed (else made by the test tool mkbatch), and its
+# release signed by two custodians
 zips=0
-if fixture "$T/f" 5 >/dev/null 2>&1; then
-	if "$CONSIGN" station seal --help >/dev/null 2>&1 && [ -x "$DEVSIM" ] && [ -n "${HOSTILE_SEAL:-}" ]; then
-		: # (a collected journal sealed here, when the factory side is complete)
+if fixture "$T/f" 1 >/dev/null 2>&1; then
+	if "$CONSIGN" station seal --help >/dev/null 2>&1 && [ -x "$DEVSIM" ]; then
+		mkdir -p "$T/st"
+		"$DEVSIM" --policy "$T/f/policy.cbor" --pty "$T/tty" --storage "$T/st" --serial 1000 \
+			--count 1 --linger 500 >/dev/null 2>&1 &
+		for _ in $(seq 50); do [ -e "$T/tty" ] && break; sleep 0.05; done
+		timeout 30 "$CONSIGN" station collect --order "$T/f/order.cbor" --port "$T/tty" \
+			--journal "$T/J" --quiet >/dev/null 2>&1 &&
+			"$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass" \
+				--order "$T/f/order.cbor" --journal "$T/J" -o "$T/batch.zip" --quiet >/dev/null 2>&1
+		wait
 	fi
 	if [ ! -s "$T/batch.zip" ] && [ -x "$TOOLS/mkbatch" ]; then
 		"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \
