@@ -648,14 +648,13 @@ on_timer(struct eng *g, struct port *p, uint64_t now, cs_err *err)
 	case P_HELLO:
 		/* nobody on the line yet: keep asking, no failure -- unless what
 		 * answers is only ever damaged frames */
-		if (p->rx.bad > p->bad0 && ++p->tries > g->c->retries + 1) {
+		if (p->rx.bad > p->bad0 && p->tries > g->c->retries) {
 			memset(&p->id, 0, sizeof p->id);
 			refuse(g, p, 0, now, "wire-frame",
 			    "only damaged frames on the line after %u hellos", p->tries);
 			break;
 		}
-		if (p->rx.bad == p->bad0)
-			p->tries = 1;
+		p->tries = p->rx.bad > p->bad0 ? p->tries + 1 : 1;
 		queue_out(p, p->req, p->req_len);
 		p->deadline = now + p->req_ms;
 		break;
