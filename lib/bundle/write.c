@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -93,7 +94,11 @@ cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
 	zip_int64_t idx;
 	size_t i, plen = strlen(path);
 	int fd, zerr, rc = CS_MALFORMED;
+	struct stat st;
 
+	/* rename would replace a device or FIFO node (-o /dev/null as root) */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return cs_fail(e, CS_MALFORMED, "io", "exists and is not a regular file");
 	if ((tmp = malloc(plen + 32)) == NULL || (pulls = calloc(n + 1, sizeof *pulls)) == NULL) {
 		free(tmp);
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");

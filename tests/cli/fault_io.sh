@@ -104,3 +104,24 @@ if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
 else
 	skip "device node output: needs root to mknod"
 fi
+
+# --- the zip writers (release create, station seal) too --------------------------------
+if "$CONSIGN" release create --help >/dev/null 2>&1 && [ -x "$TOOLS/mkbatch" ] &&
+	fixture "$T/f" 1 >/dev/null 2>&1 &&
+	"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \
+		--passphrase-file "$T/f/station.pass" --count 1 -o "$T/b.zip" >/dev/null 2>&1 &&
+	"$CONSIGN" ledger --ledger "$T/L" init --policy "$T/f/policy.cbor" >/dev/null 2>&1; then
+	run "$CONSIGN" release create --ledger "$T/L" --policy "$T/f/policy.cbor" "$T/b.zip" -o "$T/fifo"
+	checkx "release create onto a FIFO is refused with exit 3 (got $RC)" \
+		'[ "$RC" -eq 3 ] && one_io_line fifo && [ -p "$T/fifo" ]'
+	checkx "  and reserves no release in the ledger" \
+		'"$CONSIGN" ledger --ledger "$T/L" --json show | grep -q "\"drafts\":\[\]"'
+	if [ -c "$T/null" ]; then
+		run "$CONSIGN" release create --ledger "$T/L" --policy "$T/f/policy.cbor" "$T/b.zip" \
+			-o "$T/null"
+		checkx "release create onto a device node is refused, the node kept (got $RC)" \
+			'[ "$RC" -eq 3 ] && [ -c "$T/null" ]'
+	fi
+else
+	skip "zip writer outputs: release create or mkbatch not in this build"
+fi
