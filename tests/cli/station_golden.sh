@@ -28,3 +28,16 @@ check "golden anchor.h (consign policy anchor of the golden policy) reproduced b
 	cmp -s "$G/anchor.h" "$T/anchor.h"
 check "the golden error frame carries device-debug-unlocked" grep -q "device-debug-unlocked" \
 	"$G/wire-error.bin"
+# the simulator on stdin/stdout, as the golden device (its own random source):
+# its identify is the golden one byte for byte, and its record verifies
+mkdir -p "$T/stdio"
+cat "$G/wire-hello.bin" "$G/wire-provision.bin" |
+	"$DEVSIM" --policy "$G/policy.cbor" --serial 1042 --firmware golden-1.0 \
+		--hwid "$(printf golden-device-0001 | od -An -tx1 | tr -d ' \n')" \
+		--storage "$T/stdio" --linger 0 >"$T/stdio.out"
+"$TOOLS/wiregen" scan "$T/stdio.out" >"$T/stdio.frames"
+check "the simulator on stdin/stdout answers hello with the golden identify" \
+	[ "$(head -1 "$T/stdio.frames")" = "$("$TOOLS/wiregen" scan "$G/wire-identify.bin")" ]
+check "and answers the golden provision with a record (a frame of type 4)" \
+	grep -q '^a3000401' <(sed -n 2p "$T/stdio.frames")
+check "and stored its key" [ -s "$T/stdio/1042.store" ]
