@@ -23,7 +23,8 @@ cs_read_file(const char *path, size_t max, uint8_t **out, size_t *n, cs_err *e)
 
 	*out = NULL;
 	*n = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below) */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return cs_fail(e, CS_MALFORMED, "io", "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		cs_fail(e, CS_MALFORMED, "io", "cannot stat: %s", strerror(errno));

@@ -125,3 +125,13 @@ if "$CONSIGN" release create --help >/dev/null 2>&1 && [ -x "$TOOLS/mkbatch" ] &
 else
 	skip "zip writer outputs: release create or mkbatch not in this build"
 fi
+
+# --- an input that is a FIFO is refused at once, never waited on ---------------------
+mkfifo "$T/in.fifo"
+for c in "verify" "inspect" "verify --policy $ROOT/manifests/golden/policy.cbor --first" \
+	"merge -o $T/merged.cbor $T/in.fifo"; do
+	# shellcheck disable=SC2086
+	run timeout 10 "$CONSIGN" $c "$T/in.fifo"
+	checkx "consign $(echo "$c" | cut -d' ' -f1-2 | sed "s|$ROOT/||"): a FIFO input is refused at once (exit $RC)" \
+		'[ "$RC" -eq 3 ] && grep -q "not a regular file" "$T/err"'
+done
