@@ -434,9 +434,10 @@ on_identify(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 	 * those itself (and refuses with its own reason); only the batch so far
 	 * is known here alone */
 	if (g->st.journaled + g->st.in_flight >= o->quantity) {
-		refuse(g, p, 0, now, "station-quantity",
-		    "the order's quantity of %llu is reached; no key made",
-		    (unsigned long long)o->quantity);
+		refuse(g, p, 0, now, "station-quantity", "the order's quantity of %llu is reached; %s",
+		    (unsigned long long)o->quantity,
+		    m->provisioned ? "this device already has a key and is not journaled"
+				   : "no key made");
 		return;
 	}
 	p->reserved = 1;

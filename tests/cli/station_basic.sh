@@ -113,3 +113,17 @@ COLUMNS=100 timeout 30 script -qefc "$CONSIGN station collect --order $T/k/order
 	/dev/null >"$T/tty.out" 2>&1
 check "on a terminal, collect shows 'N of Q done, rate, refused'" grep -q "3 of 3 done, .*/s, 0 refused" "$T/tty.out"
 check "on a terminal, no per-device log lines" [ "$(grep -c 'serial 1200 done' "$T/tty.out")" -eq 0 ]
+
+# the order's quantity: two lines of three devices, an order for three
+fixture "$T/q" 3 1000-1999 >/dev/null
+sim_start q1 --policy "$T/q/policy.cbor" --serial 1500 --count 3
+SIMS="$SIMS $SIM_PID"
+sim_start q2 --policy "$T/q/policy.cbor" --serial 1600 --count 3
+SIMS="$SIMS $SIM_PID"
+run timeout 60 "$CONSIGN" station collect --order "$T/q/order.cbor" --port "$T/q1.port" \
+	--port "$T/q2.port" --journal "$T/jq"
+check "collect stops at the order's quantity (exit 0)" [ "$RC" -eq 0 ]
+check "exactly three records are journaled" \
+	[ "$("$TOOLS/recls" journal "$T/jq" "$T/q/order.cbor" | wc -l)" -eq 3 ]
+check "exactly three devices made a key (no key is wasted beyond the quantity)" \
+	[ "$(ls "$T"/q1.store "$T"/q2.store | grep -c '\.store$')" -eq 3 ]
