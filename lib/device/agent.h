@@ -140,8 +140,11 @@ int cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e);
 
 /* The protocol: handles one received message payload (a frame's content) and
  * writes the reply payload to *reply (inside d, valid until the next call),
- * *len 0 when there is nothing to answer. d->event tells what happened.
- * Returns CS_OK unless the HAL failed in a way that leaves no reply. */
+ * *len 0 when there is nothing to answer (the station's own error message).
+ * d->event tells what happened, d->last_err why a request was refused (the
+ * refusal itself is the reply). A message that does not decode is answered
+ * with an error under an all-zero session, which the station ignores and
+ * resends. CS_MALFORMED only when the reply cannot be encoded. */
 int cs_dev_handle(cs_dev *d, const uint8_t *msg, size_t n, const uint8_t **reply, size_t *len);
 
 #endif
