@@ -285,7 +285,8 @@ refuse(struct eng *g, struct port *p, int by_device, uint64_t now, const char *r
 	cs_fail(&e, CS_REJECT, reason, "%s", msg);
 	memset(&m, 0, sizeof m);
 	m.type = CS_WIRE_ERROR;
-	snprintf(m.reason, sizeof m.reason, "%s", cs_id_valid(reason) ? reason : "device-refused");
+	/* every reason here is a code of reasons.md; the check keeps the wire valid */
+	snprintf(m.reason, sizeof m.reason, "%s", cs_id_valid(reason) ? reason : "wire-message");
 	cs_escape(m.text, sizeof m.text, msg, strnlen(msg, CS_WIRE_TEXT_MAX - 8));
 	if (p->fd >= 0)
 		send_msg(g, p, &m, 0, now);
@@ -303,14 +304,12 @@ port_lost(struct eng *g, struct port *p, uint64_t now, const char *why)
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
-	if (p->st == P_PROVISION || p->st == P_HELLO) {
-		if (p->st == P_PROVISION) {
-			release(g, p);
-			cs_fail(&e, CS_REJECT, "device-lost", "the line went away mid-exchange");
-			g->st.refused++;
-			emit(g, CS_EV_REFUSED, p, 1, p->id.serial, 0, &e);
-			cs_err_clear(&e);
-		}
+	if (p->st == P_PROVISION) {
+		release(g, p);
+		cs_fail(&e, CS_REJECT, "device-lost", "the line went away mid-exchange");
+		g->st.refused++;
+		emit(g, CS_EV_REFUSED, p, 1, p->id.serial, 0, &e);
+		cs_err_clear(&e);
 	} else if (p->st == P_DONE) {
 		cs_fail(&e, CS_REJECT, "device-lost", "the line went away before the device confirmed");
 		emit(g, CS_EV_UNCONFIRMED, p, 1, p->id.serial, 0, &e);
