@@ -33,7 +33,8 @@ static const char usage[] =
     "from policy P, secure storage in DIR/SERIAL.store. --pty makes a pseudo-terminal\n"
     "and points LINK at its slave side (give LINK to consign station collect --port);\n"
     "--port uses an existing terminal; default stdin/stdout. Devices SERIAL,\n"
-    "SERIAL+1, ... (--count, default 1) follow each other when the station confirms\n"
+    "SERIAL+1, ... (--count, default 1; hardware id \"devsim-SERIAL\" unless --hwid\n"
+    "gives one for all) follow each other when the station confirms\n"
     "or refuses one; after the last, the line stays open --linger MS (default 1000).\n"
     "--log appends 'done SERIAL DIGEST', 'refused SERIAL REASON' or\n"
     "'device-refused SERIAL REASON' lines. The faults apply to every device, or with\n"
@@ -275,7 +276,7 @@ send_reply(const uint8_t *payload, size_t n, int is_record)
 
 /* The record reply, rewritten when this device misbehaves. */
 static void
-record_reply(cs_dev *dev, const uint8_t *payload, size_t n, const uint8_t *prev, size_t prev_len)
+record_reply(const uint8_t *payload, size_t n, const uint8_t *prev, size_t prev_len)
 {
 	static uint8_t rec[CS_RECORD_MAX], buf[CS_DEV_REPLY_MAX + CS_RECORD_MAX];
 	uint8_t seed[CS_DEV_SEED_LEN];
@@ -307,7 +308,6 @@ record_reply(cs_dev *dev, const uint8_t *payload, size_t n, const uint8_t *prev,
 	cs_buf_fixed(&b, buf, sizeof buf);
 	if (cs_wire_msg_encode(&b, &m) != CS_OK)
 		die("%s", "cannot encode the record reply");
-	(void)dev;
 	send_reply(b.p, b.len, 1);
 }
 
@@ -333,7 +333,7 @@ handle_frames(cs_wire_rx *rx, cs_dev *dev, uint8_t *prev, size_t *prev_len)
 		if (cs_dev_handle(dev, payload, plen, &reply, &rlen) != CS_OK)
 			die("%s", "the agent cannot encode a reply");
 		if (dev->event == CS_DEV_PROVISIONED)
-			record_reply(dev, reply, rlen, prev, *prev_len);
+			record_reply(reply, rlen, prev, *prev_len);
 		else if (rlen > 0)
 			send_reply(reply, rlen, 0);
 		if (dev->event == CS_DEV_REFUSED && peek.type == CS_WIRE_PROVISION)

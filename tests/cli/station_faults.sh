@@ -26,6 +26,7 @@ lines=(
 	"drop 1100 --drop 1"
 	"slow 1110 --stall 300"
 	"die 1120 --die-mid-reply"
+	"hwid 1130 --count 2 --hwid 0102030405"
 )
 ARGS=(station collect --order "$F/order.cbor" --journal "$T/j" --policy "$F/policy.cbor"
 	--timeout 600 --retries 2)
@@ -53,9 +54,9 @@ sim_start die --policy "$F/policy.cbor" --serial 1121 --count 2 || notok "simula
 SIMS="$SIMS $SIM_PID"
 
 # every line sees its three devices through (done, or refused by the station)
-sim_wait 36 "$T"/*.log
-# 8 lines x 2 + 3 lines x 3 + the dying line's 3 devices are done
-for i in $(seq 1 300); do [ "$(grep -c 'done (' "$T/st.out")" -ge 28 ] && break; sleep 0.01; done
+sim_wait 38 "$T"/*.log
+# 8 lines x 2 + 3 lines x 3 + the dying line's 3 + the hwid line's first are done
+for i in $(seq 1 300); do [ "$(grep -c 'done (' "$T/st.out")" -ge 29 ] && break; sleep 0.01; done
 kill -TERM "$ST"
 wait "$ST"
 RC=$?
@@ -74,6 +75,8 @@ refused 1051 record-duplicate-key "a device reusing another device's key"
 refused 1061 record-duplicate-serial "a device replaying the record of the one before"
 refused 1071 device-serial-mismatch "a device answering with another serial than its own"
 refused 1081 device-timeout "a device answering under the wrong session"
+refused 1131 record-duplicate-hwid "a device with the hardware id of the one before"
+check "the device with a repeated hardware id made no key" [ ! -e "$T/hwid.store/1131.store" ]
 check "every refusal is one line 'consign: PORT: serial N refused: ... (reason)'" \
 	[ "$(grep -c 'refused:' "$T/st.err")" -eq "$(grep -c '^consign: .*port: .*refused: .*([a-z-]*)$' "$T/st.err")" ]
 for l in nonce range forged corrupt dupkey replay other session; do
@@ -95,8 +98,8 @@ expect 0 "seal" "$CONSIGN" station seal --key "$F/station.key" --passphrase-file
 	--order "$F/order.cbor" --journal "$T/j" -o "$T/batch.zip"
 run "$CONSIGN" verify --policy "$F/policy.cbor" "$T/batch.zip"
 check "the batch verifies" [ "$RC" -eq 0 ]
-check "verify passes all 28 records" has "$T/out" "28 of 28 records pass"
+check "verify passes all 29 records" has "$T/out" "29 of 29 records pass"
 batch_records "$T/batch.zip" | awk '{print $2}' | sort >"$T/inbatch"
 cat "$T"/*.log | awk '$1 == "done" {print $3}' | sort >"$T/acked"
-check "the batch holds exactly the 28 acknowledged records" cmp -s "$T/inbatch" "$T/acked"
-check "28 of them" [ "$(wc -l <"$T/inbatch")" -eq 28 ]
+check "the batch holds exactly the 29 acknowledged records" cmp -s "$T/inbatch" "$T/acked"
+check "29 of them" [ "$(wc -l <"$T/inbatch")" -eq 29 ]
