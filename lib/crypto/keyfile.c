@@ -209,48 +209,32 @@ static int
 get_pub_fields(cs_cr *r, const char *kind, cs_pubkey *k, size_t *entries, size_t min, size_t max,
     int64_t *prev)
 {
-	uint64_t key, v;
+	uint64_t v;
 	const char *s;
 	size_t sn;
 	int rc;
 
 	*prev = -1;
-	if ((rc = cs_cr_map(r, entries, min, max)) != CS_OK)
-		return rc;
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 0)
-		return cs_cr_schema(r, "missing field 0 (format version)");
-	if ((rc = cs_cr_uint(r, &v)) != CS_OK)
+	if ((rc = cs_cr_map(r, entries, min, max)) != CS_OK ||
+	    (rc = cs_cr_field(r, 0, prev, "format version")) != CS_OK ||
+	    (rc = cs_cr_uint(r, &v)) != CS_OK)
 		return rc;
 	if (v != CS_FORMAT_VERSION)
 		return cs_cr_schema(r, "format version %llu is not supported", (unsigned long long)v);
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 2)
-		return cs_cr_schema(r, "missing field 2 (kind)");
-	if ((rc = cs_cr_text(r, &s, &sn, 1, 16)) != CS_OK)
+	if ((rc = cs_cr_field(r, 2, prev, "kind")) != CS_OK ||
+	    (rc = cs_cr_text(r, &s, &sn, 1, 16)) != CS_OK)
 		return rc;
 	if (sn != strlen(kind) || memcmp(s, kind, sn) != 0)
 		return cs_cr_schema(r, "kind is \"%.*s\", expected \"%s\"", (int)sn, s, kind);
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 3)
-		return cs_cr_schema(r, "missing field 3 (id)");
-	if ((rc = cs_cr_textz(r, k->id, sizeof k->id, 1)) != CS_OK)
+	if ((rc = cs_cr_field(r, 3, prev, "id")) != CS_OK ||
+	    (rc = cs_cr_textz(r, k->id, sizeof k->id, 1)) != CS_OK)
 		return rc;
 	if (!cs_id_valid(k->id))
 		return cs_cr_schema(r, "key id has characters outside [A-Za-z0-9._-]");
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+	if ((rc = cs_cr_field(r, 4, prev, "name")) != CS_OK ||
+	    (rc = cs_cr_textz(r, k->name, sizeof k->name, 1)) != CS_OK ||
+	    (rc = cs_cr_field(r, 5, prev, "public key")) != CS_OK)
 		return rc;
-	if (key != 4)
-		return cs_cr_schema(r, "missing field 4 (name)");
-	if ((rc = cs_cr_textz(r, k->name, sizeof k->name, 1)) != CS_OK)
-		return rc;
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 5)
-		return cs_cr_schema(r, "missing field 5 (public key)");
 	if ((rc = cs_cr_bytes_fixed(r, k->pk, CS_PK_LEN)) != CS_OK)
 		return rc;
 	if (!cs_pk_valid(k->pk))

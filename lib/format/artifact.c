@@ -309,33 +309,23 @@ static int
 get_common(cs_cr *r, const char *kind, uint8_t dep[CS_DEPLOY_LEN], size_t *entries,
     size_t min, size_t max, int64_t *prev)
 {
-	uint64_t key, v;
+	uint64_t v;
 	const char *k;
 	size_t kn;
 	int rc;
 
 	*prev = -1;
-	if ((rc = cs_cr_map(r, entries, min, max)) != CS_OK)
-		return rc;
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 0)
-		return cs_cr_schema(r, "missing field 0 (format version)");
-	if ((rc = cs_cr_uint(r, &v)) != CS_OK)
+	if ((rc = cs_cr_map(r, entries, min, max)) != CS_OK ||
+	    (rc = cs_cr_field(r, 0, prev, "format version")) != CS_OK ||
+	    (rc = cs_cr_uint(r, &v)) != CS_OK)
 		return rc;
 	if (v != CS_FORMAT_VERSION)
 		return cs_cr_schema(r, "format version %llu is not supported (want %d)",
 		    (unsigned long long)v, CS_FORMAT_VERSION);
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+	if ((rc = cs_cr_field(r, 1, prev, "deployment id")) != CS_OK ||
+	    (rc = cs_cr_bytes_fixed(r, dep, CS_DEPLOY_LEN)) != CS_OK ||
+	    (rc = cs_cr_field(r, 2, prev, "kind")) != CS_OK)
 		return rc;
-	if (key != 1)
-		return cs_cr_schema(r, "missing field 1 (deployment id)");
-	if ((rc = cs_cr_bytes_fixed(r, dep, CS_DEPLOY_LEN)) != CS_OK)
-		return rc;
-	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
-		return rc;
-	if (key != 2)
-		return cs_cr_schema(r, "missing field 2 (kind)");
 	if ((rc = cs_cr_text(r, &k, &kn, 1, 16)) != CS_OK)
 		return rc;
 	if (kn != strlen(kind) || memcmp(k, kind, kn) != 0)

@@ -673,6 +673,22 @@ cs_cr_key(cs_cr *r, uint64_t *key, int64_t *prev)
 }
 
 int
+cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name)
+{
+	const uint8_t *at = r->p;
+	uint64_t key = 0;
+	int rc;
+
+	if ((rc = cs_cr_key(r, &key, prev)) != CS_OK)
+		return rc;
+	if (key != want) {
+		r->p = at;
+		return cs_cr_schema(r, "missing field %llu (%s)", (unsigned long long)want, name);
+	}
+	return CS_OK;
+}
+
+int
 cs_cr_skip(cs_cr *r, int depth)
 {
 	const uint8_t *at = r->p, *pk = NULL, *k;

@@ -107,6 +107,9 @@ int cs_cr_bool(cs_cr *r, int *v);
  * *prev (sorted, no duplicates) — for such keys numeric order is the order of
  * their encodings. Start with *prev = -1. */
 int cs_cr_key(cs_cr *r, uint64_t *key, int64_t *prev);
+/* The next key must be exactly want (a required field of a map read in key
+ * order); otherwise a schema error "missing field WANT (name)". */
+int cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name);
 /* Skips one item of any permitted type, at most depth levels deep, checking
  * all of it (generic maps: keys sorted by encoded bytes, unique). */
 int cs_cr_skip(cs_cr *r, int depth);
