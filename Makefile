@@ -103,6 +103,14 @@ install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
 
+# The whole story on a built-in example, narrated (examples/demo/demo.sh):
+# keys, policy, order, 1,000 simulated devices, batch, release, ledger, the
+# cloud's import, and two refusals. DEMO_DIR=DIR keeps every file in DIR;
+# without it they go to a new temporary directory, named at the end.
+DEMO_DIR ?=
+demo: all
+	@BUILD=$(BUILD) examples/demo/demo.sh $(DEMO_DIR)
+
 # libFuzzer harnesses (tests/fuzz/*.c), each built with ASan and UBSan and run
 # for FUZZ_SECONDS by tests/fuzz/run, from seeds made by tests/fuzz/tools/
 # mkseeds plus the regression inputs kept in tests/fuzz/regress/. The library

@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# The whole consign story on one machine, narrated step by step: three
+# custodians, a 2-of-3 policy, an order for 1,000 devices, a factory line of
+# simulated devices on four pseudo-terminals, the sealed batch, the release
+# and its signatures, the office ledger, the cloud's import, and two files
+# that are refused. Run by `make demo` after the build:
+#
+#   examples/demo/demo.sh [DIR]
+#
+# Every file is kept in DIR (made if missing; a directory an earlier demo
+# made is emptied first, any other non-empty one is refused), or in a new
+# temporary directory, under stable names: policy.cbor, order.cbor,
+# batch.zip, registry.zip, devices.jsonl, NAME.pub, NAME.key and NAME.pass
+# for alice, bob, carol, station and office, ledger/, factory/.
+#
+# CONSIGN and CONSIGN_DEVSIM name the programs (default: the build's);
+# DEMO_DEVICES sets how many devices (default 1000, spread over 4 lines).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+CONSIGN=${CONSIGN:-$BUILD/consign}
+DEVSIM=${CONSIGN_DEVSIM:-$BUILD/consign-devsim}
+N=${DEMO_DEVICES:-1000}
+LINES=4
+FIRST=100000
+MARK=.consign-demo
+
+die() {
+	echo "demo: $*" >&2
+	exit 1
+}
+
+for p in "$CONSIGN" "$DEVSIM"; do
+	[ -x "$p" ] || die "$p is missing: build it first (make), or run make demo"
+done
+# the attacker of step 11 repacks a zip with python3's zipfile; jq reads JSON
+for t in python3 jq; do
+	command -v "$t" >/dev/null ||
+		die "needs $t: as root, run 'apt-get install -y $t' (or 'make deps', which installs everything)"
+done
+case "$N" in '' | *[!0-9]*) die "DEMO_DEVICES must be a number" ;; esac
+[ "$N" -ge "$LINES" ] || die "DEMO_DEVICES must be at least $LINES"
+
+if [ $# -gt 1 ]; then
+	echo "usage: examples/demo/demo.sh [DIR]" >&2
+	exit 2
+fi
+if [ $# -eq 1 ] && [ -n "$1" ]; then
+	DIR=$1
+	if [ -d "$DIR" ] && [ -n "$(ls -A "$DIR")" ]; then
+		if [ -e "$DIR/$MARK" ]; then
+			rm -rf "${DIR:?}"/* "$DIR"/.[!.]* 2>/dev/null
+		else
+			echo "demo: $DIR is not empty and was not made by the demo; give a new or empty directory" >&2
+			exit 2
+		fi
+	fi
+	mkdir -p "$DIR" || die "cannot make $DIR"
+	KEPT="Files in $DIR:"
+else
+	DIR=$(mktemp -d "${TMPDIR:-/tmp}/consign-demo.XXXXXX") || die "cannot make a temporary directory"
+	KEPT="Files in $DIR (a temporary directory:
+remove it when done; make demo DEMO_DIR=DIR keeps the files where you say):"
+fi
+DIR=$(cd "$DIR" && pwd)
+cd "$DIR" || die "cannot enter $DIR"
+: >"$MARK"
+mkdir -p factory logs attacker
+
+SIMS=""
+cleanup() {
+	local p
+	for p in $SIMS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'cleanup; echo; echo "demo: interrupted; the files so far are in $DIR"; exit 130' INT TERM
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	B=$(printf '\033[1m') R=$(printf '\033[0m')
+else
+	B="" R=""
+fi
+START=$SECONDS
+STEP=0
+
+# step TITLE: a numbered heading
+step() {
+	STEP=$((STEP + 1))
+	printf '\n%s%d. %s%s\n' "$B" "$STEP" "$1" "$R"
+}
+
+# say: the narration, from standard input
+say() { sed 's/^/   /'; }
+
+# show ARG...: prints the command as a user would type it, wrapped at 78
+# columns ("consign" for the program's path)
+show() {
+	local line="   \$" a w
+	for a in "$@"; do
+		case "$a" in
+		"$CONSIGN") a=consign ;;
+		"$DEVSIM") a=consign-devsim ;;
+		"&" | "|") ;;
+		*[!A-Za-z0-9_./:=,@+-]*) a="\"$a\"" ;;
+		esac
+		w=" $a"
+		if [ $((${#line} + ${#w})) -gt 76 ] && [ "${#line}" -gt 8 ]; then
+			printf '%s \\\n' "$line"
+			line="       "
+		fi
+		line="$line$w"
+	done
+	printf '%s\n' "$line"
+}
+
+# run WANT FILTER CMD...: shows CMD, runs it, shows its output (both
+# streams) through FILTER (a command such as "cat" or "tail -n 1"), and stops
+# the demo unless CMD exited with WANT.
+run() {
+	local want=$1 filter=$2 rc
+	shift 2
+	show "$@"
+	"$@" >logs/last.out 2>&1
+	rc=$?
+	$filter logs/last.out | sed 's/^/       /'
+	if [ "$rc" -ne "$want" ]; then
+		echo "demo: step $STEP: exit status $rc, expected $want; the files are in $DIR" >&2
+		exit 1
+	fi
+}
+ok() { run 0 cat "$@"; }
+last() { run 0 "tail -n 1" "$@"; }
+refused() {
+	run 1 cat "$@"
+	echo "       (exit status 1: refused)"
+}
+
+# --------------------------------------------------------------------------
+cat <<EOF
+${B}consign demo${R}: one batch of $N devices, from the custodians' first keys
+to the cloud's device registry. Files: $DIR
+
+  alice, bob, carol   custodians at HQ: any 2 of the 3 must approve everything
+  office              the HQ machine that checks batches and keeps the ledger
+  station             the factory's provisioning PC (not trusted)
+  devices             $N simulated devices on $LINES serial lines
+  cloud               the CI job that imports the registry
+EOF
+
+step "The custodians make their keys"
+say <<'EOF'
+Alice, Bob and Carol each make a key pair, each on a machine they control.
+NAME.pub is shared; NAME.key holds the secret, encrypted with its owner's
+passphrase. Real custodians type the passphrase when consign asks, and keep
+the default (slower, stronger) key derivation; the demo reads it from
+NAME.pass and uses --kdf interactive to be quick.
+EOF
+for n in alice:"Alice Archer" bob:"Bob Baker" carol:"Carol Cooper"; do
+	id=${n%%:*}
+	echo "demo passphrase of $id" >"$id.pass"
+	chmod 600 "$id.pass"
+	ok "$CONSIGN" keygen --id "$id" --name "${n#*:}" --kdf interactive --passphrase-file "$id.pass" -o "$id"
+done
+
+step "The office and the station get their keys"
+say <<'EOF'
+The office key signs receipts for the factory, the station key signs the
+batches the station seals. Neither grants any trust: only custodian
+signatures do. The station key is made at the factory, on the station; only
+station.pub travels to HQ.
+EOF
+for id in office station; do
+	echo "demo passphrase of $id" >"$id.pass"
+	chmod 600 "$id.pass"
+	ok "$CONSIGN" keygen --id "$id" --kdf interactive --passphrase-file "$id.pass" -o "$id"
+done
+
+step "The policy: any 2 of the 3 custodians"
+say <<'EOF'
+HQ drafts the policy: the custodians, how many must sign (2), the office key.
+It counts only once 2 custodians have signed it. Before typing the passphrase
+each one reads what consign sign shows: the key ids (compare them with what
+each custodian's 'consign inspect NAME.pub' says), the threshold, the
+digest. (--yes skips the [y/N] question that a person answers.)
+EOF
+ok "$CONSIGN" policy create --threshold 2 --custodian alice.pub --custodian bob.pub \
+	--custodian carol.pub --office office.pub -o policy.cbor
+ok "$CONSIGN" sign --key alice.key --passphrase-file alice.pass --yes policy.cbor
+last "$CONSIGN" sign --key bob.key --passphrase-file bob.pass --yes policy.cbor
+ok "$CONSIGN" verify policy.cbor
+say <<'EOF'
+That digest is what everyone pins: the cloud stores it, and the devices'
+firmware compiles it in as its trust anchor.
+EOF
+ok "$CONSIGN" policy anchor --policy policy.cbor -o anchor.h
+
+LAST=$((FIRST + N - 1))
+step "The order: $N devices for batch B42"
+say <<EOF
+HQ orders batch B42: the product, the serials $FIRST-$LAST, the quantity,
+the station allowed to seal it, and a new random nonce. Two custodians sign
+it (Alice and Carol this time: any 2 of the 3). Each device checks these
+signatures itself before it makes a key.
+EOF
+ok "$CONSIGN" order create --policy policy.cbor --batch B42 --product "Sensor v2" \
+	--serials "$FIRST-$LAST" --quantity "$N" --station station.pub -o order.cbor
+ok "$CONSIGN" sign --key alice.key --passphrase-file alice.pass --policy policy.cbor --yes order.cbor
+last "$CONSIGN" sign --key carol.key --passphrase-file carol.pass --policy policy.cbor --yes order.cbor
+ok "$CONSIGN" verify --policy policy.cbor order.cbor
+say <<'EOF'
+policy.cbor and order.cbor go to the factory by any means: they are signed,
+so the channel does not matter.
+EOF
+
+step "The factory provisions $N devices"
+per=$((N / LINES))
+say <<EOF
+$LINES test fixtures, each a serial line where $per devices are placed in turn
+(consign-devsim plays them on the pseudo-terminals factory/line0..$((LINES - 1))).
+The station hands each device the order; the device checks the custodians'
+signatures, makes its own Ed25519 key inside, keeps the secret, and answers
+with a record signed by that key. The station checks the record, writes it
+to its journal on disk, and only then tells the device it is done.
+EOF
+for l in $(seq 0 $((LINES - 1))); do
+	count=$per
+	[ "$l" -eq $((LINES - 1)) ] && count=$((N - per * (LINES - 1)))
+	serial=$((FIRST + l * per))
+	mkdir -p "factory/devices$l"
+	args=("$DEVSIM" --policy policy.cbor --pty "factory/line$l" --storage "factory/devices$l"
+		--serial "$serial" --count "$count" --log "logs/line$l.log")
+	[ "$l" -eq 0 ] && show "${args[@]}" "&"
+	rm -f "factory/line$l"
+	"${args[@]}" >"logs/devsim$l.out" 2>&1 &
+	SIMS="$SIMS $!"
+	for _ in $(seq 1 500); do
+		[ -L "factory/line$l" ] && break
+		kill -0 "$!" 2>/dev/null || die "consign-devsim on line $l stopped: $(cat "logs/devsim$l.out")"
+		sleep 0.01
+	done
+	[ -L "factory/line$l" ] || die "consign-devsim on line $l made no pseudo-terminal"
+done
+echo "       (and the same on line1..line$((LINES - 1)), serials from $((FIRST + per)) on)"
+ports=()
+for l in $(seq 0 $((LINES - 1))); do ports+=(--port "factory/line$l"); done
+show "$CONSIGN" station collect --order order.cbor --policy policy.cbor "${ports[@]}" \
+	--journal factory/journal
+# on a terminal the station keeps one status line up to date on stderr;
+# otherwise it logs a line per device on stdout: kept in logs/station.log
+t0=$SECONDS
+"$CONSIGN" station collect --order order.cbor --policy policy.cbor "${ports[@]}" \
+	--journal factory/journal >logs/station.log
+rc=$?
+[ "$rc" -eq 0 ] || die "step $STEP: station collect exited $rc; see $DIR/logs"
+grep -m 2 ' done (' logs/station.log | sed 's/^/       /'
+grep -q ' done (' logs/station.log && echo "       ..."
+tail -n 1 logs/station.log | sed 's/^/       /'
+echo "       ($(cat logs/line*.log | grep -c '^done ') devices told they are done, in $((SECONDS - t0)) s)"
+cleanup
+SIMS=""
+
+step "The station seals the batch"
+say <<'EOF'
+At the end of the batch the station signs a header (the order, the number
+of records, the digest of the records) and writes batch.zip, which travels
+back to HQ on a USB stick. Nobody has to trust that trip.
+EOF
+ok "$CONSIGN" station seal --key station.key --passphrase-file station.pass --order order.cbor \
+	--journal factory/journal -o batch.zip
+
+step "The office checks the batch and drafts the release"
+say <<'EOF'
+At HQ the office verifies everything: the zip's layout, the order's custodian
+signatures, the station's signature, digests and counts, and for every record
+its signature, key, batch, nonce, serial and uniqueness, also against every
+batch released before (the ledger). Then it drafts the release: the statement
+the custodians sign, with the next number in the chain of releases.
+EOF
+ok "$CONSIGN" ledger --ledger ledger init --policy policy.cbor
+ok "$CONSIGN" verify --policy policy.cbor --ledger ledger batch.zip
+ok "$CONSIGN" release create --policy policy.cbor --ledger ledger batch.zip -o registry.zip
+
+step "Two custodians sign the release"
+say <<'EOF'
+Each custodian signs on their own machine: registry.zip goes from one to the
+next (or copies signed side by side are joined with consign merge). consign
+sign checks every record again before it shows the summary; the custodian
+compares it with what they expect (batch, order, accepted and excluded) and
+only then types the passphrase.
+EOF
+ok "$CONSIGN" sign --key bob.key --passphrase-file bob.pass --policy policy.cbor --yes registry.zip
+cp registry.zip registry-one-signature.zip
+echo "       (a copy with Bob's signature only is kept as registry-one-signature.zip)"
+last "$CONSIGN" sign --key carol.key --passphrase-file carol.pass --policy policy.cbor --yes \
+	registry.zip
+
+step "The office ledger records the release"
+say <<'EOF'
+The ledger takes a release only with 2 valid signatures and only as the next
+in the chain. It remembers every serial, device key and hardware id, and how
+much of each order is used up, so nothing is released twice.
+EOF
+ok "$CONSIGN" ledger --ledger ledger add registry.zip
+ok "$CONSIGN" ledger --ledger ledger
+
+step "The cloud imports the registry"
+say <<'EOF'
+The cloud pins the policy and remembers the last release it imported (its
+SEQ:DIGEST); this is the first, hence --first (then --after SEQ:DIGEST). It
+checks the custodians' signatures and the whole batch again, and export
+writes the device list only after the same checks.
+(examples/ci/import-release does this into PostgreSQL.)
+EOF
+ok "$CONSIGN" verify --policy policy.cbor --first registry.zip
+ok "$CONSIGN" export --policy policy.cbor --first --format jsonl registry.zip -o devices.jsonl
+show head -n 1 devices.jsonl "|" jq .
+head -n 1 devices.jsonl | jq . | sed 's/^/       /'
+echo "       ($(wc -l <devices.jsonl) lines, one per device)"
+
+step "Refused: a batch tampered with on the way"
+victim=$(head -n 1 devices.jsonl | jq -r .serial)
+say <<EOF
+Mallory, between the factory and HQ, swaps device $victim's public key in
+batch.zip for a key of her own and repacks the zip, checksums and all, so
+that the cloud would trust her key for that device.
+EOF
+echo "mallory's passphrase" >attacker/mallory.pass
+"$CONSIGN" keygen --id mallory --kdf interactive --passphrase-file attacker/mallory.pass \
+	-o attacker/mallory >/dev/null 2>&1 || die "keygen mallory"
+python3 - batch.zip tampered-batch.zip "$(head -n 1 devices.jsonl | jq -r .public_key_hex)" \
+	"$("$CONSIGN" inspect --json attacker/mallory.pub | jq -r .public_key)" <<'EOF' ||
+import sys, zipfile
+src, dst, old, new = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+z = zipfile.ZipFile(src)
+out = zipfile.ZipFile(dst, "w")
+for info in z.infolist():
+    data = z.read(info.filename)
+    if info.filename == "records.cborseq":
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    out.writestr(info, data)
+out.close()
+EOF
+	die "could not make the tampered batch"
+refused "$CONSIGN" verify --policy policy.cbor tampered-batch.zip
+say <<'EOF'
+The device's own signature does not verify under Mallory's key, and the
+station's signed header names other records: no release is drafted for it.
+EOF
+
+step "Refused: a release with one signature"
+say <<'EOF'
+registry-one-signature.zip is the release as it was after Bob alone had
+signed. The policy needs 2: the cloud refuses it, and export writes nothing.
+EOF
+refused "$CONSIGN" verify --policy policy.cbor --first registry-one-signature.zip
+refused "$CONSIGN" export --policy policy.cbor --first --format jsonl registry-one-signature.zip \
+	-o refused.jsonl
+[ ! -e refused.jsonl ] || die "export wrote a file for a refused release"
+
+# --------------------------------------------------------------------------
+rm -f logs/last.out
+accepted=$(wc -l <devices.jsonl)
+printf '\n%sDone in %d s.%s %d devices provisioned, %d accepted and exported; the\n' \
+	"$B" $((SECONDS - START)) "$R" "$N" "$accepted"
+cat <<EOF
+tampered batch and the one-signature release were refused (exit 1).
+$KEPT
+  policy.cbor          the 2-of-3 policy, signed by alice and bob
+  anchor.h             its trust anchor, for device firmware
+  order.cbor           the order for batch B42, signed by alice and carol
+  batch.zip            the sealed batch from the factory ($N records)
+  registry.zip         the release, signed by bob and carol
+  devices.jsonl        the cloud's import file ($accepted devices)
+  NAME.pub, NAME.key   keys of alice, bob, carol, office and station
+  NAME.pass            the passphrases the demo used for them
+  ledger/              the office ledger
+  factory/, logs/      the station's journal, the devices' storage, the logs
+  tampered-batch.zip, registry-one-signature.zip   the two refused files
+Next: README.md (each role's commands), SECURITY.md, man consign.
+EOF
