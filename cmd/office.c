@@ -253,3 +253,25 @@ office_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usa
 	free(ops);
 	return cmd_getopt(argc, argv, opts, usage, fn, ctx);
 }
+
+int
+office_excl_add(cs_exclusion **x, size_t *n, size_t *cap, const cs_vrec *r)
+{
+	cs_exclusion *nx;
+	size_t ncap;
+
+	if (*n == *cap) {
+		ncap = *cap ? 2 * *cap : 64;
+		if ((nx = realloc(*x, ncap * sizeof *nx)) == NULL)
+			return -1;
+		*x = nx;
+		*cap = ncap;
+	}
+	memset(&(*x)[*n], 0, sizeof **x);
+	(*x)[*n].index = r->index;
+	(*x)[*n].has_serial = r->decoded;
+	(*x)[*n].serial = r->decoded ? r->rec->serial : 0;
+	snprintf((*x)[*n].reason, sizeof (*x)[*n].reason, "%s", r->reason);
+	(*n)++;
+	return 0;
+}

@@ -44,6 +44,10 @@ int office_open(const char *path, cs_zipr **z);
  * record-signature, ..." of at most max entries, into out. */
 void office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max);
 
+/* Appends the failing record r to the growing exclusion list *x (*n used,
+ * *cap allocated); -1 when out of memory. */
+int office_excl_add(cs_exclusion **x, size_t *n, size_t *cap, const cs_vrec *r);
+
 /* Writes a release zip at out (atomically): the header, order and records
  * entries of the batch in z byte for byte (the records streamed and checked
  * against the header's digest on the way), then rel as release.cose. The

@@ -54,26 +54,13 @@ static int
 refused(void *ctx, const cs_vrec *r)
 {
 	struct ro *o = ctx;
-	cs_exclusion *n;
 
 	if (r->reason == NULL)
 		return 0;
-	if (o->nx == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 64;
-
-		if ((n = realloc(o->x, cap * sizeof *n)) == NULL) {
-			o->oom = 1;
-			return 1;
-		}
-		o->x = n;
-		o->cap = cap;
+	if (office_excl_add(&o->x, &o->nx, &o->cap, r) != 0) {
+		o->oom = 1;
+		return 1;
 	}
-	memset(&o->x[o->nx], 0, sizeof *o->x);
-	o->x[o->nx].index = r->index;
-	o->x[o->nx].has_serial = r->decoded;
-	o->x[o->nx].serial = r->decoded ? r->rec->serial : 0;
-	snprintf(o->x[o->nx].reason, sizeof o->x[o->nx].reason, "%s", r->reason);
-	o->nx++;
 	return 0;
 }
 

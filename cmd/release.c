@@ -62,7 +62,6 @@ collect(void *ctx, const cs_vrec *r)
 {
 	struct rc_opts *o = ctx;
 	char esc[CS_VREC_MSG_MAX * 4], ser[40] = "";
-	cs_exclusion *nx;
 
 	if (r->reason == NULL)
 		return 0;
@@ -72,22 +71,10 @@ collect(void *ctx, const cs_vrec *r)
 		printf("  record %llu%s: %s: %s\n", (unsigned long long)r->index, ser, r->reason,
 		    cs_escapez(esc, sizeof esc, r->msg));
 	}
-	if (o->nx == o->capx) {
-		size_t cap = o->capx ? 2 * o->capx : 64;
-
-		if ((nx = realloc(o->x, cap * sizeof *nx)) == NULL) {
-			o->oom = 1;
-			return 1;
-		}
-		o->x = nx;
-		o->capx = cap;
+	if (office_excl_add(&o->x, &o->nx, &o->capx, r) != 0) {
+		o->oom = 1;
+		return 1;
 	}
-	memset(&o->x[o->nx], 0, sizeof o->x[o->nx]);
-	o->x[o->nx].index = r->index;
-	o->x[o->nx].has_serial = r->decoded;
-	o->x[o->nx].serial = r->decoded ? r->rec->serial : 0;
-	snprintf(o->x[o->nx].reason, sizeof o->x[o->nx].reason, "%s", r->reason);
-	o->nx++;
 	return 0;
 }
 
