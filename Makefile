@@ -102,6 +102,9 @@ deps-check:
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	$(if $(SCDOC_FOUND),install -d $(DESTDIR)$(MANDIR)/man1)
+	$(if $(SCDOC_FOUND),install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(SCDOC_FOUND),,@echo "scdoc is not installed: no man pages (apt-get install scdoc)")
 
 # The whole story on a built-in example, narrated (examples/demo/demo.sh):
 # keys, policy, order, 1,000 simulated devices, batch, release, ledger, the
@@ -110,6 +113,19 @@ install: all
 DEMO_DIR ?=
 demo: all
 	@BUILD=$(BUILD) examples/demo/demo.sh $(DEMO_DIR)
+
+# Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc
+# is installed and carries on without them when it is not; make man insists.
+SCDOC ?= scdoc
+SCDOC_FOUND := $(shell command -v $(SCDOC) 2>/dev/null)
+MAN_SRC = $(sort $(wildcard man/*.scd))
+MAN_PAGES = $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
+all: $(if $(SCDOC_FOUND),$(MAN_PAGES))
+man: $(MAN_PAGES)
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	@command -v $(SCDOC) >/dev/null || { echo "scdoc is not installed; as root run: apt-get install -y scdoc"; exit 1; }
+	$(Q)$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
 
 # libFuzzer harnesses (tests/fuzz/*.c), each built with ASan and UBSan and run
 # for FUZZ_SECONDS by tests/fuzz/run, from seeds made by tests/fuzz/tools/
