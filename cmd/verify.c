@@ -11,7 +11,7 @@ static const char usage[] =
     "usage: consign verify [--policy P] [--json] FILE\n"
     "       consign verify --policy P [--first | --after SEQ:DIGEST] [--deep] [--json] "
     "registry.zip\n"
-    "       consign verify --policy P [--json] batch.zip\n"
+    "       consign verify --policy P [--ledger DIR] [--threads N] [--json] batch.zip\n"
     "\n"
     "Verifies FILE and prints one line per problem and a verdict; --json prints a\n"
     "machine-readable report instead. Exit 0 accepted, 1 rejected, 3 malformed.\n"
