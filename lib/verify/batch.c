@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "verify/dupset.h"
+#include "verify/sha256.h"
 
 /* ---- splitting a CBOR sequence ---------------------------------------- */
 
@@ -153,26 +154,35 @@ problem(cs_verify *v, const char *reason, const char *fmt, ...)
 
 /* ---- the pipeline --------------------------------------------------------- */
 
+/* The reading thread splits the records entry and copies each record into a
+ * block; worker threads decode and check whole blocks; the reading thread
+ * takes the blocks back in record order. The entry is read twice (see
+ * batch.h): PASS_SCAN decodes each record only to put its values through
+ * the duplicate filter, PASS_CHECK checks everything. */
 #define VB_RECORDS 256
-#define VB_ARENA (160u << 10)
-#define CKPT_EVERY 64 /* records between remembered offsets, for confirmations */
+#define VB_ARENA (128u << 10) /* a block's record bytes: at least CS_RECORD_MAX */
+#define CKPT_EVERY 64         /* records between remembered offsets, for confirmations */
 
 enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_DONE };
+enum { PASS_SCAN = 1, PASS_CHECK = 2 };
+
+static const int dup_type[3] = {CS_DUP_SERIAL, CS_DUP_KEY, CS_DUP_HWID};
 
 struct vslot {
 	cs_record rec;
 	uint64_t index;
-	const char *reason;
-	uint8_t decoded, deep;
-	uint32_t prot_off, prot_len, pay_off, pay_len, sig_off;
-	uint8_t kid[CS_KID_LEN];
+	const char *reason;   /* the cheap checks', then the duplicates' and the ledger's */
+	const char *deep;     /* the deep checks' verdict, which comes last */
+	uint8_t decoded;
+	uint32_t off, len;    /* the record's envelope in the block's arena */
+	cs_duphash h[3];      /* decoded: its serial, key and hardware id, hashed */
 	char msg[CS_VREC_MSG_MAX];
 };
 
 struct vblock {
 	struct vblock *next;
 	uint64_t seq;
-	int state;
+	int state, pass;
 	size_t n, used;
 	struct vslot slot[VB_RECORDS];
 	uint8_t arena[VB_ARENA];
@@ -203,6 +213,11 @@ struct run {
 	cs_zips *cs;          /* second stream, for confirmations */
 	FILE *spool;          /* deflated records, copied out once for random access */
 	uint8_t *cbuf;        /* confirmation window */
+	/* both passes must read the same bytes: a MAC under a key of this run */
+	uint8_t mac_key[crypto_onetimeauth_KEYBYTES];
+	uint8_t mac[2][crypto_onetimeauth_BYTES];
+	uint64_t bytes[2];
+	int read_failed;      /* the zip stream failed (e is set) */
 	/* release exclusions, walked in order */
 	size_t xpos, xi;
 	int have_x;
@@ -212,40 +227,150 @@ struct run {
 	int failed_io;        /* a lookup or confirmation failed: e is set */
 };
 
-/* The per-record deep work: exactly the prime-order check and one Ed25519
- * verification over the Sig_structure, plus the key id (a hash of 32 bytes).
- * cs_sig_verify would repeat the prime-order check, the costlier half. */
-static void
-deep_check(struct vblock *b, struct vslot *s, uint8_t *tbs)
+/* Decodes the record in s (its bytes in b's arena) into c and s->rec; 0, or
+ * -1 with s->reason and s->msg saying why. */
+static int
+decode(struct vblock *b, struct vslot *s, cs_cose *c)
 {
-	uint8_t kid[CS_KID_LEN];
-	cs_buf out;
+	cs_err e2;
 
-	if (!cs_pk_valid(s->rec.pk)) {
-		s->reason = "record-key-invalid";
-		snprintf(s->msg, sizeof s->msg, "the device key is not a valid prime-order point");
-		return;
+	s->decoded = 0;
+	s->reason = s->deep = NULL;
+	s->msg[0] = '\0';
+	cs_err_clear(&e2);
+	if (cs_cose_decode(c, b->arena + s->off, s->len, &e2) != CS_OK) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "%s (%s)", e2.msg, e2.reason);
+		return -1;
 	}
-	cs_keyid(kid, s->rec.pk);
-	cs_buf_fixed(&out, tbs, CS_RECORD_MAX + 64);
-	if (memcmp(kid, s->kid, CS_KID_LEN) != 0 ||
-	    cs_cose_tbs_raw(&out, b->arena + s->prot_off, s->prot_len, NULL, 0, NULL, 0,
-		b->arena + s->pay_off, s->pay_len) != CS_OK ||
-	    crypto_sign_verify_detached(b->arena + s->sig_off, out.p, out.len, s->rec.pk) != 0) {
-		s->reason = "record-signature";
-		snprintf(s->msg, sizeof s->msg,
-		    "the proof-of-possession signature does not verify under the record's own key");
+	if (c->multi || strcmp(c->kind, CS_KIND_RECORD) != 0) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "a %s of kind %s, not a record",
+		    c->multi ? "COSE_Sign" : "COSE_Sign1", c->kind);
+		return -1;
 	}
+	if (cs_record_decode(&s->rec, c->payload, c->payload_len, &e2) != CS_OK) {
+		s->reason = "record-malformed";
+		snprintf(s->msg, sizeof s->msg, "payload: %s (%s)", e2.msg, e2.reason);
+		return -1;
+	}
+	s->decoded = 1;
+	s->rec.att = NULL;
+	return 0;
 }
 
 static void
-process_block(struct vblock *b, uint8_t *tbs)
+serial_bytes(uint8_t be[8], uint64_t serial)
 {
+	int k;
+
+	for (k = 0; k < 8; k++)
+		be[k] = (uint8_t)(serial >> (56 - 8 * k));
+}
+
+/* The value of a duplicate type in a record. */
+static const uint8_t *
+dup_value(const cs_record *rec, int type, uint8_t be[8], size_t *n)
+{
+	if (type == CS_DUP_SERIAL) {
+		serial_bytes(be, rec->serial);
+		*n = 8;
+		return be;
+	}
+	if (type == CS_DUP_KEY) {
+		*n = CS_PK_LEN;
+		return rec->pk;
+	}
+	*n = rec->hwid_len;
+	return rec->hwid;
+}
+
+static void
+hash_values(const struct run *r, struct vslot *s)
+{
+	const uint8_t *p;
+	uint8_t be[8];
+	size_t n;
+	int t;
+
+	for (t = 0; t < 3; t++) {
+		p = dup_value(&s->rec, dup_type[t], be, &n);
+		cs_dupset_hash(&r->dup, dup_type[t], p, n, &s->h[t]);
+	}
+}
+
+/* The checks of one record against the order (any thread). Every decoded
+ * record takes part in duplicate detection, whatever else fails, so the
+ * verdicts do not depend on which checks ran. */
+static void
+cheap_checks(const struct run *r, struct vslot *s)
+{
+	const cs_order *ord = &r->v->order;
+
+	if (memcmp(s->rec.deployment, ord->deployment, CS_DEPLOY_LEN) != 0) {
+		s->reason = "record-deployment";
+		snprintf(s->msg, sizeof s->msg, "belongs to another deployment");
+	} else if (strcmp(s->rec.batch, ord->batch) != 0) {
+		s->reason = "record-batch";
+		snprintf(s->msg, sizeof s->msg, "batch id \"%s\", the order's is \"%s\"",
+		    s->rec.batch, ord->batch);
+	} else if (memcmp(s->rec.nonce, ord->nonce, CS_NONCE_LEN) != 0) {
+		s->reason = "record-nonce";
+		snprintf(s->msg, sizeof s->msg, "batch nonce differs from the order's");
+	} else if (s->rec.serial < ord->first || s->rec.serial > ord->last) {
+		s->reason = "record-serial-range";
+		snprintf(s->msg, sizeof s->msg, "serial %llu outside the order's %llu-%llu",
+		    (unsigned long long)s->rec.serial, (unsigned long long)ord->first,
+		    (unsigned long long)ord->last);
+	}
+}
+
+/* The per-record deep work: exactly the prime-order check and one Ed25519
+ * verification over the Sig_structure, plus the key id (a hash of 32 bytes).
+ * cs_sig_verify would repeat the prime-order check, the costlier half. Its
+ * verdict waits in s->deep: a duplicate or the ledger speaks first. */
+static void
+deep_check(struct vslot *s, const cs_cose *c, uint8_t *tbs)
+{
+	uint8_t kid[32];
+	cs_buf out;
+
+	if (!cs_pk_valid(s->rec.pk)) {
+		s->deep = "record-key-invalid";
+		return;
+	}
+	/* cs_keyid, on the faster SHA-256 */
+	cs_sha256(kid, s->rec.pk, CS_PK_LEN);
+	cs_buf_fixed(&out, tbs, CS_RECORD_MAX + 64);
+	if (memcmp(kid, c->s[0].kid, CS_KID_LEN) != 0 ||
+	    cs_cose_tbs_raw(&out, c->prot, c->prot_len, NULL, 0, NULL, 0, c->payload,
+		c->payload_len) != CS_OK ||
+	    crypto_sign_verify_detached(c->s[0].sig, out.p, out.len, s->rec.pk) != 0)
+		s->deep = "record-signature";
+}
+
+static void
+process_block(const struct run *r, struct vblock *b, uint8_t *tbs)
+{
+	struct vslot *s;
+	cs_cose c;
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
-		if (b->slot[i].deep)
-			deep_check(b, &b->slot[i], tbs);
+	for (i = 0; i < b->n; i++) {
+		s = &b->slot[i];
+		if (decode(b, s, &c) != 0)
+			continue;
+		hash_values(r, s);
+		if (b->pass == PASS_SCAN)
+			continue;
+		cheap_checks(r, s);
+		if (s->reason == NULL && r->o->deep) {
+			if (tbs != NULL)
+				deep_check(s, &c, tbs);
+			else /* cannot verify without scratch: fail closed */
+				s->deep = "record-signature";
+		}
+	}
 }
 
 static void *
@@ -267,12 +392,7 @@ worker(void *arg)
 			r->qtail = NULL;
 		b->state = VB_BUSY;
 		pthread_mutex_unlock(&r->mu);
-		if (tbs != NULL)
-			process_block(b, tbs);
-		else /* cannot verify without scratch: fail closed */
-			for (size_t i = 0; i < b->n; i++)
-				if (b->slot[i].deep)
-					b->slot[i].reason = "record-signature";
+		process_block(r, b, tbs);
 		pthread_mutex_lock(&r->mu);
 		b->state = VB_DONE;
 		pthread_cond_broadcast(&r->done);
@@ -280,176 +400,6 @@ worker(void *arg)
 	pthread_mutex_unlock(&r->mu);
 	free(tbs);
 	return NULL;
-}
-
-/* Called on the caller's thread for every record, in order. */
-static void
-deliver_slot(struct run *r, struct vslot *s)
-{
-	cs_verify *v = r->v;
-	cs_vrec vr;
-	char xr[CS_REASON_MAX];
-	int listed = 0, ok;
-
-	memset(&vr, 0, sizeof vr);
-	vr.index = s->index;
-	vr.decoded = s->decoded;
-	vr.rec = s->decoded ? &s->rec : NULL;
-	vr.reason = s->reason;
-	vr.msg = s->reason ? s->msg : "";
-	v->records++;
-	if (s->reason != NULL)
-		v->failed++;
-	if (v->kind == CS_V_RELEASE) {
-		while (r->have_x && r->x.index < s->index)
-			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
-		listed = r->have_x && r->x.index == s->index;
-		if (listed) {
-			vr.excluded = 1;
-			memcpy(xr, r->x.reason, sizeof xr);
-			vr.excl_reason = xr;
-			/* a reason this run could not check is taken on the custodians' word */
-			ok = (s->reason != NULL && strcmp(s->reason, r->x.reason) == 0) ||
-			     (s->reason == NULL && ((!r->o->deep && cs_reason_deep(r->x.reason)) ||
-						       (r->o->lookup == NULL &&
-							   cs_reason_ledger(r->x.reason))));
-			if (ok && (r->x.has_serial != s->decoded ||
-				      (s->decoded && r->x.serial != s->rec.serial)))
-				ok = 0;
-			if (ok) {
-				v->excluded++;
-			} else {
-				r->mismatches++;
-				problem(v, "release-exclusions",
-				    "record %llu is excluded for %s but %s%s", (unsigned long long)s->index,
-				    r->x.reason, s->reason ? "fails " : "passes",
-				    s->reason ? s->reason : " (or its serial differs)");
-			}
-			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
-		} else if (s->reason != NULL) {
-			r->mismatches++;
-			problem(v, "release-exclusions", "record %llu fails %s but is not excluded",
-			    (unsigned long long)s->index, s->reason);
-		}
-	}
-	if (r->o->on_record != NULL && !r->stopped && r->o->on_record(r->o->ctx, &vr) != 0)
-		r->stopped = 1;
-}
-
-static void
-deliver_block(struct run *r, struct vblock *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		deliver_slot(r, &b->slot[i]);
-	b->n = b->used = 0;
-	b->state = VB_FREE;
-	r->deliver_seq++;
-}
-
-/* The block to deliver next, when it is done. Called with mu held. */
-static struct vblock *
-next_done(struct run *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nblocks; i++)
-		if (r->blocks[i].state == VB_DONE && r->blocks[i].seq == r->deliver_seq)
-			return &r->blocks[i];
-	return NULL;
-}
-
-/* Delivers what is done, in order; with wait, until every block is back.
- * While waiting, the caller's thread verifies queued blocks itself. */
-static void
-drain(struct run *r, int want_free, uint8_t *tbs)
-{
-	struct vblock *b;
-	size_t i;
-
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		if ((b = next_done(r)) != NULL) {
-			pthread_mutex_unlock(&r->mu);
-			deliver_block(r, b);
-			pthread_mutex_lock(&r->mu);
-			continue;
-		}
-		if (want_free == 0)
-			break;
-		if (want_free == 1) {
-			for (i = 0; i < r->nblocks; i++)
-				if (r->blocks[i].state == VB_FREE)
-					break;
-			if (i < r->nblocks)
-				break;
-		} else if (r->deliver_seq == r->next_seq) {
-			break;
-		}
-		if (r->qhead != NULL) {
-			b = r->qhead;
-			r->qhead = b->next;
-			if (r->qhead == NULL)
-				r->qtail = NULL;
-			b->state = VB_BUSY;
-			pthread_mutex_unlock(&r->mu);
-			process_block(b, tbs);
-			pthread_mutex_lock(&r->mu);
-			b->state = VB_DONE;
-			continue;
-		}
-		pthread_cond_wait(&r->done, &r->mu);
-	}
-	pthread_mutex_unlock(&r->mu);
-}
-
-static void
-submit(struct run *r, uint8_t *tbs)
-{
-	struct vblock *b = r->cur;
-	size_t i, deep = 0;
-
-	r->cur = NULL;
-	if (b == NULL)
-		return;
-	for (i = 0; i < b->n; i++)
-		deep += b->slot[i].deep;
-	pthread_mutex_lock(&r->mu);
-	b->seq = r->next_seq++;
-	if (r->nth == 0 || deep == 0) {
-		pthread_mutex_unlock(&r->mu);
-		process_block(b, tbs);
-		pthread_mutex_lock(&r->mu);
-		b->state = VB_DONE;
-	} else {
-		b->state = VB_READY;
-		b->next = NULL;
-		if (r->qtail != NULL)
-			r->qtail->next = b;
-		else
-			r->qhead = b;
-		r->qtail = b;
-		pthread_cond_signal(&r->work);
-	}
-	pthread_mutex_unlock(&r->mu);
-	drain(r, 0, tbs);
-}
-
-static struct vblock *
-get_block(struct run *r, uint8_t *tbs)
-{
-	size_t i;
-
-	drain(r, 1, tbs);
-	pthread_mutex_lock(&r->mu);
-	for (i = 0; i < r->nblocks; i++)
-		if (r->blocks[i].state == VB_FREE)
-			break;
-	r->blocks[i].state = VB_FILLING;
-	r->blocks[i].n = r->blocks[i].used = 0;
-	pthread_mutex_unlock(&r->mu);
-	return &r->blocks[i];
 }
 
 /* ---- confirmations of duplicate fingerprints --------------------------------- */
@@ -512,12 +462,19 @@ conf_read(struct run *r, uint64_t off, uint8_t *buf, size_t cap, size_t *got)
 	return CS_OK;
 }
 
+/* Reads record index again and compares its value of type with val. The
+ * earlier record was seen with the same fingerprint as val: read again, a
+ * value with another fingerprint means the bytes changed underneath (a
+ * medium that answers differently the second time), not a collision. */
 static int
 confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
 {
 	struct run *r = ctx;
 	uint64_t off;
-	size_t have = 0, pos = 0, len, k, skip;
+	size_t have = 0, pos = 0, len, k, skip, wn;
+	const uint8_t *w;
+	uint8_t be[8];
+	cs_duphash hw, hv;
 	cs_cose c;
 	cs_record rec;
 	cs_err e2;
@@ -546,17 +503,14 @@ confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
 			if (cs_cose_decode(&c, r->cbuf + pos, len, &e2) != CS_OK ||
 			    cs_record_decode(&rec, c.payload, c.payload_len, &e2) != CS_OK)
 				break;
-			if (type == CS_DUP_SERIAL) {
-				uint8_t be[8];
-				int b;
-
-				for (b = 0; b < 8; b++)
-					be[b] = (uint8_t)(rec.serial >> (56 - 8 * b));
-				return vn == 8 && memcmp(be, val, 8) == 0;
-			}
-			if (type == CS_DUP_KEY)
-				return vn == CS_PK_LEN && memcmp(rec.pk, val, CS_PK_LEN) == 0;
-			return vn == rec.hwid_len && memcmp(rec.hwid, val, vn) == 0;
+			w = dup_value(&rec, type, be, &wn);
+			if (wn == vn && memcmp(w, val, vn) == 0)
+				return 1;
+			cs_dupset_hash(&r->dup, type, w, wn, &hw);
+			cs_dupset_hash(&r->dup, type, val, vn, &hv);
+			if (cs_dupset_same(&hw, &hv))
+				return 0;
+			break;
 		}
 		pos += len;
 		k++;
@@ -567,95 +521,63 @@ fail:
 	return -1;
 }
 
-/* ---- one record ---------------------------------------------------------------- */
+/* ---- records back in order ------------------------------------------------------ */
 
+/* The first pass: every decoded record's values through the filter. */
 static void
-cheap_checks(struct run *r, struct vblock *b, struct vslot *s, const uint8_t *p, size_t len)
+scan_slot(struct run *r, const struct vslot *s)
 {
-	const cs_order *ord = &r->v->order;
-	cs_cose c;
-	cs_err e2;
+	int t;
+
+	if (!s->decoded || r->failed_io)
+		return;
+	for (t = 0; t < 3; t++)
+		if (cs_dupset_scan(&r->dup, dup_type[t], &s->h[t], s->index < r->dup_records, r->e) !=
+		    CS_OK) {
+			r->failed_io = 1;
+			return;
+		}
+}
+
+/* Duplicates within the batch, then the ledger, then the deep checks: the
+ * verdict is the first of these that fails, after the cheap checks. */
+static void
+final_checks(struct run *r, struct vslot *s)
+{
+	static const char *const dup_reason[3] = {"record-duplicate-serial", "record-duplicate-key",
+	    "record-duplicate-hwid"};
+	const uint8_t *p;
 	uint8_t be[8];
-	int64_t first;
 	const char *why = NULL;
-	size_t k;
-	int rc;
+	size_t n;
+	int64_t first;
+	int t, ins = s->index < r->dup_records;
 
-	s->decoded = s->deep = 0;
-	s->reason = NULL;
-	s->msg[0] = '\0';
-	cs_err_clear(&e2);
-	if (cs_cose_decode(&c, p, len, &e2) != CS_OK) {
-		s->reason = "record-malformed";
-		snprintf(s->msg, sizeof s->msg, "%s (%s)", e2.msg, e2.reason);
+	if (r->failed_io || !s->decoded)
 		return;
-	}
-	if (c.multi || strcmp(c.kind, CS_KIND_RECORD) != 0) {
-		s->reason = "record-malformed";
-		snprintf(s->msg, sizeof s->msg, "a %s of kind %s, not a record",
-		    c.multi ? "COSE_Sign" : "COSE_Sign1", c.kind);
-		return;
-	}
-	if (cs_record_decode(&s->rec, c.payload, c.payload_len, &e2) != CS_OK) {
-		s->reason = "record-malformed";
-		snprintf(s->msg, sizeof s->msg, "payload: %s (%s)", e2.msg, e2.reason);
-		return;
-	}
-	s->decoded = 1;
-	s->rec.att = NULL;
-	if (memcmp(s->rec.deployment, ord->deployment, CS_DEPLOY_LEN) != 0) {
-		s->reason = "record-deployment";
-		snprintf(s->msg, sizeof s->msg, "belongs to another deployment");
-	} else if (strcmp(s->rec.batch, ord->batch) != 0) {
-		s->reason = "record-batch";
-		snprintf(s->msg, sizeof s->msg, "batch id \"%s\", the order's is \"%s\"",
-		    s->rec.batch, ord->batch);
-	} else if (memcmp(s->rec.nonce, ord->nonce, CS_NONCE_LEN) != 0) {
-		s->reason = "record-nonce";
-		snprintf(s->msg, sizeof s->msg, "batch nonce differs from the order's");
-	} else if (s->rec.serial < ord->first || s->rec.serial > ord->last) {
-		s->reason = "record-serial-range";
-		snprintf(s->msg, sizeof s->msg, "serial %llu outside the order's %llu-%llu",
-		    (unsigned long long)s->rec.serial, (unsigned long long)ord->first,
-		    (unsigned long long)ord->last);
-	}
-	/* every decoded record takes part in duplicate detection, whatever else
-	 * fails, so the verdicts do not depend on which checks ran */
-	if (r->have_dup) {
-		int ins = s->index < r->dup_records;
-
-		for (k = 0; k < 8; k++)
-			be[k] = (uint8_t)(s->rec.serial >> (56 - 8 * k));
-		rc = cs_dupset_check(&r->dup, CS_DUP_SERIAL, be, 8, (uint32_t)s->index, ins, confirm,
-		    r, &first);
-		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
-			s->reason = "record-duplicate-serial";
+	for (t = 0; t < 3; t++) {
+		p = dup_value(&s->rec, dup_type[t], be, &n);
+		if (cs_dupset_check_hash(&r->dup, dup_type[t], &s->h[t], p, n, (uint32_t)s->index, ins,
+			confirm, r, &first, r->e) != CS_OK) {
+			r->failed_io = 1;
+			return;
+		}
+		if (first < 0 || s->reason != NULL)
+			continue;
+		s->reason = dup_reason[t];
+		if (t == 0)
 			snprintf(s->msg, sizeof s->msg, "serial %llu is also in record %lld",
 			    (unsigned long long)s->rec.serial, (long long)first);
-		}
-		if (rc == CS_OK)
-			rc = cs_dupset_check(&r->dup, CS_DUP_KEY, s->rec.pk, CS_PK_LEN,
-			    (uint32_t)s->index, ins, confirm, r, &first);
-		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
-			s->reason = "record-duplicate-key";
-			snprintf(s->msg, sizeof s->msg, "device key also in record %lld",
-			    (long long)first);
-		}
-		if (rc == CS_OK)
-			rc = cs_dupset_check(&r->dup, CS_DUP_HWID, s->rec.hwid, s->rec.hwid_len,
-			    (uint32_t)s->index, ins, confirm, r, &first);
-		if (rc == CS_OK && first >= 0 && s->reason == NULL) {
-			s->reason = "record-duplicate-hwid";
-			snprintf(s->msg, sizeof s->msg, "hardware id also in record %lld",
-			    (long long)first);
-		}
-		if (rc != CS_OK)
-			r->failed_io = 1;
+		else
+			snprintf(s->msg, sizeof s->msg, "%s also in record %lld",
+			    t == 1 ? "device key" : "hardware id", (long long)first);
 	}
 	if (s->reason == NULL && r->o->lookup != NULL && r->o->lookup->record != NULL) {
-		if (r->o->lookup->record(r->o->lookup->ctx, &s->rec, &why, r->e) != CS_OK)
+		if (r->o->lookup->record(r->o->lookup->ctx, &s->rec, &why, r->e) != CS_OK) {
 			r->failed_io = 1;
-		else if (why != NULL) {
+			return;
+		}
+		if (why != NULL) {
 			s->reason = why;
 			snprintf(s->msg, sizeof s->msg, "%s already released in an earlier batch",
 			    strcmp(why, "record-released-serial") == 0 ? "serial"
@@ -663,22 +585,226 @@ cheap_checks(struct run *r, struct vblock *b, struct vslot *s, const uint8_t *p,
 								      : "hardware id");
 		}
 	}
-	if (s->reason != NULL || !r->o->deep)
+	if (s->reason == NULL && s->deep != NULL) {
+		s->reason = s->deep;
+		snprintf(s->msg, sizeof s->msg, "%s", strcmp(s->deep, "record-key-invalid") == 0
+		    ? "the device key is not a valid prime-order point"
+		    : "the proof-of-possession signature does not verify under the record's own key");
+	}
+}
+
+/* Called on the caller's thread for every record, in order. */
+static void
+deliver_slot(struct run *r, struct vslot *s)
+{
+	cs_verify *v = r->v;
+	cs_vrec vr;
+	char xr[CS_REASON_MAX];
+	int listed = 0, ok;
+
+	final_checks(r, s);
+	if (r->failed_io)
 		return;
-	/* keep what the deep check needs: the envelope's parts, in the arena */
-	s->deep = 1;
-	memcpy(s->kid, c.s[0].kid, CS_KID_LEN);
-	s->prot_off = (uint32_t)b->used;
-	s->prot_len = (uint32_t)c.prot_len;
-	memcpy(b->arena + b->used, c.prot, c.prot_len);
-	b->used += c.prot_len;
-	s->pay_off = (uint32_t)b->used;
-	s->pay_len = (uint32_t)c.payload_len;
-	memcpy(b->arena + b->used, c.payload, c.payload_len);
-	b->used += c.payload_len;
-	s->sig_off = (uint32_t)b->used;
-	memcpy(b->arena + b->used, c.s[0].sig, CS_SIG_LEN);
-	b->used += CS_SIG_LEN;
+	memset(&vr, 0, sizeof vr);
+	vr.index = s->index;
+	vr.decoded = s->decoded;
+	vr.rec = s->decoded ? &s->rec : NULL;
+	vr.reason = s->reason;
+	vr.msg = s->reason ? s->msg : "";
+	v->records++;
+	if (s->reason != NULL)
+		v->failed++;
+	if (v->kind == CS_V_RELEASE) {
+		while (r->have_x && r->x.index < s->index)
+			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
+		listed = r->have_x && r->x.index == s->index;
+		if (listed) {
+			vr.excluded = 1;
+			memcpy(xr, r->x.reason, sizeof xr);
+			vr.excl_reason = xr;
+			/* a reason this run could not check is taken on the custodians' word */
+			ok = (s->reason != NULL && strcmp(s->reason, r->x.reason) == 0) ||
+			     (s->reason == NULL && ((!r->o->deep && cs_reason_deep(r->x.reason)) ||
+						       (r->o->lookup == NULL &&
+							   cs_reason_ledger(r->x.reason))));
+			if (ok && (r->x.has_serial != s->decoded ||
+				      (s->decoded && r->x.serial != s->rec.serial)))
+				ok = 0;
+			if (ok) {
+				v->excluded++;
+			} else {
+				r->mismatches++;
+				problem(v, "release-exclusions",
+				    "record %llu is excluded for %s but %s%s", (unsigned long long)s->index,
+				    r->x.reason, s->reason ? "fails " : "passes",
+				    s->reason ? s->reason : " (or its serial differs)");
+			}
+			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
+		} else if (s->reason != NULL) {
+			r->mismatches++;
+			problem(v, "release-exclusions", "record %llu fails %s but is not excluded",
+			    (unsigned long long)s->index, s->reason);
+		}
+	}
+	if (r->o->on_record != NULL && !r->stopped && r->o->on_record(r->o->ctx, &vr) != 0)
+		r->stopped = 1;
+}
+
+/* Filter blocks asked for this many records ahead of their scan. */
+#define SCAN_AHEAD 8
+
+static void
+prefetch_slot(struct run *r, const struct vblock *b, size_t i)
+{
+	int t;
+
+	if (i < b->n && b->slot[i].decoded)
+		for (t = 0; t < 3; t++)
+			cs_dupset_prefetch(&r->dup, &b->slot[i].h[t]);
+}
+
+static void
+deliver_block(struct run *r, struct vblock *b)
+{
+	size_t i;
+
+	for (i = 0; b->pass == PASS_SCAN && i < SCAN_AHEAD; i++)
+		prefetch_slot(r, b, i);
+	for (i = 0; i < b->n; i++) {
+		if (b->pass == PASS_SCAN) {
+			prefetch_slot(r, b, i + SCAN_AHEAD);
+			scan_slot(r, &b->slot[i]);
+		} else if (!r->failed_io) {
+			deliver_slot(r, &b->slot[i]);
+		}
+	}
+	b->n = b->used = 0;
+	b->state = VB_FREE;
+	r->deliver_seq++;
+}
+
+/* The block to deliver next, when it is done. Called with mu held. */
+static struct vblock *
+next_done(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nblocks; i++)
+		if (r->blocks[i].state == VB_DONE && r->blocks[i].seq == r->deliver_seq)
+			return &r->blocks[i];
+	return NULL;
+}
+
+/* Delivers what is done, in order; want_free 1: until a block is free, 2:
+ * until every block is back. While waiting, the caller's thread processes
+ * queued blocks itself. */
+static void
+drain(struct run *r, int want_free, uint8_t *tbs)
+{
+	struct vblock *b;
+	size_t i;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		if ((b = next_done(r)) != NULL) {
+			pthread_mutex_unlock(&r->mu);
+			deliver_block(r, b);
+			pthread_mutex_lock(&r->mu);
+			continue;
+		}
+		if (want_free == 0)
+			break;
+		if (want_free == 1) {
+			for (i = 0; i < r->nblocks; i++)
+				if (r->blocks[i].state == VB_FREE)
+					break;
+			if (i < r->nblocks)
+				break;
+		} else if (r->deliver_seq == r->next_seq) {
+			break;
+		}
+		if (r->qhead != NULL) {
+			b = r->qhead;
+			r->qhead = b->next;
+			if (r->qhead == NULL)
+				r->qtail = NULL;
+			b->state = VB_BUSY;
+			pthread_mutex_unlock(&r->mu);
+			process_block(r, b, tbs);
+			pthread_mutex_lock(&r->mu);
+			b->state = VB_DONE;
+			continue;
+		}
+		pthread_cond_wait(&r->done, &r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void
+submit(struct run *r, uint8_t *tbs)
+{
+	struct vblock *b = r->cur;
+
+	r->cur = NULL;
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	b->seq = r->next_seq++;
+	if (r->nth == 0) {
+		pthread_mutex_unlock(&r->mu);
+		process_block(r, b, tbs);
+		pthread_mutex_lock(&r->mu);
+		b->state = VB_DONE;
+	} else {
+		b->state = VB_READY;
+		b->next = NULL;
+		if (r->qtail != NULL)
+			r->qtail->next = b;
+		else
+			r->qhead = b;
+		r->qtail = b;
+		pthread_cond_signal(&r->work);
+	}
+	pthread_mutex_unlock(&r->mu);
+	drain(r, 0, tbs);
+}
+
+static struct vblock *
+get_block(struct run *r, int pass, uint8_t *tbs)
+{
+	size_t i;
+
+	drain(r, 1, tbs);
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nblocks; i++)
+		if (r->blocks[i].state == VB_FREE)
+			break;
+	r->blocks[i].state = VB_FILLING;
+	r->blocks[i].pass = pass;
+	r->blocks[i].n = r->blocks[i].used = 0;
+	pthread_mutex_unlock(&r->mu);
+	return &r->blocks[i];
+}
+
+/* Copies one record into the block being filled; full blocks go out. */
+static void
+add_record(struct run *r, int pass, const uint8_t *p, size_t len, uint64_t index, uint8_t *tbs)
+{
+	struct vblock *b = r->cur;
+	struct vslot *s;
+
+	if (b != NULL && (b->n == VB_RECORDS || b->used + len > VB_ARENA)) {
+		submit(r, tbs);
+		b = NULL;
+	}
+	if (b == NULL)
+		b = r->cur = get_block(r, pass, tbs);
+	s = &b->slot[b->n++];
+	s->index = index;
+	s->off = (uint32_t)b->used;
+	s->len = (uint32_t)len;
+	memcpy(b->arena + b->used, p, len);
+	b->used += len;
 }
 
 /* ---- batch-level checks --------------------------------------------------------- */
@@ -882,51 +1008,24 @@ stop_threads(struct run *r)
 	r->nth = 0;
 }
 
+/* One pass over the records entry: every byte through the pass's MAC (and
+ * in PASS_CHECK through SHA-256, once), the entry split into records that
+ * go out in blocks and come back in order. */
 static int
-stream_records(struct run *r)
+read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 {
 	cs_verify *v = r->v;
-	const cs_vopts *o = r->o;
-	crypto_hash_sha256_state st;
-	uint8_t *win = NULL, *tbs = NULL;
+	cs_sha256_state st;
+	crypto_onetimeauth_state mac;
 	size_t cap = CS_VERIFY_CHUNK + CS_RECORD_MAX, have = 0, pos = 0, got, len;
-	uint64_t base = 0, index = 0, size = cs_zipr_size(r->z, CS_ZE_RECORDS), maxrec;
+	uint64_t base = 0, index = 0, *bytes = &r->bytes[pass - 1];
 	cs_zips *s = NULL;
-	unsigned want = o->threads;
 	int eof = 0, split = 1, rc, sp;
-	long ncpu;
 
-	if (want == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		want = ncpu > 0 ? (unsigned)ncpu : 1;
-	}
-	if (want > CS_VERIFY_MAX_THREADS)
-		want = CS_VERIFY_MAX_THREADS;
-	if (!o->deep)
-		want = 1;
-	/* the duplicate set: sized by the header's count, bounded by the order's
-	 * quantity and by how many records the entry can hold at all */
-	maxrec = v->header.count;
-	if (maxrec > v->order.quantity)
-		maxrec = v->order.quantity;
-	if (maxrec > size / CS_RECORD_MIN)
-		maxrec = size / CS_RECORD_MIN;
-	r->dup_records = maxrec;
-	if ((rc = cs_dupset_init(&r->dup, (size_t)maxrec, r->e)) != CS_OK)
-		return rc;
-	r->have_dup = 1;
-	r->nckpt = (size_t)(maxrec / CKPT_EVERY + 1);
-	if ((r->ckpt = calloc(r->nckpt + 1, sizeof *r->ckpt)) == NULL ||
-	    (r->cbuf = malloc(2 * CS_RECORD_MAX)) == NULL || (win = malloc(cap)) == NULL ||
-	    (tbs = malloc(CS_RECORD_MAX + 64)) == NULL) {
-		rc = cs_fail(r->e, CS_MALFORMED, "system", "out of memory");
-		goto done;
-	}
-	if ((rc = start_threads(r, want)) != CS_OK)
-		goto done;
 	if ((rc = cs_zips_open(&s, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
-		goto done;
-	crypto_hash_sha256_init(&st);
+		return rc;
+	crypto_onetimeauth_init(&mac, r->mac_key);
+	cs_sha256_init(&st);
 	for (;;) {
 		if (have - pos < CS_RECORD_MAX && !eof) {
 			memmove(win, win + pos, have - pos);
@@ -934,10 +1033,15 @@ stream_records(struct run *r)
 			have -= pos;
 			pos = 0;
 			while (have < CS_RECORD_MAX && !eof) {
-				if ((rc = cs_zips_read(s, win + have, cap - have, &got, r->e)) != CS_OK)
+				if ((rc = cs_zips_read(s, win + have, cap - have, &got, r->e)) != CS_OK) {
+					r->read_failed = 1;
 					goto done;
+				}
+				crypto_onetimeauth_update(&mac, win + have, got);
 				/* every byte is hashed once, as it arrives */
-				crypto_hash_sha256_update(&st, win + have, got);
+				if (pass == PASS_CHECK)
+					cs_sha256_update(&st, win + have, got);
+				*bytes += got;
 				have += got;
 				eof = got == 0;
 			}
@@ -950,46 +1054,109 @@ stream_records(struct run *r)
 		}
 		sp = cs_cbor_item_len(win + pos, have - pos, CS_RECORD_MAX, &len);
 		if (sp != 0) {
-			problem(v, "records-malformed", "the records entry cannot be split after record "
-			    "%llu (offset %llu): %s", (unsigned long long)index,
-			    (unsigned long long)(base + pos),
-			    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, or an item above "
-			    "8 KiB");
+			if (pass == PASS_CHECK)
+				problem(v, "records-malformed", "the records entry cannot be split after "
+				    "record %llu (offset %llu): %s", (unsigned long long)index,
+				    (unsigned long long)(base + pos),
+				    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, or an item "
+				    "above 8 KiB");
 			split = 0;
 			continue;
 		}
-		if (r->cur == NULL)
-			r->cur = get_block(r, tbs);
-		{
-			struct vblock *b = r->cur;
-			struct vslot *sl = &b->slot[b->n++];
-
-			sl->index = index;
-			if (index < r->dup_records && index % CKPT_EVERY == 0)
-				r->ckpt[index / CKPT_EVERY] = base + pos;
-			cheap_checks(r, b, sl, win + pos, len);
-			if (r->failed_io) {
-				rc = CS_MALFORMED;
-				goto done;
-			}
-			if (b->n == VB_RECORDS || b->used + CS_RECORD_MAX + 64 > VB_ARENA)
-				submit(r, tbs);
-		}
+		if (pass == PASS_CHECK && index < r->dup_records && index % CKPT_EVERY == 0)
+			r->ckpt[index / CKPT_EVERY] = base + pos;
+		add_record(r, pass, win + pos, len, index, tbs);
 		pos += len;
 		index++;
-		if (r->stopped)
+		if (r->stopped || r->failed_io)
 			break;
 	}
 	submit(r, tbs);
 	drain(r, 2, tbs);
-	crypto_hash_sha256_final(&st, v->records_digest);
-	v->streamed = !r->stopped;
-	rc = r->failed_io ? CS_MALFORMED : CS_OK;
+	if (r->failed_io) {
+		rc = CS_MALFORMED;
+		goto done;
+	}
+	crypto_onetimeauth_final(&mac, r->mac[pass - 1]);
+	if (pass == PASS_CHECK) {
+		cs_sha256_final(&st, v->records_digest);
+		v->streamed = !r->stopped;
+	}
+	rc = CS_OK;
 done:
-	if (r->nth > 0 || r->blocks != NULL) {
-		stop_threads(r);
+	if (rc != CS_OK && pass == PASS_SCAN && r->read_failed) {
+		/* what was read before the error goes through the filter all the
+		 * same: the second pass delivers those records */
+		submit(r, tbs);
+		drain(r, 2, tbs);
 	}
 	cs_zips_close(s);
+	return rc;
+}
+
+static int
+stream_records(struct run *r)
+{
+	cs_verify *v = r->v;
+	const cs_vopts *o = r->o;
+	uint8_t *win = NULL, *tbs = NULL;
+	uint64_t size = cs_zipr_size(r->z, CS_ZE_RECORDS), maxrec;
+	unsigned want = o->threads;
+	int rc, scan_failed;
+	long ncpu;
+
+	if (want == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		want = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (want > CS_VERIFY_MAX_THREADS)
+		want = CS_VERIFY_MAX_THREADS;
+	/* the duplicate set: sized by the header's count, bounded by the order's
+	 * quantity and by how many records the entry can hold at all */
+	maxrec = v->header.count;
+	if (maxrec > v->order.quantity)
+		maxrec = v->order.quantity;
+	if (maxrec > size / CS_RECORD_MIN)
+		maxrec = size / CS_RECORD_MIN;
+	r->dup_records = maxrec;
+	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)maxrec,
+		 (size_t)(size / CS_RECORD_MIN < CS_MAX_QUANTITY ? size / CS_RECORD_MIN
+								   : CS_MAX_QUANTITY),
+		 r->e)) != CS_OK)
+		return rc;
+	r->have_dup = 1;
+	randombytes_buf(r->mac_key, sizeof r->mac_key);
+	r->nckpt = (size_t)(maxrec / CKPT_EVERY + 1);
+	if ((r->ckpt = calloc(r->nckpt + 1, sizeof *r->ckpt)) == NULL ||
+	    (r->cbuf = malloc(2 * CS_RECORD_MAX)) == NULL ||
+	    (win = malloc(CS_VERIFY_CHUNK + CS_RECORD_MAX)) == NULL ||
+	    (tbs = malloc(CS_RECORD_MAX + 64)) == NULL) {
+		rc = cs_fail(r->e, CS_MALFORMED, "system", "out of memory");
+		goto done;
+	}
+	if ((rc = start_threads(r, want)) != CS_OK)
+		goto done;
+	/* A zip error in the first pass comes again, at the same byte, in the
+	 * second, which reports it with the records before it (and the first
+	 * pass saw all of those); if it does not come again, the bytes changed. */
+	rc = read_pass(r, PASS_SCAN, win, tbs);
+	if (r->failed_io)
+		rc = CS_MALFORMED;
+	if (rc != CS_OK && (!r->read_failed || r->failed_io))
+		goto done;
+	scan_failed = rc != CS_OK;
+	cs_err_clear(r->e);
+	r->read_failed = 0;
+	cs_dupset_scan_end(&r->dup);
+	if ((rc = read_pass(r, PASS_CHECK, win, tbs)) != CS_OK || !v->streamed)
+		goto done;
+	if (scan_failed || r->bytes[0] != r->bytes[1] ||
+	    sodium_memcmp(r->mac[0], r->mac[1], sizeof r->mac[0]) != 0)
+		rc = cs_fail(r->e, CS_MALFORMED, "io", "%s changed while the batch was being read",
+		    CS_ENTRY_RECORDS);
+done:
+	if (r->blocks != NULL)
+		stop_threads(r);
 	free(win);
 	free(tbs);
 	return rc;
@@ -1073,6 +1240,7 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->done);
+	sodium_memzero(r->mac_key, sizeof r->mac_key);
 	free(r);
 	if (rc != CS_OK)
 		return rc;

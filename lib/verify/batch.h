@@ -1,9 +1,17 @@
 /* Verifying a batch or a release zip (DESIGN.md, "What verification
  * checks"): batch-level checks on the header, order and release, then the
- * records streamed once: read, hashed and decoded on the calling thread, the
- * per-record Ed25519 and prime-order checks spread over worker threads in
- * blocks, verdicts handed back in record order. Memory does not grow with
- * the batch except for the duplicate set (lib/verify/dupset.h). */
+ * records streamed twice. The calling thread reads and splits the records
+ * entry and copies the records into blocks of up to 256; worker threads
+ * decode and check whole blocks; the calling thread takes the blocks back
+ * in record order. The first pass only puts every serial, device key and
+ * hardware id through the duplicate filter (lib/verify/dupset.h: a few
+ * bytes a record, so memory stays nearly flat); the second checks every
+ * record (form, order, range, the deep Ed25519 and prime-order checks when
+ * asked), hashes the entry with SHA-256 (once per byte), and on the calling
+ * thread resolves duplicates exactly, asks the ledger and hands the
+ * verdicts out. Both passes run the entry's bytes through a MAC under a key
+ * of the run: if a second read differs from the first (a medium that
+ * answers differently), verification fails rather than trust either. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
@@ -59,7 +67,7 @@ typedef struct cs_vopts {
 	const cs_policy *policy;          /* pinned */
 	const uint8_t *policy_digest;
 	int deep;                         /* per-record signature and prime-order checks */
-	unsigned threads;                 /* for the deep checks, this one included; 0: all cores */
+	unsigned threads;                 /* for decoding and checking, this one included; 0: all cores */
 	int expect;                       /* 0, CS_V_BATCH or CS_V_RELEASE */
 	int chain;                        /* releases: CS_CHAIN_* */
 	int drafting;                     /* releases being signed: neither the chain nor
