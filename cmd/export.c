@@ -22,6 +22,7 @@ static const char usage[] =
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT };
 
 #define OUTBUF (1u << 16)
+#define LINE_MAX_LEN 1024 /* longer than any line: hex, base64 and escaped text are bounded */
 
 struct ex {
 	const char *policy, *after, *format, *out;
@@ -39,6 +40,13 @@ struct ex {
 	/* per release */
 	char order_hex[2 * CS_DIGEST_LEN + 1], release_hex[2 * CS_DIGEST_LEN + 1];
 	uint64_t seq;
+	char tail[256];          /* every line ends with the release's fields */
+	size_t tail_len;
+	/* the last firmware and batch text seen, escaped: most devices share them */
+	char fw_raw[CS_FW_MAX + 1], fw[CS_FW_MAX * 6 + 8];
+	char batch_raw[CS_ID_MAX + 1], batch[CS_ID_MAX * 2 + 8];
+	size_t fw_len, batch_len;
+	int have_fw, have_batch;
 };
 
 static int
@@ -90,35 +98,105 @@ put(struct ex *o, const char *s)
 	o->len += n;
 }
 
+/* The pieces of a line, written straight into the output buffer: one line
+ * per device, so snprintf's parsing would cost more than the verification. */
+static char *
+cat(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+#define CAT(p, lit) cat((p), (lit), sizeof(lit) - 1)
+
+static char *
+hex(char *p, const uint8_t *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*p++ = digits[b[i] >> 4];
+		*p++ = digits[b[i] & 15];
+	}
+	return p;
+}
+
+static char *
+decimal(char *p, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
+}
+
+/* Escapes text as the format wants it, remembering the last one. */
+static const char *
+cell(struct ex *o, const char *raw, char *keep, size_t keepcap, char *esc, size_t esccap,
+    size_t *len, int *have)
+{
+	if (!*have || strcmp(keep, raw) != 0) {
+		snprintf(keep, keepcap, "%s", raw);
+		if (o->csv)
+			cs_csv_cell(esc, esccap, raw);
+		else
+			cs_json_escape(esc, esccap, raw);
+		*len = strlen(esc);
+		*have = 1;
+	}
+	return esc;
+}
+
 static int
 line(void *ctx, const cs_vrec *r)
 {
 	struct ex *o = ctx;
-	char pkhex[2 * CS_PK_LEN + 1], b64[64], hw[2 * CS_HWID_MAX + 1], fw[CS_FW_MAX * 6 + 8],
-	    l[1024], batch[CS_ID_MAX * 2 + 8];
+	char b64[64], *p;
+	const char *fw, *batch;
 
 	if (!o->writing || r->excluded || r->reason != NULL || !r->decoded)
 		return 0;
-	cs_hex(pkhex, r->rec->pk, CS_PK_LEN);
+	if (o->len + LINE_MAX_LEN > OUTBUF && flush_out(o) != 0)
+		return o->failed;
 	sodium_bin2base64(b64, sizeof b64, r->rec->pk, CS_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
-	cs_hex(hw, r->rec->hwid, r->rec->hwid_len);
+	fw = cell(o, r->rec->firmware, o->fw_raw, sizeof o->fw_raw, o->fw, sizeof o->fw, &o->fw_len,
+	    &o->have_fw);
+	batch = cell(o, r->rec->batch, o->batch_raw, sizeof o->batch_raw, o->batch, sizeof o->batch,
+	    &o->batch_len, &o->have_batch);
+	p = (char *)o->buf + o->len;
 	if (o->csv) {
-		cs_csv_cell(fw, sizeof fw, r->rec->firmware);
-		cs_csv_cell(batch, sizeof batch, r->rec->batch);
-		snprintf(l, sizeof l, "%llu,%s,%s,%s,%s,%s,%s,%llu,%s\r\n",
-		    (unsigned long long)r->rec->serial, pkhex, b64, hw, fw, batch, o->order_hex,
-		    (unsigned long long)o->seq, o->release_hex);
+		p = decimal(p, r->rec->serial);
+		p = CAT(p, ",");
+		p = hex(p, r->rec->pk, CS_PK_LEN);
+		p = CAT(p, ",");
+		p = cat(p, b64, strlen(b64));
+		p = CAT(p, ",");
+		p = hex(p, r->rec->hwid, r->rec->hwid_len);
+		p = CAT(p, ",");
+		p = cat(p, fw, o->fw_len);
+		p = CAT(p, ",");
+		p = cat(p, batch, o->batch_len);
 	} else {
-		cs_json_escape(fw, sizeof fw, r->rec->firmware);
-		cs_json_escape(batch, sizeof batch, r->rec->batch);
-		snprintf(l, sizeof l,
-		    "{\"serial\":%llu,\"public_key_hex\":\"%s\",\"public_key_base64\":\"%s\","
-		    "\"hardware_id\":\"%s\",\"firmware\":\"%s\",\"batch\":\"%s\",\"order\":\"%s\","
-		    "\"release_sequence\":%llu,\"release_digest\":\"%s\"}\n",
-		    (unsigned long long)r->rec->serial, pkhex, b64, hw, fw, batch, o->order_hex,
-		    (unsigned long long)o->seq, o->release_hex);
+		p = CAT(p, "{\"serial\":");
+		p = decimal(p, r->rec->serial);
+		p = CAT(p, ",\"public_key_hex\":\"");
+		p = hex(p, r->rec->pk, CS_PK_LEN);
+		p = CAT(p, "\",\"public_key_base64\":\"");
+		p = cat(p, b64, strlen(b64));
+		p = CAT(p, "\",\"hardware_id\":\"");
+		p = hex(p, r->rec->hwid, r->rec->hwid_len);
+		p = CAT(p, "\",\"firmware\":\"");
+		p = cat(p, fw, o->fw_len);
+		p = CAT(p, "\",\"batch\":\"");
+		p = cat(p, batch, o->batch_len);
 	}
-	put(o, l);
+	p = cat(p, o->tail, o->tail_len);
+	o->len = (size_t)(p - (char *)o->buf);
 	o->lines++;
 	return o->failed;
 }
@@ -145,6 +223,11 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 		cs_hex(o->order_hex, v->release.order, CS_DIGEST_LEN);
 		cs_hex(o->release_hex, v->release_s.digest, CS_DIGEST_LEN);
 		o->seq = v->release.seq;
+		snprintf(o->tail, sizeof o->tail,
+		    o->csv ? ",%s,%llu,%s\r\n"
+			   : "\",\"order\":\"%s\",\"release_sequence\":%llu,\"release_digest\":\"%s\"}\n",
+		    o->order_hex, (unsigned long long)o->seq, o->release_hex);
+		o->tail_len = strlen(o->tail);
 	}
 	cs_verify_free(v);
 	if (rc != CS_OK) {
