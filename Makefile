@@ -161,6 +161,26 @@ fuzz: deps-check $(FUZZ_BIN) build-fuzz/tools/mkseeds
 # the replay programs include the harnesses: rebuild them when those change
 -include $(wildcard $(BUILD)/tests/fuzzreplay_*.d)
 
+# ---- bench (issue 7) -------------------------------------------------------
+# make bench [BENCH_RECORDS=1000000] [BENCH_REPEAT=N] [BENCH_ZIP=0]: fully
+# valid synthetic batches (tests/tools/mkbatch), then the raw cryptographic
+# limit (tests/bench/limit.c), consign verify on one and on all cores, export
+# and verify --deep of a release, station seal of a journal, peak RSS and the
+# records entry stored or deflated; "name value" lines from tests/bench/run.
+# Measured and printed, never asserted; the default run takes a few minutes.
+BENCH_REPEAT ?= 3
+BENCH_ZIP ?= 1
+BENCH_SRC = $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libconsign.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libconsign.a $(LDLIBS)
+
+bench: all $(TOOL_BIN) $(BENCH_BIN)
+	@BUILD=$(BUILD) BENCH_RECORDS=$(BENCH_RECORDS) BENCH_REPEAT=$(BENCH_REPEAT) \
+		BENCH_ZIP=$(BENCH_ZIP) tests/bench/run
+
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
