@@ -49,12 +49,14 @@ if fixture "$T/f" 1 >/dev/null 2>&1; then
 		mkdir -p "$T/st"
 		"$DEVSIM" --policy "$T/f/policy.cbor" --pty "$T/tty" --storage "$T/st" --serial 1000 \
 			--count 1 --linger 500 >/dev/null 2>&1 &
+		dev=$!
 		for _ in $(seq 50); do [ -e "$T/tty" ] && break; sleep 0.05; done
 		timeout 30 "$CONSIGN" station collect --order "$T/f/order.cbor" --port "$T/tty" \
 			--journal "$T/J" --quiet >/dev/null 2>&1 &&
 			"$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass" \
 				--order "$T/f/order.cbor" --journal "$T/J" -o "$T/batch.zip" --quiet >/dev/null 2>&1
-		wait
+		kill "$dev" 2>/dev/null
+		wait "$dev" 2>/dev/null
 	fi
 	if [ ! -s "$T/batch.zip" ] && [ -x "$TOOLS/mkbatch" ]; then
 		"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \

@@ -22,7 +22,9 @@ dev=$!
 for _ in $(seq 50); do [ -e "$T/tty" ] && break; sleep 0.05; done
 timeout 60 "$CONSIGN" station collect --order "$T/f/order.cbor" --port "$T/tty" --journal "$T/out/J" \
 	--policy "$P" >"$T/out/collect.out" 2>"$T/out/collect.err"
-wait "$dev"
+# the line may stop before the simulator's last device (quantity reached)
+kill "$dev" 2>/dev/null
+wait "$dev" 2>/dev/null
 "$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass" \
 	--order "$T/f/order.cbor" --journal "$T/out/J" -o "$T/out/batch.zip" >"$T/out/seal.out" 2>&1
 "$CONSIGN" verify --policy "$P" "$T/out/batch.zip" >"$T/out/verify.out" 2>&1
