@@ -16,7 +16,8 @@ Q = $(if $(filter 1,$(V)),,@)
 
 PKGS = libsodium libzip libcbor sqlite3
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
-	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time
+	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time \
+	strace
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
@@ -40,7 +41,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 PROGS = $(BUILD)/consign $(if $(DEVSIM_SRC),$(BUILD)/consign-devsim)
 
-.PHONY: all check check-sanitize test-bins deps deps-check install clean demo bench fuzz man
+.PHONY: deps-check-test deps-install all check check-sanitize test-bins deps deps-check install clean demo bench fuzz man
 
 all: deps-check $(PROGS) $(BUILD)/libconsign.a
 
@@ -70,7 +71,7 @@ $(BUILD)/%.o: %.c
 test-bins: all $(UNIT_BIN) $(TOOL_BIN)
 
 # The whole suite; the last line is "N passed, N failed".
-check: test-bins
+check: deps-check-test test-bins
 	@BUILD=$(BUILD) VECTORS=$(VECTORS) tests/run
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -92,12 +93,24 @@ deps:
 		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; \
 	fi
 
+# The build needs the libraries; the tests and the demo also need the tools
+# (and PostgreSQL's server for the CI import test). Missing ones are installed
+# when running as root, otherwise the exact command is printed.
+TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip
 deps-check:
-	@if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v jq >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; else \
-		echo "missing build dependencies; run as root:"; \
-		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; exit 1; fi; \
-	fi
+	@if ! pkg-config --exists $(PKGS) 2>/dev/null; then $(MAKE) --no-print-directory deps-install; fi
+
+deps-check-test:
+	@missing=; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	pkg-config --exists $(PKGS) 2>/dev/null || missing="$$missing libraries"; \
+	if [ -n "$$missing" ]; then echo "missing:$$missing"; $(MAKE) --no-print-directory deps-install; fi
+
+deps-install:
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; else \
+		echo "missing dependencies; as root run:"; \
+		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; exit 1; fi
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
@@ -111,7 +124,7 @@ install: all
 # cloud's import, and two refusals. DEMO_DIR=DIR keeps every file in DIR;
 # without it they go to a new temporary directory, named at the end.
 DEMO_DIR ?=
-demo: all
+demo: deps-check-test all
 	@BUILD=$(BUILD) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc

@@ -70,6 +70,11 @@ int cmd_confirm(const char *question);
 
 /* Loads a policy file and decodes it (no signature checks). */
 int cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p);
+/* Loads a policy given with --policy to check something against: it must
+ * carry M valid signatures of its own custodians (its trust still comes from
+ * the caller having pinned it: the file name and fingerprint are shown).
+ * Only s->digest is kept: the envelope is not (s->cose is cleared). */
+int cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p);
 /* The same for an order. */
 int cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_order *o);
 

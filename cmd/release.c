@@ -277,8 +277,8 @@ cmd_sign_zip(const struct sign_opts *so)
 	cs_vopts vo;
 	cs_buf out;
 	cs_err e;
-	uint8_t *pbuf = NULL, *kbuf = NULL, kid[CS_KID_LEN];
-	size_t pn = 0, kn = 0, i;
+	uint8_t *kbuf = NULL, kid[CS_KID_LEN];
+	size_t kn = 0, i;
 	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], excl[4096], fp[24];
 	int rc, who = -1, added;
 
@@ -288,9 +288,8 @@ cmd_sign_zip(const struct sign_opts *so)
 	if (so->policy == NULL)
 		return cmd_fail(CS_USAGE, "%s: a release is signed against the policy: give --policy",
 		    f);
-	if ((rc = cmd_load_policy(so->policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	/* the public half first: membership is checked before any passphrase */
 	if ((rc = cmd_read(so->key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
 		goto done;
@@ -343,8 +342,10 @@ cmd_sign_zip(const struct sign_opts *so)
 	office_excl_summary(excl, sizeof excl, &v.release.excluded, OFFICE_SHOW_FIRST);
 	printf("  records:     %llu accepted, %zu excluded%s%s\n", (unsigned long long)v.release.accepted,
 	    v.release.excluded.n, excl[0] ? ": " : "", excl);
-	printf("  policy:      %s (version %llu), %zu of %llu signatures so far\n", so->policy,
-	    (unsigned long long)pol.version, v.release_q.valid, (unsigned long long)pol.threshold);
+	cmd_fingerprint(fp, ps.digest);
+	printf("  policy:      %s (version %llu, digest %s), %zu of %llu signatures so far\n",
+	    so->policy, (unsigned long long)pol.version, fp, v.release_q.valid,
+	    (unsigned long long)pol.threshold);
 	cmd_print_quorum(stdout, &v.release_q, &v.release_s.cose, &pol);
 	if (rc != CS_OK) {
 		office_print_problems(stdout, &v);

@@ -103,8 +103,8 @@ cmd_sign(int argc, char **argv)
 		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
 		{"yes", 0, 0, 'y'}, {NULL, 0, 0, 0}};
 	struct sign_opts o = {0};
-	uint8_t *buf = NULL, *pbuf = NULL, *kbuf = NULL;
-	size_t n = 0, pn = 0, kn = 0;
+	uint8_t *buf = NULL, *kbuf = NULL;
+	size_t n = 0, kn = 0;
 	cs_signed s, ps;
 	cs_policy p, pol;
 	cs_order ord;
@@ -146,8 +146,7 @@ cmd_sign(int argc, char **argv)
 					"custodian signatures", o.file, s.cose.kind);
 		goto done;
 	}
-	if (o.policy != NULL &&
-	    (rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if (o.policy != NULL && (rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		goto done;
 	if (strcmp(s.cose.kind, CS_KIND_POLICY) == 0) {
 		if ((rc = cs_policy_load(&s, &p, buf, n, &e)) != CS_OK) {
@@ -164,8 +163,9 @@ cmd_sign(int argc, char **argv)
 				    o.file, o.policy, (unsigned long long)pol.version + 1);
 				goto done;
 			}
-			printf("  rotation of: %s (version %llu), checked\n", o.policy,
-			    (unsigned long long)pol.version);
+			cmd_fingerprint(fp, ps.digest);
+			printf("  rotation of: %s (version %llu, digest %s), checked\n", o.policy,
+			    (unsigned long long)pol.version, fp);
 		}
 		member = custodian_of(&p, k.pub.pk) >= 0 ||
 			 (o.policy != NULL && custodian_of(&pol, k.pub.pk) >= 0);
@@ -189,8 +189,9 @@ cmd_sign(int argc, char **argv)
 				goto done;
 			}
 			cs_err_clear(&e);
-			printf("  made under:  %s (policy version %llu), checked\n", o.policy,
-			    (unsigned long long)pol.version);
+			cmd_fingerprint(fp, ps.digest);
+			printf("  made under:  %s (policy version %llu, digest %s), checked\n",
+			    o.policy, (unsigned long long)pol.version, fp);
 			member = custodian_of(&pol, k.pub.pk) >= 0;
 			if (member && q.counted[custodian_of(&pol, k.pub.pk)])
 				snprintf(who, sizeof who, "%s", k.pub.id);
@@ -243,7 +244,6 @@ cmd_sign(int argc, char **argv)
 done:
 	cs_seckey_free(&k);
 	cs_file_free(buf, n);
-	cs_file_free(pbuf, pn);
 	cs_file_free(kbuf, kn);
 	cs_buf_free(&out);
 	return rc;

@@ -79,10 +79,10 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
     int (*fn)(int key, const char *arg, void *ctx), void *ctx)
 {
 	struct option lo[MAX_OPTS + 2];
-	char shorts[3 * MAX_OPTS + 4] = "+";
+	char shorts[3 * MAX_OPTS + 4] = "";
 	int seen[MAX_OPTS] = {0};
-	size_t n = 0, s = 1, i;
-	int c, idx;
+	size_t n = 0, s = 0, i, len;
+	int c, idx, a;
 
 	for (n = 0; opts[n].name != NULL && n < MAX_OPTS; n++) {
 		lo[n] = (struct option){opts[n].name, opts[n].has_arg ? required_argument : no_argument,
@@ -97,6 +97,21 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
 	shorts[s++] = 'h';
 	shorts[s] = '\0';
+	/* getopt_long takes unambiguous prefixes ("--pol"): refuse them rather
+	 * than guess, as a repeated option is refused */
+	for (a = 1; a < argc && strcmp(argv[a], "--") != 0; a++) {
+		if (strncmp(argv[a], "--", 2) != 0)
+			continue;
+		len = strcspn(argv[a] + 2, "=");
+		for (i = 0; i <= n; i++)
+			if (strlen(lo[i].name) == len && strncmp(lo[i].name, argv[a] + 2, len) == 0)
+				break;
+		if (i > n) {
+			cmd_usage(usage, "unknown option %.*s", (int)len + 2, argv[a]);
+			return -1;
+		}
+	}
+	/* options may come after the operands ("FILE --json"): getopt permutes */
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
@@ -385,6 +400,30 @@ cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_pol
 		cs_file_free(*buf, *n);
 		*buf = NULL;
 		return cmd_report(path, &e);
+	}
+	return CS_OK;
+}
+
+int
+cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	cs_quorum q;
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_load_policy(path, &buf, &n, s, p)) != CS_OK)
+		return rc;
+	cs_err_clear(&e);
+	rc = cs_policy_verify_self(s, p, &q, &e);
+	/* the envelope borrowed from buf: only the digest and the policy remain */
+	cs_file_free(buf, n);
+	memset(&s->cose, 0, sizeof s->cose);
+	if (rc != CS_OK) {
+		cmd_report(path, &e);
+		return cmd_fail(CS_REJECT, "%s: not a complete policy: nothing can be checked against it",
+		    path);
 	}
 	return CS_OK;
 }

@@ -9,8 +9,8 @@
 
 static const char usage[] =
     "usage: consign verify [--policy P] [--json] FILE\n"
-    "       consign verify --policy P [--first | --after SEQ:DIGEST] [--deep] [--json] "
-    "registry.zip\n"
+    "       consign verify --policy P (--first | --after SEQ:DIGEST) [--deep] [--threads N]\n"
+    "                      [--json] registry.zip\n"
     "       consign verify --policy P [--ledger DIR] [--threads N] [--json] batch.zip\n"
     "\n"
     "Verifies FILE and prints one line per problem and a verdict; --json prints a\n"
@@ -303,6 +303,23 @@ zip_option(int argc, char **argv)
 	return 0;
 }
 
+/* 1 when an argument other than an option's is a zip file */
+static int
+zip_operand(int argc, char **argv)
+{
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--policy") == 0) {
+			a++;
+			continue;
+		}
+		if (argv[a][0] != '-' && cmd_file_is_zip(argv[a]))
+			return 1;
+	}
+	return 0;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
@@ -319,8 +336,7 @@ cmd_verify(int argc, char **argv)
 	/* zips (batches, releases) take more options: hand them over whole; so
 	 * does an option only they take, so that a truncated or foreign file
 	 * given as a release is "not a zip" (3), not a usage error (2) */
-	if (argc >= 2 && argv[argc - 1][0] != '-' &&
-	    (cmd_file_is_zip(argv[argc - 1]) || zip_option(argc, argv)))
+	if (zip_option(argc, argv) || zip_operand(argc, argv))
 		return cmd_verify_zip(argc, argv);
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;

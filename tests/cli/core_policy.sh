@@ -81,6 +81,11 @@ expect_reason 1 policy-fork "... but is refused once the first v2 is pinned" \
 	-o "$T/weak.cbor" >/dev/null 2>"$T/err"
 check "2 of 4 draws the two-groups warning" grep -q "not a majority" "$T/err"
 
+expect_reason 1 policy-threshold "checking against an unsigned policy is refused" \
+	"$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes \
+	--policy "$T/weak.cbor" "$T/p2.cbor"
+sign_as "$K" "$T/weak.cbor" alice
+sign_as "$K" "$T/weak.cbor" bob
 expect_reason 1 policy-predecessor "signing v2 as a rotation of an unrelated policy is refused" \
 	"$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes \
 	--policy "$T/weak.cbor" "$T/p2.cbor"
@@ -104,5 +109,5 @@ expect 2 "an order with quantity above its range is a usage error" \
 	"$CONSIGN" order create --policy "$T/p1.cbor" --batch B43 --product x --serials 1-10 \
 	--quantity 11 --station "$K/station.pub" -o "$T/o2.cbor"
 expect_reason 1 policy-threshold "an order under an unsigned policy is refused" \
-	"$CONSIGN" order create --policy "$T/weak.cbor" --batch B43 --product x --serials 1-10 \
+	"$CONSIGN" order create --policy "$T/p1b.cbor" --batch B43 --product x --serials 1-10 \
 	--quantity 10 --station "$K/station.pub" -o "$T/o3.cbor"
