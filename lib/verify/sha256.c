@@ -17,6 +17,7 @@
 static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
     0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
+#if HAVE_NI
 static void
 put_be(uint8_t out[32], const uint32_t h[8])
 {
@@ -30,7 +31,6 @@ put_be(uint8_t out[32], const uint32_t h[8])
 	}
 }
 
-#if HAVE_NI
 static const uint32_t k[64] = {0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b,
     0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
     0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6,
