@@ -93,8 +93,9 @@ int cmd_file_is_zip(const char *path);
 
 /* Prints the signature lines of a quorum ("  signature 1: alice, valid"). */
 void cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy *p);
-/* Names the custodians that have not signed, comma separated, into out. */
-void cmd_missing_signers(char *out, size_t cap, const cs_quorum *q, const cs_policy *p);
+/* Appends "; not signed by: " and the custodians that have not signed,
+ * comma separated, to e->msg (truncated to fit). */
+void cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p);
 
 /* Options of consign sign, passed on to the zip (release) handler. */
 struct sign_opts {

@@ -21,8 +21,9 @@ int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
 int office_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
     int (*fn)(int key, const char *arg, void *ctx), void *ctx);
 
-/* A thread count 1..CS_VERIFY_MAX_THREADS; 0 on success. */
-int office_parse_threads(const char *s, unsigned *n);
+/* --threads: a count 1..CS_VERIFY_MAX_THREADS into *n and 0; else the usage
+ * error printed and -1. */
+int office_parse_threads(const char *usage, const char *s, unsigned *n);
 
 /* The chain position a CI job stores and gives to --after. */
 void office_chain(char out[OFFICE_CHAIN_MAX], uint64_t seq, const uint8_t d[CS_DIGEST_LEN]);

@@ -41,11 +41,7 @@ opt(int k, const char *arg, void *ctx)
 	case O_PASS: o->pass = arg; break;
 	case O_LEDGER: o->ledger = arg; break;
 	case O_THREADS:
-		if (office_parse_threads(arg, &o->threads) != 0) {
-			cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
-			return -1;
-		}
-		break;
+		return office_parse_threads(usage, arg, &o->threads);
 	}
 	return 0;
 }

@@ -486,14 +486,16 @@ cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy 
 }
 
 void
-cmd_missing_signers(char *out, size_t cap, const cs_quorum *q, const cs_policy *p)
+cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p)
 {
-	size_t i, o = 0;
+	size_t i, o = strlen(e->msg), cap = sizeof e->msg;
+	const char *sep = "; not signed by: ";
 
-	out[0] = '\0';
 	for (i = 0; i < p->ncust && o < cap; i++)
-		if (!q->counted[i])
-			o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? ", " : "", p->cust[i].id);
+		if (!q->counted[i]) {
+			o += (size_t)snprintf(e->msg + o, cap - o, "%s%s", sep, p->cust[i].id);
+			sep = ", ";
+		}
 }
 
 int

@@ -121,7 +121,7 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 	static cs_quorum q, qold;
 	uint8_t *pbuf = NULL;
 	size_t pn = 0;
-	char hex[2 * CS_DIGEST_LEN + 1], missing[400];
+	char hex[2 * CS_DIGEST_LEN + 1];
 	cs_err e;
 	int rc;
 
@@ -160,11 +160,8 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 	r->cose = &s.cose;
 	r->signers = &p;
 	if (rc != CS_OK) {
-		if (strcmp(e.reason, "policy-threshold") == 0) {
-			cmd_missing_signers(missing, sizeof missing, &q, &p);
-			snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg),
-			    "; not signed by: %s", missing);
-		}
+		if (strcmp(e.reason, "policy-threshold") == 0)
+			cmd_note_missing(&e, &q, &p);
 		problem(r, &e);
 	} else if (cs_policy_split_risk(&p)) {
 		snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note),
@@ -183,7 +180,6 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 	static cs_quorum q;
 	uint8_t *pbuf = NULL;
 	size_t pn = 0;
-	char missing[400];
 	cs_err e;
 	int rc;
 
@@ -206,11 +202,8 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 		r->signers = &pin;
 	}
 	if (rc != CS_OK) {
-		if (strcmp(e.reason, "order-threshold") == 0) {
-			cmd_missing_signers(missing, sizeof missing, &q, &pin);
-			snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg),
-			    "; not signed by: %s", missing);
-		}
+		if (strcmp(e.reason, "order-threshold") == 0)
+			cmd_note_missing(&e, &q, &pin);
 		problem(r, &e);
 	}
 	return CS_OK;

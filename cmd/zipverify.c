@@ -32,7 +32,20 @@ struct vz {
 	const char *file;
 	uint64_t shown, hidden;
 	int is_release;
+	/* the first failures, shown after the summary they belong to */
+	char line[OFFICE_SHOW_FIRST][CS_VREC_MSG_MAX * 6 + 128];
 };
+
+static void
+print_lines(const struct vz *o)
+{
+	uint64_t i;
+
+	for (i = 0; i < o->shown; i++)
+		fputs(o->line[i], stdout);
+	if (o->hidden > 0)
+		printf("  ... and %llu more (--json lists them all)\n", (unsigned long long)o->hidden);
+}
 
 static int
 vz_opt(int key, const char *arg, void *ctx)
@@ -47,11 +60,7 @@ vz_opt(int key, const char *arg, void *ctx)
 	case O_DEEP: o->deep = 1; break;
 	case O_LEDGER: o->ledger = arg; break;
 	case O_THREADS:
-		if (office_parse_threads(arg, &o->threads) != 0) {
-			cmd_usage(verify_usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
-			return -1;
-		}
-		break;
+		return office_parse_threads(verify_usage, arg, &o->threads);
 	}
 	return 0;
 }
@@ -96,14 +105,15 @@ on_record(void *ctx, const cs_vrec *r)
 		o->hidden++;
 		return 0;
 	}
-	o->shown++;
 	print_serial(ser, sizeof ser, r);
 	if (o->is_release)
-		printf("  excluded: record %llu%s: %s%s\n", (unsigned long long)r->index, ser, reason,
+		snprintf(o->line[o->shown], sizeof o->line[0], "  excluded: record %llu%s: %s%s\n",
+		    (unsigned long long)r->index, ser, reason,
 		    r->reason != NULL ? "" : " (as the custodians found; --deep to check again)");
 	else
-		printf("  record %llu%s: %s: %s\n", (unsigned long long)r->index, ser, reason,
-		    cs_escapez(esc, sizeof esc, r->msg));
+		snprintf(o->line[o->shown], sizeof o->line[0], "  record %llu%s: %s: %s\n",
+		    (unsigned long long)r->index, ser, reason, cs_escapez(esc, sizeof esc, r->msg));
+	o->shown++;
 	return 0;
 }
 
@@ -154,7 +164,7 @@ cmd_verify_zip(int argc, char **argv)
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
-	struct vz o;
+	static struct vz o;
 	cs_vopts vo;
 	cs_zipr *z = NULL;
 	cs_ledger *l = NULL;
@@ -218,6 +228,8 @@ cmd_verify_zip(int argc, char **argv)
 	if (rc == CS_MALFORMED || rc == CS_USAGE) {
 		if (o.json)
 			printf("],\"verdict\":\"unreadable\",\"reason\":\"%s\"}\n", e.reason);
+		else
+			print_lines(&o);
 		fflush(stdout);
 		rc = cmd_report(o.file, &e);
 		goto done;
@@ -245,8 +257,6 @@ cmd_verify_zip(int argc, char **argv)
 		printf("],\"verdict\":\"%s\"}\n", rc == CS_OK ? "accepted" : "rejected");
 		goto done;
 	}
-	if (o.hidden > 0)
-		printf("  ... and %llu more (--json lists them all)\n", (unsigned long long)o.hidden);
 	cmd_fingerprint(fp, v.order_s.digest);
 	printf("%s: %sbatch %s, order %s, %llu records (the header says %llu)\n", f,
 	    o.is_release ? "release of " : "", v.order.batch, fp, (unsigned long long)v.records,
@@ -270,6 +280,7 @@ cmd_verify_zip(int argc, char **argv)
 		    (unsigned long long)(v.records - v.failed), (unsigned long long)v.records,
 		    (unsigned long long)v.failed);
 	}
+	print_lines(&o);
 	office_print_problems(stdout, &v);
 	printf("%s: %s\n", f, rc == CS_OK ? "ACCEPTED" : "REJECTED");
 done:

@@ -12,7 +12,6 @@
 #include <sodium.h>
 
 #include "verify/dupset.h"
-#include "verify/sha256.h"
 
 /* ---- splitting a CBOR sequence ---------------------------------------- */
 
@@ -332,15 +331,14 @@ cheap_checks(const struct run *r, struct vslot *s)
 static void
 deep_check(struct vslot *s, const cs_cose *c, uint8_t *tbs)
 {
-	uint8_t kid[32];
+	uint8_t kid[CS_KID_LEN];
 	cs_buf out;
 
 	if (!cs_pk_valid(s->rec.pk)) {
 		s->deep = "record-key-invalid";
 		return;
 	}
-	/* cs_keyid, on the faster SHA-256 */
-	cs_sha256(kid, s->rec.pk, CS_PK_LEN);
+	cs_keyid(kid, s->rec.pk);
 	cs_buf_fixed(&out, tbs, CS_RECORD_MAX + 64);
 	if (memcmp(kid, c->s[0].kid, CS_KID_LEN) != 0 ||
 	    cs_cose_tbs_raw(&out, c->prot, c->prot_len, NULL, 0, NULL, 0, c->payload,
@@ -373,28 +371,38 @@ process_block(const struct run *r, struct vblock *b, uint8_t *tbs)
 	}
 }
 
+/* With r->mu held: takes the first queued block, processes it without the
+ * lock and marks it done; 0 when the queue is empty. */
+static int
+run_queued(struct run *r, uint8_t *tbs)
+{
+	struct vblock *b = r->qhead;
+
+	if (b == NULL)
+		return 0;
+	r->qhead = b->next;
+	if (r->qhead == NULL)
+		r->qtail = NULL;
+	b->state = VB_BUSY;
+	pthread_mutex_unlock(&r->mu);
+	process_block(r, b, tbs);
+	pthread_mutex_lock(&r->mu);
+	b->state = VB_DONE;
+	return 1;
+}
+
 static void *
 worker(void *arg)
 {
 	struct run *r = arg;
-	struct vblock *b;
 	uint8_t *tbs = malloc(CS_RECORD_MAX + 64);
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		while (!r->stop && r->qhead == NULL)
 			pthread_cond_wait(&r->work, &r->mu);
-		if (r->qhead == NULL)
+		if (!run_queued(r, tbs))
 			break;
-		b = r->qhead;
-		r->qhead = b->next;
-		if (r->qhead == NULL)
-			r->qtail = NULL;
-		b->state = VB_BUSY;
-		pthread_mutex_unlock(&r->mu);
-		process_block(r, b, tbs);
-		pthread_mutex_lock(&r->mu);
-		b->state = VB_DONE;
 		pthread_cond_broadcast(&r->done);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -723,18 +731,8 @@ drain(struct run *r, int want_free, uint8_t *tbs)
 		} else if (r->deliver_seq == r->next_seq) {
 			break;
 		}
-		if (r->qhead != NULL) {
-			b = r->qhead;
-			r->qhead = b->next;
-			if (r->qhead == NULL)
-				r->qtail = NULL;
-			b->state = VB_BUSY;
-			pthread_mutex_unlock(&r->mu);
-			process_block(r, b, tbs);
-			pthread_mutex_lock(&r->mu);
-			b->state = VB_DONE;
+		if (run_queued(r, tbs))
 			continue;
-		}
 		pthread_cond_wait(&r->done, &r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -1015,7 +1013,7 @@ static int
 read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 {
 	cs_verify *v = r->v;
-	cs_sha256_state st;
+	crypto_hash_sha256_state st;
 	crypto_onetimeauth_state mac;
 	size_t cap = CS_VERIFY_CHUNK + CS_RECORD_MAX, have = 0, pos = 0, got, len;
 	uint64_t base = 0, index = 0, *bytes = &r->bytes[pass - 1];
@@ -1025,7 +1023,7 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 	if ((rc = cs_zips_open(&s, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
 		return rc;
 	crypto_onetimeauth_init(&mac, r->mac_key);
-	cs_sha256_init(&st);
+	crypto_hash_sha256_init(&st);
 	for (;;) {
 		if (have - pos < CS_RECORD_MAX && !eof) {
 			memmove(win, win + pos, have - pos);
@@ -1040,7 +1038,7 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 				crypto_onetimeauth_update(&mac, win + have, got);
 				/* every byte is hashed once, as it arrives */
 				if (pass == PASS_CHECK)
-					cs_sha256_update(&st, win + have, got);
+					crypto_hash_sha256_update(&st, win + have, got);
 				*bytes += got;
 				have += got;
 				eof = got == 0;
@@ -1079,7 +1077,7 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 	}
 	crypto_onetimeauth_final(&mac, r->mac[pass - 1]);
 	if (pass == PASS_CHECK) {
-		cs_sha256_final(&st, v->records_digest);
+		crypto_hash_sha256_final(&st, v->records_digest);
 		v->streamed = !r->stopped;
 	}
 	rc = CS_OK;

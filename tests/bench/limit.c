@@ -25,7 +25,6 @@
 #include "format/cose.h"
 #include "verify/batch.h"
 #include "verify/dupset.h"
-#include "verify/sha256.h"
 
 struct rec {
 	uint8_t pk[CS_PK_LEN];
@@ -210,7 +209,6 @@ parts(void)
 	uint8_t tbsm[CS_RECORD_MAX + 64];
 	crypto_hash_sha256_state st;
 	crypto_onetimeauth_state mac;
-	cs_sha256_state st2;
 	cs_dupset d;
 	cs_duphash *dh;
 	cs_record *recs;
@@ -246,13 +244,11 @@ parts(void)
 			    CS_RECORD_MAX, &len) + len);
 	PART("decode", if (cs_cose_decode(&c, G.entry + r->off, r->len, &e) == CS_OK) sink +=
 		(size_t)cs_record_decode(&recs[i], c.payload, c.payload_len, &e));
-	WHOLE("sha256_libsodium", crypto_hash_sha256_init(&st);
+	WHOLE("sha256", crypto_hash_sha256_init(&st);
 	    crypto_hash_sha256_update(&st, G.entry, G.size); crypto_hash_sha256_final(&st, h));
-	WHOLE("sha256", cs_sha256_init(&st2); cs_sha256_update(&st2, G.entry, G.size);
-	    cs_sha256_final(&st2, h));
 	WHOLE("mac_poly1305", crypto_onetimeauth_init(&mac, key);
 	    crypto_onetimeauth_update(&mac, G.entry, G.size); crypto_onetimeauth_final(&mac, h));
-	PART("keyid", cs_sha256(kid, r->pk, CS_PK_LEN); sink += kid[0]);
+	PART("keyid", cs_keyid(kid, r->pk); sink += kid[0]);
 	PART("sig_structure", cs_buf_fixed(&tb, tbsm, sizeof tbsm);
 	    if (cs_cose_decode(&c, G.entry + r->off, r->len, &e) == CS_OK) sink +=
 		(size_t)cs_cose_tbs_raw(&tb, c.prot, c.prot_len, NULL, 0, NULL, 0, c.payload,
