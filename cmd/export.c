@@ -152,7 +152,7 @@ static int
 line(void *ctx, const cs_vrec *r)
 {
 	struct ex *o = ctx;
-	char b64[64], *p;
+	char b64[64], b64cell[72], *p;
 	const char *fw, *batch;
 
 	if (!o->writing || r->excluded || r->reason != NULL || !r->decoded)
@@ -170,7 +170,8 @@ line(void *ctx, const cs_vrec *r)
 		p = CAT(p, ",");
 		p = hex(p, r->rec->pk, CS_PK_LEN);
 		p = CAT(p, ",");
-		p = cat(p, b64, strlen(b64));
+		/* standard base64 starts with '+' for one key in 64 */
+		p = cat(p, b64cell, strlen(cs_csv_cell(b64cell, sizeof b64cell, b64)));
 		p = CAT(p, ",");
 		p = hex(p, r->rec->hwid, r->rec->hwid_len);
 		p = CAT(p, ",");
@@ -261,8 +262,7 @@ cmd_export(int argc, char **argv)
 	static cs_policy pol;
 	static cs_verify v;
 	cs_vopts vo;
-	uint8_t *pbuf = NULL, d[CS_DIGEST_LEN];
-	size_t pn = 0;
+	uint8_t d[CS_DIGEST_LEN];
 	uint64_t s;
 	const char *file;
 	char f[1024];
@@ -286,9 +286,8 @@ cmd_export(int argc, char **argv)
 		return cmd_usage(usage, "--after wants SEQ:DIGEST (64 hex digits)");
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
-	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	if (o.out != NULL) {
 		/* one pass: the file appears only if verification passed */
 		if ((rc = cs_atomic_open(&o.a, o.out, 0644, 0, &e)) != CS_OK)

@@ -210,7 +210,7 @@ office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint
 			return cs_fail(e, CS_REJECT, "records-digest", "the records differ from the header");
 		}
 	}
-	rc = cs_bundle_write_src(out, ent, src, 4, (time_t)v->header.created, e);
+	rc = cs_bundle_write_src(out, ent, src, 4, (time_t)v->header.created, NULL, e);
 	cs_zips_close(c.s);
 	return rc;
 }

@@ -78,8 +78,8 @@ cmd_receipt(int argc, char **argv)
 	cs_seckey k = {0};
 	cs_buf pay, env;
 	cs_err e;
-	uint8_t *pbuf = NULL, *kbuf = NULL;
-	size_t pn = 0, kn = 0, i, j;
+	uint8_t *kbuf = NULL;
+	size_t kn = 0, i, j;
 	const char *file;
 	char f[1024];
 	int a, rc;
@@ -94,9 +94,8 @@ cmd_receipt(int argc, char **argv)
 		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
-	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
 		goto done;
 	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {

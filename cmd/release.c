@@ -94,8 +94,6 @@ release_create(int argc, char **argv)
 	cs_release rel;
 	cs_buf pay, draft;
 	cs_err e;
-	uint8_t *pbuf = NULL;
-	size_t pn = 0;
 	uint64_t seq;
 	char f[1024], chain[OFFICE_CHAIN_MAX], excl[4096];
 	int a, rc;
@@ -111,9 +109,8 @@ release_create(int argc, char **argv)
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
 	dir = office_ledger_dir(o.ledger);
-	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK) {
 		rc = cmd_report(dir, &e);
 		goto done;

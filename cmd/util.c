@@ -421,9 +421,8 @@ cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
 	cs_file_free(buf, n);
 	memset(&s->cose, 0, sizeof s->cose);
 	if (rc != CS_OK) {
-		cmd_report(path, &e);
-		return cmd_fail(CS_REJECT, "%s: not a complete policy: nothing can be checked against it",
-		    path);
+		cs_err_prefix(&e, "not a complete policy, nothing can be checked against it");
+		return cmd_report(path, &e);
 	}
 	return CS_OK;
 }

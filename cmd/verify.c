@@ -15,9 +15,10 @@ static const char usage[] =
     "\n"
     "Verifies FILE and prints one line per problem and a verdict; --json prints a\n"
     "machine-readable report instead. Exit 0 accepted, 1 rejected, 3 malformed.\n"
-    "  policy   without --policy: checked against its own custodians and threshold\n"
-    "           (its trust comes from pinning its digest); with --policy P: a\n"
-    "           rotation from P (or P itself)\n"
+    "  policy   without --policy, a first policy only: checked against its own\n"
+    "           custodians and threshold (its trust comes from pinning its digest);\n"
+    "           with --policy P: a rotation from P (or P itself), which every\n"
+    "           later version needs\n"
     "  order    needs --policy: made under it and signed by M of its custodians\n"
     "  record   a device record: its proof-of-possession signature\n"
     "  receipt  needs --policy: signed by the policy's office key\n";
@@ -119,8 +120,6 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 	static cs_signed s, ps;
 	static cs_policy p, pin;
 	static cs_quorum q, qold;
-	uint8_t *pbuf = NULL;
-	size_t pn = 0;
 	char hex[2 * CS_DIGEST_LEN + 1];
 	cs_err e;
 	int rc;
@@ -132,15 +131,19 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 	cs_hex(hex, s.digest, CS_DIGEST_LEN);
 	snprintf(r->summary, sizeof r->summary, "policy version %llu, %llu of %zu custodians",
 	    (unsigned long long)p.version, (unsigned long long)p.threshold, p.ncust);
+	if (o->policy == NULL && p.has_prev)
+		/* its own custodians alone cannot vouch for a rotation */
+		return cmd_usage(usage, "policy version %llu is a rotation: it is verified against "
+					"the policy it replaces or the one pinned; give --policy",
+		    (unsigned long long)p.version);
 	if (o->policy == NULL) {
 		rc = cs_policy_verify_self(&s, &p, &q, &e);
 		snprintf(r->note, sizeof r->note,
 		    "checked against its own custodians only: its trust comes from pinning its "
 		    "digest %s", hex);
 	} else {
-		if ((rc = cmd_load_policy(o->policy, &pbuf, &pn, &ps, &pin)) != CS_OK)
+		if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
 			return rc;
-		cs_file_free(pbuf, pn);
 		rc = cs_policy_verify_rotation(&ps, &pin, &s, &p, &qold, &q, &e);
 		if (rc == CS_OK && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0)
 			snprintf(r->note, sizeof r->note,
@@ -178,8 +181,6 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 	static cs_policy pin;
 	static cs_order ord;
 	static cs_quorum q;
-	uint8_t *pbuf = NULL;
-	size_t pn = 0;
 	cs_err e;
 	int rc;
 
@@ -188,9 +189,8 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 		return cmd_report(r->file, &e);
 	if (o->policy == NULL)
 		return cmd_usage(usage, "an order is verified against a policy: give --policy");
-	if ((rc = cmd_load_policy(o->policy, &pbuf, &pn, &ps, &pin)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	r->digest = s.digest;
 	snprintf(r->summary, sizeof r->summary, "order for batch %s, %llu devices, serials %llu-%llu",
 	    ord.batch, (unsigned long long)ord.quantity, (unsigned long long)ord.first,
@@ -216,9 +216,7 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 {
 	static cs_signed ps;
 	static cs_policy pin;
-	uint8_t *pbuf = NULL;
 	const uint8_t *pk;
-	size_t pn = 0;
 	cs_buf sb;
 	cs_record rec;
 	cs_header h;
@@ -249,11 +247,10 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 			cs_buf_free(&sb);
 			return cmd_usage(usage, "a receipt is verified against a policy: give --policy");
 		}
-		if ((rc = cmd_load_policy(o->policy, &pbuf, &pn, &ps, &pin)) != CS_OK) {
+		if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK) {
 			cs_buf_free(&sb);
 			return rc;
 		}
-		cs_file_free(pbuf, pn);
 		pk = pin.office_pk;
 		snprintf(r->summary, sizeof r->summary,
 		    "receipt for batch %s: %llu of %llu records accepted, %zu refused", rc_.batch,

@@ -169,8 +169,6 @@ cmd_verify_zip(int argc, char **argv)
 	cs_zipr *z = NULL;
 	cs_ledger *l = NULL;
 	cs_vlookup lk;
-	uint8_t *pbuf = NULL;
-	size_t pn = 0;
 	char f[1024], chain[OFFICE_CHAIN_MAX], fp[24], esc[CS_MSG_MAX * 6];
 	cs_err e;
 	int a, rc;
@@ -189,9 +187,8 @@ cmd_verify_zip(int argc, char **argv)
 	memset(&vo, 0, sizeof vo);
 	if (o.after != NULL && office_parse_after(o.after, &vo.after_seq, vo.after_digest) != 0)
 		return cmd_usage(verify_usage, "--after wants SEQ:DIGEST (64 hex digits)");
-	if ((rc = cmd_load_policy(o.policy, &pbuf, &pn, &ps, &pol)) != CS_OK)
+	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	cs_file_free(pbuf, pn);
 	cs_err_clear(&e);
 	cs_escapez(f, sizeof f, o.file);
 	if ((rc = cs_zipr_open(&z, o.file, &e)) != CS_OK)

@@ -38,6 +38,14 @@ typedef struct cs_bundle_source {
 	uint64_t size;
 } cs_bundle_source;
 
+/* A check of the written archive before it takes path's place: fn is given
+ * the synced temporary file's name and returns CS_OK, or a failure in e
+ * (which then fails the whole write, as CS_MALFORMED). */
+typedef struct cs_bundle_check {
+	int (*fn)(void *ctx, const char *tmp, cs_err *e);
+	void *ctx;
+} cs_bundle_check;
+
 /* Writes a zip with exactly these entries, in order, stored uncompressed and
  * with the given modification time, to a temporary name beside path; fsyncs
  * it, renames it onto path and fsyncs the directory. On failure nothing is
@@ -46,9 +54,12 @@ int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, 
     cs_err *e);
 
 /* The same, where src[i].read != NULL makes entry i's content come from
- * that callback (entries[i].data, len and file are then ignored). src may be
+ * that callback (entries[i].data, len and file are then ignored), and where
+ * chk, when not NULL, reads the synced temporary file back before the
+ * rename: its cached pages are dropped first (POSIX_FADV_DONTNEED), so that
+ * the check reads the medium where the kernel allows. src and chk may be
  * NULL. */
 int cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
-    const cs_bundle_source *src, size_t n, time_t mtime, cs_err *e);
+    const cs_bundle_source *src, size_t n, time_t mtime, const cs_bundle_check *chk, cs_err *e);
 
 #endif

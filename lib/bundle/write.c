@@ -79,12 +79,12 @@ int
 cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
     cs_err *e)
 {
-	return cs_bundle_write_src(path, entries, NULL, n, mtime, e);
+	return cs_bundle_write_src(path, entries, NULL, n, mtime, NULL, e);
 }
 
 int
 cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
-    const cs_bundle_source *srcs, size_t n, time_t mtime, cs_err *e)
+    const cs_bundle_source *srcs, size_t n, time_t mtime, const cs_bundle_check *chk, cs_err *e)
 {
 	char *tmp = NULL;
 	struct pull *pulls = NULL;
@@ -147,7 +147,13 @@ cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
 			close(fd);
 		goto fail;
 	}
+	if (chk != NULL)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* advice: may be ignored */
 	close(fd);
+	if (chk != NULL && chk->fn(chk->ctx, tmp, e) != CS_OK) {
+		rc = e != NULL ? (e->status = CS_MALFORMED) : CS_MALFORMED;
+		goto fail;
+	}
 	if (rename(tmp, path) != 0) {
 		rc = cs_fail(e, CS_MALFORMED, "io", "cannot rename the archive into place: %s",
 		    strerror(errno));

@@ -377,6 +377,7 @@ send_provision(struct eng *g, struct port *p, uint64_t now)
 						      "frame");
 		return;
 	}
+	p->bad0 = p->rx.bad; /* damage during the hello says nothing of this answer */
 	p->st = P_PROVISION;
 }
 
@@ -615,7 +616,7 @@ on_timer(struct eng *g, struct port *p, uint64_t now, cs_err *err)
 	const uint8_t *payload;
 	size_t plen;
 	cs_err e;
-	int rc;
+	int rc, damaged;
 
 	if (p->st == P_DOWN) {
 		if (now < p->next_open || p->lost_in_journal)
@@ -646,15 +647,18 @@ on_timer(struct eng *g, struct port *p, uint64_t now, cs_err *err)
 	switch (p->st) {
 	case P_PAUSE: new_exchange(g, p, now); break;
 	case P_HELLO:
-		/* nobody on the line yet: keep asking, no failure -- unless what
-		 * answers is only ever damaged frames */
-		if (p->rx.bad > p->bad0 && p->tries > g->c->retries) {
+		/* nobody on the line yet: keep asking, no failure -- unless each
+		 * of the last hellos was answered by damaged frames only (one
+		 * burst of noise followed by silence is an empty line) */
+		damaged = p->rx.bad > p->bad0;
+		p->bad0 = p->rx.bad;
+		if (damaged && p->tries > g->c->retries) {
 			memset(&p->id, 0, sizeof p->id);
 			refuse(g, p, 0, now, "wire-frame",
 			    "only damaged frames on the line after %u hellos", p->tries);
 			break;
 		}
-		p->tries = p->rx.bad > p->bad0 ? p->tries + 1 : 1;
+		p->tries = damaged ? p->tries + 1 : 1;
 		queue_out(p, p->req, p->req_len);
 		p->deadline = now + p->req_ms;
 		break;

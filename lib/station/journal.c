@@ -218,7 +218,11 @@ cs_journal_open(cs_journal *j, const char *dir, const uint8_t order[CS_DIGEST_LE
 	memcpy(head + CS_JOURNAL_MAGIC_LEN, order, CS_DIGEST_LEN);
 	put32(head + CS_JOURNAL_HEAD_LEN - 4, cs_crc32(0, head, CS_JOURNAL_HEAD_LEN - 4));
 	if (create) {
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) == 0) {
+			/* a new directory's entry must outlive a power cut too */
+			if ((rc = cs_fsync_dir_of(dir, e)) != CS_OK)
+				goto fail;
+		} else if (errno != EEXIST) {
 			rc = cs_fail(e, CS_MALFORMED, "io", "cannot create the journal directory: %s",
 			    strerror(errno));
 			goto fail;

@@ -95,6 +95,33 @@ sink_confirm(void *ctx, uint64_t index, cs_err *e)
 	return CS_OK;
 }
 
+/* What the archive must say when read back before it takes its place. */
+struct readback {
+	const cs_order *o;
+	const uint8_t *od, *order_env, *station_pk, *records;
+	size_t order_len;
+	uint64_t count;
+	cs_seal_result got;
+};
+
+/* A pulled stick or a bad write must not look like a sealed batch. */
+static int
+read_back(void *ctx, const char *tmp, cs_err *e)
+{
+	struct readback *b = ctx;
+	int rc;
+
+	rc = cs_station_seal_check(tmp, b->o, b->od, b->order_env, b->order_len, b->station_pk,
+	    &b->got, e);
+	if (rc != CS_OK) {
+		cs_err_prefix(e, "reading the batch back");
+		return rc;
+	}
+	if (b->got.count != b->count || sodium_memcmp(b->got.records, b->records, CS_DIGEST_LEN) != 0)
+		return cs_fail(e, CS_MALFORMED, "io", "the batch read back differs from what was written");
+	return CS_OK;
+}
+
 int
 cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
     const uint8_t *order_env, size_t order_len, const uint8_t sk[CS_SK_LEN], const char *out,
@@ -106,7 +133,8 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	cs_header h;
 	cs_buf pay, env;
 	cs_bundle_entry ent[3];
-	cs_seal_result back;
+	struct readback back;
+	cs_bundle_check chk;
 	char *tmp = NULL, jp[4096];
 	size_t i, tlen = strlen(dir) + 32;
 	int rc;
@@ -183,21 +211,12 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	ent[0] = (cs_bundle_entry){.name = CS_ENTRY_HEADER, .data = env.p, .len = env.len};
 	ent[1] = (cs_bundle_entry){.name = CS_ENTRY_ORDER, .data = order_env, .len = order_len};
 	ent[2] = (cs_bundle_entry){.name = CS_ENTRY_RECORDS, .file = tmp};
-	if ((rc = cs_bundle_write(out, ent, 3, created, e)) != CS_OK)
+	back = (struct readback){.o = o, .od = od, .order_env = order_env, .station_pk = sk + 32,
+	    .records = h.records, .order_len = order_len, .count = s.count};
+	chk = (cs_bundle_check){.fn = read_back, .ctx = &back};
+	if ((rc = cs_bundle_write_src(out, ent, NULL, 3, created, &chk, e)) != CS_OK)
 		goto done;
-	/* a pulled stick or a bad write must not look like a sealed batch */
-	if ((rc = cs_station_seal_check(out, o, od, order_env, order_len, sk + 32, &back, e)) !=
-	    CS_OK) {
-		cs_err_prefix(e, "reading the batch back");
-		unlink(out);
-		goto done;
-	}
-	if (back.count != s.count || sodium_memcmp(back.records, h.records, CS_DIGEST_LEN) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "io", "the batch read back differs from what was written");
-		unlink(out);
-		goto done;
-	}
-	*res = back;
+	*res = back.got;
 	res->torn = j.torn;
 	res->unconfirmed = s.count - s.confirmed;
 done:
@@ -336,9 +355,17 @@ cs_station_seal_check(const char *zip, const cs_order *o, const uint8_t od[CS_DI
 	int zerr, rc = CS_MALFORMED;
 
 	memset(res, 0, sizeof *res);
-	if ((z = zip_open(zip, ZIP_RDONLY | ZIP_CHECKCONS, &zerr)) == NULL)
-		return cs_fail(e, CS_MALFORMED, "zip-corrupt", "not a readable zip (libzip error %d)",
-		    zerr);
+	if ((z = zip_open(zip, ZIP_RDONLY | ZIP_CHECKCONS, &zerr)) == NULL) {
+		zip_error_t ze;
+
+		zip_error_init_with_code(&ze, zerr); /* keeps errno for a system error */
+		rc = cs_fail(e, CS_MALFORMED,
+		    zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ || zerr == ZIP_ER_SEEK ? "io"
+										     : "zip-corrupt",
+		    "not a readable zip: %s", zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return rc;
+	}
 	if (zip_get_num_entries(z, 0) != 3) {
 		rc = cs_fail(e, CS_REJECT, "zip-entries", "%lld entries, want 3",
 		    (long long)zip_get_num_entries(z, 0));

@@ -24,8 +24,9 @@ typedef struct cs_seal_result {
  * secret key sk (libsodium's 64 bytes) — which the order must allow
  * (station-not-allowed). The records are streamed through a temporary file
  * in dir, never held in memory. created is the header's time (information).
- * After the atomic write the archive is read back with
- * cs_station_seal_check; on any failure out is left as it was. */
+ * The synced temporary archive is read back with cs_station_seal_check
+ * (from the medium where the kernel drops its cached pages) before it is
+ * renamed onto out; on any failure out is left as it was. */
 int cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
     const uint8_t *order_env, size_t order_len, const uint8_t sk[CS_SK_LEN], const char *out,
     time_t created, cs_seal_result *res, cs_err *e);

@@ -608,7 +608,7 @@ deliver_slot(struct run *r, struct vslot *s)
 	cs_verify *v = r->v;
 	cs_vrec vr;
 	char xr[CS_REASON_MAX];
-	int listed = 0, ok;
+	int listed = 0, ok, skipped;
 
 	final_checks(r, s);
 	if (r->failed_io)
@@ -630,11 +630,16 @@ deliver_slot(struct run *r, struct vslot *s)
 			vr.excluded = 1;
 			memcpy(xr, r->x.reason, sizeof xr);
 			vr.excl_reason = xr;
-			/* a reason this run could not check is taken on the custodians' word */
+			/* a reason this run could not check is taken on the custodians'
+			 * word, when nothing this run found ranks before it: a record
+			 * both already released and forged is excluded for the ledger
+			 * (checked first), and a run without the ledger finds only the
+			 * signature */
+			skipped = (!r->o->deep && cs_reason_deep(r->x.reason)) ||
+				  (r->o->lookup == NULL && cs_reason_ledger(r->x.reason));
 			ok = (s->reason != NULL && strcmp(s->reason, r->x.reason) == 0) ||
-			     (s->reason == NULL && ((!r->o->deep && cs_reason_deep(r->x.reason)) ||
-						       (r->o->lookup == NULL &&
-							   cs_reason_ledger(r->x.reason))));
+			     (skipped && (s->reason == NULL || (cs_reason_ledger(r->x.reason) &&
+								   cs_reason_deep(s->reason))));
 			if (ok && (r->x.has_serial != s->decoded ||
 				      (s->decoded && r->x.serial != s->rec.serial)))
 				ok = 0;

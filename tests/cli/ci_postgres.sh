@@ -387,7 +387,7 @@ expect_reason 1 policy-deployment "a rotation to another deployment's policy: re
 	job --rotate-policy "$G/policy.cbor"
 unchanged "... both rotations"
 expect 0 "the rotation to v2, signed by 2 of v1 and 2 of v2: accepted" job --rotate-policy "$P2"
-p2dig=$("$CONSIGN" verify --json "$P2" | jq -r .digest)
+p2dig=$("$CONSIGN" inspect --json "$P2" | jq -r .digest)
 check "... v2 is pinned, it names v1, the chain has not moved" \
 	[ "$(q "SELECT s.policy_version || ' ' || encode(s.policy_digest, 'hex') || ' '
 		|| encode(p.previous, 'hex') || ' ' || s.last_seq FROM consign.trust_state s

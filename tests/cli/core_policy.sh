@@ -63,6 +63,9 @@ expect_reason 1 policy-threshold-previous \
 sign_as "$K" "$T/p2.cbor" bob --policy "$T/p1.cbor"
 expect 0 "rotation signed by M old (carol, bob) and M new (carol, dave) is accepted" \
 	"$CONSIGN" verify --policy "$T/p1.cbor" "$T/p2.cbor"
+expect_reason 2 "is a rotation" \
+	"the same rotation without the policy it replaces is not accepted (usage: give --policy)" \
+	"$CONSIGN" verify "$T/p2.cbor"
 expect_reason 1 policy-rollback "going back to v1 after pinning v2 is refused" \
 	"$CONSIGN" verify --policy "$T/p2.cbor" "$T/p1.cbor"
 "$CONSIGN" policy create --threshold 3 --custodian "$K/alice.pub" --custodian "$K/carol.pub" \
@@ -100,6 +103,10 @@ expect_reason 1 order-threshold "order signed by one of 2 is rejected" \
 sign_as "$K" "$T/o.cbor" bob --policy "$T/p1.cbor"
 expect 0 "order signed by two custodians is accepted" \
 	"$CONSIGN" verify --policy "$T/p1.cbor" "$T/o.cbor"
+"$TOOLS/cosetool" dropsig "$T/p1.cbor" 0 "$T/p1none.cbor"
+expect_reason 1 "not a complete policy" \
+	"... but not against the same policy without its signatures (same digest, nothing pinned)" \
+	"$CONSIGN" verify --policy "$T/p1none.cbor" "$T/o.cbor"
 expect_reason 1 order-policy "the order checked against another policy is rejected" \
 	"$CONSIGN" verify --policy "$T/p2.cbor" "$T/o.cbor"
 expect_reason 1 "not a custodian" "a key outside the policy may not sign the order" \

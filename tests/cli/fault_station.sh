@@ -79,6 +79,28 @@ run "$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/sta
 	--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet
 check "after the kills, seal works (exit $RC)" [ "$RC" -eq 0 ]
 
+# --- seal whose read-back fails ---------------------------------------------------------
+# An older batch at the output path must survive a seal whose new archive
+# cannot be read back: the check runs on the synced temporary file, before
+# the rename. The read-back's open is the last open of the temporary name.
+if command -v strace >/dev/null; then
+	cp "$T/b2.zip" "$T/b2.old"
+	SEAL=("$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass"
+		--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet)
+	strace -f -qq -e trace=openat -o "$T/strace.open" "${SEAL[@]}" >/dev/null 2>&1
+	k=$(grep -n -E '^[0-9]+ +openat\(' "$T/strace.open" | grep '\.b2\.zip\.tmp-' | tail -1 | cut -d: -f1)
+	k=$(head -n "${k:-0}" "$T/strace.open" | grep -c -E '^[0-9]+ +openat\(')
+	run strace -f -qq -o /dev/null -e trace=openat -e inject="openat:error=EIO:when=$k" "${SEAL[@]}"
+	check "a seal whose archive cannot be read back fails with exit 3 (got $RC)" [ "$RC" -eq 3 ]
+	checkx "  saying so in one line naming the file" \
+		'grep -q "b2.zip: reading the batch back: .*Input/output error (io)$" "$T/err" &&
+		[ "$(wc -l <"$T/err")" -eq 1 ]'
+	check "  the older batch at the output path is untouched" cmp -s "$T/b2.zip" "$T/b2.old"
+	check "  no temporary file is left" [ -z "$(ls -A "$T" | grep '\.tmp')" ]
+else
+	skip "seal whose read-back fails: strace is not installed"
+fi
+
 # --- seal onto a full file system -----------------------------------------------------
 if [ "$(id -u)" = 0 ] && mkdir -p "$T/tiny" && mount -t tmpfs -o size=4k tmpfs "$T/tiny" 2>/dev/null; then
 	trap 'umount "$T/tiny" 2>/dev/null; rm -rf "$T"' EXIT

@@ -115,3 +115,26 @@ printf 'x' >>"$L"/releases/000001-*.zip
 rm -f "$L/ledger.db"
 expect_reason 3 ledger-inconsistent "rebuild refuses a release file that does not verify" \
 	"$CONSIGN" ledger --ledger "$L" rebuild
+
+# a record both already released and forged (a factory re-using a released
+# device key it holds no secret for) is excluded for the ledger, which is
+# checked first; each custodian's sign and the cloud's --deep, which run
+# without the ledger, find only the signature and still take the exclusion
+H=$T/h
+office "$H" 20 1000-1999 || notok "second office"
+office_mkb "$H" --count 2 --seed 21 -o "$T/k.zip"
+office_release "$H" "$T/k.zip" "$T/rk.zip" || notok "release K"
+"$CONSIGN" ledger --ledger "$H/L" add "$T/rk.zip" >/dev/null || notok "release K enters"
+office_mkb "$H" --count 3 --seed 21 --first-serial 1100 --break record-signature@0 -o "$T/m.zip"
+expect 0 "a batch re-using 2 released keys, one record forged, is released with exclusions" \
+	"$CONSIGN" release create --policy "$H/policy.cbor" --ledger "$H/L" --exclude-refused \
+	"$T/m.zip" -o "$T/rm.zip"
+check "... the forged record excluded for its released key" \
+	grep -q "record 0 (serial 1100) record-released-key" "$T/out"
+expect 0 "... a custodian's sign (no ledger, every signature checked) accepts the exclusion" \
+	"$CONSIGN" sign --key "$H/alice.key" --passphrase-file "$H/alice.pass" --yes \
+	--policy "$H/policy.cbor" "$T/rm.zip"
+sign_as "$H" "$T/rm.zip" bob --policy "$H/policy.cbor"
+expect 0 "... the cloud's --deep verify accepts it" "$CONSIGN" verify --policy "$H/policy.cbor" \
+	--after "$(chain_of "$T/rk.zip")" --deep "$T/rm.zip"
+expect 0 "... and it enters the ledger" "$CONSIGN" ledger --ledger "$H/L" add "$T/rm.zip"

@@ -61,6 +61,8 @@ check "the line carries on: the next device is asked too (and refuses too)" \
 	--quantity 5 --station "$F/station.pub" -o "$T/unknown.cbor" >/dev/null
 sign_as "$F" "$T/unknown.cbor" dave 2>/dev/null
 sign_as "$F" "$T/unknown.cbor" erin 2>/dev/null
+check "the order carries the two outsiders' signatures" \
+	[ "$("$CONSIGN" inspect --json "$T/unknown.cbor" | jq '.signatures | length')" -eq 2 ]
 sim_start unknown --policy "$F/policy.cbor" --serial 1000
 SIMS="$SIMS $SIM_PID"
 collect_until 2 "$T/unknown.cbor" "$T/unknown.log" -- --port "$T/unknown.port"

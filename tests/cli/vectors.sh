@@ -11,12 +11,24 @@ if ! command -v jq >/dev/null; then
 	exit 0
 fi
 
+# run_cases FILE LIST: runs tests/tools/vectors on the LIST it extracted from
+# FILE (one case a line) and insists that each case gave exactly one ok/not
+# ok line, so a schema change that extracts nothing cannot pass
+run_cases() {
+	local name=$1 list=$2 n got
+	n=$(wc -l <"$list")
+	"$TOOLS/vectors" <"$list" >"$T/vec.out" 2>&1
+	cat "$T/vec.out"
+	got=$(grep -c -E '^(ok|not ok) - ' "$T/vec.out")
+	echo "# vectors: $name: $n cases, $(grep -c '^ok - ' "$T/vec.out") ok"
+	check "vectors: $name: all $n cases were run (at least one; a case may give several results)" [ "$n" -gt 0 -a "$got" -ge "$n" ]
+}
+
 if [ -f "$V/wycheproof-ed25519.json" ]; then
 	jq -r '.testGroups[] | .publicKey.pk as $pk | .tests[] |
 		"ed25519 \(.tcId) \($pk) \(if .msg == "" then "-" else .msg end) \(if .sig == "" then "-" else .sig end) \(.result)"' \
 		"$V/wycheproof-ed25519.json" >"$T/wyche"
-	echo "# wycheproof-ed25519.json: $(wc -l <"$T/wyche") cases"
-	"$TOOLS/vectors" <"$T/wyche"
+	run_cases wycheproof-ed25519.json "$T/wyche"
 else
 	skip "vectors: wycheproof-ed25519.json is absent"
 fi
@@ -24,8 +36,7 @@ fi
 if [ -f "$V/ed25519-speccheck-cases.json" ]; then
 	jq -r 'to_entries[] | "reject \(.key) \(.value.pub_key) \(.value.message) \(.value.signature)"' \
 		"$V/ed25519-speccheck-cases.json" >"$T/spec"
-	echo "# ed25519-speccheck-cases.json: $(wc -l <"$T/spec") cases"
-	"$TOOLS/vectors" <"$T/spec"
+	run_cases ed25519-speccheck-cases.json "$T/spec"
 else
 	skip "vectors: ed25519-speccheck-cases.json is absent"
 fi
@@ -36,7 +47,7 @@ if [ -f "$V/cose-eddsa-sig-01.json" ]; then
 		(.input.plaintext | explode | map(. as \$c | \"0123456789abcdef\"[(\$c/16|floor):(\$c/16|floor)+1] + \"0123456789abcdef\"[(\$c%16):(\$c%16)+1]) | join(\"\")) +
 		\" \(.input.sign0.protected | $hdr) \(.input.sign0.unprotected | $hdr) \(.intermediates.ToBeSign_hex) \(.output.cbor)\"" \
 		"$V/cose-eddsa-sig-01.json" >"$T/cose1"
-	"$TOOLS/vectors" <"$T/cose1"
+	run_cases cose-eddsa-sig-01.json "$T/cose1"
 else
 	skip "vectors: cose-eddsa-sig-01.json is absent"
 fi
@@ -45,7 +56,7 @@ if [ -f "$V/cose-eddsa-01.json" ]; then
 		(.input.plaintext | explode | map(. as \$c | \"0123456789abcdef\"[(\$c/16|floor):(\$c/16|floor)+1] + \"0123456789abcdef\"[(\$c%16):(\$c%16)+1]) | join(\"\")) +
 		\" \(.input.sign.protected | $hdr) \(.input.sign.unprotected | $hdr) \(.input.sign.signers[0].protected | $hdr) \(.input.sign.signers[0].unprotected | $hdr) \(.intermediates.signers[0].ToBeSign_hex) \(.output.cbor)\"" \
 		"$V/cose-eddsa-01.json" >"$T/cose"
-	"$TOOLS/vectors" <"$T/cose"
+	run_cases cose-eddsa-01.json "$T/cose"
 else
 	skip "vectors: cose-eddsa-01.json is absent"
 fi
