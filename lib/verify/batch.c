@@ -1012,8 +1012,11 @@ stop_threads(struct run *r)
 }
 
 /* One pass over the records entry: every byte through the pass's MAC (and
- * in PASS_CHECK through SHA-256, once), the entry split into records that
- * go out in blocks and come back in order. */
+ * in PASS_SCAN through SHA-256, once), the entry split into records that
+ * go out in blocks and come back in order. The hash is taken in the first
+ * pass, whose reading thread has time to spare while the workers decode;
+ * the second pass's bytes are those (the MACs and counts must agree), and
+ * its reading thread also delivers every record to the caller. */
 static int
 read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 {
@@ -1042,7 +1045,7 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 				}
 				crypto_onetimeauth_update(&mac, win + have, got);
 				/* every byte is hashed once, as it arrives */
-				if (pass == PASS_CHECK)
+				if (pass == PASS_SCAN)
 					crypto_hash_sha256_update(&st, win + have, got);
 				*bytes += got;
 				have += got;
@@ -1081,10 +1084,10 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 		goto done;
 	}
 	crypto_onetimeauth_final(&mac, r->mac[pass - 1]);
-	if (pass == PASS_CHECK) {
+	if (pass == PASS_SCAN)
 		crypto_hash_sha256_final(&st, v->records_digest);
+	else
 		v->streamed = !r->stopped;
-	}
 	rc = CS_OK;
 done:
 	if (rc != CS_OK && pass == PASS_SCAN && r->read_failed) {
