@@ -67,6 +67,10 @@ int cmd_load_pubkey(const char *path, cs_pubkey *k);
 
 /* Asks "question [y/N]" on the terminal; 1 for yes. */
 int cmd_confirm(const char *question);
+/* consign sign's confirmation: CS_OK when yes (--yes, or answered so);
+ * otherwise the one-line error printed and its status (usage without a
+ * terminal, rejected when declined). */
+int cmd_confirm_sign(const char *file, int yes, const char *question);
 
 /* Loads a policy file and decodes it (no signature checks). */
 int cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p);

@@ -351,16 +351,8 @@ cmd_sign_zip(const struct sign_opts *so)
 		rc = CS_OK;
 		goto done;
 	}
-	if (!so->yes) {
-		if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0) {
-			rc = cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
-			goto done;
-		}
-		if (!cmd_confirm("Sign this release as shown above?")) {
-			rc = cmd_fail(CS_REJECT, "not signed");
-			goto done;
-		}
-	}
+	if ((rc = cmd_confirm_sign(f, so->yes, "Sign this release as shown above?")) != CS_OK)
+		goto done;
 	cs_seckey_free(&k);
 	if ((rc = cmd_load_seckey(so->key, so->passfile, &k)) != CS_OK)
 		goto done;

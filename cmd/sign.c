@@ -66,15 +66,16 @@ show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 static void
 show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 {
-	char fp[24], pfp[24], kid[2 * CS_KID_LEN + 1], prod[200];
+	char fp[24], pfp[24], kid[2 * CS_KID_LEN + 1], dep[2 * CS_DEPLOY_LEN + 1], prod[200];
 	uint8_t k[CS_KID_LEN];
 	size_t i;
 
 	cmd_fingerprint(fp, digest);
 	cmd_fingerprint(pfp, o->policy);
-	printf("Order for batch %s\n  product:     %s\n  serials:     %llu-%llu\n"
+	cs_hex(dep, o->deployment, CS_DEPLOY_LEN);
+	printf("Order for batch %s\n  deployment:  %s\n  product:     %s\n  serials:     %llu-%llu\n"
 	       "  quantity:    %llu devices\n  policy:      digest %s\n",
-	    o->batch, cs_escapez(prod, sizeof prod, o->product), (unsigned long long)o->first,
+	    o->batch, dep, cs_escapez(prod, sizeof prod, o->product), (unsigned long long)o->first,
 	    (unsigned long long)o->last, (unsigned long long)o->quantity, pfp);
 	for (i = 0; i < o->nstation; i++) {
 		cs_keyid(k, o->station[i]);
@@ -113,7 +114,8 @@ cmd_sign(int argc, char **argv)
 	cs_buf out;
 	cs_err e;
 	char who[CS_ID_MAX + 1] = "", fp[24];
-	int a, rc, added, member;
+	int a, rc, added, member, counted = 0;
+	unsigned long long need = 0;
 
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
@@ -154,6 +156,13 @@ cmd_sign(int argc, char **argv)
 			goto done;
 		}
 		show_policy(&p, s.digest);
+		if (cs_policy_split_risk(&p))
+			cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups of "
+				 "custodians could sign two different successors",
+			    (unsigned long long)p.threshold, p.ncust);
+		if (o.policy == NULL && p.has_prev)
+			cmd_warn("version %llu replaces another policy, which was not checked (give it "
+				 "with --policy)", (unsigned long long)p.version);
 		if (o.policy != NULL && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0) {
 			if (memcmp(pol.deployment, p.deployment, CS_DEPLOY_LEN) != 0 ||
 			    p.version != pol.version + 1 || !p.has_prev ||
@@ -170,6 +179,8 @@ cmd_sign(int argc, char **argv)
 		member = custodian_of(&p, k.pub.pk) >= 0 ||
 			 (o.policy != NULL && custodian_of(&pol, k.pub.pk) >= 0);
 		cs_quorum_count(&q, &s.cose, &p);
+		counted = 1;
+		need = p.threshold;
 		if (custodian_of(&p, k.pub.pk) >= 0 && q.counted[custodian_of(&p, k.pub.pk)])
 			snprintf(who, sizeof who, "%s", k.pub.id);
 	} else if (strcmp(s.cose.kind, CS_KIND_ORDER) == 0) {
@@ -193,6 +204,8 @@ cmd_sign(int argc, char **argv)
 			printf("  made under:  %s (policy version %llu, digest %s), checked\n",
 			    o.policy, (unsigned long long)pol.version, fp);
 			member = custodian_of(&pol, k.pub.pk) >= 0;
+			counted = 1;
+			need = pol.threshold;
 			if (member && q.counted[custodian_of(&pol, k.pub.pk)])
 				snprintf(who, sizeof who, "%s", k.pub.id);
 		}
@@ -200,10 +213,14 @@ cmd_sign(int argc, char **argv)
 		rc = cmd_fail(CS_USAGE, "%s: a %s is not signed by custodians", o.file, s.cose.kind);
 		goto done;
 	}
-	printf("  signatures:  %zu so far\n", s.cose.nsig);
+	if (counted)
+		printf("  signatures:  %zu valid of the %llu needed so far (%zu in the file)\n", q.valid,
+		    need, s.cose.nsig);
+	else
+		printf("  signatures:  %zu in the file, not checked\n", s.cose.nsig);
 	if (!member) {
-		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this %s%s", o.file,
-		    k.pub.id, s.cose.kind,
+		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this %s%s (not-custodian)",
+		    o.file, k.pub.id, s.cose.kind,
 		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
 			? " (for a rotation, give the previous policy with --policy)" : "");
 		goto done;
@@ -213,16 +230,8 @@ cmd_sign(int argc, char **argv)
 		rc = CS_OK;
 		goto done;
 	}
-	if (!o.yes) {
-		if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0) {
-			rc = cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
-			goto done;
-		}
-		if (!cmd_confirm("Sign this as shown above?")) {
-			rc = cmd_fail(CS_REJECT, "not signed");
-			goto done;
-		}
-	}
+	if ((rc = cmd_confirm_sign(o.file, o.yes, "Sign this as shown above?")) != CS_OK)
+		goto done;
 	cs_seckey_free(&k);
 	if ((rc = cmd_load_seckey(o.key, o.passfile, &k)) != CS_OK)
 		goto done;

@@ -388,6 +388,18 @@ cmd_confirm(const char *question)
 }
 
 int
+cmd_confirm_sign(const char *file, int yes, const char *question)
+{
+	if (yes)
+		return CS_OK;
+	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0)
+		return cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
+	if (!cmd_confirm(question))
+		return cmd_fail(CS_REJECT, "%s: not signed: declined at the prompt (declined)", file);
+	return CS_OK;
+}
+
+int
 cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p)
 {
 	cs_err e;

@@ -55,6 +55,10 @@ check "a byte flipped at each of $size offsets of a 2-signature policy gives exi
 expect_reason 1 "not a custodian" "signing v2 with a key of neither policy is refused" \
 	"$CONSIGN" sign --key "$K/office.key" --passphrase-file "$K/office.pass" --yes \
 	--policy "$T/p1.cbor" "$T/p2.cbor"
+cp "$T/p2.cbor" "$T/p2-alone.cbor"
+run "$CONSIGN" sign --key "$K/carol.key" --passphrase-file "$K/carol.pass" --yes "$T/p2-alone.cbor"
+check "signing a rotation without the policy it replaces warns that it was not checked" \
+	grep -q "warning: version 2 replaces another policy, which was not checked" "$T/err"
 sign_as "$K" "$T/p2.cbor" carol --policy "$T/p1.cbor"
 sign_as "$K" "$T/p2.cbor" dave --policy "$T/p1.cbor"
 expect_reason 1 policy-threshold-previous \
@@ -87,7 +91,8 @@ check "2 of 4 draws the two-groups warning" grep -q "not a majority" "$T/err"
 expect_reason 1 policy-threshold "checking against an unsigned policy is refused" \
 	"$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes \
 	--policy "$T/weak.cbor" "$T/p2.cbor"
-sign_as "$K" "$T/weak.cbor" alice
+run "$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes "$T/weak.cbor"
+check "... and so does signing it" grep -q "warning: threshold 2 of 4 is not a majority" "$T/err"
 sign_as "$K" "$T/weak.cbor" bob
 expect_reason 1 policy-predecessor "signing v2 as a rotation of an unrelated policy is refused" \
 	"$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes \
@@ -97,7 +102,11 @@ expect_reason 1 policy-predecessor "signing v2 as a rotation of an unrelated pol
 "$CONSIGN" order create --policy "$T/p1.cbor" --batch B42 --product "Sensor v2" \
 	--serials 1000-1999 --quantity 1000 --station "$K/station.pub" -o "$T/o.cbor" >/dev/null
 expect 2 "verifying an order needs --policy" "$CONSIGN" verify "$T/o.cbor"
-sign_as "$K" "$T/o.cbor" alice --policy "$T/p1.cbor"
+run "$CONSIGN" sign --key "$K/alice.key" --passphrase-file "$K/alice.pass" --yes \
+	--policy "$T/p1.cbor" "$T/o.cbor"
+checkx "sign shows the order's deployment and counts valid signatures of the policy" \
+	'grep -q "^  deployment:  $(jq -r .deployment <("$CONSIGN" inspect --json "$T/p1.cbor"))$" "$T/out" &&
+	grep -q "^  signatures:  0 valid of the 2 needed so far (0 in the file)$" "$T/out"'
 expect_reason 1 order-threshold "order signed by one of 2 is rejected" \
 	"$CONSIGN" verify --policy "$T/p1.cbor" "$T/o.cbor"
 sign_as "$K" "$T/o.cbor" bob --policy "$T/p1.cbor"
