@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if ! "$CONSIGN" export --help >/dev/null 2>&1; then
-	skip "CSV/JSONL export of hostile text: consign export is not in this build"
+	notok "CSV/JSONL export of hostile text: consign export is missing from this build"
 	exit 0
 fi
 if ! command -v python3 >/dev/null; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Crash safety of the ledger: consign ledger add (and release create,
-# ledger abandon) killed at each of their file-system calls, and at moments
-# spread over a run, leave a ledger that reads as before or as after, never
+# ledger abandon) killed at each of their last 12 calls of every file-system
+# call kind (KILL_MAX), and at moments spread over a run, leave a ledger that reads as before or as after, never
 # between; ledger rebuild from the files then gives that same state.
 . "$(dirname "$0")/../lib.sh"
 
