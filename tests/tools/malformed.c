@@ -39,7 +39,7 @@ struct pl {
 };
 
 static const char *golden, *out;
-static struct key alice, bob, office, station, device;
+static struct key alice, bob, carol, office, station, device;
 static FILE *expect;
 
 static void
@@ -324,6 +324,321 @@ escape_variant(const struct art *a, const char *text, const char *name)
 	free(p.mem);
 }
 
+/* ---- the COSE profile: well-formed envelopes, validly signed over exactly
+ * the headers they carry, that only the profile (formats.md, "COSE profile")
+ * refuses ---------------------------------------------------------------- */
+
+/* A header map: alg (0: none), the content type of kind (NULL: none), the kid
+ * of k (NULL: none), and the unknown label 99 => 0 when extra is set. The
+ * writer sorts the labels, so every header is canonical CBOR. */
+static void
+hdr(cs_buf *b, int64_t alg, const char *kind, const struct key *k, int extra)
+{
+	char ct[CS_CTYPE_MAX + 1];
+	uint8_t kid[CS_KID_LEN];
+	cs_cw w;
+
+	b->len = 0;
+	cs_cw_init(&w, b);
+	cs_cw_map_begin(&w);
+	if (alg != 0) {
+		cs_cw_uint(&w, CS_COSE_HDR_ALG);
+		cs_cw_int(&w, alg);
+	}
+	if (kind != NULL) {
+		if (cs_cose_ctype(ct, kind) != 0)
+			die("content type");
+		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
+		cs_cw_textz(&w, ct);
+	}
+	if (k != NULL) {
+		cs_keyid(kid, k->pk);
+		cs_cw_uint(&w, CS_COSE_HDR_KID);
+		cs_cw_bytes(&w, kid, CS_KID_LEN);
+	}
+	if (extra) {
+		cs_cw_uint(&w, 99);
+		cs_cw_uint(&w, 0);
+	}
+	cs_cw_map_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		die("header");
+}
+
+/* A COSE_Sign1 with the given headers, signed by k over its protected header. */
+static void
+sign1_raw(cs_buf *env, const cs_buf *prot, const cs_buf *unprot, const cs_buf *payload,
+    const struct key *k)
+{
+	uint8_t sig[CS_SIG_LEN];
+	cs_buf tbs;
+	cs_cose_raw_signer rs;
+
+	cs_buf_init(&tbs, 1 << 20);
+	if (cs_cose_tbs_raw(&tbs, prot->p, prot->len, NULL, 0, NULL, 0, payload->p,
+		payload->len) != CS_OK)
+		die("ToBeSigned");
+	crypto_sign_detached(sig, NULL, tbs.p, tbs.len, k->sk);
+	if (crypto_sign_verify_detached(sig, tbs.p, tbs.len, k->pk) != 0)
+		die("sign1 self-check");
+	rs = (cs_cose_raw_signer){prot->p, prot->len, unprot->p, unprot->len, sig};
+	env->len = 0;
+	if (cs_cose_encode_sign1_raw(env, &rs, payload->p, payload->len) != CS_OK)
+		die("sign1 encode");
+	cs_buf_free(&tbs);
+}
+
+struct signer {
+	const struct key *k;
+	cs_buf prot, unprot;
+};
+
+/* A COSE_Sign with the given body headers, each signer signing over the body
+ * protected header and its own (in the order given). */
+static void
+sign_raw(cs_buf *env, const cs_buf *bprot, const cs_buf *bunprot, const cs_buf *payload,
+    const struct signer *s, size_t ns)
+{
+	uint8_t sig[3][CS_SIG_LEN];
+	cs_cose_raw_signer rs[3];
+	cs_buf tbs;
+	size_t i;
+
+	if (ns > 3)
+		die("too many signers");
+	cs_buf_init(&tbs, 1 << 20);
+	for (i = 0; i < ns; i++) {
+		tbs.len = 0;
+		if (cs_cose_tbs_raw(&tbs, bprot->p, bprot->len, s[i].prot.p, s[i].prot.len, NULL,
+			0, payload->p, payload->len) != CS_OK)
+			die("ToBeSigned");
+		crypto_sign_detached(sig[i], NULL, tbs.p, tbs.len, s[i].k->sk);
+		if (crypto_sign_verify_detached(sig[i], tbs.p, tbs.len, s[i].k->pk) != 0)
+			die("sign self-check");
+		rs[i] = (cs_cose_raw_signer){s[i].prot.p, s[i].prot.len, s[i].unprot.p,
+		    s[i].unprot.len, sig[i]};
+	}
+	env->len = 0;
+	if (cs_cose_encode_sign_raw(env, bprot->p, bprot->len, bunprot->p, bunprot->len,
+		payload->p, payload->len, rs, ns) != CS_OK)
+		die("sign encode");
+	cs_buf_free(&tbs);
+}
+
+/* The signers of a COSE_Sign variant in the profile's headers, sorted by kid
+ * as the writer sorts them: who[0..n). */
+static void
+signers(struct signer *s, const struct key *const *who, size_t n)
+{
+	struct signer t;
+	uint8_t a[CS_KID_LEN], b[CS_KID_LEN];
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		s[i].k = who[i];
+		cs_buf_init(&s[i].prot, 256);
+		cs_buf_init(&s[i].unprot, 256);
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0; j--) {
+			cs_keyid(a, s[j].k->pk);
+			cs_keyid(b, s[j - 1].k->pk);
+			if (memcmp(a, b, CS_KID_LEN) >= 0)
+				break;
+			t = s[j];
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		hdr(&s[i].prot, CS_COSE_ALG_EDDSA, NULL, s[i].k, 0);
+		hdr(&s[i].unprot, 0, NULL, NULL, 0);
+	}
+}
+
+static void
+signers_free(struct signer *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cs_buf_free(&s[i].prot);
+		cs_buf_free(&s[i].unprot);
+	}
+}
+
+/* The kind whose name a variant's payload carries in place of its own. */
+static const char *
+other_kind(const char *kind)
+{
+	if (strcmp(kind, CS_KIND_POLICY) == 0)
+		return CS_KIND_ORDER;
+	if (strcmp(kind, CS_KIND_ORDER) == 0)
+		return CS_KIND_POLICY;
+	if (strcmp(kind, CS_KIND_RECORD) == 0)
+		return CS_KIND_HEADER;
+	return CS_KIND_RECORD;
+}
+
+/* Each variant differs from the valid envelope only in the header named by
+ * its file name, and carries valid Ed25519 signatures over exactly the
+ * headers it has: a reader that skipped the profile check would accept it.
+ * The builder first reproduces the valid envelope byte for byte, so nothing
+ * else can differ. COSE_Sign variants of a signer's headers change the first
+ * signer's only and add a third valid custodian (carol), so the file is
+ * accepted even by a reader that would drop the odd signature instead of
+ * refusing the file: only the profile check refuses it. */
+static void
+profile_variants(const struct art *a)
+{
+	const struct key *three[3] = {a->signer[0], a->signer[1], &carol};
+	uint8_t kfield[2 + CS_KIND_MAX];
+	struct signer s[3];
+	struct pl p;
+	cs_buf b, env, ref, prot, unprot, empty;
+	char fn[128];
+	size_t i, kl;
+
+	load(&p, a->payload);
+	cs_buf_init(&b, 1 << 20);
+	cs_buf_init(&env, 1 << 20);
+	cs_buf_init(&ref, 1 << 20);
+	cs_buf_init(&prot, 256);
+	cs_buf_init(&unprot, 256);
+	cs_buf_init(&empty, 16);
+	hdr(&empty, 0, NULL, NULL, 0);
+	assemble(&b, p.f, p.nf, 0);
+	envelope(&ref, a->kind, &b, a->multi, a->signer, a->multi ? 2 : 1);
+
+	if (!a->multi) {
+		const struct key *k = a->signer[0];
+
+		hdr(&prot, CS_COSE_ALG_EDDSA, a->kind, k, 0);
+		sign1_raw(&env, &prot, &empty, &b, k);
+		if (env.len != ref.len || memcmp(env.p, ref.p, env.len) != 0)
+			die("raw COSE_Sign1 differs from the library's");
+
+		/* (1) unprotected header {99: 0} */
+		hdr(&unprot, 0, NULL, NULL, 1);
+		sign1_raw(&env, &prot, &unprot, &b, k);
+		snprintf(fn, sizeof fn, "%s-unprot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (2) protected header {1: -8, 3: ct, 4: kid, 99: 0} */
+		hdr(&prot, CS_COSE_ALG_EDDSA, a->kind, k, 1);
+		sign1_raw(&env, &prot, &empty, &b, k);
+		snprintf(fn, sizeof fn, "%s-prot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (3) alg ES256 (-7), the signature still Ed25519 */
+		hdr(&prot, -7, a->kind, k, 0);
+		sign1_raw(&env, &prot, &empty, &b, k);
+		snprintf(fn, sizeof fn, "%s-alg-es256.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (4) kid moved: protected {1: -8, 3: ct}, unprotected {4: kid} */
+		hdr(&prot, CS_COSE_ALG_EDDSA, a->kind, NULL, 0);
+		hdr(&unprot, 0, NULL, k, 0);
+		sign1_raw(&env, &prot, &unprot, &b, k);
+		snprintf(fn, sizeof fn, "%s-kid-unprot.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+	} else {
+		hdr(&prot, 0, a->kind, NULL, 0);
+		signers(s, a->signer, 2);
+		sign_raw(&env, &prot, &empty, &b, s, 2);
+		signers_free(s, 2);
+		if (env.len != ref.len || memcmp(env.p, ref.p, env.len) != 0)
+			die("raw COSE_Sign differs from the library's");
+
+		/* the body's headers, two custodians (the threshold) signing */
+		signers(s, a->signer, 2);
+
+		/* (1) body unprotected header {99: 0} */
+		hdr(&unprot, 0, NULL, NULL, 1);
+		sign_raw(&env, &prot, &unprot, &b, s, 2);
+		snprintf(fn, sizeof fn, "%s-unprot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (2) body protected header {3: ct, 99: 0} */
+		hdr(&prot, 0, a->kind, NULL, 1);
+		sign_raw(&env, &prot, &empty, &b, s, 2);
+		snprintf(fn, sizeof fn, "%s-prot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (2') body protected header {1: -8, 3: ct}: alg is the signers' */
+		hdr(&prot, CS_COSE_ALG_EDDSA, a->kind, NULL, 0);
+		sign_raw(&env, &prot, &empty, &b, s, 2);
+		snprintf(fn, sizeof fn, "%s-prot-alg.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+		signers_free(s, 2);
+
+		/* the first signer's headers, three custodians signing */
+		hdr(&prot, 0, a->kind, NULL, 0);
+
+		/* (1) a signer's unprotected header {99: 0} */
+		signers(s, three, 3);
+		hdr(&s[0].unprot, 0, NULL, NULL, 1);
+		sign_raw(&env, &prot, &empty, &b, s, 3);
+		signers_free(s, 3);
+		snprintf(fn, sizeof fn, "%s-sig-unprot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (2) a signer's protected header {1: -8, 4: kid, 99: 0} */
+		signers(s, three, 3);
+		hdr(&s[0].prot, CS_COSE_ALG_EDDSA, NULL, s[0].k, 1);
+		sign_raw(&env, &prot, &empty, &b, s, 3);
+		signers_free(s, 3);
+		snprintf(fn, sizeof fn, "%s-sig-prot-label.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (3) a signer's alg ES256 (-7), the signature still Ed25519 */
+		signers(s, three, 3);
+		hdr(&s[0].prot, -7, NULL, s[0].k, 0);
+		sign_raw(&env, &prot, &empty, &b, s, 3);
+		signers_free(s, 3);
+		snprintf(fn, sizeof fn, "%s-alg-es256.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+
+		/* (4) a signer's kid moved: protected {1: -8}, unprotected {4: kid} */
+		signers(s, three, 3);
+		hdr(&s[0].prot, CS_COSE_ALG_EDDSA, NULL, NULL, 0);
+		hdr(&s[0].unprot, 0, NULL, s[0].k, 0);
+		sign_raw(&env, &prot, &empty, &b, s, 3);
+		signers_free(s, 3);
+		snprintf(fn, sizeof fn, "%s-kid-unprot.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+	}
+
+	/* (5) the content type of the envelope's own kind over a payload whose
+	 * kind field names another kind (everything else the payload's own) */
+	{
+		struct field f[MAXF];
+		const char *other = other_kind(a->kind);
+
+		kl = strlen(other);
+		kfield[0] = (uint8_t)(0x60 + kl); /* kl < 24 */
+		memcpy(kfield + 1, other, kl);
+		memcpy(f, p.f, p.nf * sizeof f[0]);
+		for (i = 0; i < p.nf && f[i].key != 2; i++)
+			;
+		if (i == p.nf)
+			die("payload without a kind field");
+		f[i].v = kfield;
+		f[i].n = 1 + kl;
+		assemble(&b, f, p.nf, 0);
+		envelope(&env, a->kind, &b, a->multi, a->signer, a->multi ? 2 : 1);
+		snprintf(fn, sizeof fn, "%s-kind-field.cbor", a->name);
+		put(fn, env.p, env.len, 3, "schema", a->policy);
+	}
+
+	cs_buf_free(&b);
+	cs_buf_free(&env);
+	cs_buf_free(&ref);
+	cs_buf_free(&prot);
+	cs_buf_free(&unprot);
+	cs_buf_free(&empty);
+	free(p.mem);
+}
+
 static void
 raw(const char *name, const void *p, size_t n, int exit_code, const char *reason)
 {
@@ -452,6 +767,7 @@ main(int argc, char **argv)
 		return 3;
 	gkey(&alice, "alice");
 	gkey(&bob, "bob");
+	gkey(&carol, "carol");
 	gkey(&office, "office");
 	gkey(&station, "station");
 	gkey(&device, "device");
@@ -464,6 +780,8 @@ main(int argc, char **argv)
 	escape_variant(&arts[0], "Custodian", "policy-name-escape.cbor");
 	escape_variant(&arts[1], "Sensor", "order-product-escape.cbor");
 	escape_variant(&arts[2], "1.4.2", "record-firmware-escape.cbor");
+	for (i = 0; i < sizeof arts / sizeof arts[0]; i++)
+		profile_variants(&arts[i]);
 
 	raw("empty.cbor", "", 0, 3, "cbor");
 	raw("float.cbor", "\xd8\x62\xfb\x3f\xf0\x00\x00\x00\x00\x00\x00", 11, 3, "cbor");

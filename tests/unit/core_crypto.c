@@ -125,24 +125,203 @@ cose_profile(void)
 		T_OK(cs_cose_verify(&fake, 0, pk, &scratch) != 0,
 		    "a signature over one kind does not verify as another kind");
 	}
-	{
-		uint8_t bad[2048];
+}
 
-		memcpy(bad, out2.p, out2.len);
-		/* unprotected header {} -> {4: h''} is outside the profile */
-		size_t i;
-		int found = 0;
+/* ---- the profile's headers: envelopes that are canonical CBOR and carry a
+ * valid Ed25519 signature over exactly the headers they have, so that only
+ * the profile check (formats.md, "COSE profile") can refuse them ---------- */
 
-		for (i = 0; i + 1 < out2.len; i++)
-			if (bad[i] == 0xa0) {
-				found = 1;
-				break;
-			}
-		T_OK(found, "found the unprotected header");
+/* A header map: alg (0: none), the content type of kind (NULL: none), kid
+ * (NULL: none), and the unknown label 99 => 0 when extra is set. */
+static void
+mkhdr(cs_buf *b, uint8_t *mem, size_t cap, int64_t alg, const char *kind, const uint8_t *kid,
+    int extra)
+{
+	char ct[CS_CTYPE_MAX + 1];
+	cs_cw w;
+
+	cs_buf_fixed(b, mem, cap);
+	cs_cw_init(&w, b);
+	cs_cw_map_begin(&w);
+	if (alg != 0) {
+		cs_cw_uint(&w, CS_COSE_HDR_ALG);
+		cs_cw_int(&w, alg);
+	}
+	if (kind != NULL) {
+		if (cs_cose_ctype(ct, kind) != 0)
+			abort();
+		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
+		cs_cw_textz(&w, ct);
+	}
+	if (kid != NULL) {
+		cs_cw_uint(&w, CS_COSE_HDR_KID);
+		cs_cw_bytes(&w, kid, CS_KID_LEN);
+	}
+	if (extra) {
+		cs_cw_uint(&w, 99);
+		cs_cw_uint(&w, 0);
+	}
+	cs_cw_map_end(&w);
+	if (cs_cw_finish(&w) != 0)
+		abort();
+}
+
+struct hdrs {
+	cs_buf prot, unprot;   /* Sign1: its headers; Sign: the body's */
+	cs_buf sprot, sunprot; /* Sign: the one signer's */
+	uint8_t m[4][128];
+};
+
+/* The headers the profile wants for kind, signed by the key with kid. */
+static void
+profile_hdrs(struct hdrs *h, int multi, const char *kind, const uint8_t *kid)
+{
+	if (multi) {
+		mkhdr(&h->prot, h->m[0], sizeof h->m[0], 0, kind, NULL, 0);
+		mkhdr(&h->sprot, h->m[2], sizeof h->m[2], CS_COSE_ALG_EDDSA, NULL, kid, 0);
+		mkhdr(&h->sunprot, h->m[3], sizeof h->m[3], 0, NULL, NULL, 0);
+	} else {
+		mkhdr(&h->prot, h->m[0], sizeof h->m[0], CS_COSE_ALG_EDDSA, kind, kid, 0);
+	}
+	mkhdr(&h->unprot, h->m[1], sizeof h->m[1], 0, NULL, NULL, 0);
+}
+
+/* Encodes the envelope with h's headers, signed over exactly those headers;
+ * 0 when the signature verifies over that Sig_structure. */
+static int
+seal(cs_buf *out, uint8_t *mem, size_t cap, int multi, const struct hdrs *h,
+    const uint8_t *payload, size_t plen, const uint8_t pk[32], const uint8_t sk[64])
+{
+	uint8_t sig[CS_SIG_LEN], tm[1024];
+	cs_buf tbs;
+	cs_cose_raw_signer rs;
+
+	cs_buf_fixed(&tbs, tm, sizeof tm);
+	if (cs_cose_tbs_raw(&tbs, h->prot.p, h->prot.len, multi ? h->sprot.p : NULL,
+		multi ? h->sprot.len : 0, NULL, 0, payload, plen) != CS_OK)
+		return -1;
+	crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
+	cs_buf_fixed(out, mem, cap);
+	if (multi) {
+		rs = (cs_cose_raw_signer){h->sprot.p, h->sprot.len, h->sunprot.p, h->sunprot.len,
+		    sig};
+		if (cs_cose_encode_sign_raw(out, h->prot.p, h->prot.len, h->unprot.p,
+			h->unprot.len, payload, plen, &rs, 1) != CS_OK)
+			return -1;
+	} else {
+		rs = (cs_cose_raw_signer){h->prot.p, h->prot.len, h->unprot.p, h->unprot.len, sig};
+		if (cs_cose_encode_sign1_raw(out, &rs, payload, plen) != CS_OK)
+			return -1;
+	}
+	return cs_sig_verify(sig, tbs.p, tbs.len, pk);
+}
+
+/* A variant: well-formed canonical CBOR, validly signed, refused by the
+ * decoder with reason schema and a message naming the profile rule (why). */
+static void
+refused(int multi, const struct hdrs *h, const uint8_t *payload, size_t plen,
+    const uint8_t pk[32], const uint8_t sk[64], const char *why, const char *what)
+{
+	uint8_t m[2048];
+	cs_buf out;
+	cs_cose c;
+	cs_err e;
+
+	T_OK(seal(&out, m, sizeof m, multi, h, payload, plen, pk, sk) == 0,
+	    "%s %s: built with a valid signature over its headers",
+	    multi ? "COSE_Sign" : "COSE_Sign1", what);
+	cs_err_clear(&e);
+	T_OK(cs_cbor_check(out.p, out.len, CS_CBOR_MAX_DEPTH, &e) == CS_OK,
+	    "%s %s: canonical, well-formed CBOR", multi ? "COSE_Sign" : "COSE_Sign1", what);
+	cs_err_clear(&e);
+	T_OK(cs_cose_decode(&c, out.p, out.len, &e) == CS_MALFORMED &&
+		 strcmp(e.reason, "schema") == 0 && strstr(e.msg, why) != NULL,
+	    "%s %s: refused by the profile (%s: %s)", multi ? "COSE_Sign" : "COSE_Sign1",
+	    what, e.reason, e.msg);
+}
+
+static void
+cose_profile_headers(void)
+{
+	const uint8_t payload[] = {0xa1, 0x00, 0x01};
+	const char *kinds[2] = {"record", "policy"};
+	uint8_t pk[32], sk[64], kid[CS_KID_LEN], m[2048], sm[1024];
+	struct hdrs h;
+	cs_buf out, scratch;
+	cs_cose c;
+	cs_err e;
+	int multi;
+
+	crypto_sign_keypair(pk, sk);
+	cs_keyid(kid, pk);
+	for (multi = 0; multi <= 1; multi++) {
+		const char *kind = kinds[multi];
+		const char *env = multi ? "COSE_Sign" : "COSE_Sign1";
+		cs_buf *sp = multi ? &h.sprot : &h.prot;         /* where alg and kid go */
+		cs_buf *su = multi ? &h.sunprot : &h.unprot;
+		uint8_t *spm = multi ? h.m[2] : h.m[0], *sum = multi ? h.m[3] : h.m[1];
+		const char *ct = multi ? NULL : kind;           /* Sign1: ctype beside them */
+
+		/* the control: the same builder with the profile's headers is accepted */
+		profile_hdrs(&h, multi, kind, kid);
 		cs_err_clear(&e);
-		bad[i] = 0xa1;
-		T_OK(cs_cose_decode(&c, bad, out2.len, &e) == CS_MALFORMED,
-		    "a non-empty unprotected header is refused");
+		cs_buf_fixed(&scratch, sm, sizeof sm);
+		T_OK(seal(&out, m, sizeof m, multi, &h, payload, sizeof payload, pk, sk) == 0 &&
+			 cs_cose_decode(&c, out.p, out.len, &e) == CS_OK && c.multi == multi &&
+			 strcmp(c.kind, kind) == 0 && c.nsig == 1 &&
+			 cs_cose_verify(&c, 0, pk, &scratch) == 0,
+		    "%s built by hand with the profile's headers decodes and verifies", env);
+
+		/* (1) a non-empty unprotected header: a harmless unknown label, or
+		 * the kid repeated there */
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(&h.unprot, h.m[1], sizeof h.m[1], 0, NULL, NULL, 1);
+		refused(multi, &h, payload, sizeof payload, pk, sk,
+		    "unprotected header must be empty", "unprotected header {99: 0}");
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(&h.unprot, h.m[1], sizeof h.m[1], 0, NULL, kid, 0);
+		refused(multi, &h, payload, sizeof payload, pk, sk,
+		    "unprotected header must be empty", "unprotected header {4: kid}");
+		if (multi) {
+			profile_hdrs(&h, multi, kind, kid);
+			mkhdr(&h.sunprot, h.m[3], sizeof h.m[3], 0, NULL, NULL, 1);
+			refused(multi, &h, payload, sizeof payload, pk, sk,
+			    "unprotected header must be empty", "signer's unprotected header {99: 0}");
+		}
+
+		/* (2) an extra protected label (the entry count is checked first),
+		 * and an unknown label in place of an allowed one */
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, kid, 1);
+		refused(multi, &h, payload, sizeof payload, pk, sk, "protected header at offset",
+		    "protected header with 99: 0 added");
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, NULL, 1);
+		refused(multi, &h, payload, sizeof payload, pk, sk,
+		    "protected header: unexpected label 99", "protected header with 99: 0 for kid");
+		if (multi) {
+			profile_hdrs(&h, multi, kind, kid);
+			mkhdr(&h.prot, h.m[0], sizeof h.m[0], 0, kind, NULL, 1);
+			refused(multi, &h, payload, sizeof payload, pk, sk,
+			    "protected header at offset", "body protected header with 99: 0 added");
+			profile_hdrs(&h, multi, kind, kid);
+			mkhdr(&h.prot, h.m[0], sizeof h.m[0], CS_COSE_ALG_EDDSA, kind, NULL, 0);
+			refused(multi, &h, payload, sizeof payload, pk, sk,
+			    "protected header at offset", "body protected header with alg");
+		}
+
+		/* (3) alg ES256 (-7), the signature still Ed25519 */
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(sp, spm, 128, -7, ct, kid, 0);
+		refused(multi, &h, payload, sizeof payload, pk, sk,
+		    "algorithm -7 is not EdDSA (-8)", "alg -7");
+
+		/* (4) the kid moved from the protected header to the unprotected */
+		profile_hdrs(&h, multi, kind, kid);
+		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, NULL, 0);
+		mkhdr(su, sum, 128, 0, NULL, kid, 0);
+		refused(multi, &h, payload, sizeof payload, pk, sk, "protected header at offset",
+		    "kid in the unprotected header only");
 	}
 }
 
@@ -155,5 +334,6 @@ main(void)
 	speccheck_three();
 	ids();
 	cose_profile();
+	cose_profile_headers();
 	return t_done();
 }
