@@ -112,12 +112,13 @@ deps-install:
 		echo "missing dependencies; as root run:"; \
 		echo "  apt-get update && apt-get install -y $(DEBIAN_PKGS)"; exit 1; fi
 
-install: all
+# The man pages are part of what is installed: without scdoc, install stops
+# and names the package.
+install: all man
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
-	$(if $(SCDOC_FOUND),install -d $(DESTDIR)$(MANDIR)/man1)
-	$(if $(SCDOC_FOUND),install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/)
-	$(if $(SCDOC_FOUND),,@echo "scdoc is not installed: no man pages (apt-get install scdoc)")
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 
 # The whole story on a built-in example, narrated (examples/demo/demo.sh):
 # keys, policy, order, 1,000 simulated devices, batch, release, ledger, the
