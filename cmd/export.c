@@ -321,7 +321,7 @@ cmd_export(int argc, char **argv)
 		rc = cmd_fail(CS_REJECT, "%s: not exported: the release does not verify (%s)", f,
 		    v.nproblem ? v.problem[0].reason : "rejected");
 	} else if (rc != CS_OK) {
-		rc = cmd_report(file, &e);
+		rc = cmd_report(o.failed && o.out != NULL ? o.out : file, &e);
 	} else {
 		fprintf(stderr, "%s: %llu devices exported (release %llu)\n", f,
 		    (unsigned long long)o.lines, (unsigned long long)o.seq);

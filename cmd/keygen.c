@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/text.h"
 
 static const char usage[] =
@@ -42,6 +43,26 @@ opt(int key, const char *arg, void *ctx)
 		break;
 	}
 	return 0;
+}
+
+/* Writes a key file that did not exist; on any failure nothing of it is
+ * left (even when only its directory's sync failed, after the rename). */
+static int
+write_new(const char *path, const cs_buf *b, int mode)
+{
+	char msg[CS_MSG_MAX];
+	const char *why;
+	cs_err e;
+
+	cs_err_clear(&e);
+	if (cs_write_atomic(path, b->p, b->len, mode, 1, &e) == CS_OK)
+		return CS_OK;
+	if (strcmp(e.reason, "exists") != 0 && unlink(path) == 0) {
+		why = strstr(e.msg, "cannot sync directory");
+		snprintf(msg, sizeof msg, "not kept: %s", why != NULL ? why : e.msg);
+		snprintf(e.msg, sizeof e.msg, "%s", msg);
+	}
+	return cmd_report(path, &e);
 }
 
 int
@@ -98,10 +119,12 @@ cmd_keygen(int argc, char **argv)
 		rc = cmd_fail(CS_MALFORMED, "cannot encode the public key");
 		goto done;
 	}
-	if ((rc = cmd_write(keypath, sec.p, sec.len, 0600, 1)) != CS_OK)
+	if ((rc = write_new(keypath, &sec, 0600)) != CS_OK)
 		goto done;
-	if ((rc = cmd_write(pubpath, pub.p, pub.len, 0644, 1)) != CS_OK)
+	if ((rc = write_new(pubpath, &pub, 0644)) != CS_OK) {
+		unlink(keypath); /* no half pair: a re-run would refuse to overwrite it */
 		goto done;
+	}
 	cs_hex(kid, k.pub.kid, CS_KID_LEN);
 	printf("%s: public key of %s (key id %s)\n%s: secret key, passphrase-protected; keep it "
 	       "private\n", pubpath, k.pub.id, kid, keypath);

@@ -49,7 +49,9 @@ typedef struct cs_bundle_check {
 /* Writes a zip with exactly these entries, in order, stored uncompressed and
  * with the given modification time, to a temporary name beside path; fsyncs
  * it, renames it onto path and fsyncs the directory. On failure nothing is
- * left at path (an older file there is untouched). */
+ * left at path (an older file there is untouched), except when only the
+ * directory's sync failed, after the rename: the message then says the new
+ * archive is in place but a power cut may undo it. */
 int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
     cs_err *e);
 

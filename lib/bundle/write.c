@@ -161,7 +161,9 @@ cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
 	}
 	free(tmp);
 	free(pulls);
-	return cs_fsync_dir_of(path, e);
+	if ((rc = cs_fsync_dir_of(path, e)) != CS_OK)
+		cs_err_prefix(e, "the new archive is in place, but a power cut may undo it");
+	return rc;
 fail:
 	if (z != NULL)
 		zip_discard(z);

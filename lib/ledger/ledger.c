@@ -89,8 +89,23 @@ tx_commit(cs_ledger *l, cs_err *e)
 {
 	int rc = exec(l, "COMMIT", e);
 
+	/* a COMMIT that failed on a full or failing disk may leave the
+	 * transaction open: end it, so the index is as before */
+	if (rc != CS_OK && !sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->in_tx = 0;
 	return rc;
+}
+
+/* Takes back a file this run put in place when what should follow it (the
+ * index, the directory's sync) failed: a clean error leaves the ledger as
+ * before. If this fails too, the next open rolls the file forward, as after
+ * a kill. */
+static void
+undo_file(const char *path)
+{
+	if (unlink(path) == 0)
+		(void)cs_fsync_dir_of(path, NULL);
 }
 
 void
@@ -1035,9 +1050,12 @@ cs_ledger_reserve(cs_ledger *l, const uint8_t *draft, size_t n, cs_err *e)
 		goto fail;
 	path_of(path, l, CS_LEDGER_DRAFTS, r.seq, s.digest, "cose");
 	/* the file is the reservation; the index follows it */
-	if ((rc = cs_write_atomic(path, draft, n, 0600, 0, e)) != CS_OK)
+	if ((rc = cs_write_atomic(path, draft, n, 0600, 0, e)) != CS_OK ||
+	    (rc = tx_commit(l, e)) != CS_OK) {
+		undo_file(path);
 		goto fail;
-	return tx_commit(l, e);
+	}
+	return CS_OK;
 fail:
 	cs_ledger_rollback(l);
 	return rc;
@@ -1224,10 +1242,10 @@ cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_ver
 	}
 	/* the commit point: the signed file under its real name */
 	have_a = 0;
-	if ((rc = cs_atomic_commit(&a, e)) != CS_OK)
+	if ((rc = cs_atomic_commit(&a, e)) != CS_OK || (rc = tx_commit(l, e)) != CS_OK) {
+		undo_file(dest);
 		goto fail;
-	if ((rc = tx_commit(l, e)) != CS_OK)
-		return rc;
+	}
 	/* the reservation is spent; a kill before this unlink is tidied on open */
 	path_of(draft, l, CS_LEDGER_DRAFTS, seq, digest, "cose");
 	unlink(draft);
@@ -1236,5 +1254,8 @@ fail:
 	if (have_a)
 		cs_atomic_abort(&a);
 	cs_ledger_rollback(l);
+	/* the message names the file given; say where the failure was */
+	if (e != NULL && strcmp(e->reason, "io") == 0)
+		cs_err_prefix(e, "entering it into the ledger %s", l->dir);
 	return rc;
 }

@@ -256,6 +256,12 @@ cs_journal_open(cs_journal *j, const char *dir, const uint8_t order[CS_DIGEST_LE
 	}
 	if ((rc = replay(j, v, e)) != CS_OK)
 		goto fail;
+	/* what a failed sync later falls back to must be on the medium */
+	if (fdatasync(j->fd) != 0) {
+		rc = cs_fail(e, CS_MALFORMED, "io", "cannot sync the journal: %s", strerror(errno));
+		goto fail;
+	}
+	j->synced = j->size;
 	return CS_OK;
 fail:
 	cs_journal_close(j);
@@ -321,9 +327,20 @@ cs_journal_confirm(cs_journal *j, uint64_t index, cs_err *e)
 int
 cs_journal_sync(cs_journal *j, cs_err *e)
 {
-	if (fdatasync(j->fd) != 0)
-		return cs_fail(e, CS_MALFORMED, "io", "cannot sync the journal: %s", strerror(errno));
-	return CS_OK;
+	int err;
+
+	if (fdatasync(j->fd) == 0) {
+		j->synced = j->size;
+		return CS_OK;
+	}
+	err = errno;
+	/* After a failed fdatasync the kernel may have dropped the pages it
+	 * could not write and report the next sync clean: what was appended
+	 * since the last good sync must go, or a later run would find those
+	 * records and tell their devices "done" with nothing on the medium. */
+	if (ftruncate(j->fd, (off_t)j->synced) == 0 && fdatasync(j->fd) == 0)
+		j->size = j->synced;
+	return cs_fail(e, CS_MALFORMED, "io", "cannot sync the journal: %s", strerror(err));
 }
 
 void

@@ -25,6 +25,7 @@ typedef struct cs_journal {
 	int fd;
 	char *path;
 	uint64_t size;       /* bytes of valid journal, where the next entry goes */
+	uint64_t synced;     /* bytes known to be on the medium */
 	uint64_t records;    /* record entries */
 	uint64_t confirmed;  /* confirmation entries */
 	uint64_t torn;       /* bytes of a torn last write discarded when opened */
@@ -42,9 +43,10 @@ typedef struct cs_journal_visit {
  * (0700) and the file when create is set, and takes an exclusive lock
  * (journal-locked when another station holds it). Replays every entry into
  * v (may be NULL). A damaged entry with no valid entry after it is a torn
- * last write: it is cut off (j->torn counts the bytes) and the file synced.
- * A damaged entry followed by a valid one is journal-corrupt; another
- * order's journal is journal-order. */
+ * last write: it is cut off (j->torn counts the bytes). The file is then
+ * synced, so that every record found is on the medium before a station
+ * tells its device "done" again. A damaged entry followed by a valid one is
+ * journal-corrupt; another order's journal is journal-order. */
 int cs_journal_open(cs_journal *j, const char *dir, const uint8_t order[CS_DIGEST_LEN],
     int create, const cs_journal_visit *v, cs_err *e);
 
@@ -56,7 +58,11 @@ int cs_journal_append(cs_journal *j, const uint8_t *rec, size_t n, cs_err *e);
  * cs_journal_sync: losing one only means waiting for that device again). */
 int cs_journal_confirm(cs_journal *j, uint64_t index, cs_err *e);
 
-/* Makes everything appended so far durable (fdatasync). */
+/* Makes everything appended so far durable (fdatasync). When that fails,
+ * the file is cut back to what the last good sync made durable (records
+ * and confirmations appended since are gone), the error is returned, and
+ * the journal is only fit to be closed: the next open replays what is on
+ * the medium. */
 int cs_journal_sync(cs_journal *j, cs_err *e);
 
 /* Closes and unlocks; safe on a zeroed or closed journal. */

@@ -202,7 +202,8 @@ cs_atomic_commit(cs_atomic *a, cs_err *e)
 	}
 	free(a->tmp);
 	a->tmp = NULL;
-	rc = cs_fsync_dir_of(a->path, e);
+	if ((rc = cs_fsync_dir_of(a->path, e)) != CS_OK)
+		cs_err_prefix(e, "the new file is in place, but a power cut may undo it");
 	free(a->path);
 	a->path = NULL;
 	return rc;

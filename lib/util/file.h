@@ -30,7 +30,10 @@ typedef struct cs_atomic {
 int cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *e);
 /* Writes all of p[0..n) to the temporary file. */
 int cs_atomic_write(cs_atomic *a, const void *p, size_t n, cs_err *e);
-/* fsyncs, renames onto the final name and fsyncs the directory. */
+/* fsyncs, renames onto the final name and fsyncs the directory. A failure
+ * before the rename leaves the final name as it was; only a failed sync of
+ * the directory comes after it, and its message says the new file is in
+ * place but a power cut may undo it. */
 int cs_atomic_commit(cs_atomic *a, cs_err *e);
 /* Removes the temporary file; safe after a failed or successful commit. */
 void cs_atomic_abort(cs_atomic *a);
