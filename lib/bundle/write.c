@@ -151,7 +151,10 @@ cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* advice: may be ignored */
 	close(fd);
 	if (chk != NULL && chk->fn(chk->ctx, tmp, e) != CS_OK) {
-		rc = e != NULL ? (e->status = CS_MALFORMED) : CS_MALFORMED;
+		/* what was written cannot be read back: an I/O fault, not a verdict */
+		if (e != NULL)
+			e->status = CS_MALFORMED;
+		rc = CS_MALFORMED;
 		goto fail;
 	}
 	if (rename(tmp, path) != 0) {
