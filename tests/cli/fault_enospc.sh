@@ -24,7 +24,7 @@ declare -A SAYS=([ENOSPC]="No space left on device" [EIO]="Input/output error"
 # count_run CMD...: CMD once under strace -y (file names for descriptors),
 # every call of the kinds injected here kept in $T/points.tr
 count_run() {
-	strace -f -qq -y -e trace=write,pwrite64,fsync,fdatasync,rename,renameat2 \
+	traced -f -qq -y -e trace=write,pwrite64,fsync,fdatasync,rename,renameat2 \
 		-o "$T/points.tr" "$@" >/dev/null 2>&1
 }
 
@@ -64,7 +64,7 @@ what_at() {
 inject() {
 	local sc=$1 err=$2 n=$3
 	shift 3
-	run strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:error=$err:when=$n" "$@"
+	run traced -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:error=$err:when=$n" "$@"
 }
 
 # snapshot DIR...: remembers the directories as they are (for reset and same)
@@ -245,13 +245,13 @@ collect_again() {
 journaled() { "$TOOLS/recls" journal "$J" "$F/order.cbor" | awk '{print $2}' | sort; }
 acked() { grep '^done ' "$T/c.log" | awk '{print $3}' | sort -u; }
 
-collect_with strace -f -qq -y -e trace=pwrite64,fdatasync -o "$T/points.tr" "$CONSIGN" "${ORDER[@]}"
+collect_with "${STRACE[@]}" -f -qq -y -e trace=pwrite64,fdatasync -o "$T/points.tr" "$CONSIGN" "${ORDER[@]}"
 check "collect of three more devices under strace completes (exit $RC)" [ "$RC" -eq 0 ]
 for spec in "pwrite64:ENOSPC" "fdatasync:EIO"; do
 	IFS=: read -r sc err <<<"$spec"
 	for n in $(points "$sc" "^$sc\([0-9]+<$J/journal>"); do
 		why=""
-		collect_with strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:error=$err:when=$n" \
+		collect_with "${STRACE[@]}" -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:error=$err:when=$n" \
 			"$CONSIGN" "${ORDER[@]}"
 		[ "$RC" -eq 3 ] || why="$why; exit $RC, want 3"
 		if [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q -- "$J" "$T/err" ||

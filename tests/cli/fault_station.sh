@@ -88,10 +88,10 @@ if command -v strace >/dev/null; then
 	cp "$T/b2.zip" "$T/b2.old"
 	SEAL=("$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass"
 		--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet)
-	strace -f -qq -e trace=openat -o "$T/strace.open" "${SEAL[@]}" >/dev/null 2>&1
+	traced -f -qq -e trace=openat -o "$T/strace.open" "${SEAL[@]}" >/dev/null 2>&1
 	k=$(grep -n -E '^[0-9]+ +openat\(' "$T/strace.open" | grep '\.b2\.zip\.tmp-' | tail -1 | cut -d: -f1)
 	k=$(head -n "${k:-0}" "$T/strace.open" | grep -c -E '^[0-9]+ +openat\(')
-	run strace -f -qq -o /dev/null -e trace=openat -e inject="openat:error=EIO:when=$k" "${SEAL[@]}"
+	run traced -f -qq -o /dev/null -e trace=openat -e inject="openat:error=EIO:when=$k" "${SEAL[@]}"
 	check "a seal whose archive cannot be read back fails with exit 3 (got $RC)" [ "$RC" -eq 3 ]
 	checkx "  saying so in one line naming the file" \
 		'grep -q "b2.zip: reading the batch back: .*Input/output error (io)$" "$T/err" &&
