@@ -113,6 +113,13 @@ kill_at_syscalls() {
 		return 0
 	fi
 	local calls=openat,write,pwrite64,fsync,fdatasync,rename,renameat2,close,unlink,unlinkat,link,linkat,ftruncate,mkdir
+	# ASan's runtime opens and closes /proc/self/maps a varying number of
+	# times, so under it the N-th openat or close is not the same call from
+	# run to run: those two kinds are killed in the plain build's run only
+	if nm "$CONSIGN" 2>/dev/null | grep -q __asan_init; then
+		calls=${calls/openat,/}
+		calls=${calls/,close,/,}
+	fi
 	traced -f -qq -e trace="$calls" -o "$T/strace.count" "$@" >/dev/null 2>&1
 	"$state" >/dev/null 2>&1 || true
 	for sc in ${calls//,/ }; do
