@@ -84,7 +84,11 @@ check "after the kills, seal works (exit $RC)" [ "$RC" -eq 0 ]
 # An older batch at the output path must survive a seal whose new archive
 # cannot be read back: the check runs on the synced temporary file, before
 # the rename. The read-back's open is the last open of the temporary name.
-if command -v strace >/dev/null; then
+if nm "$CONSIGN" 2>/dev/null | grep -q __asan_init; then
+	# ASan's runtime opens /proc/self/maps a varying number of times, so the
+	# read-back's openat has no fixed number: the plain build's run covers it
+	skip "seal whose read-back fails: the openat to fail moves under ASan"
+elif command -v strace >/dev/null; then
 	cp "$T/b2.zip" "$T/b2.old"
 	SEAL=("$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass"
 		--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet)
