@@ -162,7 +162,9 @@ problem(cs_verify *v, const char *reason, const char *fmt, ...)
 #define VB_ARENA (128u << 10) /* a block's record bytes: at least CS_RECORD_MAX */
 #define CKPT_EVERY 64         /* records between remembered offsets, for confirmations */
 
-enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_DONE };
+/* VB_PROCESSED: decoded and checked, its bytes not yet through the MAC and
+ * the hash (which take the blocks in record order) */
+enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_PROCESSED, VB_DONE };
 enum { PASS_SCAN = 1, PASS_CHECK = 2 };
 
 static const int dup_type[3] = {CS_DUP_SERIAL, CS_DUP_KEY, CS_DUP_HWID};
@@ -216,6 +218,12 @@ struct run {
 	uint8_t mac_key[crypto_onetimeauth_KEYBYTES];
 	uint8_t mac[2][crypto_onetimeauth_BYTES];
 	uint64_t bytes[2];
+	/* the pass's MAC and (PASS_SCAN) the entry's SHA-256, fed with the
+	 * blocks' bytes in record order by whichever thread is free */
+	crypto_onetimeauth_state mac_st;
+	crypto_hash_sha256_state sha;
+	uint64_t hash_seq;    /* the next block whose bytes go in */
+	int hashing;          /* a thread is feeding them */
 	int read_failed;      /* the zip stream failed (e is set) */
 	/* release exclusions, walked in order */
 	size_t xpos, xi;
@@ -371,10 +379,46 @@ process_block(const struct run *r, struct vblock *b, uint8_t *tbs)
 	}
 }
 
-/* With r->mu held: takes the first queued block, processes it without the
- * lock and marks it done; 0 when the queue is empty. */
+/* With r->mu held: the processed blocks' bytes go through the MAC and the
+ * hash in record order, unless another thread is feeding them; 1 when it
+ * fed any. The hash is the longest sequential step: workers feed it as
+ * they finish blocks, the reading thread only when it would otherwise wait
+ * (fed by the reading thread, it held an export to the reading thread's
+ * speed while a worker idled for want of blocks). */
 static int
-run_queued(struct run *r, uint8_t *tbs)
+feed_in_order(struct run *r)
+{
+	struct vblock *n;
+	size_t i;
+	int fed = 0;
+
+	if (r->hashing)
+		return 0;
+	r->hashing = 1;
+	for (;;) {
+		for (n = NULL, i = 0; i < r->nblocks && n == NULL; i++)
+			if (r->blocks[i].state == VB_PROCESSED && r->blocks[i].seq == r->hash_seq)
+				n = &r->blocks[i];
+		if (n == NULL)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		crypto_onetimeauth_update(&r->mac_st, n->arena, n->used);
+		if (n->pass == PASS_SCAN)
+			crypto_hash_sha256_update(&r->sha, n->arena, n->used);
+		pthread_mutex_lock(&r->mu);
+		n->state = VB_DONE;
+		r->hash_seq++;
+		fed = 1;
+	}
+	r->hashing = 0;
+	return fed;
+}
+
+/* With r->mu held: takes the first queued block, processes it without the
+ * lock and marks it processed (a worker feeds its bytes on); 0 when the
+ * queue is empty. */
+static int
+run_queued(struct run *r, uint8_t *tbs, int worker)
 {
 	struct vblock *b = r->qhead;
 
@@ -387,7 +431,9 @@ run_queued(struct run *r, uint8_t *tbs)
 	pthread_mutex_unlock(&r->mu);
 	process_block(r, b, tbs);
 	pthread_mutex_lock(&r->mu);
-	b->state = VB_DONE;
+	b->state = VB_PROCESSED;
+	if (worker)
+		feed_in_order(r);
 	return 1;
 }
 
@@ -401,7 +447,7 @@ worker(void *arg)
 	for (;;) {
 		while (!r->stop && r->qhead == NULL)
 			pthread_cond_wait(&r->work, &r->mu);
-		if (!run_queued(r, tbs))
+		if (!run_queued(r, tbs, 1))
 			break;
 		pthread_cond_broadcast(&r->done);
 	}
@@ -691,9 +737,6 @@ deliver_block(struct run *r, struct vblock *b)
 			deliver_slot(r, &b->slot[i]);
 		}
 	}
-	b->n = b->used = 0;
-	b->state = VB_FREE;
-	r->deliver_seq++;
 }
 
 /* The block to deliver next, when it is done. Called with mu held. */
@@ -723,6 +766,10 @@ drain(struct run *r, int want_free, uint8_t *tbs)
 			pthread_mutex_unlock(&r->mu);
 			deliver_block(r, b);
 			pthread_mutex_lock(&r->mu);
+			/* under the lock: workers look at every block's state */
+			b->n = b->used = 0;
+			b->state = VB_FREE;
+			r->deliver_seq++;
 			continue;
 		}
 		if (want_free == 0)
@@ -736,7 +783,7 @@ drain(struct run *r, int want_free, uint8_t *tbs)
 		} else if (r->deliver_seq == r->next_seq) {
 			break;
 		}
-		if (run_queued(r, tbs))
+		if (run_queued(r, tbs, 0) || feed_in_order(r))
 			continue;
 		pthread_cond_wait(&r->done, &r->mu);
 	}
@@ -757,7 +804,8 @@ submit(struct run *r, uint8_t *tbs)
 		pthread_mutex_unlock(&r->mu);
 		process_block(r, b, tbs);
 		pthread_mutex_lock(&r->mu);
-		b->state = VB_DONE;
+		b->state = VB_PROCESSED;
+		feed_in_order(r);
 	} else {
 		b->state = VB_READY;
 		b->next = NULL;
@@ -1011,18 +1059,26 @@ stop_threads(struct run *r)
 	r->nth = 0;
 }
 
-/* One pass over the records entry: every byte through the pass's MAC (and
- * in PASS_SCAN through SHA-256, once), the entry split into records that
- * go out in blocks and come back in order. The hash is taken in the first
- * pass, whose reading thread has time to spare while the workers decode;
- * the second pass's bytes are those (the MACs and counts must agree), and
- * its reading thread also delivers every record to the caller. */
+/* Bytes that are in no block (after the entry could not be split) go
+ * through the MAC and the hash directly, once every block before them has. */
+static void
+bytes_direct(struct run *r, int pass, const uint8_t *p, size_t n)
+{
+	crypto_onetimeauth_update(&r->mac_st, p, n);
+	if (pass == PASS_SCAN)
+		crypto_hash_sha256_update(&r->sha, p, n);
+}
+
+/* One pass over the records entry: the entry split into records that go
+ * out in blocks and come back in order, every byte through the pass's MAC
+ * (and in PASS_SCAN through SHA-256, once) in order (feed_in_order). The
+ * hash is taken in the first pass; the second pass's bytes are those (the
+ * MACs and counts must agree), and its reading thread also delivers every
+ * record to the caller. */
 static int
 read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 {
 	cs_verify *v = r->v;
-	crypto_hash_sha256_state st;
-	crypto_onetimeauth_state mac;
 	size_t cap = CS_VERIFY_CHUNK + CS_RECORD_MAX, have = 0, pos = 0, got, len;
 	uint64_t base = 0, index = 0, *bytes = &r->bytes[pass - 1];
 	cs_zips *s = NULL;
@@ -1030,8 +1086,9 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 
 	if ((rc = cs_zips_open(&s, r->z, CS_ZE_RECORDS, r->e)) != CS_OK)
 		return rc;
-	crypto_onetimeauth_init(&mac, r->mac_key);
-	crypto_hash_sha256_init(&st);
+	crypto_onetimeauth_init(&r->mac_st, r->mac_key);
+	crypto_hash_sha256_init(&r->sha);
+	r->hash_seq = r->next_seq;
 	for (;;) {
 		if (have - pos < CS_RECORD_MAX && !eof) {
 			memmove(win, win + pos, have - pos);
@@ -1043,10 +1100,8 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 					r->read_failed = 1;
 					goto done;
 				}
-				crypto_onetimeauth_update(&mac, win + have, got);
-				/* every byte is hashed once, as it arrives */
-				if (pass == PASS_SCAN)
-					crypto_hash_sha256_update(&st, win + have, got);
+				if (!split)
+					bytes_direct(r, pass, win + have, got);
 				*bytes += got;
 				have += got;
 				eof = got == 0;
@@ -1067,6 +1122,10 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 				    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, or an item "
 				    "above 8 KiB");
 			split = 0;
+			/* the records before this point first */
+			submit(r, tbs);
+			drain(r, 2, tbs);
+			bytes_direct(r, pass, win + pos, have - pos);
 			continue;
 		}
 		if (pass == PASS_CHECK && index < r->dup_records && index % CKPT_EVERY == 0)
@@ -1083,9 +1142,9 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 		rc = CS_MALFORMED;
 		goto done;
 	}
-	crypto_onetimeauth_final(&mac, r->mac[pass - 1]);
+	crypto_onetimeauth_final(&r->mac_st, r->mac[pass - 1]);
 	if (pass == PASS_SCAN)
-		crypto_hash_sha256_final(&st, v->records_digest);
+		crypto_hash_sha256_final(&r->sha, v->records_digest);
 	else
 		v->streamed = !r->stopped;
 	rc = CS_OK;
