@@ -3,15 +3,17 @@
  * records streamed twice. The calling thread reads and splits the records
  * entry and copies the records into blocks of up to 256; worker threads
  * decode and check whole blocks; the calling thread takes the blocks back
- * in record order. The first pass only puts every serial, device key and
+ * in record order. The first pass puts every serial, device key and
  * hardware id through the duplicate filter (lib/verify/dupset.h: a few
- * bytes a record, so memory stays nearly flat); the second checks every
- * record (form, order, range, the deep Ed25519 and prime-order checks when
- * asked), hashes the entry with SHA-256 (once per byte), and on the calling
- * thread resolves duplicates exactly, asks the ledger and hands the
+ * bytes a record, so memory stays nearly flat) and hashes the entry with
+ * SHA-256 (once per byte); the second checks every record (form, order,
+ * range, the deep Ed25519 and prime-order checks when asked), and on the
+ * calling thread resolves duplicates exactly, asks the ledger and hands the
  * verdicts out. Both passes run the entry's bytes through a MAC under a key
  * of the run: if a second read differs from the first (a medium that
- * answers differently), verification fails rather than trust either. */
+ * answers differently), verification fails rather than trust either. The
+ * MAC and the hash take the blocks' bytes in record order, on whichever
+ * thread finishes the next block. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
