@@ -162,8 +162,8 @@ problem(cs_verify *v, const char *reason, const char *fmt, ...)
 #define VB_ARENA (128u << 10) /* a block's record bytes: at least CS_RECORD_MAX */
 #define CKPT_EVERY 64         /* records between remembered offsets, for confirmations */
 
-/* VB_PROCESSED: decoded and checked, its bytes not yet through the MAC and
- * the hash (which take the blocks in record order) */
+/* VB_PROCESSED: decoded and checked, its bytes not yet through the pass's
+ * MAC (and the first pass's hash), which take the blocks in record order */
 enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_PROCESSED, VB_DONE };
 enum { PASS_SCAN = 1, PASS_CHECK = 2 };
 
@@ -219,7 +219,8 @@ struct run {
 	uint8_t mac[2][crypto_onetimeauth_BYTES];
 	uint64_t bytes[2];
 	/* the pass's MAC and (PASS_SCAN) the entry's SHA-256, fed with the
-	 * blocks' bytes in record order by whichever thread is free */
+	 * blocks' bytes in record order (feed_in_order), then with any bytes
+	 * that split into no record (bytes_direct) */
 	crypto_onetimeauth_state mac_st;
 	crypto_hash_sha256_state sha;
 	uint64_t hash_seq;    /* the next block whose bytes go in */
@@ -382,9 +383,11 @@ process_block(const struct run *r, struct vblock *b, uint8_t *tbs)
 /* With r->mu held: the processed blocks' bytes go through the MAC and the
  * hash in record order, unless another thread is feeding them; 1 when it
  * fed any. The hash is the longest sequential step: workers feed it as
- * they finish blocks, the reading thread only when it would otherwise wait
- * (fed by the reading thread, it held an export to the reading thread's
- * speed while a worker idled for want of blocks). */
+ * they finish blocks (a block finished by another thread waits for the
+ * next worker to finish one), the reading thread only when it would
+ * otherwise wait, or when it has no workers (fed by the reading thread, it
+ * held an export to the reading thread's speed while a worker idled for
+ * want of blocks). */
 static int
 feed_in_order(struct run *r)
 {
@@ -409,14 +412,16 @@ feed_in_order(struct run *r)
 		n->state = VB_DONE;
 		r->hash_seq++;
 		fed = 1;
+		/* the reading thread may be waiting to deliver it */
+		pthread_cond_broadcast(&r->done);
 	}
 	r->hashing = 0;
 	return fed;
 }
 
 /* With r->mu held: takes the first queued block, processes it without the
- * lock and marks it processed (a worker feeds its bytes on); 0 when the
- * queue is empty. */
+ * lock and marks it processed; a worker then feeds the bytes on
+ * (feed_in_order). 0 when the queue is empty. */
 static int
 run_queued(struct run *r, uint8_t *tbs, int worker)
 {
@@ -752,8 +757,9 @@ next_done(struct run *r)
 }
 
 /* Delivers what is done, in order; want_free 1: until a block is free, 2:
- * until every block is back. While waiting, the caller's thread processes
- * queued blocks itself. */
+ * until every block is back. Rather than wait, the caller's thread
+ * processes queued blocks itself, or feeds processed ones to the MAC and
+ * the hash. */
 static void
 drain(struct run *r, int want_free, uint8_t *tbs)
 {
@@ -1071,7 +1077,9 @@ bytes_direct(struct run *r, int pass, const uint8_t *p, size_t n)
 
 /* One pass over the records entry: the entry split into records that go
  * out in blocks and come back in order, every byte through the pass's MAC
- * (and in PASS_SCAN through SHA-256, once) in order (feed_in_order). The
+ * (and in PASS_SCAN through SHA-256, once) in order: the records' bytes
+ * from the blocks (feed_in_order), then any that split into no record
+ * (bytes_direct). The
  * hash is taken in the first pass; the second pass's bytes are those (the
  * MACs and counts must agree), and its reading thread also delivers every
  * record to the caller. */
@@ -1149,9 +1157,9 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 		v->streamed = !r->stopped;
 	rc = CS_OK;
 done:
-	if (rc != CS_OK && pass == PASS_SCAN && r->read_failed) {
+	if (rc != CS_OK && r->read_failed) {
 		/* what was read before the error goes through the filter all the
-		 * same: the second pass delivers those records */
+		 * same, and the second pass delivers those records */
 		submit(r, tbs);
 		drain(r, 2, tbs);
 	}
@@ -1306,6 +1314,7 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->done);
 	sodium_memzero(r->mac_key, sizeof r->mac_key);
+	sodium_memzero(&r->mac_st, sizeof r->mac_st); /* holds the key's halves */
 	free(r);
 	if (rc != CS_OK)
 		return rc;

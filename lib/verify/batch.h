@@ -12,8 +12,9 @@
  * verdicts out. Both passes run the entry's bytes through a MAC under a key
  * of the run: if a second read differs from the first (a medium that
  * answers differently), verification fails rather than trust either. The
- * MAC and the hash take the blocks' bytes in record order, on whichever
- * thread finishes the next block. */
+ * MAC and the hash take the blocks' bytes in record order, fed by the
+ * workers as they finish blocks and by the calling thread only when it
+ * would otherwise wait. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
