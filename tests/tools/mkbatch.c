@@ -12,7 +12,9 @@
  * record-duplicate-serial, record-duplicate-key, record-duplicate-hwid
  * (each a copy of record 0's value), record-malformed.
  * WHAT (the batch): records-digest, records-count, station-not-allowed,
- * station-signature, header-order, header-batch. */
+ * station-signature, header-order, header-batch, records-tail (bytes after
+ * the last record that do not split into an item; the header's digest and
+ * count are right, so only the split fails). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +340,14 @@ main(int argc, char **argv)
 			crypto_hash_sha256_update(&st, jobs[t].out.p, jobs[t].out.len);
 			cs_buf_free(&jobs[t].out);
 		}
+	}
+	if (batch_break("records-tail")) {
+		/* a byte string head claiming 4 GiB, with 3 bytes of it */
+		static const uint8_t tail[] = {0x5a, 0xff, 0xff, 0xff, 0xff, 1, 2, 3};
+
+		if (fwrite(tail, 1, sizeof tail, rf) != sizeof tail)
+			die("%s", "cannot write the records");
+		crypto_hash_sha256_update(&st, tail, sizeof tail);
 	}
 	if (fclose(rf) != 0)
 		die("%s", "cannot write the records");
