@@ -90,7 +90,7 @@ check-sanitize:
 # ASLR is off (setarch -R): clang 14's TSan runtime sometimes crashes at
 # start on this kernel's randomized address layout.
 THREAD_TESTS = verify_threads verify_checks verify_duplicates release_cloud hostile_export office_reader
-check-thread:
+check-thread: deps-check-test
 	$(MAKE) BUILD=build-tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread" \
 		LDFLAGS="-fsanitize=thread" test-bins
 	TSAN_OPTIONS=exitcode=86:halt_on_error=1 BUILD=build-tsan VECTORS=$(VECTORS) \
