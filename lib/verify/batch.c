@@ -1079,10 +1079,9 @@ bytes_direct(struct run *r, int pass, const uint8_t *p, size_t n)
  * out in blocks and come back in order, every byte through the pass's MAC
  * (and in PASS_SCAN through SHA-256, once) in order: the records' bytes
  * from the blocks (feed_in_order), then any that split into no record
- * (bytes_direct). The
- * hash is taken in the first pass; the second pass's bytes are those (the
- * MACs and counts must agree), and its reading thread also delivers every
- * record to the caller. */
+ * (bytes_direct). The hash is taken in the first pass; the second pass's
+ * bytes are those (the MACs and counts must agree), and its reading thread
+ * also delivers every record to the caller. */
 static int
 read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 {
