@@ -4,11 +4,13 @@
  * else: the prime-order check of the device key
  * (crypto_core_ed25519_is_valid_point) and the proof of possession
  * (crypto_sign_verify_detached over the record's exact Sig_structure), on
- * one core and then on every core (wall time). With --parts it also times
- * each piece of the verifier's per-record work, that cryptography included,
- * over the same records (CPU time of one thread).
+ * one core and then on every core (wall time), or only one of the two with
+ * --cores (so that tests/bench/run can time each right beside the verify it
+ * is compared with). With --parts it also times each piece of the
+ * verifier's per-record work, that cryptography included, over the same
+ * records (CPU time of one thread).
  *
- *   limit [--threads N] [--repeat N] [--parts] batch.zip
+ *   limit [--threads N] [--repeat N] [--cores one|all] [--parts] batch.zip
  *
  * Prints "name value" lines (tests/bench/run collects them). */
 #include <pthread.h>
@@ -290,7 +292,7 @@ int
 main(int argc, char **argv)
 {
 	unsigned nth = 0, repeat = 1, k;
-	int a, want_parts = 0;
+	int a, want_parts = 0, want_one = 1, want_all = 1;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double one, all, one_cpu, all_cpu;
 
@@ -303,11 +305,15 @@ main(int argc, char **argv)
 			repeat = (unsigned)strtoul(argv[++a], NULL, 10);
 		else if (strcmp(argv[a], "--parts") == 0)
 			want_parts = 1;
+		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "one") == 0)
+			want_all = 0, a++;
+		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "all") == 0)
+			want_one = 0, a++;
 		else
 			break;
 	}
 	if (a != argc - 1)
-		die("usage: limit [--threads N] [--repeat N] [--parts] batch.zip");
+		die("usage: limit [--threads N] [--repeat N] [--cores one|all] [--parts] batch.zip");
 	if (nth == 0)
 		nth = ncpu > 0 ? (unsigned)ncpu : 1;
 	if (nth > 64)
@@ -315,10 +321,14 @@ main(int argc, char **argv)
 	load(argv[a]);
 	printf("limit_records %zu\n", G.n);
 	for (k = 0; k < repeat; k++) {
-		one = limit(1, &one_cpu);
-		all = limit(nth, &all_cpu);
-		printf("limit_1core_rps %.0f\nlimit_allcores_rps %.0f\nlimit_1core_cpu_rps %.0f\n", one,
-		    all, one_cpu);
+		if (want_one) {
+			one = limit(1, &one_cpu);
+			printf("limit_1core_rps %.0f\nlimit_1core_cpu_rps %.0f\n", one, one_cpu);
+		}
+		if (want_all) {
+			all = limit(nth, &all_cpu);
+			printf("limit_allcores_rps %.0f\n", all);
+		}
 	}
 	printf("limit_threads %u\n", nth);
 	if (want_parts)
