@@ -148,10 +148,13 @@ MAN_SRC = $(sort $(wildcard man/*.scd))
 MAN_PAGES = $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 all: $(if $(SCDOC_FOUND),$(MAN_PAGES))
 man: $(MAN_PAGES)
-$(BUILD)/man/%: man/%.scd
+# A page is dated by its source's last commit (its mtime outside git), not by
+# the day it is built, so the same source gives the same page on any day.
+$(BUILD)/man/%: man/%.scd Makefile
 	@mkdir -p $(@D)
 	@command -v $(SCDOC) >/dev/null || { echo "scdoc is not installed; as root run: apt-get install -y scdoc"; exit 1; }
-	$(Q)$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+	$(Q)e=$$(git log -1 --format=%ct -- $< 2>/dev/null); \
+	SOURCE_DATE_EPOCH=$${e:-$$(stat -c %Y $<)} $(SCDOC) <$< >$@.tmp && mv $@.tmp $@
 
 # libFuzzer harnesses (tests/fuzz/*.c), each built with ASan and UBSan and run
 # for FUZZ_SECONDS by tests/fuzz/run, from seeds made by tests/fuzz/tools/

@@ -12,7 +12,10 @@ if command -v scdoc >/dev/null; then
 	bad=""
 	for src in "$MAN"/*.scd; do
 		p=$(basename "$src" .scd)
-		scdoc <"$src" >"$T/$p" 2>"$T/$p.err" || bad="$bad $p ($(head -c 100 "$T/$p.err"))"
+		# dated as the Makefile dates it: by the source's last commit
+		e=$(git -C "$ROOT" log -1 --format=%ct -- "man/$p.scd" 2>/dev/null)
+		SOURCE_DATE_EPOCH=${e:-$(stat -c %Y "$src")} scdoc <"$src" >"$T/$p" 2>"$T/$p.err" ||
+			bad="$bad $p ($(head -c 100 "$T/$p.err"))"
 		# the text a reader sees: roff font changes and escaped hyphens undone
 		sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/\\&//g' "$T/$p" >"$T/$p.txt"
 	done
@@ -89,6 +92,10 @@ if command -v scdoc >/dev/null; then
 	check "... and the $pages man pages in /usr/share/man/man1" \
 		[ "$(ls "$I/usr/share/man/man1"/*.1 2>/dev/null | wc -l)" -eq "$pages" ]
 	check "... each as built (consign.1)" cmp -s "$I/usr/share/man/man1/consign.1" "$T/consign.1"
+	if e=$(git -C "$ROOT" log -1 --format=%ct -- man/consign.1.scd 2>/dev/null) && [ -n "$e" ]; then
+		check "... dated by its source's last commit ($(date -u -d "@$e" +%F)), not by the day it was built" \
+			grep -q "^\.TH \"consign\" \"1\" \"$(date -u -d "@$e" +%F)\"" "$I/usr/share/man/man1/consign.1"
+	fi
 	check "... readable by everyone (0644)" \
 		[ "$(stat -c %a "$I"/usr/share/man/man1/*.1 | sort -u)" = 644 ]
 	check "nothing is installed outside DESTDIR/usr" [ "$(ls "$I")" = usr ]
