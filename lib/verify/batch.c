@@ -210,7 +210,8 @@ struct run {
 	int have_dup;
 	uint64_t *ckpt;
 	size_t nckpt;
-	uint64_t dup_records;
+	uint64_t limit;       /* records examined: the header's count */
+	int overflow;         /* the entry holds more items than that */
 	cs_zips *cs;          /* second stream, for confirmations */
 	FILE *spool;          /* deflated records, copied out once for random access */
 	uint8_t *cbuf;        /* confirmation window */
@@ -591,8 +592,7 @@ scan_slot(struct run *r, const struct vslot *s)
 	if (!s->decoded || r->failed_io)
 		return;
 	for (t = 0; t < 3; t++)
-		if (cs_dupset_scan(&r->dup, dup_type[t], &s->h[t], s->index < r->dup_records, r->e) !=
-		    CS_OK) {
+		if (cs_dupset_scan(&r->dup, dup_type[t], &s->h[t], 1, r->e) != CS_OK) {
 			r->failed_io = 1;
 			return;
 		}
@@ -610,13 +610,13 @@ final_checks(struct run *r, struct vslot *s)
 	const char *why = NULL;
 	size_t n;
 	int64_t first;
-	int t, ins = s->index < r->dup_records;
+	int t;
 
 	if (r->failed_io || !s->decoded)
 		return;
 	for (t = 0; t < 3; t++) {
 		p = dup_value(&s->rec, dup_type[t], be, &n);
-		if (cs_dupset_check_hash(&r->dup, dup_type[t], &s->h[t], p, n, (uint32_t)s->index, ins,
+		if (cs_dupset_check_hash(&r->dup, dup_type[t], &s->h[t], p, n, (uint32_t)s->index, 1,
 			confirm, r, &first, r->e) != CS_OK) {
 			r->failed_io = 1;
 			return;
@@ -1135,7 +1135,18 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 			bytes_direct(r, pass, win + pos, have - pos);
 			continue;
 		}
-		if (pass == PASS_CHECK && index < r->dup_records && index % CKPT_EVERY == 0)
+		if (index == r->limit) {
+			/* an item past the header's count: the batch fails
+			 * records-count, and nothing a factory appends is examined,
+			 * kept or reported one by one */
+			r->overflow = 1;
+			split = 0;
+			submit(r, tbs);
+			drain(r, 2, tbs);
+			bytes_direct(r, pass, win + pos, have - pos);
+			continue;
+		}
+		if (pass == PASS_CHECK && index % CKPT_EVERY == 0)
 			r->ckpt[index / CKPT_EVERY] = base + pos;
 		add_record(r, pass, win + pos, len, index, tbs);
 		pos += len;
@@ -1172,7 +1183,7 @@ stream_records(struct run *r)
 	cs_verify *v = r->v;
 	const cs_vopts *o = r->o;
 	uint8_t *win = NULL, *tbs = NULL;
-	uint64_t size = cs_zipr_size(r->z, CS_ZE_RECORDS), maxrec;
+	uint64_t size = cs_zipr_size(r->z, CS_ZE_RECORDS);
 	unsigned want = o->threads;
 	int rc, scan_failed;
 	long ncpu;
@@ -1183,22 +1194,19 @@ stream_records(struct run *r)
 	}
 	if (want > CS_VERIFY_MAX_THREADS)
 		want = CS_VERIFY_MAX_THREADS;
-	/* the duplicate set: sized by the header's count, bounded by the order's
-	 * quantity and by how many records the entry can hold at all */
-	maxrec = v->header.count;
-	if (maxrec > v->order.quantity)
-		maxrec = v->order.quantity;
-	if (maxrec > size / CS_RECORD_MIN)
-		maxrec = size / CS_RECORD_MIN;
-	r->dup_records = maxrec;
-	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)maxrec,
-		 (size_t)(size / CS_RECORD_MIN < CS_MAX_QUANTITY ? size / CS_RECORD_MIN
-								   : CS_MAX_QUANTITY),
-		 r->e)) != CS_OK)
+	/* Every record examined is in the duplicate set, so a repeat anywhere
+	 * among them is found: the records examined are the header's count
+	 * (at most 2^24), whatever their size; an item past it is never
+	 * examined (read_pass). Memory is the filter for that many records, as
+	 * for an honest batch of the count, and never more than the entry can
+	 * hold items (one byte the smallest). */
+	r->limit = v->header.count < size ? v->header.count : size;
+	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)r->limit, (size_t)r->limit, r->e)) !=
+	    CS_OK)
 		return rc;
 	r->have_dup = 1;
 	randombytes_buf(r->mac_key, sizeof r->mac_key);
-	r->nckpt = (size_t)(maxrec / CKPT_EVERY + 1);
+	r->nckpt = (size_t)(r->limit / CKPT_EVERY + 1);
 	if ((r->ckpt = calloc(r->nckpt + 1, sizeof *r->ckpt)) == NULL ||
 	    (r->cbuf = malloc(2 * CS_RECORD_MAX)) == NULL ||
 	    (win = malloc(CS_VERIFY_CHUNK + CS_RECORD_MAX)) == NULL ||
@@ -1288,7 +1296,10 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 		rc = CS_OK;
 	}
 	if (rc == CS_OK && v->streamed) {
-		if (v->records != v->header.count)
+		if (r->overflow)
+			problem(v, "records-count", "%s holds more than the header's %llu records",
+			    CS_ENTRY_RECORDS, (unsigned long long)v->header.count);
+		else if (!r->overflow && v->records != v->header.count)
 			problem(v, "records-count", "%s holds %llu records, the header says %llu",
 			    CS_ENTRY_RECORDS, (unsigned long long)v->records,
 			    (unsigned long long)v->header.count);

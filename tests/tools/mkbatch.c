@@ -5,16 +5,21 @@
  *
  *   mkbatch --order O --key S.key --passphrase-file F --count N -o batch.zip
  *           [--seed N] [--threads N] [--first-serial S] [--created T]
- *           [--firmware TEXT] [--break WHAT[@INDEX]]...
+ *           [--firmware TEXT] [--break WHAT[@INDEX]]... [--pad N@INDEX]...
  *
  * WHAT (per record, at INDEX, default 1): record-signature, record-key-invalid,
  * record-nonce, record-batch, record-deployment, record-serial-range,
  * record-duplicate-serial, record-duplicate-key, record-duplicate-hwid
- * (each a copy of record 0's value), record-malformed.
+ * (each a copy of record 0's value), record-copy (all three: the record
+ * before it again, byte for byte), record-malformed.
  * WHAT (the batch): records-digest, records-count, station-not-allowed,
  * station-signature, header-order, header-batch, records-tail (bytes after
  * the last record that do not split into an item; the header's digest and
- * count are right, so only the split fails). */
+ * count are right, so only the split fails).
+ * --pad N@INDEX puts N one-byte items (the integer 0, well-formed CBOR but no
+ * record) before record INDEX (INDEX = count: after the last); the header's
+ * count includes them, as a factory that pads a batch would write it;
+ * --header-count N writes N as the header's count instead. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +51,9 @@ static struct {
 	struct brk b[MAX_BREAKS];
 	size_t nb;
 	const char *firmware;
+	struct brk pad[MAX_BREAKS]; /* what: unused; at: before record; n in pad_n */
+	uint64_t pad_n[MAX_BREAKS];
+	size_t npad;
 } G;
 
 struct job {
@@ -61,6 +69,22 @@ die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n");
 	exit(2);
+}
+
+/* One-byte junk items before record i. */
+static void
+add_padding(cs_buf *out, uint64_t i)
+{
+	uint8_t *p;
+	size_t k;
+
+	for (k = 0; k < G.npad; k++)
+		if (G.pad[k].at == i) {
+			if ((p = cs_buf_room(out, (size_t)G.pad_n[k])) == NULL)
+				die("%s", "out of memory");
+			memset(p, 0, (size_t)G.pad_n[k]);
+			out->len += (size_t)G.pad_n[k];
+		}
 }
 
 static const char *
@@ -121,6 +145,9 @@ make_record(cs_buf *out, uint64_t i)
 	char ct[CS_CTYPE_MAX + 1];
 	size_t start = out->len;
 
+	add_padding(out, i);
+	if (brk != NULL && strcmp(brk, "record-copy") == 0 && i > 0)
+		j = --i;
 	if (brk != NULL && (strcmp(brk, "record-duplicate-key") == 0))
 		j = 0;
 	device_seed(dseed, j, "device");
@@ -244,7 +271,7 @@ int
 main(int argc, char **argv)
 {
 	const char *order = NULL, *key = NULL, *pass = NULL, *out = NULL;
-	uint64_t count = 0, seed = 1, created = 1700000000, i, done;
+	uint64_t count = 0, hcount = UINT64_MAX, seed = 1, created = 1700000000, i, done;
 	unsigned threads = 2, t, nt;
 	uint8_t *ob, hdrm[CS_PAYLOAD_MAX], tmpname[4096];
 	size_t on;
@@ -281,6 +308,8 @@ main(int argc, char **argv)
 			out = v;
 		else if (strcmp(o, "--count") == 0)
 			count = strtoull(v, NULL, 10);
+		else if (strcmp(o, "--header-count") == 0)
+			hcount = strtoull(v, NULL, 10);
 		else if (strcmp(o, "--seed") == 0)
 			seed = strtoull(v, NULL, 10);
 		else if (strcmp(o, "--threads") == 0)
@@ -300,6 +329,14 @@ main(int argc, char **argv)
 			    at ? (int)(at - v) : (int)strlen(v), v);
 			G.b[G.nb].at = at ? strtoull(at + 1, NULL, 10) : 1;
 			G.nb++;
+		} else if (strcmp(o, "--pad") == 0) {
+			const char *at = strchr(v, '@');
+
+			if (G.npad == MAX_BREAKS || at == NULL)
+				die("%s", "--pad N@INDEX, at most 64 times");
+			G.pad_n[G.npad] = strtoull(v, NULL, 10);
+			G.pad[G.npad].at = strtoull(at + 1, NULL, 10);
+			G.npad++;
 		} else
 			die("unknown option %s", o);
 	}
@@ -341,6 +378,16 @@ main(int argc, char **argv)
 			cs_buf_free(&jobs[t].out);
 		}
 	}
+	{
+		cs_buf tail;
+
+		cs_buf_init(&tail, 1u << 30);
+		add_padding(&tail, count);
+		if (fwrite(tail.p, 1, tail.len, rf) != tail.len)
+			die("%s", "cannot write the records");
+		crypto_hash_sha256_update(&st, tail.p, tail.len);
+		cs_buf_free(&tail);
+	}
 	if (batch_break("records-tail")) {
 		/* a byte string head claiming 4 GiB, with 3 bytes of it */
 		static const uint8_t tail[] = {0x5a, 0xff, 0xff, 0xff, 0xff, 1, 2, 3};
@@ -357,6 +404,10 @@ main(int argc, char **argv)
 	memcpy(h.order, os.digest, CS_DIGEST_LEN);
 	snprintf(h.batch, sizeof h.batch, "%s", G.ord.batch);
 	h.count = count;
+	for (k = 0; k < (int)G.npad; k++)
+		h.count += G.pad_n[k];
+	if (hcount != UINT64_MAX)
+		h.count = hcount;
 	crypto_hash_sha256_final(&st, h.records);
 	h.created = created;
 	memcpy(h.station_pk, sk.pub.pk, CS_PK_LEN);
