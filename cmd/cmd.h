@@ -104,6 +104,7 @@ void cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p);
 /* Options of consign sign, passed on to the zip (release) handler. */
 struct sign_opts {
 	const char *key, *policy, *passfile, *file;
+	const char *released;   /* releases: a directory of the earlier release zips */
 	int yes;
 };
 

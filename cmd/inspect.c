@@ -82,7 +82,10 @@ exclusions(struct out *o, const char *name, const cs_excl_list *l)
 				printf("%llu", (unsigned long long)x.serial);
 			else
 				printf("null");
-			printf(",\"reason\":\"%s\"}", x.reason);
+			printf(",\"reason\":\"%s\"", x.reason);
+			if (x.released_in != 0)
+				printf(",\"released_in\":%llu", (unsigned long long)x.released_in);
+			printf("}");
 		}
 		printf("]");
 		return;
@@ -91,10 +94,13 @@ exclusions(struct out *o, const char *name, const cs_excl_list *l)
 	field_raw(o, name, line, line);
 	while (cs_excl_next(l, &pos, &i, &x)) {
 		if (x.has_serial)
-			printf("    record %llu (serial %llu): %s\n", (unsigned long long)x.index,
+			printf("    record %llu (serial %llu): %s", (unsigned long long)x.index,
 			    (unsigned long long)x.serial, x.reason);
 		else
-			printf("    record %llu: %s\n", (unsigned long long)x.index, x.reason);
+			printf("    record %llu: %s", (unsigned long long)x.index, x.reason);
+		if (x.released_in != 0)
+			printf(" in release %llu", (unsigned long long)x.released_in);
+		printf("\n");
 	}
 }
 

@@ -11,7 +11,8 @@ static const char usage[] =
     "usage: consign ledger [--ledger DIR] [--json] [show]\n"
     "       consign ledger [--ledger DIR] init --policy P\n"
     "       consign ledger [--ledger DIR] add [--deep] [--threads N] registry.zip\n"
-    "       consign ledger [--ledger DIR] abandon SEQ\n"
+    "       consign ledger [--ledger DIR] withdraw SEQ -o withdrawal.cbor\n"
+    "       consign ledger [--ledger DIR] abandon --withdrawal W SEQ\n"
     "       consign ledger [--ledger DIR] policy NEW.cbor\n"
     "       consign ledger [--ledger DIR] rebuild\n"
     "\n"
@@ -19,14 +20,17 @@ static const char usage[] =
     "policy, every release (its chain position SEQ:DIGEST is what the cloud's\n"
     "--after wants), every released serial, device key and hardware id, and each\n"
     "order's released count. add enters a release carrying M signatures (it must\n"
-    "be the next in the chain); abandon frees a draft's reserved sequence (and the\n"
-    "drafts after it); policy takes a rotation of the current policy; rebuild\n"
-    "recreates the index from the signed files.\n";
+    "be the next in the chain); withdraw drafts the withdrawal of a reserved\n"
+    "release, which M custodians sign (consign sign) before abandon takes it and\n"
+    "frees the sequence (and the drafts after it): signed copies of a draft may\n"
+    "exist, and only the custodians can take them back; the cloud refuses a\n"
+    "withdrawn release (consign verify --withdrawn). policy takes a rotation of\n"
+    "the current policy; rebuild recreates the index from the signed files.\n";
 
-enum { O_LEDGER = 256, O_DEEP, O_THREADS };
+enum { O_LEDGER = 256, O_DEEP, O_THREADS, O_WITHDRAWAL };
 
 struct lo {
-	const char *ledger, *policy;
+	const char *ledger, *policy, *withdrawal, *out;
 	int json, deep;
 	unsigned threads;
 	int n;
@@ -42,6 +46,8 @@ opt(int key, const char *arg, void *ctx)
 	case 'j': o->json = 1; break;
 	case O_LEDGER: o->ledger = arg; break;
 	case O_DEEP: o->deep = 1; break;
+	case O_WITHDRAWAL: o->withdrawal = arg; break;
+	case 'o': o->out = arg; break;
 	case O_THREADS:
 		return office_parse_threads(usage, arg, &o->threads);
 	}
@@ -178,6 +184,8 @@ add(cs_ledger *l, const char *file, struct lo *o)
 			printf("%s: release %s entered: batch %s, %llu devices released, %zu "
 			       "excluded\n", f, chain, v.release.batch,
 			    (unsigned long long)v.release.accepted, v.release.excluded.n);
+	} else if (rc == CS_REJECT && v.nproblem == 0 && e.status == CS_REJECT) {
+		rc = cmd_report(file, &e);
 	} else if (rc == CS_REJECT) {
 		office_print_problems(stdout, &v);
 		rc = cmd_fail(CS_REJECT, "%s: not entered (%s)", f,
@@ -194,11 +202,12 @@ cmd_ledger(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"ledger", 1, 0, O_LEDGER}, {"json", 0, 0, 'j'},
 	    {"policy", 1, 0, 'P'}, {"deep", 0, 0, O_DEEP}, {"threads", 1, 0, O_THREADS},
-	    {NULL, 0, 0, 0}};
+	    {"withdrawal", 1, 0, O_WITHDRAWAL}, {"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
 	struct lo o;
 	const char *dir, *sub = "show";
 	cs_ledger *l = NULL;
 	cs_err e;
+	cs_ledger_diff diff;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	uint64_t seq, dropped;
@@ -236,34 +245,78 @@ cmd_ledger(int argc, char **argv)
 	if (strcmp(sub, "rebuild") == 0) {
 		if (nargs != 0)
 			return cmd_usage(usage, "ledger rebuild takes no operand");
-		if ((rc = cs_ledger_rebuild(dir, &e)) != CS_OK)
+		if ((rc = cs_ledger_rebuild(dir, &diff, &e)) != CS_OK)
 			return cmd_report(dir, &e);
 		if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
 			return cmd_report(dir, &e);
 		printf("%s: index rebuilt from the signed files\n", dir);
+		/* the files are signed, the index is not: where they disagreed,
+		 * the index was wrong */
+		if (diff.devices_dropped > 0 || diff.releases_dropped > 0)
+			printf("%s: the old index was altered or damaged: it held %llu device%s and %llu "
+			       "release%s that no signed release file holds, now gone\n",
+			    dir, (unsigned long long)diff.devices_dropped,
+			    diff.devices_dropped == 1 ? "" : "s",
+			    (unsigned long long)diff.releases_dropped,
+			    diff.releases_dropped == 1 ? "" : "s");
+		if (diff.has_example)
+			printf("%s: for example serial %llu, which it said release %llu holds\n", dir,
+			    (unsigned long long)diff.example_serial,
+			    (unsigned long long)diff.example_seq);
+		if (diff.devices_added > 0 || diff.releases_added > 0)
+			printf("%s: the old index lacked %llu device%s and %llu release%s that the signed "
+			       "files hold, now entered\n", dir, (unsigned long long)diff.devices_added,
+			    diff.devices_added == 1 ? "" : "s", (unsigned long long)diff.releases_added,
+			    diff.releases_added == 1 ? "" : "s");
 		rc = show(l, dir, &o);
 		cs_ledger_close(l);
 		return rc;
 	}
 	if (strcmp(sub, "show") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "abandon") != 0 &&
-	    strcmp(sub, "policy") != 0)
+	    strcmp(sub, "policy") != 0 && strcmp(sub, "withdraw") != 0)
 		return cmd_usage(usage, "unknown ledger command");
 	if ((strcmp(sub, "show") == 0 && nargs != 0) || (strcmp(sub, "show") != 0 && nargs != 1))
 		return cmd_usage(usage, "wrong number of operands for ledger %s", sub);
+	if (strcmp(sub, "withdraw") == 0 && o.out == NULL)
+		return cmd_usage(usage, "ledger withdraw takes -o FILE");
+	if (strcmp(sub, "abandon") == 0 && o.withdrawal == NULL)
+		return cmd_usage(usage, "ledger abandon takes --withdrawal W: the draft's withdrawal, "
+					"signed by M custodians (consign ledger withdraw drafts it)");
 	if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
 		return cmd_report(dir, &e);
 	if (strcmp(sub, "show") == 0) {
 		rc = show(l, dir, &o);
 	} else if (strcmp(sub, "add") == 0) {
 		rc = add(l, args[0], &o);
+	} else if (strcmp(sub, "withdraw") == 0) {
+		cs_buf wb;
+
+		cs_buf_init(&wb, CMD_ARTIFACT_MAX);
+		if (cmd_parse_u64(args[0], &seq) != 0) {
+			rc = cmd_usage(usage, "withdraw takes a sequence number");
+		} else if ((rc = cs_ledger_withdrawal_draft(l, seq, &wb, &e)) != CS_OK) {
+			rc = cmd_report(dir, &e);
+		} else if ((rc = cmd_write(o.out, wb.p, wb.len, 0644, 0)) == CS_OK) {
+			printf("%s: withdrawal of draft %llu; M custodians sign it (consign sign --policy "
+			       "P %s), then: consign ledger abandon --withdrawal %s %llu\n",
+			    o.out, (unsigned long long)seq, o.out, o.out, (unsigned long long)seq);
+		}
+		cs_buf_free(&wb);
 	} else if (strcmp(sub, "abandon") == 0) {
 		if (cmd_parse_u64(args[0], &seq) != 0) {
 			rc = cmd_usage(usage, "abandon takes a sequence number");
-		} else if ((rc = cs_ledger_abandon(l, seq, &dropped, &e)) != CS_OK) {
-			rc = cmd_report(dir, &e);
+		} else if ((rc = cmd_read(o.withdrawal, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK) {
+			/* reported */
 		} else {
-			printf("%s: draft %llu abandoned%s; its sequence is free again\n", dir,
-			    (unsigned long long)seq, dropped > 1 ? " with the drafts after it" : "");
+			rc = cs_ledger_abandon(l, seq, buf, n, &dropped, &e);
+			cs_file_free(buf, n);
+			if (rc != CS_OK)
+				rc = cmd_report(strncmp(e.reason, "withdrawal", 10) == 0 ? o.withdrawal : dir,
+				    &e);
+			else
+				printf("%s: draft %llu withdrawn and abandoned%s; its sequence is free "
+				       "again\n", dir, (unsigned long long)seq,
+				    dropped > 1 ? " with the drafts after it" : "");
 		}
 	} else {
 		if ((rc = cmd_read(args[0], CMD_ARTIFACT_MAX, &buf, &n)) == CS_OK) {

@@ -114,6 +114,9 @@ office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max)
 		else
 			o += (size_t)snprintf(out + o, cap - o, "%srecord %llu %s", i > 1 ? ", " : "",
 			    (unsigned long long)x.index, x.reason);
+		if (x.released_in != 0 && o < cap)
+			o += (size_t)snprintf(out + o, cap - o, " in release %llu",
+			    (unsigned long long)x.released_in);
 	}
 }
 
@@ -274,6 +277,7 @@ office_excl_add(cs_exclusion **x, size_t *n, size_t *cap, const cs_vrec *r)
 	(*x)[*n].has_serial = r->decoded;
 	(*x)[*n].serial = r->decoded ? r->rec->serial : 0;
 	snprintf((*x)[*n].reason, sizeof (*x)[*n].reason, "%s", r->reason);
+	(*x)[*n].released_in = cs_reason_released(r->reason) ? r->released_in : 0;
 	(*n)++;
 	return 0;
 }

@@ -73,6 +73,7 @@ cmd_receipt(int argc, char **argv)
 	struct ro o;
 	cs_ledger *l = NULL;
 	cs_vlookup lk;
+	cs_vearlier ea;
 	cs_vopts vo;
 	cs_zipr *z = NULL;
 	cs_seckey k = {0};
@@ -130,7 +131,9 @@ cmd_receipt(int argc, char **argv)
 	vo.ctx = &o;
 	if (l != NULL) {
 		cs_ledger_lookup(l, &lk);
+		cs_ledger_earlier(l, &ea);
 		vo.lookup = &lk;
+		vo.earlier = &ea;
 	}
 	rc = cs_verify_zip(&v, z, &vo, &e);
 	if (o.oom)
@@ -159,7 +162,10 @@ cmd_receipt(int argc, char **argv)
 	}
 	rcp.accepted = rcp.nproblem > 0 ? 0 : v.records - o.nx;
 	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "%s: cannot encode the receipt", f);
+		/* the only limit an honest verdict can break is the size */
+		rc = cmd_fail(CS_MALFORMED, "%s: no receipt: its %zu refused records do not fit in "
+					    "a receipt's %u MiB (too-large)",
+		    f, o.nx, CS_RELEASE_ENTRY_MAX >> 20);
 		goto done;
 	}
 	cs_seckey_free(&k);

@@ -3,8 +3,10 @@
  * batch again before adding a signature, and combining parallel copies. */
 #include "office.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ledger/ledger.h"
@@ -91,6 +93,7 @@ release_create(int argc, char **argv)
 	cs_zipr *z = NULL;
 	cs_vopts vo;
 	cs_vlookup lk;
+	cs_vearlier ea;
 	cs_release rel;
 	cs_buf pay, draft;
 	cs_err e;
@@ -133,11 +136,13 @@ release_create(int argc, char **argv)
 	}
 	memset(&vo, 0, sizeof vo);
 	cs_ledger_lookup(l, &lk);
+	cs_ledger_earlier(l, &ea);
 	vo.policy = &pol;
 	vo.policy_digest = ps.digest;
 	vo.deep = 1;
 	vo.threads = o.threads;
 	vo.lookup = &lk;
+	vo.earlier = &ea;
 	vo.on_record = collect;
 	vo.ctx = &o;
 	rc = cs_verify_zip(&v, z, &vo, &e);
@@ -192,7 +197,9 @@ release_create(int argc, char **argv)
 	if (cs_release_encode(&pay, &rel, o.x, o.nx) != CS_OK ||
 	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, pay.p, pay.len) != CS_OK) {
 		cs_ledger_rollback(l);
-		rc = cmd_fail(CS_MALFORMED, "%s: cannot encode the release (too many exclusions?)", f);
+		rc = cmd_fail(CS_MALFORMED, "%s: not released: its %zu exclusions do not fit in a "
+					    "release's %u MiB (too-large)",
+		    f, o.nx, CS_RELEASE_ENTRY_MAX >> 20);
 		goto done;
 	}
 	/* the draft zip first, then the reservation: a kill between leaves a
@@ -259,6 +266,91 @@ quiet(void *ctx, const cs_vrec *r)
 	return 0;
 }
 
+/* Lines of a listing shown at a time on a terminal. */
+static size_t
+page_lines(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 8)
+		return (size_t)ws.ws_row - 3;
+	return 20;
+}
+
+/* Waits for the reader between pages; 0 when they stop the listing. */
+static int
+page_wait(size_t shown, size_t total)
+{
+	char prompt[96], ans[8];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return 1;
+	snprintf(prompt, sizeof prompt, "-- %zu of %zu exclusions shown: Enter for more, q to stop --",
+	    shown, total);
+	n = write(fd, prompt, strlen(prompt)) < 0 ? -1 : read(fd, ans, sizeof ans);
+	close(fd);
+	return !(n > 0 && (ans[0] == 'q' || ans[0] == 'Q'));
+}
+
+/* Every exclusion of the release, grouped by reason with counts, then each
+ * one; on a terminal (and without --yes) a page at a time. Returns how many
+ * were shown, which the confirmation repeats. */
+static size_t
+show_exclusions(const cs_verify *v, const struct sign_opts *so)
+{
+	struct {
+		char reason[CS_REASON_MAX];
+		size_t n;
+	} g[64];
+	size_t ng = 0, pos = 0, i = 0, k, shown = 0, page, total = v->release.excluded.n;
+	cs_exclusion x;
+	int paged = !so->yes && isatty(STDOUT_FILENO);
+
+	if (total == 0)
+		return 0;
+	while (cs_excl_next(&v->release.excluded, &pos, &i, &x)) {
+		for (k = 0; k < ng && strcmp(g[k].reason, x.reason) != 0; k++)
+			;
+		if (k == ng && ng < sizeof g / sizeof g[0]) {
+			snprintf(g[ng].reason, sizeof g[ng].reason, "%s", x.reason);
+			g[ng++].n = 0;
+		}
+		if (k < ng)
+			g[k].n++;
+	}
+	printf("Exclusions, by reason:\n");
+	for (k = 0; k < ng; k++)
+		printf("  %-26s %zu\n", g[k].reason, g[k].n);
+	if (v->claims > 0 && so->released != NULL)
+		printf("  (each \"released\" exclusion checked: the release it names, in %s, holds "
+		       "the value)\n", so->released);
+	else if (v->claims > 0)
+		printf("  (%llu \"released\" exclusion%s taken on the office's word: give --released "
+		       "DIR with the earlier releases to check them)\n",
+		    (unsigned long long)v->claims, v->claims == 1 ? "" : "s");
+	printf("Every exclusion:\n");
+	page = page_lines();
+	pos = i = 0;
+	while (cs_excl_next(&v->release.excluded, &pos, &i, &x)) {
+		if (paged && shown > 0 && shown % page == 0) {
+			fflush(stdout);
+			if (!page_wait(shown, total))
+				break;
+		}
+		printf("  record %llu", (unsigned long long)x.index);
+		if (x.has_serial)
+			printf(" (serial %llu)", (unsigned long long)x.serial);
+		printf(": %s", x.reason);
+		if (x.released_in != 0)
+			printf(" in release %llu", (unsigned long long)x.released_in);
+		printf("\n");
+		shown++;
+	}
+	return shown;
+}
+
 int
 cmd_sign_zip(const struct sign_opts *so)
 {
@@ -267,12 +359,14 @@ cmd_sign_zip(const struct sign_opts *so)
 	static cs_verify v;
 	cs_seckey k = {0};
 	cs_zipr *z = NULL;
+	cs_earlier_dir *ed = NULL;
+	cs_vearlier ea;
 	cs_vopts vo;
 	cs_buf out;
 	cs_err e;
 	uint8_t *kbuf = NULL, kid[CS_KID_LEN];
-	size_t kn = 0, i;
-	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], excl[4096], fp[24];
+	size_t kn = 0, i, shown;
+	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[24], q[160];
 	int rc, who = -1, added;
 
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
@@ -304,10 +398,25 @@ cmd_sign_zip(const struct sign_opts *so)
 					"create drafts its release", f);
 		goto done;
 	}
+	memset(&vo, 0, sizeof vo);
+	if (so->released != NULL) {
+		/* the earlier releases, found by the chain back from this one */
+		if ((rc = cs_earlier_dir_open(&ed, so->released, &pol, ps.digest, &e)) != CS_OK) {
+			rc = cmd_report(so->released, &e);
+			goto done;
+		}
+		if ((rc = cs_verify_load(&v, z, &e)) != CS_OK) {
+			rc = cmd_report(so->file, &e);
+			goto done;
+		}
+		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
+		cs_verify_free(&v);
+		cs_earlier_dir_get(ed, &ea);
+		vo.earlier = &ea;
+	}
 	printf("Checking every record of %s again (signatures, keys, batch, nonces, serials,\n"
 	       "uniqueness) against %s ...\n", f, so->policy);
 	fflush(stdout);
-	memset(&vo, 0, sizeof vo);
 	vo.policy = &pol;
 	vo.policy_digest = ps.digest;
 	vo.deep = 1;
@@ -332,9 +441,8 @@ cmd_sign_zip(const struct sign_opts *so)
 	} else {
 		printf("  after:       none (the first release)\n");
 	}
-	office_excl_summary(excl, sizeof excl, &v.release.excluded, OFFICE_SHOW_FIRST);
-	printf("  records:     %llu accepted, %zu excluded%s%s\n", (unsigned long long)v.release.accepted,
-	    v.release.excluded.n, excl[0] ? ": " : "", excl);
+	printf("  records:     %llu accepted, %zu excluded\n", (unsigned long long)v.release.accepted,
+	    v.release.excluded.n);
 	cmd_fingerprint(fp, ps.digest);
 	printf("  policy:      %s (version %llu, digest %s), %zu of %llu signatures so far\n",
 	    so->policy, (unsigned long long)pol.version, fp, v.release_q.valid,
@@ -351,7 +459,10 @@ cmd_sign_zip(const struct sign_opts *so)
 		rc = CS_OK;
 		goto done;
 	}
-	if ((rc = cmd_confirm_sign(f, so->yes, "Sign this release as shown above?")) != CS_OK)
+	shown = show_exclusions(&v, so);
+	snprintf(q, sizeof q, "Sign this release as shown above (%zu of %zu exclusions shown)?",
+	    shown, v.release.excluded.n);
+	if ((rc = cmd_confirm_sign(f, so->yes, q)) != CS_OK)
 		goto done;
 	cs_seckey_free(&k);
 	if ((rc = cmd_load_seckey(so->key, so->passfile, &k)) != CS_OK)
@@ -376,6 +487,7 @@ done:
 	cs_buf_free(&out);
 	cs_verify_free(&v);
 	cs_zipr_close(z);
+	cs_earlier_dir_close(ed);
 	return rc;
 }
 

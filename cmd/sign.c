@@ -10,7 +10,8 @@
 #include "util/text.h"
 
 static const char usage[] =
-    "usage: consign sign --key K.key [--policy P] [--passphrase-file FILE] [--yes] FILE\n"
+    "usage: consign sign --key K.key [--policy P] [--passphrase-file FILE] [--yes]\n"
+    "                    [--released DIR] FILE\n"
     "\n"
     "Shows what FILE says (every text escaped), checks it, asks for confirmation\n"
     "(unless --yes), asks for the key's passphrase, adds one signature, verifies it,\n"
@@ -19,7 +20,9 @@ static const char usage[] =
     "           previous policy with --policy, whose custodians may sign too\n"
     "  order    --policy P checks it was made under P and that the key is P's\n"
     "  release  (a registry zip) --policy P is required: the whole batch is verified\n"
-    "           again before the summary is shown\n";
+    "           again before the summary is shown, and every exclusion is listed;\n"
+    "           --released DIR (the earlier release zips) checks each \"released\n"
+    "           before\" exclusion against the release it names\n";
 
 static int
 opt(int key, const char *arg, void *ctx)
@@ -31,6 +34,7 @@ opt(int key, const char *arg, void *ctx)
 	case 'P': o->policy = arg; break;
 	case 'p': o->passfile = arg; break;
 	case 'y': o->yes = 1; break;
+	case 'r': o->released = arg; break;
 	}
 	return 0;
 }
@@ -102,7 +106,7 @@ cmd_sign(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {
 		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
-		{"yes", 0, 0, 'y'}, {NULL, 0, 0, 0}};
+		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, {NULL, 0, 0, 0}};
 	struct sign_opts o = {0};
 	uint8_t *buf = NULL, *kbuf = NULL;
 	size_t n = 0, kn = 0;
@@ -128,6 +132,10 @@ cmd_sign(int argc, char **argv)
 	cs_buf_init(&out, CMD_ARTIFACT_MAX);
 	if (cmd_file_is_zip(o.file)) {
 		rc = cmd_sign_zip(&o);
+		goto done;
+	}
+	if (o.released != NULL) {
+		rc = cmd_usage(usage, "--released applies to releases (zips)");
 		goto done;
 	}
 	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
@@ -209,6 +217,41 @@ cmd_sign(int argc, char **argv)
 			if (member && q.counted[custodian_of(&pol, k.pub.pk)])
 				snprintf(who, sizeof who, "%s", k.pub.id);
 		}
+	} else if (strcmp(s.cose.kind, CS_KIND_WITHDRAWAL) == 0) {
+		cs_withdrawal w;
+
+		if (o.policy == NULL) {
+			rc = cmd_usage(usage, "a withdrawal is signed against the policy: give --policy");
+			goto done;
+		}
+		if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) != CS_OK) {
+			rc = cmd_report(o.file, &e);
+			goto done;
+		}
+		printf("Withdrawal of release %llu (digest ", (unsigned long long)w.seq);
+		{
+			char hex[2 * CS_DIGEST_LEN + 1];
+
+			cs_hex(hex, w.release, CS_DIGEST_LEN);
+			printf("%s)\n", hex);
+		}
+		printf("  what it does: the ledger frees sequence %llu only with it, and a cloud\n"
+		       "                given it refuses that release, whoever signed copies of it\n",
+		    (unsigned long long)w.seq);
+		rc = cs_withdrawal_verify(&s, &w, &pol, ps.digest, &q, &e);
+		if (rc != CS_OK && strcmp(e.reason, "withdrawal-threshold") != 0) {
+			rc = cmd_report(o.file, &e);
+			goto done;
+		}
+		cs_err_clear(&e);
+		cmd_fingerprint(fp, ps.digest);
+		printf("  made under:  %s (policy version %llu, digest %s), checked\n", o.policy,
+		    (unsigned long long)pol.version, fp);
+		member = custodian_of(&pol, k.pub.pk) >= 0;
+		counted = 1;
+		need = pol.threshold;
+		if (member && q.counted[custodian_of(&pol, k.pub.pk)])
+			snprintf(who, sizeof who, "%s", k.pub.id);
 	} else {
 		rc = cmd_fail(CS_USAGE, "%s: a %s is not signed by custodians", o.file, s.cose.kind);
 		goto done;

@@ -11,7 +11,7 @@
 static const char verify_usage[] =
     "usage: consign verify --policy P [--json] [--threads N] [--ledger DIR] batch.zip\n"
     "       consign verify --policy P (--first | --after SEQ:DIGEST) [--deep] [--json]\n"
-    "                      [--threads N] registry.zip\n"
+    "                      [--threads N] [--released DIR] [--withdrawn W]... registry.zip\n"
     "\n"
     "A batch: every check of DESIGN.md (zip layout, order, station, digests, counts,\n"
     "quantity, and for every record its form, signature, key, batch, nonce, serial\n"
@@ -20,12 +20,19 @@ static const char verify_usage[] =
     "next position in the chain (--first for the first release, else --after the\n"
     "last one imported, as SEQ:DIGEST), and every cheap check of the batch it\n"
     "carries, its exclusion list included; --deep repeats the per-record signature\n"
-    "and prime-order checks. Exit 0 accepted, 1 rejected, 3 unreadable.\n";
+    "and prime-order checks; --released DIR (the earlier release zips) checks each\n"
+    "\"released before\" exclusion against the release it names; --withdrawn W (a\n"
+    "withdrawal M custodians signed) refuses the release it names. Exit 0 accepted,\n"
+    "1 rejected, 3 unreadable.\n";
 
-enum { O_FIRST = 256, O_AFTER, O_DEEP, O_LEDGER, O_THREADS };
+enum { O_FIRST = 256, O_AFTER, O_DEEP, O_LEDGER, O_THREADS, O_RELEASED, O_WITHDRAWN };
+
+#define VZ_MAX_WITHDRAWN 64
 
 struct vz {
-	const char *policy, *after, *ledger;
+	const char *policy, *after, *ledger, *released;
+	const char *withdrawn[VZ_MAX_WITHDRAWN];
+	size_t nwithdrawn;
 	int json, deep, first;
 	unsigned threads;
 	/* report state */
@@ -59,6 +66,12 @@ vz_opt(int key, const char *arg, void *ctx)
 	case O_AFTER: o->after = arg; break;
 	case O_DEEP: o->deep = 1; break;
 	case O_LEDGER: o->ledger = arg; break;
+	case O_RELEASED: o->released = arg; break;
+	case O_WITHDRAWN:
+		if (o->nwithdrawn == VZ_MAX_WITHDRAWN)
+			return cmd_usage(verify_usage, "at most %d --withdrawn", VZ_MAX_WITHDRAWN);
+		o->withdrawn[o->nwithdrawn++] = arg;
+		break;
 	case O_THREADS:
 		return office_parse_threads(verify_usage, arg, &o->threads);
 	}
@@ -93,6 +106,18 @@ on_record(void *ctx, const cs_vrec *r)
 		else
 			printf("null");
 		printf(",\"reason\":\"%s\"", reason);
+		if (o->is_release && r->excl_released_in != 0 && r->decoded) {
+			/* what a registry checks the claim against: the value, and
+			 * the release it names */
+			printf(",\"released_in\":%llu", (unsigned long long)r->excl_released_in);
+			if (strcmp(reason, "record-released-key") == 0)
+				cs_hex(esc, r->rec->pk, CS_PK_LEN);
+			else if (strcmp(reason, "record-released-hwid") == 0)
+				cs_hex(esc, r->rec->hwid, r->rec->hwid_len);
+			else
+				snprintf(esc, sizeof esc, "%llu", (unsigned long long)r->rec->serial);
+			printf(",\"value\":\"%s\"", esc);
+		}
 		if (o->is_release)
 			printf(",\"checked\":%s", r->reason != NULL ? "true" : "false");
 		else
@@ -155,12 +180,37 @@ layout_rejected(const struct vz *o, const cs_err *e)
 	return CS_REJECT;
 }
 
+/* A withdrawal given with --withdrawn: M custodians of the pinned policy
+ * signed it, or it counts for nothing and the command stops. */
+static int
+load_withdrawal(const char *path, const cs_policy *pol, const uint8_t pd[CS_DIGEST_LEN],
+    uint8_t digest[CS_DIGEST_LEN])
+{
+	cs_signed s;
+	cs_withdrawal w;
+	cs_quorum q;
+	uint8_t *buf;
+	size_t n;
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		return rc;
+	cs_err_clear(&e);
+	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) == CS_OK &&
+	    (rc = cs_withdrawal_verify(&s, &w, pol, pd, &q, &e)) == CS_OK)
+		memcpy(digest, w.release, CS_DIGEST_LEN);
+	cs_file_free(buf, n);
+	return rc == CS_OK ? CS_OK : cmd_report(path, &e);
+}
+
 int
 cmd_verify_zip(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"json", 0, 0, 'j'},
 	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
-	    {"ledger", 1, 0, O_LEDGER}, {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	    {"ledger", 1, 0, O_LEDGER}, {"threads", 1, 0, O_THREADS}, {"released", 1, 0, O_RELEASED},
+	    {"withdrawn", 1, 0, O_WITHDRAWN}, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
@@ -168,7 +218,11 @@ cmd_verify_zip(int argc, char **argv)
 	cs_vopts vo;
 	cs_zipr *z = NULL;
 	cs_ledger *l = NULL;
+	cs_earlier_dir *ed = NULL;
 	cs_vlookup lk;
+	cs_vearlier ea, ea2;
+	static uint8_t wd[VZ_MAX_WITHDRAWN][CS_DIGEST_LEN];
+	size_t i;
 	char f[1024], chain[OFFICE_CHAIN_MAX], fp[24], esc[CS_MSG_MAX * 6];
 	cs_err e;
 	int a, rc;
@@ -203,6 +257,37 @@ cmd_verify_zip(int argc, char **argv)
 		cs_zipr_close(z);
 		return cmd_usage(verify_usage, "--ledger applies to batches; %s is a release", f);
 	}
+	if (!o.is_release && o.nwithdrawn > 0) {
+		cs_zipr_close(z);
+		return cmd_usage(verify_usage, "--withdrawn applies to releases; %s is a batch", f);
+	}
+	for (i = 0; i < o.nwithdrawn; i++)
+		if ((rc = load_withdrawal(o.withdrawn[i], &pol, ps.digest, wd[i])) != CS_OK) {
+			cs_zipr_close(z);
+			return rc;
+		}
+	vo.withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])wd;
+	vo.nwithdrawn = o.nwithdrawn;
+	if (!o.is_release && o.released != NULL) {
+		cs_zipr_close(z);
+		return cmd_usage(verify_usage, "--released applies to releases; %s is a batch", f);
+	}
+	if (o.released != NULL) {
+		/* the earlier releases, found by the chain back from this one */
+		if ((rc = cs_earlier_dir_open(&ed, o.released, &pol, ps.digest, &e)) != CS_OK) {
+			cs_zipr_close(z);
+			return cmd_report(o.released, &e);
+		}
+		if ((rc = cs_verify_load(&v, z, &e)) != CS_OK) {
+			cs_earlier_dir_close(ed);
+			cs_zipr_close(z);
+			return cmd_report(o.file, &e);
+		}
+		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
+		cs_verify_free(&v);
+		cs_earlier_dir_get(ed, &ea2);
+		vo.earlier = &ea2;
+	}
 	vo.policy = &pol;
 	vo.policy_digest = ps.digest;
 	vo.deep = o.is_release ? o.deep : 1;
@@ -216,7 +301,9 @@ cmd_verify_zip(int argc, char **argv)
 			return cmd_report(o.ledger, &e);
 		}
 		cs_ledger_lookup(l, &lk);
+		cs_ledger_earlier(l, &ea);
 		vo.lookup = &lk;
+		vo.earlier = &ea;
 	}
 	if (o.json)
 		printf("{\"file\":\"%s\",\"%s\":[", cs_json_escape(esc, sizeof esc, o.file),
@@ -284,6 +371,7 @@ done:
 	cs_verify_free(&v);
 	cs_zipr_close(z);
 	cs_ledger_close(l);
+	cs_earlier_dir_close(ed);
 	return rc;
 }
 
@@ -354,7 +442,10 @@ cmd_inspect_zip(int argc, char **argv)
 						printf("%llu", (unsigned long long)x.serial);
 					else
 						printf("null");
-					printf(",\"reason\":\"%s\"}", x.reason);
+					printf(",\"reason\":\"%s\"", x.reason);
+					if (x.released_in != 0)
+						printf(",\"released_in\":%llu", (unsigned long long)x.released_in);
+					printf("}");
 				}
 			}
 			printf("],\"signatures\":[");

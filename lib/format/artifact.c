@@ -78,6 +78,8 @@ put_exclusions(cs_cw *w, const cs_exclusion *x, size_t nx)
 		else
 			cs_cw_null(w);
 		cs_cw_textz(w, x[i].reason);
+		if (x[i].released_in != 0)
+			cs_cw_uint(w, x[i].released_in);
 		cs_cw_array_end(w);
 	}
 	cs_cw_array_end(w);
@@ -90,7 +92,8 @@ exclusions_valid(const cs_exclusion *x, size_t nx, uint64_t count)
 
 	for (i = 0; i < nx; i++) {
 		if (x[i].index >= count || (i > 0 && x[i].index <= x[i - 1].index) ||
-		    !cs_id_valid(x[i].reason))
+		    !cs_id_valid(x[i].reason) ||
+		    cs_reason_released(x[i].reason) != (x[i].released_in != 0))
 			return 0;
 	}
 	return 1;
@@ -369,7 +372,7 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 	size_t n;
 	int rc;
 
-	if ((rc = cs_cr_array(r, &n, 3, 3)) != CS_OK)
+	if ((rc = cs_cr_array(r, &n, 3, 4)) != CS_OK)
 		return rc;
 	if ((rc = cs_cr_uint(r, &x->index)) != CS_OK)
 		return rc;
@@ -387,7 +390,26 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 		return rc;
 	if (!cs_id_valid(x->reason))
 		return cs_cr_schema(r, "reason code has characters outside [A-Za-z0-9._-]");
+	x->released_in = 0;
+	if (cs_reason_released(x->reason) != (n == 4))
+		return cs_cr_schema(r, n == 4 ? "an earlier release named for %s"
+					       : "%s without the earlier release that holds the value",
+		    x->reason);
+	if (n == 4) {
+		if ((rc = cs_cr_uint(r, &x->released_in)) != CS_OK)
+			return rc;
+		if (x->released_in == 0)
+			return cs_cr_schema(r, "earlier release 0 (sequences start at 1)");
+	}
 	return CS_OK;
+}
+
+int
+cs_reason_released(const char *reason)
+{
+	return strcmp(reason, "record-released-serial") == 0 ||
+	       strcmp(reason, "record-released-key") == 0 ||
+	       strcmp(reason, "record-released-hwid") == 0;
 }
 
 /* Checks the whole list (ascending unique indexes below count) and keeps it
@@ -776,5 +798,55 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 	if (d->refused.n > d->count || d->accepted > d->count - d->refused.n ||
 	    (d->nproblem > 0 && d->accepted != 0))
 		return cs_cr_schema(&r, "accepted and refused counts do not add up");
+	return CS_OK;
+}
+
+int
+cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *d)
+{
+	cs_cw w;
+
+	if (d->seq == 0)
+		return CS_USAGE;
+	cs_cw_init(&w, out);
+	put_common(&w, d->deployment, CS_KIND_WITHDRAWAL);
+	cs_cw_uint(&w, 3);
+	cs_cw_bytes(&w, d->policy, CS_DIGEST_LEN);
+	cs_cw_uint(&w, 4);
+	cs_cw_uint(&w, d->seq);
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, d->release, CS_DIGEST_LEN);
+	return end_common(&w);
+}
+
+int
+cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_cr r;
+	size_t entries, i;
+	int64_t prev;
+	uint64_t key;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	cs_cr_init(&r, b, n, e);
+	if ((rc = get_common(&r, CS_KIND_WITHDRAWAL, d->deployment, &entries, 6, 6, &prev)) != CS_OK)
+		return rc;
+	for (i = 0; i < entries; i++) {
+		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
+			return rc;
+		switch (key) {
+		case 3: rc = cs_cr_bytes_fixed(&r, d->policy, CS_DIGEST_LEN); break;
+		case 4: rc = cs_cr_uint(&r, &d->seq); break;
+		case 5: rc = cs_cr_bytes_fixed(&r, d->release, CS_DIGEST_LEN); break;
+		default: rc = unknown(&r, key);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = cs_cr_done(&r)) != CS_OK)
+		return rc;
+	if (d->seq == 0)
+		return cs_cr_schema(&r, "sequence 0 (sequences start at 1)");
 	return CS_OK;
 }

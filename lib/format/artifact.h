@@ -34,6 +34,7 @@
 #define CS_KIND_HEADER "batch-header"
 #define CS_KIND_RELEASE "release"
 #define CS_KIND_RECEIPT "receipt"
+#define CS_KIND_WITHDRAWAL "withdrawal"
 
 typedef struct cs_custodian {
 	char id[CS_ID_MAX + 1];
@@ -95,7 +96,13 @@ typedef struct cs_exclusion {
 	int has_serial;                   /* 0 when the record was unreadable */
 	uint64_t serial;
 	char reason[CS_REASON_MAX];       /* manifests/reasons.md */
+	uint64_t released_in;             /* record-released-*: the earlier release that
+					     holds the value (>= 1); 0 for every other reason */
 } cs_exclusion;
+
+/* 1 when reason is one of record-released-serial, -key, -hwid: the reasons
+ * whose exclusion names the earlier release holding the value. */
+int cs_reason_released(const char *reason);
 
 /* A list of exclusions as borrowed CBOR: walk it with cs_excl_next. */
 typedef struct cs_excl_list {
@@ -133,6 +140,16 @@ typedef struct cs_receipt {
 
 #define CS_RECEIPT_MAX_PROBLEMS 8
 
+/* M custodians take back a release that was reserved, and may have been
+ * signed, but is not to enter the chain: the ledger frees its sequence only
+ * with one, and a cloud given one refuses that release (manifests/release.md). */
+typedef struct cs_withdrawal {
+	uint8_t deployment[CS_DEPLOY_LEN];
+	uint8_t policy[CS_DIGEST_LEN];    /* the policy whose custodians sign it */
+	uint64_t seq;                     /* the release's sequence */
+	uint8_t release[CS_DIGEST_LEN];   /* the release digest withdrawn */
+} cs_withdrawal;
+
 /* Encoders append the canonical payload to out; CS_OK or CS_USAGE when a
  * field is out of its limits (the same limits the decoder enforces). */
 int cs_policy_encode(cs_buf *out, const cs_policy *p);
@@ -142,6 +159,7 @@ int cs_header_encode(cs_buf *out, const cs_header *h);
 /* x[0..nx) must be in ascending index order. */
 int cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusion *x, size_t nx);
 int cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx);
+int cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *w);
 
 /* Decoders: p[0..n) must be exactly one canonical payload of the kind. */
 int cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
@@ -150,6 +168,7 @@ int cs_record_decode(cs_record *r, const uint8_t *b, size_t n, cs_err *e);
 int cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e);
 int cs_release_decode(cs_release *r, const uint8_t *b, size_t n, cs_err *e);
 int cs_receipt_decode(cs_receipt *r, const uint8_t *b, size_t n, cs_err *e);
+int cs_withdrawal_decode(cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
 
 /* Walks an exclusion list: returns 1 and fills *x while items remain, 0 at the
  * end. *pos starts at 0. The list was fully checked when decoded. */

@@ -398,41 +398,41 @@ cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err 
 
 /* ---- lookups --------------------------------------------------------------- */
 
+/* Steps a lookup of one device row: *seq its release, 0 when none. */
 static int
-found_row(sqlite3_stmt *st, int *found)
+found_seq(sqlite3_stmt *st, uint64_t *seq)
 {
 	int rc = sqlite3_step(st);
 
-	*found = rc == SQLITE_ROW;
+	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(st, 0)) : 0;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
-lk_record(void *ctx, const cs_record *r, const char **reason, cs_err *e)
+lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e)
 {
 	cs_ledger *l = ctx;
-	int f;
 
 	*reason = NULL;
 	sqlite3_bind_int64(l->q_serial, 1, s64(r->serial));
-	if (found_row(l->q_serial, &f) != 0)
+	if (found_seq(l->q_serial, seq) != 0)
 		return dberr(l, e, "serial lookup");
-	if (f) {
+	if (*seq != 0) {
 		*reason = "record-released-serial";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_key, 1, r->pk, CS_PK_LEN, SQLITE_STATIC);
-	if (found_row(l->q_key, &f) != 0)
+	if (found_seq(l->q_key, seq) != 0)
 		return dberr(l, e, "key lookup");
-	if (f) {
+	if (*seq != 0) {
 		*reason = "record-released-key";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_hwid, 1, r->hwid, (int)r->hwid_len, SQLITE_STATIC);
-	if (found_row(l->q_hwid, &f) != 0)
+	if (found_seq(l->q_hwid, seq) != 0)
 		return dberr(l, e, "hardware id lookup");
-	if (f)
+	if (*seq != 0)
 		*reason = "record-released-hwid";
 	return CS_OK;
 }
@@ -472,6 +472,60 @@ cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk)
 	lk->batch = lk_batch;
 }
 
+/* Release seq's signed file, by the digest the index gives it, under the
+ * policy it names; a file that is not there is not found (the caller says
+ * what that means). */
+static int
+ea_open(void *ctx, uint64_t seq, cs_zipr **z, const cs_policy **pol, const uint8_t **pol_digest,
+    uint8_t digest[CS_DIGEST_LEN], int *found, cs_err *e)
+{
+	cs_ledger *l = ctx;
+	char path[CS_LEDGER_PATH_MAX];
+	const struct pol *p;
+	sqlite3_stmt *st;
+	uint8_t pd[CS_DIGEST_LEN];
+	struct stat sb;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT digest, policy FROM release WHERE seq = ?", -1, &st,
+		NULL) != SQLITE_OK)
+		return dberr(l, e, "release lookup");
+	sqlite3_bind_int64(st, 1, s64(seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CS_DIGEST_LEN &&
+	    sqlite3_column_bytes(st, 1) == CS_DIGEST_LEN) {
+		memcpy(digest, sqlite3_column_blob(st, 0), CS_DIGEST_LEN);
+		memcpy(pd, sqlite3_column_blob(st, 1), CS_DIGEST_LEN);
+		*found = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(l, e, "release lookup");
+	if (!*found)
+		return CS_OK;
+	*found = 0;
+	if ((p = policy_by_digest(l, pd)) == NULL ||
+	    path_of(path, l, CS_LEDGER_RELEASES, seq, digest, "zip") != 0 || stat(path, &sb) != 0)
+		return CS_OK;
+	if ((rc = cs_zipr_open(z, path, e)) != CS_OK)
+		return rc == CS_REJECT ? cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
+					     "%s: %s", path, e->msg)
+				       : rc;
+	*pol = &p->p;
+	*pol_digest = p->s.digest;
+	*found = 1;
+	return CS_OK;
+}
+
+void
+cs_ledger_earlier(cs_ledger *l, cs_vearlier *ea)
+{
+	ea->ctx = l;
+	ea->open = ea_open;
+	ea->where = "the ledger";
+}
+
 /* ---- entering a release ------------------------------------------------------ */
 
 static int
@@ -508,6 +562,7 @@ enter_release(cs_ledger *l, const char *path, unsigned threads, int deep, int ne
 	const struct pol *pol;
 	cs_vopts vo;
 	cs_vlookup lk;
+	cs_vearlier ea;
 	cs_zipr *z = NULL;
 	int rc;
 
@@ -538,7 +593,9 @@ enter_release(cs_ledger *l, const char *path, unsigned threads, int deep, int ne
 	vo.after_seq = info.tip;
 	memcpy(vo.after_digest, info.tip_digest, CS_DIGEST_LEN);
 	cs_ledger_lookup(l, &lk);
+	cs_ledger_earlier(l, &ea);
 	vo.lookup = &lk;
+	vo.earlier = &ea;
 	vo.on_record = on_device;
 	vo.ctx = l;
 	l->insert_failed = 0;
@@ -705,8 +762,9 @@ sync_files(cs_ledger *l, cs_err *e)
 			    "release %llu (%s)", f[i].name, (unsigned long long)f[i].seq, why);
 		} else if (rc == CS_REJECT) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%s does not verify as "
-			    "release %llu (%s)", f[i].name, (unsigned long long)f[i].seq,
-			    v.nproblem ? v.problem[0].reason : "rejected");
+			    "release %llu (%s: %s)", f[i].name, (unsigned long long)f[i].seq,
+			    v.nproblem ? v.problem[0].reason : "rejected",
+			    v.nproblem ? v.problem[0].msg : "");
 		}
 		cs_verify_free(&v);
 		if (rc != CS_OK)
@@ -748,11 +806,11 @@ fail:
 static int
 prepare(cs_ledger *l, cs_err *e)
 {
-	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE serial = ?", -1, &l->q_serial,
+	if (sqlite3_prepare_v2(l->db, "SELECT seq FROM device WHERE serial = ?", -1, &l->q_serial,
 		NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE pk = ?", -1, &l->q_key, NULL) !=
+	    sqlite3_prepare_v2(l->db, "SELECT seq FROM device WHERE pk = ?", -1, &l->q_key, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE hwid = ?", -1, &l->q_hwid, NULL) !=
+	    sqlite3_prepare_v2(l->db, "SELECT seq FROM device WHERE hwid = ?", -1, &l->q_hwid, NULL) !=
 		SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, "SELECT released FROM orders WHERE digest = ?", -1,
 		&l->q_order, NULL) != SQLITE_OK ||
@@ -843,6 +901,9 @@ make_dirs(const char *dir, cs_err *e)
 	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_DRAFTS);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_WITHDRAWALS);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", path, strerror(errno));
 	return cs_fsync_dir_of(path, e);
 }
 
@@ -878,9 +939,61 @@ cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
 	return rc;
 }
 
-int
-cs_ledger_rebuild(const char *dir, cs_err *e)
+/* Compares the rebuilt index (main) with the old one, attached as old. */
+static void
+diff_index(cs_ledger *l, const char *olddb, cs_ledger_diff *d)
 {
+	static const char *const q[4] = {
+	    "SELECT count(*), min(serial), min(seq) FROM old.device o WHERE NOT EXISTS (SELECT 1 "
+	    "FROM main.device n WHERE n.serial = o.serial AND n.pk = o.pk AND n.hwid = o.hwid AND "
+	    "n.seq = o.seq)",
+	    "SELECT count(*), 0, 0 FROM main.device n WHERE NOT EXISTS (SELECT 1 FROM old.device o "
+	    "WHERE n.serial = o.serial AND n.pk = o.pk AND n.hwid = o.hwid AND n.seq = o.seq)",
+	    "SELECT count(*), 0, 0 FROM old.release o WHERE NOT EXISTS (SELECT 1 FROM main.release n "
+	    "WHERE n.seq = o.seq AND n.digest = o.digest)",
+	    "SELECT count(*), 0, 0 FROM main.release n WHERE NOT EXISTS (SELECT 1 FROM old.release o "
+	    "WHERE n.seq = o.seq AND n.digest = o.digest)"};
+	uint64_t *out[4] = {&d->devices_dropped, &d->devices_added, &d->releases_dropped,
+	    &d->releases_added};
+	sqlite3_stmt *st;
+	struct stat sb;
+	int i, ok = 1;
+
+	memset(d, 0, sizeof *d);
+	if (stat(olddb, &sb) != 0)
+		return;
+	st = NULL;
+	if (sqlite3_prepare_v2(l->db, "ATTACH DATABASE ? AS old", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_bind_text(st, 1, olddb, -1, SQLITE_STATIC);
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	if (!ok)
+		return;
+	for (i = 0; i < 4 && ok; i++) {
+		if (sqlite3_prepare_v2(l->db, q[i], -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW) {
+			ok = 0;
+		} else {
+			*out[i] = u64(sqlite3_column_int64(st, 0));
+			if (i == 0 && *out[i] > 0) {
+				d->has_example = 1;
+				d->example_serial = u64(sqlite3_column_int64(st, 1));
+				d->example_seq = u64(sqlite3_column_int64(st, 2));
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	d->had_index = ok;
+	sqlite3_exec(l->db, "DETACH DATABASE old", NULL, NULL, NULL);
+}
+
+int
+cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
+{
+	cs_ledger_diff dd;
 	char tmp[CS_LEDGER_PATH_MAX], db[CS_LEDGER_PATH_MAX];
 	cs_ledger *l;
 	int rc;
@@ -897,6 +1010,8 @@ cs_ledger_rebuild(const char *dir, cs_err *e)
 	if ((rc = open_db(&l, dir, tmp, 1, e)) != CS_OK)
 		return rc;
 	rc = sync_files(l, e);
+	if (rc == CS_OK)
+		diff_index(l, db, d != NULL ? d : &dd);
 	cs_ledger_close(l);
 	snprintf(tmp, sizeof tmp, "%s/.%s.rebuild", dir, CS_LEDGER_DB);
 	if (rc != CS_OK) {
@@ -1073,24 +1188,111 @@ cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *
 	return rc;
 }
 
+/* The digest of draft seq; *found 0 when none is reserved. */
+static int
+draft_digest(cs_ledger *l, uint64_t seq, uint8_t d[CS_DIGEST_LEN], int *found, cs_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT digest FROM draft WHERE seq = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return dberr(l, e, "draft lookup");
+	sqlite3_bind_int64(st, 1, s64(seq));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CS_DIGEST_LEN) {
+		memcpy(d, sqlite3_column_blob(st, 0), CS_DIGEST_LEN);
+		*found = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "draft lookup");
+}
+
 int
-cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
+cs_ledger_withdrawal_draft(cs_ledger *l, uint64_t seq, cs_buf *out, cs_err *e)
+{
+	const struct pol *p = &l->pol[l->npol - 1];
+	cs_withdrawal w;
+	uint8_t pay[256];
+	cs_buf pb;
+	int found, rc;
+
+	if ((rc = draft_digest(l, seq, w.release, &found, e)) != CS_OK)
+		return rc;
+	if (!found)
+		return cs_fail(e, CS_USAGE, "usage", "no draft %llu is reserved",
+		    (unsigned long long)seq);
+	memcpy(w.deployment, p->p.deployment, CS_DEPLOY_LEN);
+	memcpy(w.policy, p->s.digest, CS_DIGEST_LEN);
+	w.seq = seq;
+	cs_buf_fixed(&pb, pay, sizeof pay);
+	if (cs_withdrawal_encode(&pb, &w) != CS_OK ||
+	    cs_cose_sign_draft(out, CS_KIND_WITHDRAWAL, pb.p, pb.len) != CS_OK)
+		return cs_fail(e, CS_MALFORMED, "system", "cannot encode the withdrawal");
+	return CS_OK;
+}
+
+/* Checks that w[0..wn) withdraws draft seq (digest d) with M signatures of
+ * the newest policy, and keeps it in the ledger (renamed into place). */
+static int
+keep_withdrawal(cs_ledger *l, uint64_t seq, const uint8_t d[CS_DIGEST_LEN], const uint8_t *w,
+    size_t wn, cs_err *e)
+{
+	const struct pol *p = &l->pol[l->npol - 1];
+	char path[CS_LEDGER_PATH_MAX], dir[CS_LEDGER_PATH_MAX];
+	cs_signed s;
+	cs_withdrawal wd;
+	cs_quorum q;
+	cs_atomic a;
+	int rc;
+
+	if ((rc = cs_withdrawal_load(&s, &wd, w, wn, e)) != CS_OK ||
+	    (rc = cs_withdrawal_verify(&s, &wd, &p->p, p->s.digest, &q, e)) != CS_OK)
+		return rc;
+	if (wd.seq != seq || sodium_memcmp(wd.release, d, CS_DIGEST_LEN) != 0)
+		return cs_fail(e, CS_REJECT, "withdrawal-release", "the withdrawal names release "
+		    "%llu with another digest than draft %llu", (unsigned long long)wd.seq,
+		    (unsigned long long)seq);
+	snprintf(dir, sizeof dir, "%s/%s", l->dir, CS_LEDGER_WITHDRAWALS);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create %s: %s", dir, strerror(errno));
+	if (path_of(path, l, CS_LEDGER_WITHDRAWALS, seq, d, "cose") != 0)
+		return cs_fail(e, CS_USAGE, "io", "ledger path too long");
+	if ((rc = cs_atomic_open(&a, path, 0600, 0, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_atomic_write(&a, w, wn, e)) != CS_OK ||
+	    (rc = cs_atomic_commit(&a, e)) != CS_OK) {
+		cs_atomic_abort(&a);
+		return rc;
+	}
+	return CS_OK;
+}
+
+int
+cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint64_t *dropped,
+    cs_err *e)
 {
 	char path[CS_LEDGER_PATH_MAX];
 	struct fent *f = NULL;
+	uint8_t d[CS_DIGEST_LEN];
 	size_t n, i;
 	int found, rc;
 
 	*dropped = 0;
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
-	if ((rc = run1(l, e, "SELECT 1 FROM draft WHERE seq = ?", NULL, &found, "i", seq)) != CS_OK)
+	if ((rc = draft_digest(l, seq, d, &found, e)) != CS_OK)
 		goto fail;
 	if (!found) {
 		rc = cs_fail(e, CS_USAGE, "usage", "no draft %llu is reserved",
 		    (unsigned long long)seq);
 		goto fail;
 	}
+	/* the withdrawal is kept first: a kill after it leaves the draft
+	 * reserved, and abandoning it again finds the same file */
+	if ((rc = keep_withdrawal(l, seq, d, w, wn, e)) != CS_OK)
+		goto fail;
 	if ((rc = list_dir(l, CS_LEDGER_DRAFTS, "cose", &f, &n, e)) != CS_OK)
 		goto fail;
 	/* later drafts name this one as their predecessor: they go too; the
@@ -1223,6 +1425,13 @@ cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_ver
 		/* fall through to verification: it names the chain problem */
 		if ((rc = tx_begin(l, e)) != CS_OK)
 			return rc;
+	}
+	/* a release the custodians withdrew never enters */
+	path_of(dest, l, CS_LEDGER_WITHDRAWALS, seq, digest, "cose");
+	if (access(dest, F_OK) == 0) {
+		rc = cs_fail(e, CS_REJECT, "release-withdrawn", "release %llu was withdrawn by the "
+		    "custodians (%s)", (unsigned long long)seq, dest);
+		goto fail;
 	}
 	path_of(dest, l, CS_LEDGER_RELEASES, seq, digest, "zip");
 	if ((rc = cs_atomic_open(&a, dest, 0600, 1, e)) != CS_OK)

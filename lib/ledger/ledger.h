@@ -18,6 +18,7 @@
 #define CS_LEDGER_DB "ledger.db"
 #define CS_LEDGER_RELEASES "releases"   /* NNNNNN-DIGEST.zip: signed releases */
 #define CS_LEDGER_DRAFTS "drafts"       /* NNNNNN-DIGEST.cose: reserved sequences */
+#define CS_LEDGER_WITHDRAWALS "withdrawals" /* NNNNNN-DIGEST.cose: signed withdrawals */
 #define CS_LEDGER_PATH_MAX 4096
 #define CS_LEDGER_MAX_POLICIES 256
 #define CS_LEDGER_MAX_FILES 1000000     /* releases or drafts listed in one directory */
@@ -65,6 +66,11 @@ int cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_
 /* The "released before" checks for cs_verify_zip, answered from the index. */
 void cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk);
 
+/* The ledger's signed release files, for cs_verify_zip to check every
+ * "released before" verdict or exclusion against the release it names (so
+ * an altered index is found out, not trusted). Valid while l is open. */
+void cs_ledger_earlier(cs_ledger *l, cs_vearlier *ea);
+
 /* Takes a rotation p[0..n) of the newest policy (cs_policy_verify_rotation). */
 int cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e);
 
@@ -83,10 +89,20 @@ void cs_ledger_rollback(cs_ledger *l);
 int cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *seq,
     cs_err *e);
 
-/* Frees draft seq and every later draft (they chain on it); *dropped says
- * how many. CS_USAGE when seq is not reserved. */
-int cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
+/* An unsigned withdrawal (COSE_Sign of kind "withdrawal") of draft seq,
+ * under the newest policy, appended to out. CS_USAGE when seq is not
+ * reserved. */
+int cs_ledger_withdrawal_draft(cs_ledger *l, uint64_t seq, cs_buf *out, cs_err *e)
     __attribute__((warn_unused_result));
+
+/* Frees draft seq and every later draft (they chain on it); *dropped says
+ * how many. The office cannot know which signed copies of a draft exist, so
+ * a sequence is freed only with a withdrawal of that very draft signed by M
+ * custodians of the newest policy (w[0..wn)): it is kept in the ledger, and
+ * the release it names never enters the ledger afterwards. CS_USAGE when
+ * seq is not reserved; CS_REJECT (withdrawal-*) when w does not withdraw it. */
+int cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint64_t *dropped,
+    cs_err *e) __attribute__((warn_unused_result));
 
 /* Enters the signed release zip at path: copied into the ledger under a
  * temporary name, the copy verified (M signatures of the newest policy, the
@@ -97,9 +113,23 @@ int cs_ledger_abandon(cs_ledger *l, uint64_t seq, uint64_t *dropped, cs_err *e)
 int cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_verify *v,
     int *already, cs_err *e) __attribute__((warn_unused_result));
 
+/* What a rebuild changed: rows the old index held that no signed file bears
+ * out (it was altered, or is damaged), and rows the files give that the old
+ * index lacked. */
+typedef struct cs_ledger_diff {
+	int had_index;                      /* an old index was there and readable */
+	uint64_t devices_dropped, devices_added;
+	uint64_t releases_dropped, releases_added;
+	int has_example;
+	uint64_t example_serial, example_seq; /* one dropped device row */
+} cs_ledger_diff;
+
 /* Recreates the index of dir from its policy, release and draft files
- * (written beside it, then renamed over it). */
-int cs_ledger_rebuild(const char *dir, cs_err *e) __attribute__((warn_unused_result));
+ * (written beside it, then renamed over it); d (may be NULL) says how the
+ * old index differed. The files are the truth: a release file that does
+ * not verify stops the rebuild and is named. */
+int cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
+    __attribute__((warn_unused_result));
 
 /* Calls fn for each release (by sequence), draft or order. */
 int cs_ledger_list(cs_ledger *l, int what, int (*fn)(void *ctx, const cs_ledger_row *r),

@@ -174,6 +174,7 @@ struct vslot {
 	uint64_t index;
 	const char *reason;   /* the cheap checks', then the duplicates' and the ledger's */
 	const char *deep;     /* the deep checks' verdict, which comes last */
+	uint64_t released_in; /* the ledger's verdict: the release holding the value */
 	uint8_t decoded;
 	uint32_t off, len;    /* the record's envelope in the block's arena */
 	cs_duphash h[3];      /* decoded: its serial, key and hardware id, hashed */
@@ -233,6 +234,8 @@ struct run {
 	cs_exclusion x;
 	uint64_t mismatches;
 	int stopped;          /* on_record asked to stop */
+	cs_rclaim *claim;     /* record-released-* claims, for o->earlier */
+	size_t nclaim, capclaim;
 	int failed_io;        /* a lookup or confirmation failed: e is set */
 };
 
@@ -632,16 +635,18 @@ final_checks(struct run *r, struct vslot *s)
 			    t == 1 ? "device key" : "hardware id", (long long)first);
 	}
 	if (s->reason == NULL && r->o->lookup != NULL && r->o->lookup->record != NULL) {
-		if (r->o->lookup->record(r->o->lookup->ctx, &s->rec, &why, r->e) != CS_OK) {
+		if (r->o->lookup->record(r->o->lookup->ctx, &s->rec, &why, &s->released_in, r->e) !=
+		    CS_OK) {
 			r->failed_io = 1;
 			return;
 		}
 		if (why != NULL) {
 			s->reason = why;
-			snprintf(s->msg, sizeof s->msg, "%s already released in an earlier batch",
+			snprintf(s->msg, sizeof s->msg, "%s already released in release %llu",
 			    strcmp(why, "record-released-serial") == 0 ? "serial"
 			    : strcmp(why, "record-released-key") == 0 ? "device key"
-								      : "hardware id");
+								      : "hardware id",
+			    (unsigned long long)s->released_in);
 		}
 	}
 	if (s->reason == NULL && s->deep != NULL) {
@@ -650,6 +655,30 @@ final_checks(struct run *r, struct vslot *s)
 		    ? "the device key is not a valid prime-order point"
 		    : "the proof-of-possession signature does not verify under the record's own key");
 	}
+}
+
+/* Keeps a record-released-* claim for checking against the release it
+ * names, when the caller gave the earlier releases. */
+static void
+add_claim(struct run *r, const struct vslot *s, const char *reason, uint64_t seq)
+{
+	cs_rclaim *n;
+	size_t cap;
+
+	r->v->claims++;
+	if (r->o->earlier == NULL || r->failed_io)
+		return;
+	if (r->nclaim == r->capclaim) {
+		cap = r->capclaim ? 2 * r->capclaim : 64;
+		if ((n = realloc(r->claim, cap * sizeof *n)) == NULL) {
+			cs_fail(r->e, CS_MALFORMED, "system", "out of memory for released claims");
+			r->failed_io = 1;
+			return;
+		}
+		r->claim = n;
+		r->capclaim = cap;
+	}
+	cs_rclaim_make(&r->claim[r->nclaim++], s->index, seq, reason, &s->rec);
 }
 
 /* Called on the caller's thread for every record, in order. */
@@ -670,6 +699,8 @@ deliver_slot(struct run *r, struct vslot *s)
 	vr.rec = s->decoded ? &s->rec : NULL;
 	vr.reason = s->reason;
 	vr.msg = s->reason ? s->msg : "";
+	if (cs_reason_ledger(s->reason))
+		vr.released_in = s->released_in;
 	v->records++;
 	if (s->reason != NULL)
 		v->failed++;
@@ -694,14 +725,40 @@ deliver_slot(struct run *r, struct vslot *s)
 			if (ok && (r->x.has_serial != s->decoded ||
 				      (s->decoded && r->x.serial != s->rec.serial)))
 				ok = 0;
+			/* "released before" names the release: an earlier one, the
+			 * very one the ledger knows, and (given the earlier
+			 * releases) one that holds the value */
+			vr.excl_released_in = r->x.released_in;
+			if (ok && r->x.released_in != 0) {
+				if (r->x.released_in >= v->release.seq)
+					ok = 0;
+				else if (r->o->lookup != NULL && s->released_in != r->x.released_in)
+					ok = 0;
+				else if (s->decoded)
+					add_claim(r, s, r->x.reason, r->x.released_in);
+			}
 			if (ok) {
 				v->excluded++;
 			} else {
 				r->mismatches++;
-				problem(v, "release-exclusions",
-				    "record %llu is excluded for %s but %s%s", (unsigned long long)s->index,
-				    r->x.reason, s->reason ? "fails " : "passes",
-				    s->reason ? s->reason : " (or its serial differs)");
+				if (r->x.released_in != 0 && r->x.released_in >= v->release.seq)
+					problem(v, "release-exclusions", "record %llu is excluded for %s "
+					    "in release %llu, which is not before this one",
+					    (unsigned long long)s->index, r->x.reason,
+					    (unsigned long long)r->x.released_in);
+				else if (r->x.released_in != 0 && s->reason != NULL &&
+					 strcmp(s->reason, r->x.reason) == 0)
+					problem(v, "release-exclusions", "record %llu is excluded for %s "
+					    "in release %llu, the ledger says release %llu",
+					    (unsigned long long)s->index, r->x.reason,
+					    (unsigned long long)r->x.released_in,
+					    (unsigned long long)s->released_in);
+				else
+					problem(v, "release-exclusions",
+					    "record %llu is excluded for %s but %s%s",
+					    (unsigned long long)s->index, r->x.reason,
+					    s->reason ? "fails " : "passes",
+					    s->reason ? s->reason : " (or its serial differs)");
 			}
 			r->have_x = cs_excl_next(&v->release.excluded, &r->xpos, &r->xi, &r->x);
 		} else if (s->reason != NULL) {
@@ -710,6 +767,8 @@ deliver_slot(struct run *r, struct vslot *s)
 			    (unsigned long long)s->index, s->reason);
 		}
 	}
+	if (v->kind == CS_V_BATCH && cs_reason_ledger(s->reason))
+		add_claim(r, s, s->reason, s->released_in);
 	if (r->o->on_record != NULL && !r->stopped && r->o->on_record(r->o->ctx, &vr) != 0)
 		r->stopped = 1;
 }
@@ -985,6 +1044,7 @@ release_checks(cs_verify *v, const cs_vopts *o)
 {
 	const cs_release *rl = &v->release;
 	char a[2 * CS_DIGEST_LEN + 1];
+	size_t i;
 
 	cs_quorum_count(&v->release_q, &v->release_s.cose, o->policy);
 	v->have_release_q = 1;
@@ -1004,6 +1064,12 @@ release_checks(cs_verify *v, const cs_vopts *o)
 	    rl->count != v->header.count)
 		problem(v, "release-batch", "the release names another batch (order, batch id, header, "
 		    "records digest or count) than the one it carries");
+	for (i = 0; i < o->nwithdrawn; i++)
+		if (sodium_memcmp(o->withdrawn[i], v->release_s.digest, CS_DIGEST_LEN) == 0) {
+			problem(v, "release-withdrawn", "release %llu was withdrawn by the custodians",
+			    (unsigned long long)rl->seq);
+			break;
+		}
 	switch (o->drafting ? -1 : o->chain) {
 	case -1:
 		break;
@@ -1018,7 +1084,12 @@ release_checks(cs_verify *v, const cs_vopts *o)
 		break;
 	default:
 		cs_hex(a, o->after_digest, CS_DIGEST_LEN);
-		if (rl->seq <= o->after_seq)
+		if (rl->seq == o->after_seq &&
+		    memcmp(v->release_s.digest, o->after_digest, CS_DIGEST_LEN) != 0)
+			problem(v, "release-chain", "release %llu is a fork: release %llu:%s was "
+			    "imported, this is another release with the same sequence",
+			    (unsigned long long)rl->seq, (unsigned long long)o->after_seq, a);
+		else if (rl->seq <= o->after_seq)
 			problem(v, "release-replayed", "release %llu is not after the last imported "
 			    "release %llu", (unsigned long long)rl->seq,
 			    (unsigned long long)o->after_seq);
@@ -1242,6 +1313,58 @@ done:
 	return rc;
 }
 
+/* ---- "released before", against the releases named ------------------------------ */
+
+/* Every record-released-* claim against the release it names: a release's
+ * exclusion that no earlier release bears out is release-exclusions; a
+ * verdict of the lookup (the office's index) that the release files do not
+ * bear out means the index was altered, and nothing is drafted from it. */
+static int
+check_claims(struct run *r)
+{
+	cs_verify *v = r->v;
+	const cs_rclaim *c;
+	const char *where = r->o->earlier->where ? r->o->earlier->where : "the releases given";
+	cs_err e2;
+	size_t i;
+	int rc;
+
+	cs_err_clear(&e2);
+	rc = cs_rclaims_check(r->claim, r->nclaim, r->o->earlier, r->o->threads, &e2);
+	if (rc != CS_OK && v->kind == CS_V_RELEASE && e2.status == CS_REJECT) {
+		problem(v, e2.reason, "%s", e2.msg);
+		return CS_OK;
+	}
+	if (rc != CS_OK) {
+		*r->e = e2;
+		return rc;
+	}
+	for (i = 0; i < r->nclaim; i++) {
+		c = &r->claim[i];
+		if (c->state == CS_RCLAIM_HELD) {
+			v->claims_checked++;
+			continue;
+		}
+		if (v->kind == CS_V_BATCH)
+			return cs_fail(r->e, CS_MALFORMED, "ledger-inconsistent", "record %llu: the "
+			    "index says its %s was released in release %llu, but %s: the index was "
+			    "altered (consign ledger rebuild)", (unsigned long long)c->index,
+			    cs_rclaim_what(c->type), (unsigned long long)c->seq,
+			    c->state == CS_RCLAIM_UNAVAILABLE ? "that release's file is missing"
+							     : "that release does not hold it");
+		r->mismatches++;
+		if (c->state == CS_RCLAIM_UNAVAILABLE)
+			problem(v, "release-exclusions", "record %llu is excluded as released in release "
+			    "%llu, which is not in %s: it cannot be checked",
+			    (unsigned long long)c->index, (unsigned long long)c->seq, where);
+		else
+			problem(v, "release-exclusions", "record %llu is excluded as released in release "
+			    "%llu, but that release holds no such %s", (unsigned long long)c->index,
+			    (unsigned long long)c->seq, cs_rclaim_what(c->type));
+	}
+	return CS_OK;
+}
+
 /* ---- entry point ------------------------------------------------------------------ */
 
 int
@@ -1312,6 +1435,9 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 			    (unsigned long long)r->x.index);
 		}
 	}
+	if (rc == CS_OK && r->nclaim > 0)
+		rc = check_claims(r);
+	free(r->claim);
 	if (r->have_dup)
 		cs_dupset_free(&r->dup);
 	free(r->ckpt);

@@ -26,6 +26,7 @@
 #include "format/cose.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "verify/released.h"
 #include "verify/trust.h"
 
 #define CS_VERIFY_MAX_PROBLEMS 16   /* batch-level problems kept; more are counted */
@@ -50,16 +51,19 @@ typedef struct cs_vrec {
 	const cs_record *rec;
 	const char *reason;       /* NULL: passes every check that ran */
 	const char *msg;          /* what failed, escaped; "" when it passes */
+	uint64_t released_in;     /* reason record-released-*: the release holding the value */
 	int excluded;             /* a release lists it as excluded */
 	const char *excl_reason;  /* the release's reason for it */
+	uint64_t excl_released_in; /* and, for record-released-*, the release it names */
 } cs_vrec;
 
 /* What the office remembers (the ledger), for "released before" checks.
  * Every member may be NULL. Each returns CS_OK or fills e. */
 typedef struct cs_vlookup {
 	void *ctx;
-	/* *reason: "record-released-serial", -key, -hwid, or NULL */
-	int (*record)(void *ctx, const cs_record *r, const char **reason, cs_err *e);
+	/* *reason: "record-released-serial", -key, -hwid, or NULL; *seq: the
+	 * release that holds the value */
+	int (*record)(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e);
 	/* devices released so far under the order */
 	int (*order)(void *ctx, const uint8_t digest[CS_DIGEST_LEN], uint64_t *released, cs_err *e);
 	/* the release that carried this batch header, 0 when none */
@@ -77,7 +81,13 @@ typedef struct cs_vopts {
 					     the threshold is checked (quorum still counted) */
 	uint64_t after_seq;               /* CS_CHAIN_AFTER: the last imported release */
 	uint8_t after_digest[CS_DIGEST_LEN];
+	const uint8_t (*withdrawn)[CS_DIGEST_LEN]; /* releases: digests of withdrawn releases
+					     (each withdrawal verified by the caller) */
+	size_t nwithdrawn;
 	const cs_vlookup *lookup;         /* NULL: no ledger */
+	const cs_vearlier *earlier;       /* NULL: record-released-* claims (a release's
+					     exclusions, or the lookup's verdicts) are
+					     not checked against the releases they name */
 	int (*on_record)(void *ctx, const cs_vrec *r); /* nonzero stops (caller's I/O error) */
 	void *ctx;
 } cs_vopts;
@@ -101,6 +111,8 @@ typedef struct cs_verify {
 	uint64_t failed;                  /* records failing a check */
 	uint64_t excluded;                /* release: listed and confirmed (or trusted) */
 	uint64_t released;                /* ledger: devices already released under the order */
+	uint64_t claims;                  /* record-released-* verdicts or exclusions */
+	uint64_t claims_checked;          /* of those, found in the release they name */
 	int streamed;                     /* the records were read */
 	size_t nproblem;
 	uint64_t more_problems;
@@ -111,7 +123,9 @@ typedef struct cs_verify {
  * CS_OK: accepted (a batch: every record passes; a release: every check
  * passes and its exclusion list matches). CS_REJECT: v->problem lists the
  * batch-level problems, v->failed counts failing records. CS_MALFORMED: e
- * says why the input could not be read (zip-corrupt, cbor, schema, kind, io).
+ * says why the input could not be read (zip-corrupt, cbor, schema, kind, io),
+ * or (ledger-inconsistent) that the lookup named an earlier release that
+ * does not hold the value, when o->earlier checks it.
  * CS_USAGE: bad options. Safe to call cs_verify_free afterwards in every case. */
 int cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
     __attribute__((warn_unused_result));

@@ -5,7 +5,10 @@
  * again); "random" uses a random Ed25519 nonce, so a custodian who already
  * signed gets a second, different but valid, signature; "clear" first
  * replaces the payload with one that excludes nothing (and drops the
- * signatures over the old one): a release whose exclusion list lies. */
+ * signatures over the old one): a release whose exclusion list lies;
+ * "exclude INDEX REASON [SEQ]" likewise adds an exclusion of record INDEX
+ * (its serial read from the records) for REASON, naming release SEQ: an
+ * office insider's false "already released". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/file.h"
+#include "verify/batch.h"
 
 static void
 die(const char *m)
@@ -95,6 +99,49 @@ main(int argc, char **argv)
 		r.accepted = r.count;
 		if (cs_release_encode(&np, &r, NULL, 0) != CS_OK)
 			die("release payload");
+		c.payload = np.p;
+		c.payload_len = np.len;
+		c.nsig = 0;
+	}
+	if (argc > 7 && strcmp(argv[5], "exclude") == 0) {
+		cs_release r;
+		cs_exclusion *x, nx;
+		cs_cose rc;
+		cs_record rec;
+		size_t pos = 0, xi = 0, nxs = 0, off = 0, il;
+		uint64_t want = strtoull(argv[6], NULL, 10), idx;
+
+		if (cs_release_decode(&r, c.payload, c.payload_len, &e) != CS_OK)
+			die("release payload");
+		if ((x = calloc(r.excluded.n + 1, sizeof *x)) == NULL)
+			die("out of memory");
+		memset(&nx, 0, sizeof nx);
+		nx.index = want;
+		snprintf(nx.reason, sizeof nx.reason, "%s", argv[7]);
+		nx.released_in = argc > 8 ? strtoull(argv[8], NULL, 10) : 0;
+		for (idx = 0; off < ent[2].len; idx++, off += il) {
+			if (cs_cbor_item_len(ent[2].p + off, ent[2].len - off, CS_RECORD_MAX, &il) != 0)
+				die("records");
+			if (idx == want && cs_cose_decode(&rc, ent[2].p + off, il, &e) == CS_OK &&
+			    cs_record_decode(&rec, rc.payload, rc.payload_len, &e) == CS_OK) {
+				nx.has_serial = 1;
+				nx.serial = rec.serial;
+			}
+		}
+		while (cs_excl_next(&r.excluded, &pos, &xi, &x[nxs])) {
+			if (x[nxs].index > want && nx.index == want) {
+				x[nxs + 1] = x[nxs];
+				x[nxs++] = nx;
+				nx.index = UINT64_MAX;
+			}
+			nxs++;
+		}
+		if (nx.index == want)
+			x[nxs++] = nx;
+		r.accepted = r.count - nxs;
+		if (cs_release_encode(&np, &r, x, nxs) != CS_OK)
+			die("release payload");
+		free(x);
 		c.payload = np.p;
 		c.payload_len = np.len;
 		c.nsig = 0;

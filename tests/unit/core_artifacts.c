@@ -70,7 +70,7 @@ roundtrips(void)
 	cs_header h, h2;
 	cs_release rl, rl2;
 	cs_receipt rc, rc2;
-	cs_exclusion x[2] = {{3, 1, 1003, "record-signature"}, {7, 0, 0, "record-malformed"}}, y;
+	cs_exclusion x[2] = {{3, 1, 1003, "record-signature", 0}, {7, 0, 0, "record-malformed", 0}}, y;
 	size_t pos = 0, i = 0;
 
 	make_policy(&p, 0, 3, 2);
