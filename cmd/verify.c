@@ -209,6 +209,43 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 	return CS_OK;
 }
 
+static int
+verify_withdrawal(struct report *r, const struct opts *o, const uint8_t *buf, size_t n)
+{
+	static cs_signed s, ps;
+	static cs_policy pin;
+	static cs_withdrawal w;
+	static cs_quorum q;
+	char chain[2 * CS_DIGEST_LEN + 24];
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) != CS_OK)
+		return cmd_report(r->file, &e);
+	if (o->policy == NULL)
+		return cmd_usage(usage, "a withdrawal is verified against a policy: give --policy");
+	if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
+		return rc;
+	r->digest = s.digest;
+	snprintf(chain, sizeof chain, "%llu:", (unsigned long long)w.seq);
+	cs_hex(chain + strlen(chain), w.release, CS_DIGEST_LEN);
+	snprintf(r->summary, sizeof r->summary, "withdrawal of release %s", chain);
+	rc = cs_withdrawal_verify(&s, &w, &pin, ps.digest, &q, &e);
+	if (strcmp(e.reason, "withdrawal-deployment") != 0 &&
+	    strcmp(e.reason, "withdrawal-policy") != 0) {
+		r->q = &q;
+		r->cose = &s.cose;
+		r->signers = &pin;
+	}
+	if (rc != CS_OK) {
+		if (strcmp(e.reason, "withdrawal-threshold") == 0)
+			cmd_note_missing(&e, &q, &pin);
+		problem(r, &e);
+	}
+	return CS_OK;
+}
+
 /* A record, a batch header or a receipt: one signature by a key that is named
  * in the payload (device, station) or in the policy (office). */
 static int
@@ -280,7 +317,8 @@ bad:
 static int
 zip_option(int argc, char **argv)
 {
-	static const char *const only[] = {"--first", "--after", "--deep", "--ledger", "--threads"};
+	static const char *const only[] = {"--first", "--after", "--deep", "--ledger", "--threads",
+	    "--released", "--withdrawn"};
 	size_t i, l;
 	int a;
 
@@ -351,6 +389,8 @@ cmd_verify(int argc, char **argv)
 		rc = verify_policy(&r, &o, buf, n);
 	else if (c.multi && strcmp(c.kind, CS_KIND_ORDER) == 0)
 		rc = verify_order(&r, &o, buf, n);
+	else if (c.multi && strcmp(c.kind, CS_KIND_WITHDRAWAL) == 0)
+		rc = verify_withdrawal(&r, &o, buf, n);
 	else if (!c.multi)
 		rc = verify_sign1(&r, &o, &c);
 	else

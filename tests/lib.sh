@@ -186,6 +186,15 @@ office_release() {
 		sign_as "$dir" "$out" bob --policy "$dir/policy.cbor"
 }
 
+# office_withdraw DIR SEQ OUT: the withdrawal of draft SEQ of DIR's ledger,
+# signed by alice and bob (what ledger abandon needs).
+office_withdraw() {
+	local dir=$1 seq=$2 out=$3
+	"$CONSIGN" ledger --ledger "$dir/L" withdraw "$seq" -o "$out" >/dev/null &&
+		sign_as "$dir" "$out" alice --policy "$dir/policy.cbor" &&
+		sign_as "$dir" "$out" bob --policy "$dir/policy.cbor"
+}
+
 # chain_of RELEASE.zip: its chain position SEQ:DIGEST (what --after takes).
 chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
 

@@ -152,3 +152,34 @@ cs_policy_split_risk(const cs_policy *p)
 {
 	return p->threshold * 2 <= p->ncust;
 }
+
+int
+cs_withdrawal_load(cs_signed *s, cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e)
+{
+	int rc;
+
+	if ((rc = load(s, CS_KIND_WITHDRAWAL, b, n, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_withdrawal_decode(w, s->cose.payload, s->cose.payload_len, e)) != CS_OK)
+		cs_err_prefix(e, "withdrawal payload");
+	return rc;
+}
+
+int
+cs_withdrawal_verify(const cs_signed *s, const cs_withdrawal *w, const cs_policy *p,
+    const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e)
+{
+	memset(q, 0, sizeof *q);
+	if (sodium_memcmp(w->deployment, p->deployment, CS_DEPLOY_LEN) != 0)
+		return cs_fail(e, CS_REJECT, "withdrawal-deployment",
+		    "the withdrawal belongs to another deployment");
+	if (sodium_memcmp(w->policy, pd, CS_DIGEST_LEN) != 0)
+		return cs_fail(e, CS_REJECT, "withdrawal-policy",
+		    "the withdrawal was made under another policy");
+	cs_quorum_count(q, &s->cose, p);
+	if (q->valid < p->threshold)
+		return cs_fail(e, CS_REJECT, "withdrawal-threshold",
+		    "%zu valid custodian signature%s, policy needs %llu", q->valid,
+		    q->valid == 1 ? "" : "s", (unsigned long long)p->threshold);
+	return CS_OK;
+}

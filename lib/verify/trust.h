@@ -58,6 +58,15 @@ int cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const
 int cs_order_verify(const cs_signed *s, const cs_order *o, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e);
 
+/* Decodes a withdrawal envelope (COSE_Sign of kind "withdrawal"). */
+int cs_withdrawal_load(cs_signed *s, cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
+
+/* A withdrawal under policy p (digest pd): deployment, policy digest, M
+ * valid distinct signatures. Reasons: withdrawal-deployment,
+ * withdrawal-policy, withdrawal-threshold. */
+int cs_withdrawal_verify(const cs_signed *s, const cs_withdrawal *w, const cs_policy *p,
+    const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e);
+
 /* 1 when M <= N/2: two disjoint groups of M could then sign two different
  * successors, so callers warn. */
 int cs_policy_split_risk(const cs_policy *p);

@@ -80,9 +80,11 @@ KILL_MAX=${KILL_MAX:-12} kill_at_syscalls "release create" create_sound \
 
 # ledger abandon
 "$CONSIGN" release create --policy "$P" --ledger "$L" "$T/b2.zip" -o "$T/r2.zip" >/dev/null
+office_withdraw "$F" 2 "$T/w2.cbor" || notok "withdrawal"
 rm -rf "$T/L0" && cp -a "$L" "$T/L0"
 BEFORE=$(state "$L")
-"$CONSIGN" ledger --ledger "$L" abandon 2 >/dev/null || notok "abandon"
+"$CONSIGN" ledger --ledger "$L" abandon --withdrawal "$T/w2.cbor" 2 >/dev/null || notok "abandon"
 AFTER=$(state "$L")
 rm -rf "$L" && cp -a "$T/L0" "$L"
-KILL_MAX=${KILL_MAX:-12} kill_at_syscalls "ledger abandon" sound "$CONSIGN" ledger --ledger "$L" abandon 2
+KILL_MAX=${KILL_MAX:-12} kill_at_syscalls "ledger abandon" sound "$CONSIGN" ledger --ledger "$L" \
+	abandon --withdrawal "$T/w2.cbor" 2

@@ -61,14 +61,23 @@ expect 0 "draft 3 enters" "$CONSIGN" ledger --ledger "$L" add "$T/re.zip"
 expect_reason 1 release-exclusions "draft 4 shares serial 1300 with 3: refused" \
 	"$CONSIGN" ledger --ledger "$L" add "$T/rg.zip"
 before=$(state "$L")
-expect 2 "abandon of a sequence that is not reserved" "$CONSIGN" ledger --ledger "$L" abandon 9
-expect 0 "abandon 4 frees its sequence" "$CONSIGN" ledger --ledger "$L" abandon 4
+expect 2 "withdrawal of a sequence that is not reserved" "$CONSIGN" ledger --ledger "$L" withdraw 9 \
+	-o "$T/w9.cbor"
+expect 2 "abandon without a withdrawal is a usage error" "$CONSIGN" ledger --ledger "$L" abandon 4
+office_withdraw "$F" 4 "$T/w4.cbor" || notok "withdrawal of 4"
+cp "$T/w4.cbor" "$T/w4-alice.cbor"
+"$CONSIGN" ledger --ledger "$L" withdraw 4 -o "$T/w4-one.cbor" >/dev/null &&
+	sign_as "$F" "$T/w4-one.cbor" alice --policy "$F/policy.cbor" || notok "one signature"
+expect_reason 1 withdrawal-threshold "a withdrawal with one signature of two is refused" \
+	"$CONSIGN" ledger --ledger "$L" abandon --withdrawal "$T/w4-one.cbor" 4
+expect 0 "abandon 4 with its withdrawal frees its sequence" "$CONSIGN" ledger --ledger "$L" abandon \
+	--withdrawal "$T/w4.cbor" 4
 check "... the draft is gone from the ledger" [ "$(state "$L" | jq '.drafts | length')" -eq 0 ]
 office_mkb "$F" --count 1 --seed 7 --first-serial 1400 -o "$T/h.zip"
 office_release "$F" "$T/h.zip" "$T/rh.zip" || notok "draft H"
 check "... and the next draft takes sequence 4 again" [ "$(chain_of "$T/rh.zip" | cut -d: -f1)" = 4 ]
 expect 0 "... which enters the ledger" "$CONSIGN" ledger --ledger "$L" add "$T/rh.zip"
-expect_reason 1 release-replayed "the abandoned draft, signed anyway, no longer fits the chain" \
+expect_reason 1 release-withdrawn "the withdrawn draft, signed anyway, never enters" \
 	"$CONSIGN" ledger --ledger "$L" add "$T/rg.zip"
 
 # the index is only an index: rebuild recreates it from the signed files

@@ -38,7 +38,8 @@ cmds() { # LABEL BATCH
 	peak "$l.ledger" "$CONSIGN" verify --policy "$P" --ledger "$F/L" --json "$b" >"$T/$l.ledger.kib"
 	peak "$l.create" "$CONSIGN" release create --policy "$P" --ledger "$F/L" --exclude-refused "$b" \
 		-o "$T/$l.r.zip" >"$T/$l.create.kib"
-	[ -f "$T/$l.r.zip" ] && "$CONSIGN" ledger --ledger "$F/L" abandon 1 >/dev/null 2>&1
+	[ -f "$T/$l.r.zip" ] && office_withdraw "$F" 1 "$T/$l.w.cbor" &&
+		"$CONSIGN" ledger --ledger "$F/L" abandon --withdrawal "$T/$l.w.cbor" 1 >/dev/null
 	peak "$l.receipt" "$CONSIGN" receipt --key "$F/office.key" --passphrase-file "$F/office.pass" \
 		--policy "$P" "$b" -o "$T/$l.receipt.cbor" >"$T/$l.receipt.kib"
 }
