@@ -69,8 +69,11 @@ cs_csv_cell(char *out, size_t cap, const char *s)
 {
 	size_t o = 0;
 	int quote = strpbrk(s, ",\"\r\n") != NULL || s[0] == '\t' || s[0] == '\r';
+	/* a cell that starts with ' is guarded too, so the guard is undone by
+	 * removing exactly one leading ' from every cell that starts with one:
+	 * "=1+1" and "'=1+1" stay two different cells */
 	int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-		      s[0] == '\r';
+		      s[0] == '\r' || s[0] == '\'';
 
 	if (cap == 0)
 		return out;

@@ -17,7 +17,9 @@ char *cs_escapez(char *out, size_t cap, const char *s);
 char *cs_json_escape(char *out, size_t cap, const char *s);
 
 /* A CSV cell: quoted when needed, and prefixed with ' when it starts with
- * = + - @, tab or CR so no spreadsheet reads it as a formula. */
+ * = + - @, tab or CR (so no spreadsheet reads it as a formula) or with '
+ * (so the guard is reversible: strip one leading ' from any cell that
+ * starts with one). */
 char *cs_csv_cell(char *out, size_t cap, const char *s);
 
 #endif
