@@ -7,7 +7,8 @@ export TZ=UTC # zip entry times are local times
 G=$ROOT/manifests/golden
 O=$G/office
 "$TOOLS/office_golden" "$G" "$T" || { notok "office golden files generated"; exit 1; }
-for f in batch.zip release.payload release.cose release.zip receipt.payload receipt.cbor; do
+for f in batch.zip release.payload release.cose release.zip release-2.payload withdrawal.payload \
+	withdrawal.cbor receipt.payload receipt.cbor; do
 	check "golden office/$f reproduced byte for byte" cmp -s "$O/$f" "$T/$f"
 done
 echo golden >"$T/pass"
@@ -17,6 +18,10 @@ expect 1 "the golden batch is refused: record 1 fails" "$CONSIGN" verify --polic
 check "... record 1 (serial 1001) record-signature" grep -q "record 1 (serial 1001): record-signature" "$T/out"
 expect 0 "the golden release is accepted as the first" \
 	"$CONSIGN" verify --policy "$G/policy.cbor" --first --deep "$O/release.zip"
+expect 0 "the golden withdrawal verifies under the golden policy" \
+	"$CONSIGN" verify --policy "$G/policy.cbor" "$O/withdrawal.cbor"
+expect_reason 1 release-withdrawn "... and the cloud given it refuses the golden release" \
+	"$CONSIGN" verify --policy "$G/policy.cbor" --first --withdrawn "$O/withdrawal.cbor" "$O/release.zip"
 expect 0 "the golden receipt verifies under the golden policy" \
 	"$CONSIGN" verify --policy "$G/policy.cbor" "$O/receipt.cbor"
 check "... 2 of 3 accepted, 1 refused" grep -q "2 of 3 records accepted, 1 refused" "$T/out"

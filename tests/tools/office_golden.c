@@ -234,6 +234,61 @@ main(int argc, char **argv)
 			die("release.zip");
 	}
 
+	/* a release 2 payload over the same batch, as the format shows an
+	 * "already released" exclusion: record 0 excluded for
+	 * record-released-serial naming release 1, record 1 as before */
+	{
+		cs_exclusion x2[2];
+		cs_release rel2 = rel;
+		cs_buf rp2;
+
+		memset(x2, 0, sizeof x2);
+		x2[0].index = 0;
+		x2[0].has_serial = 1;
+		x2[0].serial = ord.first;
+		snprintf(x2[0].reason, sizeof x2[0].reason, "record-released-serial");
+		x2[0].released_in = 1;
+		x2[1] = x;
+		rel2.seq = 2;
+		rel2.has_prev = 1;
+		cs_digest(rel2.prev, CS_KIND_RELEASE, rp.p, rp.len);
+		rel2.accepted = NREC - 2;
+		cs_buf_init(&rp2, 4096);
+		if (cs_release_encode(&rp2, &rel2, x2, 2) != CS_OK)
+			die("release 2");
+		put("release-2.payload", rp2.p, rp2.len);
+		cs_buf_free(&rp2);
+	}
+
+	/* a withdrawal of release 1, signed by alice and bob */
+	{
+		cs_withdrawal wd;
+		cs_buf wp, wdraft, w1, w2;
+
+		memset(&wd, 0, sizeof wd);
+		memcpy(wd.deployment, pol.deployment, CS_DEPLOY_LEN);
+		memcpy(wd.policy, ps.digest, CS_DIGEST_LEN);
+		wd.seq = 1;
+		cs_digest(wd.release, CS_KIND_RELEASE, rp.p, rp.len);
+		cs_buf_init(&wp, 4096);
+		cs_buf_init(&wdraft, 4096);
+		cs_buf_init(&w1, 4096);
+		cs_buf_init(&w2, 4096);
+		if (cs_withdrawal_encode(&wp, &wd) != CS_OK ||
+		    cs_cose_sign_draft(&wdraft, CS_KIND_WITHDRAWAL, wp.p, wp.len) != CS_OK ||
+		    cs_cose_decode(&c, wdraft.p, wdraft.len, &e) != CS_OK ||
+		    cs_cose_sign_add(&w1, &c, alice_sk, &added, &e) != CS_OK ||
+		    cs_cose_decode(&c, w1.p, w1.len, &e) != CS_OK ||
+		    cs_cose_sign_add(&w2, &c, bob_sk, &added, &e) != CS_OK)
+			die("withdrawal");
+		put("withdrawal.payload", wp.p, wp.len);
+		put("withdrawal.cbor", w2.p, w2.len);
+		cs_buf_free(&wp);
+		cs_buf_free(&wdraft);
+		cs_buf_free(&w1);
+		cs_buf_free(&w2);
+	}
+
 	/* the receipt: 2 of 3 accepted, record 1 refused */
 	memset(&rc, 0, sizeof rc);
 	memcpy(rc.deployment, ord.deployment, CS_DEPLOY_LEN);

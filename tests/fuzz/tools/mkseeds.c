@@ -363,6 +363,29 @@ main(int argc, char **argv)
 	b.len = 0;
 	(void)cs_release_encode(&b, &rel, x, 2);
 	emit("release", "excluded", CS_KIND_RELEASE, &b, 1, sk, 2);
+	x[2] = x[1];
+	x[1].index = 5;
+	x[1].has_serial = 1;
+	x[1].serial = 1005;
+	strcpy(x[1].reason, "record-released-key");
+	x[1].released_in = 1;
+	rel.accepted = 7;
+	b.len = 0;
+	(void)cs_release_encode(&b, &rel, x, 3);
+	emit("release", "released-before", CS_KIND_RELEASE, &b, 1, sk, 2);
+	x[1] = x[2];
+	{
+		cs_withdrawal w;
+
+		memset(&w, 0, sizeof w);
+		memcpy(w.deployment, dep, sizeof dep);
+		memset(w.policy, 0x22, sizeof w.policy);
+		w.seq = 2;
+		memset(w.release, 0x99, sizeof w.release);
+		b.len = 0;
+		(void)cs_withdrawal_encode(&b, &w);
+		emit("withdrawal", "seq2", CS_KIND_WITHDRAWAL, &b, 1, sk, 2);
+	}
 
 	memset(&rcp, 0, sizeof rcp);
 	memcpy(rcp.deployment, dep, sizeof dep);
