@@ -108,7 +108,7 @@ deps:
 # The build needs the libraries; the tests and the demo also need the tools
 # (and PostgreSQL's server for the CI import test). Missing ones are installed
 # when running as root, otherwise the exact command is printed.
-TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip
+TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip softhsm2-util
 deps-check:
 	@if ! pkg-config --exists $(PKGS) 2>/dev/null; then $(MAKE) --no-print-directory deps-install; fi
 

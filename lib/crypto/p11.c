@@ -2,9 +2,11 @@
  * made inside the token. */
 #include "crypto/p11.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
@@ -129,6 +131,9 @@ load(cs_p11 *t, const char *module, cs_err *e)
 
 	if (path != NULL) {
 		cs_escapez(m, sizeof m, path);
+		if (access(path, F_OK) != 0)
+			return cs_fail(e, CS_MALFORMED, "token-module",
+			    "cannot load PKCS#11 module %s: %s", m, strerror(errno));
 		if ((one = p11_kit_module_load(path, 0)) == NULL) {
 			why = p11_kit_message();
 			return cs_fail(e, CS_MALFORMED, "token-module",
