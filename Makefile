@@ -136,9 +136,11 @@ install: all man
 # keys, policy, order, 1,000 simulated devices, batch, release, ledger, the
 # cloud's import, and two refusals. DEMO_DIR=DIR keeps every file in DIR;
 # without it they go to a new temporary directory, named at the end.
+# TOKENS=1 keeps the custodians' keys in SoftHSM2 tokens instead of files.
 DEMO_DIR ?=
+TOKENS ?= 0
 demo: deps-check-test all
-	@BUILD=$(BUILD) examples/demo/demo.sh $(DEMO_DIR)
+	@BUILD=$(BUILD) TOKENS=$(TOKENS) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc
 # is installed and carries on without them when it is not; make man insists.
