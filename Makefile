@@ -14,10 +14,10 @@ BENCH_RECORDS ?= 100000
 V ?= 0
 Q = $(if $(filter 1,$(V)),,@)
 
-PKGS = libsodium libzip libcbor sqlite3
+PKGS = libsodium libzip libcbor sqlite3 p11-kit-1
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
 	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time \
-	strace
+	strace libp11-kit-dev softhsm2
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
@@ -108,7 +108,7 @@ deps:
 # The build needs the libraries; the tests and the demo also need the tools
 # (and PostgreSQL's server for the CI import test). Missing ones are installed
 # when running as root, otherwise the exact command is printed.
-TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip
+TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip softhsm2-util
 deps-check:
 	@if ! pkg-config --exists $(PKGS) 2>/dev/null; then $(MAKE) --no-print-directory deps-install; fi
 
@@ -136,9 +136,11 @@ install: all man
 # keys, policy, order, 1,000 simulated devices, batch, release, ledger, the
 # cloud's import, and two refusals. DEMO_DIR=DIR keeps every file in DIR;
 # without it they go to a new temporary directory, named at the end.
+# TOKENS=1 keeps the custodians' keys in SoftHSM2 tokens instead of files.
 DEMO_DIR ?=
+TOKENS ?= 0
 demo: deps-check-test all
-	@BUILD=$(BUILD) examples/demo/demo.sh $(DEMO_DIR)
+	@BUILD=$(BUILD) TOKENS=$(TOKENS) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc
 # is installed and carries on without them when it is not; make man insists.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "crypto/keyfile.h"
+#include "crypto/p11.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/err.h"
@@ -53,6 +54,8 @@ int cmd_write(const char *path, const void *p, size_t n, int mode, int noclobber
  * free with cmd_pass_free. */
 int cmd_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len);
 void cmd_pass_free(char *p);
+/* The same for a token's PIN (--pin-file FILE, else the terminal). */
+int cmd_pin(const char *file, const char *prompt, char **out, size_t *len);
 
 /* Makes this process undumpable and sets its core size limit to 0; called
  * before any secret is read. */
@@ -61,6 +64,30 @@ void cmd_no_core(void);
 /* Loads and unlocks a secret key file (warning when it is readable by
  * others). */
 int cmd_load_seckey(const char *path, const char *passfile, cs_seckey *k);
+
+/* A signing key given with --key: a secret key file, or a pkcs11: URI naming
+ * a key in a token (with --module, --pin-file); cmd/key.c. */
+enum { CMD_OPT_MODULE = 0x300, CMD_OPT_PIN_FILE };
+#define CMD_KEY_OPTS {"module", 1, 0, CMD_OPT_MODULE}, {"pin-file", 1, 0, CMD_OPT_PIN_FILE}
+struct cmd_keyarg {
+	const char *key, *passfile, *module, *pinfile;
+	int quiet;   /* no "key: ... (token ...)" line before the PIN */
+};
+typedef struct cmd_key {
+	struct cmd_keyarg a;
+	cs_pubkey pub;     /* known after cmd_key_open, before any secret */
+	cs_seckey file;
+	cs_p11 *tok;
+	cs_signer signer;  /* signs after cmd_key_unlock */
+} cmd_key;
+/* The public half: the key file's header, or the token's public key object
+ * (no passphrase or PIN asked). Reports and returns the status on failure. */
+int cmd_key_open(cmd_key *k, const struct cmd_keyarg *a);
+/* Asks for the passphrase or PIN (a token's location shown first) and makes
+ * k->signer sign with the key. */
+int cmd_key_unlock(cmd_key *k);
+/* Wipes and releases; safe on a zeroed or closed key. */
+void cmd_key_close(cmd_key *k);
 
 /* Loads a public key file. */
 int cmd_load_pubkey(const char *path, cs_pubkey *k);
@@ -103,7 +130,7 @@ void cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p);
 
 /* Options of consign sign, passed on to the zip (release) handler. */
 struct sign_opts {
-	const char *key, *policy, *passfile, *file;
+	const char *key, *policy, *passfile, *file, *module, *pinfile;
 	const char *released;   /* releases: a directory of the earlier release zips */
 	int yes;
 };

@@ -1,4 +1,5 @@
-/* consign keygen: a new Ed25519 key pair, the secret encrypted with a passphrase. */
+/* consign keygen: a new Ed25519 key pair, the secret encrypted with a
+ * passphrase, or made inside a PKCS#11 token and never out of it. */
 #include "cmd.h"
 
 #include <stdlib.h>
@@ -11,15 +12,24 @@
 static const char usage[] =
     "usage: consign keygen --id ID [--name NAME] -o PREFIX\n"
     "                      [--kdf interactive|moderate|sensitive] [--passphrase-file FILE]\n"
+    "       consign keygen --pkcs11 URI [--export] --id ID [--name NAME] -o PREFIX\n"
+    "                      [--module PATH] [--pin-file FILE]\n"
     "\n"
     "Writes PREFIX.pub (public, share it) and PREFIX.key (secret, encrypted with a\n"
     "passphrase read from the terminal without echo, or from FILE). Neither file is\n"
-    "ever overwritten. --kdf sets the Argon2id cost (default sensitive: 1 GiB, ~5 s).\n";
+    "ever overwritten. --kdf sets the Argon2id cost (default sensitive: 1 GiB, ~5 s).\n"
+    "With --pkcs11 the key pair is made inside the token the URI names (labelled\n"
+    "ID, never extractable) and only PREFIX.pub is written; --export writes the\n"
+    "PREFIX.pub of a key already in the token instead (refused when the token would\n"
+    "let its secret out). The token's PIN is read from the terminal or --pin-file.\n";
 
 struct opts {
-	const char *id, *name, *out, *passfile;
+	const char *id, *name, *out, *passfile, *uri, *module, *pinfile;
 	enum cs_kdf_level kdf;
+	int kdf_set, export;
 };
+
+enum { O_PKCS11 = 256, O_EXPORT };
 
 static int
 opt(int key, const char *arg, void *ctx)
@@ -31,7 +41,12 @@ opt(int key, const char *arg, void *ctx)
 	case 'n': o->name = arg; break;
 	case 'o': o->out = arg; break;
 	case 'p': o->passfile = arg; break;
+	case O_PKCS11: o->uri = arg; break;
+	case O_EXPORT: o->export = 1; break;
+	case CMD_OPT_MODULE: o->module = arg; break;
+	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
 	case 'k':
+		o->kdf_set = 1;
 		if (strcmp(arg, "interactive") == 0)
 			o->kdf = CS_KDF_INTERACTIVE;
 		else if (strcmp(arg, "moderate") == 0)
@@ -65,12 +80,85 @@ write_new(const char *path, const cs_buf *b, int mode)
 	return cmd_report(path, &e);
 }
 
+/* The key pair stays in the token: made there (or found there with
+ * --export), checked by one signature libsodium verifies, and only its
+ * public half written. A pair made here is destroyed again when the .pub
+ * cannot be written, so a re-run starts clean. */
+static int
+token_keygen(const struct opts *o, const char *pubpath)
+{
+	static const char probe[] = "consign keygen: the token's key signs";
+	struct cmd_keyarg ka = {o->uri, NULL, o->module, o->pinfile, 0};
+	uint8_t sig[CS_SIG_LEN];
+	char kid[2 * CS_KID_LEN + 1], id[80];
+	cs_p11_where w;
+	cmd_key k;
+	cs_buf pub;
+	cs_err e;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	cs_buf_init(&pub, CS_KEYFILE_MAX);
+	cs_err_clear(&e);
+	cmd_no_core();
+	if (o->export) {
+		if ((rc = cmd_key_open(&k, &ka)) != CS_OK || (rc = cmd_key_unlock(&k)) != CS_OK)
+			goto done;
+	} else {
+		k.a = ka;
+		if ((rc = cs_p11_open_token(&k.tok, o->uri, o->module, &e)) != CS_OK) {
+			rc = cmd_report(NULL, &e);
+			goto done;
+		}
+		cs_p11_where_is(k.tok, &w);
+		printf("token: \"%s\" (%s slot %lu): making key %s\n", w.token,
+		    w.maker[0] ? w.maker : "PKCS#11", w.slot, cs_escapez(id, sizeof id, o->id));
+		fflush(stdout);
+		k.a.quiet = 1;
+		if ((rc = cmd_key_unlock(&k)) != CS_OK)
+			goto done;
+		if ((rc = cs_p11_generate(k.tok, o->id, k.pub.pk, &e)) != CS_OK) {
+			rc = cmd_report(NULL, &e);
+			goto cleanup;
+		}
+		cs_p11_signer(k.tok, &k.signer);
+	}
+	if ((rc = cs_signer_sign(&k.signer, sig, (const uint8_t *)probe, sizeof probe - 1, &e)) !=
+	    CS_OK) {
+		rc = cmd_report(NULL, &e);
+		goto cleanup;
+	}
+	snprintf(k.pub.id, sizeof k.pub.id, "%s", o->id);
+	snprintf(k.pub.name, sizeof k.pub.name, "%s", o->name != NULL ? o->name : o->id);
+	cs_keyid(k.pub.kid, k.pub.pk);
+	if (cs_pubkey_format(&pub, &k.pub) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "cannot encode the public key");
+		goto cleanup;
+	}
+	if ((rc = write_new(pubpath, &pub, 0644)) != CS_OK)
+		goto cleanup;
+	cs_p11_where_is(k.tok, &w);
+	cs_hex(kid, k.pub.kid, CS_KID_LEN);
+	printf("%s: public key of %s (key id %s)\nthe secret stays in token \"%s\" (%s slot %lu), "
+	       "key \"%s\"; no secret file was written\n", pubpath, k.pub.id, kid, w.token,
+	    w.maker[0] ? w.maker : "PKCS#11", w.slot, w.label);
+	goto done;
+cleanup:
+	if (!o->export && cs_p11_destroy_new(k.tok, &e) != CS_OK)
+		cmd_report(NULL, &e);
+done:
+	cmd_key_close(&k);
+	cs_buf_free(&pub);
+	return rc;
+}
+
 int
 cmd_keygen(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {
 		{"id", 1, 0, 'i'}, {"name", 1, 0, 'n'}, {"output", 1, 0, 'o'},
-		{"kdf", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'p'}, {NULL, 0, 0, 0}};
+		{"kdf", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'p'}, {"pkcs11", 1, 0, O_PKCS11},
+		{"export", 0, 0, O_EXPORT}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	struct opts o = {.kdf = CS_KDF_SENSITIVE};
 	char *pubpath = NULL, *keypath = NULL, *pass = NULL, kid[2 * CS_KID_LEN + 1];
 	cs_seckey k = {0};
@@ -85,6 +173,17 @@ cmd_keygen(int argc, char **argv)
 		return cmd_usage(usage, "unexpected argument '%s'", argv[i]);
 	if (o.id == NULL || o.out == NULL)
 		return cmd_usage(usage, "--id and -o are required");
+	if (o.uri == NULL && (o.export || o.module != NULL || o.pinfile != NULL))
+		return cmd_usage(usage, "--export, --module and --pin-file go with --pkcs11 URI");
+	if (o.uri != NULL && (o.kdf_set || o.passfile != NULL))
+		return cmd_usage(usage, "--kdf and --passphrase-file are for key files, not tokens");
+	if (o.uri != NULL && !cs_p11_is_uri(o.uri))
+		return cmd_usage(usage, "--pkcs11 takes a pkcs11: URI");
+	/* a token key's id and name are checked before the token is touched */
+	if (o.uri != NULL && !cs_id_valid(o.id))
+		return cmd_usage(usage, "key id must be 1-%d characters of [A-Za-z0-9._-]", CS_ID_MAX);
+	if (o.uri != NULL && o.name != NULL && !cs_text_valid(o.name, CS_NAME_MAX))
+		return cmd_usage(usage, "name must be 1-%d printable ASCII characters", CS_NAME_MAX);
 	cs_err_clear(&e);
 	cmd_no_core();
 	cs_buf_init(&pub, CS_KEYFILE_MAX);
@@ -96,6 +195,14 @@ cmd_keygen(int argc, char **argv)
 	}
 	sprintf(pubpath, "%s.pub", o.out);
 	sprintf(keypath, "%s.key", o.out);
+	if (o.uri != NULL) {
+		/* refuse before the token is touched; the write refuses again */
+		if (access(pubpath, F_OK) == 0)
+			rc = cmd_fail(CS_USAGE, "%s already exists; refusing to overwrite", pubpath);
+		else
+			rc = token_keygen(&o, pubpath);
+		goto done;
+	}
 	/* refuse before asking for a passphrase; the writes below refuse again */
 	if (access(keypath, F_OK) == 0 || access(pubpath, F_OK) == 0) {
 		rc = cmd_fail(CS_USAGE, "%s.pub or %s.key already exists; refusing to overwrite",

@@ -11,8 +11,9 @@
 #include "util/text.h"
 
 static const char usage[] =
-    "usage: consign receipt --key OFFICE.key --policy P [--passphrase-file F]\n"
-    "                       [--ledger DIR] [--threads N] batch.zip -o receipt.cbor\n"
+    "usage: consign receipt --key OFFICE.key|pkcs11:URI --policy P [--passphrase-file F]\n"
+    "                       [--module PATH] [--pin-file F] [--ledger DIR] [--threads N]\n"
+    "                       batch.zip -o receipt.cbor\n"
     "\n"
     "Verifies the batch fully (against the ledger too with --ledger) and writes a\n"
     "receipt signed by the policy's office key: how many records were accepted,\n"
@@ -22,7 +23,7 @@ static const char usage[] =
 enum { O_LEDGER = 256, O_THREADS, O_PASS };
 
 struct ro {
-	const char *key, *policy, *pass, *ledger, *out;
+	const char *key, *policy, *pass, *ledger, *out, *module, *pinfile;
 	unsigned threads;
 	cs_exclusion *x;
 	size_t nx, cap;
@@ -40,6 +41,8 @@ opt(int k, const char *arg, void *ctx)
 	case 'o': o->out = arg; break;
 	case O_PASS: o->pass = arg; break;
 	case O_LEDGER: o->ledger = arg; break;
+	case CMD_OPT_MODULE: o->module = arg; break;
+	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
 	case O_THREADS:
 		return office_parse_threads(usage, arg, &o->threads);
 	}
@@ -65,7 +68,7 @@ cmd_receipt(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
 	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
-	    {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	    {"threads", 1, 0, O_THREADS}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
@@ -76,11 +79,11 @@ cmd_receipt(int argc, char **argv)
 	cs_vearlier ea;
 	cs_vopts vo;
 	cs_zipr *z = NULL;
-	cs_seckey k = {0};
+	struct cmd_keyarg ka;
+	cmd_key k = {0};
 	cs_buf pay, env;
 	cs_err e;
-	uint8_t *kbuf = NULL;
-	size_t kn = 0, i, j;
+	size_t i, j;
 	const char *file;
 	char f[1024];
 	int a, rc;
@@ -97,12 +100,9 @@ cmd_receipt(int argc, char **argv)
 	cs_escapez(f, sizeof f, file);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+	ka = (struct cmd_keyarg){o.key, o.pass, o.module, o.pinfile, 0};
+	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
 		goto done;
-	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
-		rc = cmd_report(o.key, &e);
-		goto done;
-	}
 	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
 		rc = cmd_fail(CS_REJECT, "%s: not the office key of %s", o.key, o.policy);
 		goto done;
@@ -168,11 +168,10 @@ cmd_receipt(int argc, char **argv)
 		    f, o.nx, CS_RELEASE_ENTRY_MAX >> 20);
 		goto done;
 	}
-	cs_seckey_free(&k);
-	if ((rc = cmd_load_seckey(o.key, o.pass, &k)) != CS_OK)
+	if ((rc = cmd_key_unlock(&k)) != CS_OK)
 		goto done;
-	rc = cs_cose_sign1_create(&env, CS_KIND_RECEIPT, pay.p, pay.len, k.sk, &e);
-	cs_seckey_free(&k);
+	rc = cs_cose_sign1_with(&env, CS_KIND_RECEIPT, pay.p, pay.len, &k.signer, &e);
+	cmd_key_close(&k);
 	if (rc != CS_OK) {
 		rc = cmd_report(o.out, &e);
 		goto done;
@@ -185,8 +184,7 @@ cmd_receipt(int argc, char **argv)
 	    rcp.nproblem ? rcp.problem[0] : "");
 	rc = CS_OK;
 done:
-	cs_seckey_free(&k);
-	cs_file_free(kbuf, kn);
+	cmd_key_close(&k);
 	free(o.x);
 	cs_buf_free(&pay);
 	cs_buf_free(&env);

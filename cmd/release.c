@@ -357,15 +357,16 @@ cmd_sign_zip(const struct sign_opts *so)
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
-	cs_seckey k = {0};
+	struct cmd_keyarg ka = {so->key, so->passfile, so->module, so->pinfile, 0};
+	cmd_key k = {0};
 	cs_zipr *z = NULL;
 	cs_earlier_dir *ed = NULL;
 	cs_vearlier ea;
 	cs_vopts vo;
 	cs_buf out;
 	cs_err e;
-	uint8_t *kbuf = NULL, kid[CS_KID_LEN];
-	size_t kn = 0, i, shown;
+	uint8_t kid[CS_KID_LEN];
+	size_t i, shown;
 	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[24], q[160];
 	int rc, who = -1, added;
 
@@ -377,13 +378,9 @@ cmd_sign_zip(const struct sign_opts *so)
 		    f);
 	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
-	/* the public half first: membership is checked before any passphrase */
-	if ((rc = cmd_read(so->key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+	/* the public half first: membership is checked before any passphrase or PIN */
+	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
 		goto done;
-	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
-		rc = cmd_report(so->key, &e);
-		goto done;
-	}
 	for (i = 0; i < pol.ncust; i++)
 		if (memcmp(pol.cust[i].pk, k.pub.pk, CS_PK_LEN) == 0)
 			who = (int)i;
@@ -464,11 +461,10 @@ cmd_sign_zip(const struct sign_opts *so)
 	    shown, v.release.excluded.n);
 	if ((rc = cmd_confirm_sign(f, so->yes, q)) != CS_OK)
 		goto done;
-	cs_seckey_free(&k);
-	if ((rc = cmd_load_seckey(so->key, so->passfile, &k)) != CS_OK)
+	if ((rc = cmd_key_unlock(&k)) != CS_OK)
 		goto done;
-	rc = cs_cose_sign_add(&out, &v.release_s.cose, k.sk, &added, &e);
-	cs_seckey_free(&k);
+	rc = cs_cose_sign_add_with(&out, &v.release_s.cose, &k.signer, &added, &e);
+	cmd_key_close(&k);
 	if (rc != CS_OK) {
 		rc = cmd_report(so->file, &e);
 		goto done;
@@ -482,8 +478,7 @@ cmd_sign_zip(const struct sign_opts *so)
 	    v.release_q.valid + 1, (unsigned long long)pol.threshold);
 	rc = CS_OK;
 done:
-	cs_seckey_free(&k);
-	cs_file_free(kbuf, kn);
+	cmd_key_close(&k);
 	cs_buf_free(&out);
 	cs_verify_free(&v);
 	cs_zipr_close(z);

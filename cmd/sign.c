@@ -10,12 +10,14 @@
 #include "util/text.h"
 
 static const char usage[] =
-    "usage: consign sign --key K.key [--policy P] [--passphrase-file FILE] [--yes]\n"
+    "usage: consign sign --key K.key [--passphrase-file FILE] [--policy P] [--yes]\n"
     "                    [--released DIR] FILE\n"
+    "       consign sign --key pkcs11:URI [--module PATH] [--pin-file FILE] [--policy P]\n"
+    "                    [--yes] [--released DIR] FILE\n"
     "\n"
     "Shows what FILE says (every text escaped), checks it, asks for confirmation\n"
-    "(unless --yes), asks for the key's passphrase, adds one signature, verifies it,\n"
-    "and rewrites FILE atomically.\n"
+    "(unless --yes), asks for the key's passphrase (or the token's PIN), adds one\n"
+    "signature, verifies it, and rewrites FILE atomically.\n"
     "  policy   the key must be one of its custodians; for a rotation give the\n"
     "           previous policy with --policy, whose custodians may sign too\n"
     "  order    --policy P checks it was made under P and that the key is P's\n"
@@ -35,6 +37,8 @@ opt(int key, const char *arg, void *ctx)
 	case 'p': o->passfile = arg; break;
 	case 'y': o->yes = 1; break;
 	case 'r': o->released = arg; break;
+	case CMD_OPT_MODULE: o->module = arg; break;
+	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
 	}
 	return 0;
 }
@@ -106,15 +110,16 @@ cmd_sign(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {
 		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
-		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, {NULL, 0, 0, 0}};
+		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	struct sign_opts o = {0};
-	uint8_t *buf = NULL, *kbuf = NULL;
-	size_t n = 0, kn = 0;
+	struct cmd_keyarg ka;
+	uint8_t *buf = NULL;
+	size_t n = 0;
 	cs_signed s, ps;
 	cs_policy p, pol;
 	cs_order ord;
 	cs_quorum q;
-	cs_seckey k = {0};
+	cmd_key k = {0};
 	cs_buf out;
 	cs_err e;
 	char who[CS_ID_MAX + 1] = "", fp[24];
@@ -140,13 +145,10 @@ cmd_sign(int argc, char **argv)
 	}
 	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
 		goto done;
-	/* the public half first: membership is checked before any passphrase */
-	if ((rc = cmd_read(o.key, CS_KEYFILE_MAX, &kbuf, &kn)) != CS_OK)
+	/* the public half first: membership is checked before any passphrase or PIN */
+	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, 0};
+	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
 		goto done;
-	if ((rc = cs_seckey_parse_public(&k, kbuf, kn, &e)) != CS_OK) {
-		rc = cmd_report(o.key, &e);
-		goto done;
-	}
 	if ((rc = cs_cose_decode(&s.cose, buf, n, &e)) != CS_OK) {
 		rc = cmd_report(o.file, &e);
 		goto done;
@@ -275,11 +277,10 @@ cmd_sign(int argc, char **argv)
 	}
 	if ((rc = cmd_confirm_sign(o.file, o.yes, "Sign this as shown above?")) != CS_OK)
 		goto done;
-	cs_seckey_free(&k);
-	if ((rc = cmd_load_seckey(o.key, o.passfile, &k)) != CS_OK)
+	if ((rc = cmd_key_unlock(&k)) != CS_OK)
 		goto done;
-	rc = cs_cose_sign_add(&out, &s.cose, k.sk, &added, &e);
-	cs_seckey_free(&k);
+	rc = cs_cose_sign_add_with(&out, &s.cose, &k.signer, &added, &e);
+	cmd_key_close(&k);
 	if (rc != CS_OK) {
 		rc = cmd_report(o.file, &e);
 		goto done;
@@ -294,9 +295,8 @@ cmd_sign(int argc, char **argv)
 	printf("%s: signed by %s (%s %s, now %zu signature%s)\n", o.file, k.pub.id, s.cose.kind, fp,
 	    s.cose.nsig + 1, s.cose.nsig + 1 == 1 ? "" : "s");
 done:
-	cs_seckey_free(&k);
+	cmd_key_close(&k);
 	cs_file_free(buf, n);
-	cs_file_free(kbuf, kn);
 	cs_buf_free(&out);
 	return rc;
 }

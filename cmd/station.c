@@ -21,6 +21,8 @@ static const char usage[] =
     "                               [--retries N] [--wait-confirm SECONDS] [--quiet]\n"
     "       consign station seal --key S.key [--passphrase-file F] --order O\n"
     "                            --journal DIR -o batch.zip [--quiet]\n"
+    "       consign station seal --key pkcs11:URI [--module PATH] [--pin-file F]\n"
+    "                            --order O --journal DIR -o batch.zip [--quiet]\n"
     "\n"
     "collect provisions the devices on each serial port (raw mode, --baud, default\n"
     "115200) with order O: each device checks the order and makes its own key; its\n"
@@ -370,7 +372,7 @@ done:
 /* ---- seal -------------------------------------------------------------------- */
 
 struct sopts {
-	const char *key, *passfile, *order, *journal, *out;
+	const char *key, *passfile, *order, *journal, *out, *module, *pinfile;
 	int quiet;
 };
 
@@ -386,6 +388,8 @@ sopt(int key, const char *arg, void *ctx)
 	case 'j': o->journal = arg; break;
 	case 'o': o->out = arg; break;
 	case 'q': o->quiet = 1; break;
+	case CMD_OPT_MODULE: o->module = arg; break;
+	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
 	}
 	return 0;
 }
@@ -395,10 +399,11 @@ seal(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'f'},
 	    {"order", 1, 0, 'O'}, {"journal", 1, 0, 'j'}, {"output", 1, 0, 'o'},
-	    {"quiet", 0, 0, 'q'}, {NULL, 0, 0, 0}};
+	    {"quiet", 0, 0, 'q'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	struct sopts o = {0};
+	struct cmd_keyarg ka;
 	cs_seal_result res;
-	cs_seckey k;
+	cmd_key k;
 	cs_signed os;
 	cs_order ord;
 	uint8_t *obuf = NULL;
@@ -416,10 +421,12 @@ seal(int argc, char **argv)
 		return cmd_usage(usage, "--key, --order, --journal and -o are required");
 	if ((rc = cmd_load_order(o.order, &obuf, &on, &os, &ord)) != CS_OK)
 		return rc;
-	if ((rc = cmd_load_seckey(o.key, o.passfile, &k)) != CS_OK)
+	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, o.quiet};
+	if ((rc = cmd_key_open(&k, &ka)) != CS_OK || (rc = cmd_key_unlock(&k)) != CS_OK)
 		goto done;
 	cs_err_clear(&e);
-	rc = cs_station_seal(o.journal, &ord, os.digest, obuf, on, k.sk, o.out, time(NULL), &res, &e);
+	rc = cs_station_seal(o.journal, &ord, os.digest, obuf, on, &k.signer, o.out, time(NULL), &res,
+	    &e);
 	if (rc != CS_OK) {
 		cmd_report(strcmp(e.reason, "station-not-allowed") == 0 ? o.key : o.out, &e);
 		goto done;
@@ -441,7 +448,7 @@ seal(int argc, char **argv)
 		       "read back and checked\n",
 		    o.out, ord.batch, (unsigned long long)res.count, fr, fh);
 done:
-	cs_seckey_free(&k);
+	cmd_key_close(&k);
 	cs_file_free(obuf, on);
 	return rc;
 }

@@ -248,8 +248,11 @@ tty_read(const char *prompt, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
-int
-cmd_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len)
+/* A passphrase or a PIN (what), from file or the terminal; opt names the
+ * option that gives a file. */
+static int
+read_secret(const char *what, const char *opt, const char *file, const char *prompt, int confirm,
+    char **out, size_t *len)
 {
 	char *p, *again = NULL;
 	size_t alen;
@@ -261,21 +264,20 @@ cmd_passphrase(const char *file, const char *prompt, int confirm, char **out, si
 		return cmd_fail(CS_MALFORMED, "cannot allocate secure memory");
 	if (file != NULL) {
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-			rc = cmd_fail(CS_MALFORMED, "%s: cannot open passphrase file: %s", file,
+			rc = cmd_fail(CS_MALFORMED, "%s: cannot open %s file: %s", file, what,
 			    strerror(errno));
 			goto fail;
 		}
 		if (read_line(fd, p, CMD_PASS_MAX, len) != 0) {
 			close(fd);
-			rc = cmd_fail(CS_MALFORMED, "%s: no passphrase line (or longer than %d bytes)",
-			    file, CMD_PASS_MAX - 1);
+			rc = cmd_fail(CS_MALFORMED, "%s: no %s line (or longer than %d bytes)", file,
+			    what, CMD_PASS_MAX - 1);
 			goto fail;
 		}
 		close(fd);
 	} else {
 		if (tty_read(prompt, p, CMD_PASS_MAX, len) != 0) {
-			rc = cmd_fail(CS_USAGE,
-			    "cannot read a passphrase from the terminal (use --passphrase-file)");
+			rc = cmd_fail(CS_USAGE, "cannot read a %s from the terminal (use %s)", what, opt);
 			goto fail;
 		}
 		if (confirm) {
@@ -291,7 +293,7 @@ cmd_passphrase(const char *file, const char *prompt, int confirm, char **out, si
 		}
 	}
 	if (*len == 0) {
-		rc = cmd_fail(CS_USAGE, "empty passphrase refused");
+		rc = cmd_fail(CS_USAGE, "empty %s refused", what);
 		goto fail;
 	}
 	cmd_pass_free(again);
@@ -302,6 +304,18 @@ fail:
 	cmd_pass_free(p);
 	*len = 0;
 	return rc;
+}
+
+int
+cmd_passphrase(const char *file, const char *prompt, int confirm, char **out, size_t *len)
+{
+	return read_secret("passphrase", "--passphrase-file", file, prompt, confirm, out, len);
+}
+
+int
+cmd_pin(const char *file, const char *prompt, char **out, size_t *len)
+{
+	return read_secret("PIN", "--pin-file", file, prompt, 0, out, len);
 }
 
 void

@@ -15,6 +15,10 @@
 #
 # CONSIGN and CONSIGN_DEVSIM name the programs (default: the build's);
 # DEMO_DEVICES sets how many devices (default 1000, spread over 4 lines).
+# TOKENS=1 (make demo TOKENS=1) keeps the custodians' keys in hardware
+# tokens instead of files: one SoftHSM2 token each, under DIR/tokens
+# (DIR/softhsm2.conf), their PINs in NAME.pin; no NAME.key is written for
+# them. The office's and the station's keys stay files either way.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +27,7 @@ case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 CONSIGN=${CONSIGN:-$BUILD/consign}
 DEVSIM=${CONSIGN_DEVSIM:-$BUILD/consign-devsim}
 N=${DEMO_DEVICES:-1000}
+TOKENS=${TOKENS:-0}
 LINES=4
 FIRST=100000
 MARK=.consign-demo
@@ -41,6 +46,15 @@ for t in python3 jq; do
 		die "needs $t: as root, run 'apt-get install -y $t' (or 'make deps', which installs everything)"
 done
 case "$N" in '' | *[!0-9]*) die "DEMO_DEVICES must be a number" ;; esac
+case "$TOKENS" in 0 | 1) ;; *) die "TOKENS must be 0 or 1" ;; esac
+MODULE=
+if [ "$TOKENS" = 1 ]; then
+	for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
+		[ -f "$m" ] && MODULE=$m && break
+	done
+	[ -n "$MODULE" ] && command -v softhsm2-util >/dev/null ||
+		die "TOKENS=1 needs SoftHSM2: as root, run 'apt-get install -y softhsm2' (or 'make deps')"
+fi
 [ "$N" -ge "$LINES" ] || die "DEMO_DEVICES must be at least $LINES"
 
 if [ $# -gt 1 ]; then
@@ -68,6 +82,13 @@ DIR=$(cd "$DIR" && pwd)
 cd "$DIR" || die "cannot enter $DIR"
 : >"$MARK"
 mkdir -p factory logs attacker
+if [ "$TOKENS" = 1 ]; then
+	# the demo's own token store, never the system's
+	mkdir -p tokens
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$DIR" >softhsm2.conf
+	export SOFTHSM2_CONF=$DIR/softhsm2.conf
+fi
 
 SIMS=""
 cleanup() {
@@ -152,20 +173,50 @@ to the cloud's device registry. Files: $DIR
   cloud               the CI job that imports the registry
 EOF
 
+SECRET=passphrase
+[ "$TOKENS" = 1 ] && SECRET="token's PIN"
+
+# key NAME: the arguments that give NAME's signing key to consign, in KEY
+key() {
+	if [ "$TOKENS" = 1 ] && [ -e "$1.pin" ]; then
+		KEY=(--key "pkcs11:token=$1-token;object=$1" --module "$MODULE" --pin-file "$1.pin")
+	else
+		KEY=(--key "$1.key" --passphrase-file "$1.pass")
+	fi
+}
+
 step "The custodians make their keys"
-say <<'EOF'
+if [ "$TOKENS" = 1 ]; then
+	say <<'EOF'
+Alice, Bob and Carol each have a hardware token (here SoftHSM2 plays three,
+in tokens/). Each makes a key pair inside their own token: the secret never
+leaves it, and only NAME.pub is written. Real custodians type the token's
+PIN when consign asks; the demo reads it from NAME.pin.
+EOF
+	for n in alice:"Alice Archer" bob:"Bob Baker" carol:"Carol Cooper"; do
+		id=${n%%:*}
+		echo "demo PIN of $id" >"$id.pin"
+		chmod 600 "$id.pin"
+		run 0 "tail -n 1" softhsm2-util --init-token --free --label "$id-token" \
+			--so-pin "demo SO PIN of $id" --pin "demo PIN of $id"
+		ok "$CONSIGN" keygen --pkcs11 "pkcs11:token=$id-token" --id "$id" --name "${n#*:}" \
+			--module "$MODULE" --pin-file "$id.pin" -o "$id"
+	done
+else
+	say <<'EOF'
 Alice, Bob and Carol each make a key pair, each on a machine they control.
 NAME.pub is shared; NAME.key holds the secret, encrypted with its owner's
 passphrase. Real custodians type the passphrase when consign asks, and keep
 the default (slower, stronger) key derivation; the demo reads it from
 NAME.pass and uses --kdf interactive to be quick.
 EOF
-for n in alice:"Alice Archer" bob:"Bob Baker" carol:"Carol Cooper"; do
-	id=${n%%:*}
-	echo "demo passphrase of $id" >"$id.pass"
-	chmod 600 "$id.pass"
-	ok "$CONSIGN" keygen --id "$id" --name "${n#*:}" --kdf interactive --passphrase-file "$id.pass" -o "$id"
-done
+	for n in alice:"Alice Archer" bob:"Bob Baker" carol:"Carol Cooper"; do
+		id=${n%%:*}
+		echo "demo passphrase of $id" >"$id.pass"
+		chmod 600 "$id.pass"
+		ok "$CONSIGN" keygen --id "$id" --name "${n#*:}" --kdf interactive --passphrase-file "$id.pass" -o "$id"
+	done
+fi
 
 step "The office and the station get their keys"
 say <<'EOF'
@@ -181,17 +232,19 @@ for id in office station; do
 done
 
 step "The policy: any 2 of the 3 custodians"
-say <<'EOF'
+say <<EOF
 HQ drafts the policy: the custodians, how many must sign (2), the office key.
-It counts only once 2 custodians have signed it. Before typing the passphrase
+It counts only once 2 custodians have signed it. Before typing the $SECRET
 each one reads what consign sign shows: the key ids (compare them with what
 each custodian's 'consign inspect NAME.pub' says), the threshold, the
 digest. (--yes skips the [y/N] question that a person answers.)
 EOF
 ok "$CONSIGN" policy create --threshold 2 --custodian alice.pub --custodian bob.pub \
 	--custodian carol.pub --office office.pub -o policy.cbor
-ok "$CONSIGN" sign --key alice.key --passphrase-file alice.pass --yes policy.cbor
-last "$CONSIGN" sign --key bob.key --passphrase-file bob.pass --yes policy.cbor
+key alice
+ok "$CONSIGN" sign "${KEY[@]}" --yes policy.cbor
+key bob
+last "$CONSIGN" sign "${KEY[@]}" --yes policy.cbor
 ok "$CONSIGN" verify policy.cbor
 say <<'EOF'
 That digest is what everyone pins: the cloud stores it, and the devices'
@@ -209,8 +262,10 @@ signatures itself before it makes a key.
 EOF
 ok "$CONSIGN" order create --policy policy.cbor --batch B42 --product "Sensor v2" \
 	--serials "$FIRST-$LAST" --quantity "$N" --station station.pub -o order.cbor
-ok "$CONSIGN" sign --key alice.key --passphrase-file alice.pass --policy policy.cbor --yes order.cbor
-last "$CONSIGN" sign --key carol.key --passphrase-file carol.pass --policy policy.cbor --yes order.cbor
+key alice
+ok "$CONSIGN" sign "${KEY[@]}" --policy policy.cbor --yes order.cbor
+key carol
+last "$CONSIGN" sign "${KEY[@]}" --policy policy.cbor --yes order.cbor
 ok "$CONSIGN" verify --policy policy.cbor order.cbor
 say <<'EOF'
 policy.cbor and order.cbor go to the factory by any means: they are signed,
@@ -286,18 +341,19 @@ ok "$CONSIGN" verify --policy policy.cbor --ledger ledger batch.zip
 ok "$CONSIGN" release create --policy policy.cbor --ledger ledger batch.zip -o registry.zip
 
 step "Two custodians sign the release"
-say <<'EOF'
+say <<EOF
 Each custodian signs on their own machine: registry.zip goes from one to the
 next (or copies signed side by side are joined with consign merge). consign
 sign checks every record again before it shows the summary; the custodian
 compares it with what they expect (batch, order, accepted and excluded) and
-only then types the passphrase.
+only then types the $SECRET.
 EOF
-ok "$CONSIGN" sign --key bob.key --passphrase-file bob.pass --policy policy.cbor --yes registry.zip
+key bob
+ok "$CONSIGN" sign "${KEY[@]}" --policy policy.cbor --yes registry.zip
 cp registry.zip registry-one-signature.zip
 echo "       (a copy with Bob's signature only is kept as registry-one-signature.zip)"
-last "$CONSIGN" sign --key carol.key --passphrase-file carol.pass --policy policy.cbor --yes \
-	registry.zip
+key carol
+last "$CONSIGN" sign "${KEY[@]}" --policy policy.cbor --yes registry.zip
 
 step "The office ledger records the release"
 say <<'EOF'
@@ -377,10 +433,24 @@ $KEPT
   batch.zip            the sealed batch from the factory ($N records)
   registry.zip         the release, signed by bob and carol
   devices.jsonl        the cloud's import file ($accepted devices)
+EOF
+if [ "$TOKENS" = 1 ]; then
+	cat <<EOF
+  NAME.pub             public keys of alice, bob, carol, office and station
+  NAME.pin             the custodians' token PINs (their secrets are in tokens/)
+  NAME.key, NAME.pass  the office's and the station's key files and passphrases
+  tokens/              SoftHSM2's store of the three tokens; to use them, first
+                       export SOFTHSM2_CONF=$DIR/softhsm2.conf
+EOF
+else
+	cat <<'EOF'
   NAME.pub, NAME.key   keys of alice, bob, carol, office and station
   NAME.pass            the passphrases the demo used for them
+EOF
+fi
+cat <<'EOF'
   ledger/              the office ledger
   factory/, logs/      the station's journal, the devices' storage, the logs
   tampered-batch.zip, registry-one-signature.zip   the two refused files
-Next: README.md (each role's commands), SECURITY.md, man consign.
+Next: README.md (each role's commands), SECURITY.md, docs/tokens.md, man consign.
 EOF

@@ -329,6 +329,16 @@ int
 cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
     const uint8_t sk[CS_SK_LEN], cs_err *e)
 {
+	cs_signer s;
+
+	cs_signer_sk(&s, sk);
+	return cs_cose_sign1_with(out, kind, payload, plen, &s, e);
+}
+
+int
+cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+    const cs_signer *s, cs_err *e)
+{
 	uint8_t protm[128], kid[CS_KID_LEN], sig[CS_SIG_LEN];
 	cs_buf prot, tbs;
 	cs_cose_raw_signer rs;
@@ -336,7 +346,7 @@ cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size
 
 	cs_buf_fixed(&prot, protm, sizeof protm);
 	cs_buf_init(&tbs, plen + 256);
-	cs_keyid(kid, sk + 32);
+	cs_keyid(kid, s->pk);
 	if (make_prot(&prot, kind, 1, kid) != CS_OK) {
 		rc = cs_fail(e, CS_USAGE, "internal", "cannot build a protected header for %s", kind);
 		goto done;
@@ -345,12 +355,9 @@ cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size
 		rc = cs_fail(e, CS_MALFORMED, "internal", "out of memory building ToBeSigned");
 		goto done;
 	}
-	crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
-	/* sign, then verify what was signed, then write */
-	if (cs_sig_verify(sig, tbs.p, tbs.len, sk + 32) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "self-check", "the new signature does not verify");
+	/* signed, then verified against s->pk, before anything is written */
+	if ((rc = cs_signer_sign(s, sig, tbs.p, tbs.len, e)) != CS_OK)
 		goto done;
-	}
 	rs = (cs_cose_raw_signer){prot.p, prot.len, empty_map, 1, sig};
 	if ((rc = cs_cose_encode_sign1_raw(out, &rs, payload, plen)) != CS_OK)
 		cs_fail(e, rc, "internal", "output too large");
@@ -376,6 +383,15 @@ int
 cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int *added,
     cs_err *e)
 {
+	cs_signer s;
+
+	cs_signer_sk(&s, sk);
+	return cs_cose_sign_add_with(out, c, &s, added, e);
+}
+
+int
+cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *added, cs_err *e)
+{
 	uint8_t protm[64], sig[CS_SIG_LEN];
 	cs_buf prot, tbs;
 	cs_cose *n = NULL;
@@ -390,7 +406,7 @@ cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int
 	if ((n = malloc(sizeof *n)) == NULL)
 		return cs_fail(e, CS_MALFORMED, "internal", "out of memory");
 	*n = *c;
-	cs_keyid(n->s[n->nsig < CS_COSE_MAX_SIGS ? n->nsig : 0].kid, sk + 32);
+	cs_keyid(n->s[n->nsig < CS_COSE_MAX_SIGS ? n->nsig : 0].kid, s->pk);
 	if (n->nsig >= CS_COSE_MAX_SIGS) {
 		rc = cs_fail(e, CS_REJECT, "too-many-signatures", "already %d signatures",
 		    CS_COSE_MAX_SIGS);
@@ -405,11 +421,8 @@ cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int
 		rc = cs_fail(e, CS_MALFORMED, "internal", "out of memory building ToBeSigned");
 		goto done;
 	}
-	crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
-	if (cs_sig_verify(sig, tbs.p, tbs.len, sk + 32) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "self-check", "the new signature does not verify");
+	if ((rc = cs_signer_sign(s, sig, tbs.p, tbs.len, e)) != CS_OK)
 		goto done;
-	}
 	for (i = 0; i < c->nsig; i++)
 		if (sodium_memcmp(c->s[i].sig, sig, CS_SIG_LEN) == 0)
 			break;

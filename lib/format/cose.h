@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "crypto/sig.h"
+#include "crypto/signer.h"
 #include "format/cbor.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -89,12 +90,21 @@ int cs_cose_encode(cs_buf *out, const cs_cose *c);
 int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
     const uint8_t sk[CS_SK_LEN], cs_err *e);
 
+/* The same with any signer (a key file's or a token's); the signature is
+ * verified against s->pk before it is encoded. */
+int cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+    const cs_signer *s, cs_err *e);
+
 /* Appends an unsigned COSE_Sign draft of the given kind to out. */
 int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
 
 /* Adds sk's signature to c (already decoded) and appends the new envelope to
  * out; verifies it first. *added is 0 when c already held that very signature. */
 int cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int *added,
+    cs_err *e);
+
+/* The same with any signer. */
+int cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *added,
     cs_err *e);
 
 /* Content type for a kind; 0 on success. */

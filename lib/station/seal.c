@@ -124,7 +124,7 @@ read_back(void *ctx, const char *tmp, cs_err *e)
 
 int
 cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
-    const uint8_t *order_env, size_t order_len, const uint8_t sk[CS_SK_LEN], const char *out,
+    const uint8_t *order_env, size_t order_len, const cs_signer *key, const char *out,
     time_t created, cs_seal_result *res, cs_err *e)
 {
 	cs_journal_visit v = {NULL, sink_record, sink_confirm};
@@ -147,7 +147,7 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	cs_buf_init(&pay, CS_PAYLOAD_MAX);
 	cs_buf_init(&env, CS_HEADER_ENTRY_MAX);
 	for (i = 0; i < o->nstation; i++)
-		if (sodium_memcmp(o->station[i], sk + 32, CS_PK_LEN) == 0)
+		if (sodium_memcmp(o->station[i], key->pk, CS_PK_LEN) == 0)
 			break;
 	if (i == o->nstation) {
 		rc = cs_fail(e, CS_REJECT, "station-not-allowed",
@@ -201,17 +201,17 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	h.count = s.count;
 	crypto_hash_sha256_final(&s.h, h.records);
 	h.created = created > 0 ? (uint64_t)created : 0;
-	memcpy(h.station_pk, sk + 32, CS_PK_LEN);
+	memcpy(h.station_pk, key->pk, CS_PK_LEN);
 	if (cs_header_encode(&pay, &h) != CS_OK) {
 		rc = cs_fail(e, CS_MALFORMED, "internal", "cannot encode the batch header");
 		goto done;
 	}
-	if ((rc = cs_cose_sign1_create(&env, CS_KIND_HEADER, pay.p, pay.len, sk, e)) != CS_OK)
+	if ((rc = cs_cose_sign1_with(&env, CS_KIND_HEADER, pay.p, pay.len, key, e)) != CS_OK)
 		goto done;
 	ent[0] = (cs_bundle_entry){.name = CS_ENTRY_HEADER, .data = env.p, .len = env.len};
 	ent[1] = (cs_bundle_entry){.name = CS_ENTRY_ORDER, .data = order_env, .len = order_len};
 	ent[2] = (cs_bundle_entry){.name = CS_ENTRY_RECORDS, .file = tmp};
-	back = (struct readback){.o = o, .od = od, .order_env = order_env, .station_pk = sk + 32,
+	back = (struct readback){.o = o, .od = od, .order_env = order_env, .station_pk = key->pk,
 	    .records = h.records, .order_len = order_len, .count = s.count};
 	chk = (cs_bundle_check){.fn = read_back, .ctx = &back};
 	if ((rc = cs_bundle_write_src(out, ent, NULL, 3, created, &chk, e)) != CS_OK)

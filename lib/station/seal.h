@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "crypto/signer.h"
 #include "format/artifact.h"
 #include "util/err.h"
 
@@ -20,15 +21,15 @@ typedef struct cs_seal_result {
 } cs_seal_result;
 
 /* Seals the journal in dir (the journal of order o, whose envelope is
- * order_env and payload digest od) into out, signed with the station's
- * secret key sk (libsodium's 64 bytes) — which the order must allow
+ * order_env and payload digest od) into out, signed by the station's key
+ * (a key file's or a token's) — which the order must allow
  * (station-not-allowed). The records are streamed through a temporary file
  * in dir, never held in memory. created is the header's time (information).
  * The synced temporary archive is read back with cs_station_seal_check
  * (from the medium where the kernel drops its cached pages) before it is
  * renamed onto out; on any failure out is left as it was. */
 int cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
-    const uint8_t *order_env, size_t order_len, const uint8_t sk[CS_SK_LEN], const char *out,
+    const uint8_t *order_env, size_t order_len, const cs_signer *key, const char *out,
     time_t created, cs_seal_result *res, cs_err *e);
 
 /* Reads a batch zip back: exactly the three entries in order, stored, within
