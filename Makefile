@@ -14,10 +14,10 @@ BENCH_RECORDS ?= 100000
 V ?= 0
 Q = $(if $(filter 1,$(V)),,@)
 
-PKGS = libsodium libzip libcbor sqlite3
+PKGS = libsodium libzip libcbor sqlite3 libcrypto
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
-	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time \
-	strace
+	libsqlite3-dev libssl-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind \
+	time strace
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
