@@ -283,7 +283,7 @@ cs_p256_secret_from_scalar(cs_p256_secret **out, const uint8_t d[CS_P256_SCALAR_
 	*out = NULL;
 	if (!in_range(d, p256_n))
 		return cs_fail(e, CS_USAGE, "p256-scalar", "P-256 scalar is 0 or not below n");
-	rc = cs_fail(e, CS_MALFORMED, "system", "OpenSSL could not make a P-256 key");
+	rc = CS_MALFORMED;
 	if ((sk = calloc(1, sizeof *sk)) == NULL ||
 	    (g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) == NULL ||
 	    (q = EC_POINT_new(g)) == NULL || (bd = BN_secure_new()) == NULL ||
@@ -297,8 +297,10 @@ cs_p256_secret_from_scalar(cs_p256_secret **out, const uint8_t d[CS_P256_SCALAR_
 	sk = NULL;
 	rc = CS_OK;
 done:
-	if (rc != CS_OK)
+	if (rc != CS_OK) {
 		ERR_clear_error();
+		cs_fail(e, rc, "system", "OpenSSL could not make a P-256 key");
+	}
 	BN_clear_free(bd);
 	EC_POINT_free(q);
 	EC_GROUP_free(g);
