@@ -187,8 +187,9 @@ fuzz: deps-check $(FUZZ_BIN) build-fuzz/tools/mkseeds
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BIN)
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
-# the replay programs include the harnesses: rebuild them when those change
--include $(wildcard $(BUILD)/tests/fuzzreplay_*.d)
+# the replay programs include the harnesses, the attestation tests and tools
+# the TEST maker's PKI (tests/tools/testpki.h): rebuild them when those change
+-include $(wildcard $(BUILD)/tests/fuzzreplay_*.d $(BUILD)/tests/attest_*.d $(BUILD)/tools/mkattest.d)
 
 # ---- bench (issue 7) -------------------------------------------------------
 # make bench [BENCH_RECORDS=1000000] [BENCH_REPEAT=N] [BENCH_ZIP=0]: fully
