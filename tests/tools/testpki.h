@@ -40,16 +40,17 @@ typedef struct tp_opts {
 	const char *org;         /* NULL: TP_ORG */
 } tp_opts;
 
-/* The P-256 key called name under seed: the scalar is
- * SHA-256("consign-test-pki" 0 seed 0 name 0 counter), the first below n. */
-static cs_p256_secret * __attribute__((unused))
-tp_key(const char *seed, const char *name)
+/* The scalar of the P-256 key called name under seed:
+ * SHA-256("consign-test-pki" 0 seed 0 name 0 counter), the first counter
+ * whose hash is a valid scalar (below n, not 0). 0 on success. */
+static int __attribute__((unused))
+tp_scalar(uint8_t d[CS_P256_SCALAR_LEN], const char *seed, const char *name)
 {
 	crypto_hash_sha256_state st;
 	cs_p256_secret *sk = NULL;
-	uint8_t d[32], z = 0, ctr;
+	uint8_t z = 0, ctr;
 
-	for (ctr = 0; ctr < 16 && sk == NULL; ctr++) {
+	for (ctr = 0; ctr < 16; ctr++) {
 		crypto_hash_sha256_init(&st);
 		crypto_hash_sha256_update(&st, (const uint8_t *)"consign-test-pki", 16);
 		crypto_hash_sha256_update(&st, &z, 1);
@@ -59,9 +60,23 @@ tp_key(const char *seed, const char *name)
 		crypto_hash_sha256_update(&st, &z, 1);
 		crypto_hash_sha256_update(&st, &ctr, 1);
 		crypto_hash_sha256_final(&st, d);
-		if (cs_p256_secret_from_scalar(&sk, d, NULL) != CS_OK)
-			sk = NULL;
+		if (cs_p256_secret_from_scalar(&sk, d, NULL) == CS_OK) {
+			cs_p256_secret_free(sk);
+			return 0;
+		}
 	}
+	return -1;
+}
+
+/* The P-256 key called name under seed (tp_scalar). */
+static cs_p256_secret * __attribute__((unused))
+tp_key(const char *seed, const char *name)
+{
+	cs_p256_secret *sk = NULL;
+	uint8_t d[CS_P256_SCALAR_LEN];
+
+	if (tp_scalar(d, seed, name) != 0 || cs_p256_secret_from_scalar(&sk, d, NULL) != CS_OK)
+		sk = NULL;
 	sodium_memzero(d, sizeof d);
 	return sk;
 }
@@ -219,6 +234,38 @@ tp_maker_make(tp_maker *m, const char *seed, const char *name)
 	m->root_len = tp_der(m->root, m->root_der, sizeof m->root_der);
 	m->inter_len = tp_der(m->inter, m->inter_der, sizeof m->inter_der);
 	return m->root_len && m->inter_len ? 0 : -1;
+}
+
+/* The maker called name under seed with the certificates made earlier
+ * (ECDSA signatures are random, so making them again gives other bytes);
+ * 0 on success. */
+static int __attribute__((unused))
+tp_maker_load(tp_maker *m, const char *seed, const char *name, const uint8_t *root_der,
+    size_t root_len, const uint8_t *inter_der, size_t inter_len)
+{
+	const unsigned char *p;
+	char kn[64];
+
+	memset(m, 0, sizeof *m);
+	if (root_len > sizeof m->root_der || inter_len > sizeof m->inter_der)
+		return -1;
+	snprintf(kn, sizeof kn, "%s-root", name);
+	m->root_key = tp_key(seed, kn);
+	snprintf(kn, sizeof kn, "%s-inter", name);
+	m->inter_key = tp_key(seed, kn);
+	p = root_der;
+	m->root = d2i_X509(NULL, &p, (long)root_len);
+	p = inter_der;
+	m->inter = d2i_X509(NULL, &p, (long)inter_len);
+	memcpy(m->root_der, root_der, root_len);
+	memcpy(m->inter_der, inter_der, inter_len);
+	m->root_len = root_len;
+	m->inter_len = inter_len;
+	/* the certificates must be this seed's: the intermediate's key is ours */
+	if (m->root_key == NULL || m->inter_key == NULL || m->root == NULL || m->inter == NULL ||
+	    EVP_PKEY_eq(X509_get0_pubkey(m->inter), cs_p256_secret_evp(m->inter_key)) != 1)
+		return -1;
+	return 0;
 }
 
 static void __attribute__((unused))
