@@ -114,6 +114,13 @@ done:
 }
 
 int
+cs_p256_point_form(const uint8_t *pt, size_t len)
+{
+	return len == CS_P256_PT_LEN && pt[0] == 0x04 && below(pt + 1, p256_p) &&
+	    below(pt + 33, p256_p);
+}
+
+int
 cs_p256_key_parse(cs_p256_key **out, const uint8_t *pt, size_t len, cs_err *e)
 {
 	cs_p256_key *k = NULL;

@@ -34,6 +34,11 @@ typedef struct cs_p256_key cs_p256_key;
 int cs_p256_key_parse(cs_p256_key **out, const uint8_t *pt, size_t len, cs_err *e)
     __attribute__((warn_unused_result));
 
+/* 1 when pt[0..len) has the form above (65 bytes, 0x04, both coordinates
+ * below p), without the curve check cs_p256_key_parse adds: for bytes that
+ * are only compared with a key that was parsed, or parsed later. */
+int cs_p256_point_form(const uint8_t *pt, size_t len);
+
 /* The key's 65-byte encoding. */
 const uint8_t *cs_p256_key_point(const cs_p256_key *k);
 

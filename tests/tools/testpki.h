@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -38,6 +39,7 @@ typedef struct tp_opts {
 	const char *not_after;   /* NULL: TP_FOREVER */
 	long serial;             /* 0: 1 */
 	const char *org;         /* NULL: TP_ORG */
+	int compressed;          /* tp_leaf: the key written as a compressed point */
 } tp_opts;
 
 /* The scalar of the P-256 key called name under seed:
@@ -293,6 +295,12 @@ tp_leaf(uint8_t *out, size_t cap, const tp_maker *m, const uint8_t pt[CS_P256_PT
 
 	if (pub == NULL)
 		return 0;
+	if (o != NULL && o->compressed &&
+	    EVP_PKEY_set_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+		OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) != 1) {
+		EVP_PKEY_free(pub);
+		return 0;
+	}
 	sodium_bin2hex(hex, sizeof hex, pt + 1, 8);
 	snprintf(cn, sizeof cn, "consign TEST device %s", hex);
 	x = tp_cert(cn, pub, m->inter, cs_p256_secret_evp(m->inter_key), o != NULL ? o : &leaf);

@@ -335,6 +335,10 @@ bad_certs(void)
 		    {.pathlen = -1, .ku = "digitalSignature", .not_before = "20900101000000Z"}, "ok"},
 		{"a leaf signed with SHA-1", {.pathlen = -1, .ku = "digitalSignature", .md = "SHA1"},
 		    "attest-chain-invalid"},
+		{"a leaf with its key as a compressed point (accepted)",
+		    {.pathlen = -1, .ku = "digitalSignature", .compressed = 1}, "ok"},
+		{"a leaf signed with ECDSA-SHA384 (accepted)",
+		    {.pathlen = -1, .ku = "digitalSignature", .md = "SHA384"}, "ok"},
 	};
 	cs_attest_chain c;
 	size_t i, pass, hits, misses;
@@ -358,8 +362,41 @@ bad_certs(void)
 		}
 	}
 	cs_attest_roots_stats(r, &hits, &misses);
-	T_OK(hits >= 7, "chain: the second round went through the cache (%zu hits, %zu misses)",
+	T_OK(hits >= 9, "chain: the second round went through the cache (%zu hits, %zu misses)",
 	    hits, misses);
+	{
+		tp_opts o = {.pathlen = -1, .ku = "digitalSignature", .compressed = 1};
+		cs_attest_leaf l;
+
+		uint8_t cp[33];
+
+		T_OK(make_dev(&d, &mk, &o) == 0, "chain: a leaf with a compressed key is made");
+		cp[0] = (uint8_t)(2 | (d.pt[64] & 1));
+		memcpy(cp + 1, d.pt + 1, 32);
+		T_OK(memmem(d.der, d.len, cp, 33) != NULL && memmem(d.der, d.len, d.pt, 65) == NULL,
+		    "chain: ... and its DER holds the compressed point only");
+		T_OK(
+			strcmp(verify(r, &(cs_attest_chain){2, {d.der, mk.inter_der},
+					     {d.len, mk.inter_len}},
+				   &l),
+			    "ok") == 0 &&
+			memcmp(l.key, d.pt, 65) == 0 && l.cached,
+		    "chain: a compressed leaf key comes back in the one (uncompressed) encoding");
+	}
+	/* a leaf naming another maker's intermediate as issuer, signed by ours */
+	{
+		tp_opts o = {.pathlen = -1, .ku = "digitalSignature"};
+		EVP_PKEY *pub = tp_pub(good.pt);
+		X509 *x = tp_cert("consign TEST device misnamed", pub, other.inter,
+		    cs_p256_secret_evp(mk.inter_key), &o);
+
+		d.len = tp_der(x, d.der, sizeof d.der);
+		c = chain2(&d, mk.inter_der, mk.inter_len);
+		T_OK(d.len > 0 && strcmp(verify(r, &c, NULL), "attest-chain-root") == 0,
+		    "chain: a leaf whose issuer is not the intermediate carried (cached path)");
+		X509_free(x);
+		EVP_PKEY_free(pub);
+	}
 
 	/* a leaf naming the intermediate as issuer but signed by another key:
 	 * through the cache too, the leaf's own signature is checked */
@@ -504,6 +541,43 @@ bad_uppers(void)
 		    "skipped by the cache");
 		cs_attest_roots_stats(r, &hits, &misses);
 		T_OK(hits == 0 && misses == 2, "chain: a constrained root is never short-cut (%zu hits)",
+		    hits);
+	}
+	cs_attest_roots_free(r);
+	tp_maker_free(&m);
+
+	/* name constraints on the intermediate: cached, but not the fast path */
+	if (tp_maker_make(&m, SEED, "nci") != 0) {
+		T_OK(0, "chain: the nci maker is made");
+		return;
+	}
+	X509_free(m.inter);
+	io = (tp_opts){.ca = 1, .pathlen = 0, .ku = "keyCertSign", .serial = 2,
+	    .nc = "critical,permitted;DNS:devices.example.com"};
+	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
+	    cs_p256_secret_evp(m.root_key), &io);
+	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
+	r = pinned(8, m.root_der, m.root_len);
+	{
+		tp_opts in = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:b.devices.example.com"};
+		tp_opts out = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:evil.example.org"};
+		int ok = 1, i;
+
+		for (i = 0; i < 2; i++) {
+			ok &= make_dev(&d, &m, &in) == 0 &&
+			    strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der},
+						 {d.len, m.inter_len}},
+				       &l),
+				"ok") == 0 && l.cached == i;
+			ok &= make_dev(&d, &m, &out) == 0 &&
+			    strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der},
+						 {d.len, m.inter_len}},
+				       &l),
+				"attest-chain-invalid") == 0;
+		}
+		cs_attest_roots_stats(r, &hits, &misses);
+		T_OK(r != NULL && ok && hits == 3,
+		    "chain: an intermediate's own name constraints hold on its cached leaves (%zu hits)",
 		    hits);
 	}
 	cs_attest_roots_free(r);

@@ -148,6 +148,9 @@ key_encoding(void)
 	memcpy(bad, pt, 65);
 	t_unhex(bad + 33, 32, ph);
 	T_OK(parses(bad, 65, "below p") == 0, "y = p is refused");
+	T_OK(cs_p256_point_form(pt, 65) && !cs_p256_point_form(bad, 65) &&
+		!cs_p256_point_form(pt, 64),
+	    "the form check alone takes the key and refuses y = p and 64 bytes");
 	memset(bad + 1, 0xff, 32);
 	T_OK(parses(bad, 65, "below p") == 0, "x = 2^256-1 is refused");
 
