@@ -611,7 +611,7 @@ hand_made(void)
 			cs_cw_array_end(&w);
 		}
 		cs_cw_int(&w, p1 ? -75008 : 10);
-		cs_cw_bytes(&w, nonce, v == 7 ? 33 : 32);
+		cs_cw_bytes(&w, v == 7 ? inst : nonce, v == 7 ? 33 : 32);
 		cs_cw_int(&w, p1 ? -75009 : 256);
 		inst[0] = v == 8 ? 2 : 1;
 		cs_cw_bytes(&w, inst, 33);
