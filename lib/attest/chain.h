@@ -74,7 +74,12 @@ void cs_attest_roots_stats(cs_attest_roots *r, size_t *hits, size_t *misses);
 
 void cs_attest_roots_free(cs_attest_roots *r);
 
-/* What a valid chain vouches for. */
+/* What a valid chain vouches for. key is the leaf's subject public key in
+ * consign's one encoding (a compressed point in the certificate is expanded),
+ * checked for that form (cs_p256_point_form); on the cache's fast path it is
+ * not also checked to be on the curve: it is for comparing with a key that
+ * was parsed (the record's) or for cs_p256_key_parse (an attestation key),
+ * either of which refuses a point off the curve. */
 typedef struct cs_attest_leaf {
 	size_t root;                    /* the pinned root the path ends at */
 	uint8_t key[CS_P256_PT_LEN];    /* the leaf's subject public key */
@@ -100,7 +105,14 @@ typedef struct cs_attest_leaf {
  * each of those costs one signature check (the leaf's) plus the same leaf
  * checks. The shortcut is not taken when a certificate above that
  * intermediate carries name constraints or policy constraints, mappings or
- * inhibitAnyPolicy, which apply to the leaf and would be skipped.
+ * inhibitAnyPolicy, which apply to the leaf and would be skipped. When the
+ * intermediate has a P-256 key and no such extension itself, a leaf signed
+ * with ECDSA-SHA256 over an uncompressed P-256 key is checked without
+ * X509_verify_cert (OpenSSL 3.0's key decoding in d2i_X509 costs more than
+ * the signature): issued-by (X509_check_issued), the signature over the
+ * TBSCertificate as carried, critical and undecodable extensions, the leaf
+ * rules; any other leaf goes through X509_verify_cert with the
+ * intermediate as the only trust anchor.
  *
  * Reasons (CS_REJECT unless said): "attest-malformed" (CS_MALFORMED: a
  * certificate that is not one DER certificate, or above the limits),
