@@ -509,7 +509,6 @@ fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P
 	const void *pval;
 	ASN1_OBJECT *alg;
 	X509_ALGOR *pa;
-	EVP_MD_CTX *md = NULL;
 	uint32_t flags;
 	size_t tlen;
 	X509 *leaf;
@@ -542,9 +541,7 @@ fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P
 		goto done;
 	}
 	if ((sig->flags & 0x07) != 0 ||
-	    (md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, cs_p256_key_evp(c->akey)) != 1 ||
-	    EVP_DigestVerify(md, sig->data, (size_t)sig->length, tbs, tlen) != 1) {
+	    cs_es256_verify_der(c->akey, sig->data, (size_t)sig->length, tbs, tlen) != 0) {
 		cs_fail(e, CS_REJECT, "attest-chain-invalid", "certificate 0: %s",
 		    X509_verify_cert_error_string(X509_V_ERR_CERT_SIGNATURE_FAILURE));
 		goto done;
@@ -555,7 +552,6 @@ fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P
 	rc = FAST_OK;
 done:
 	ERR_clear_error();
-	EVP_MD_CTX_free(md);
 	X509_free(leaf);
 	return rc;
 }

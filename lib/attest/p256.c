@@ -236,6 +236,25 @@ done:
 }
 
 int
+cs_es256_verify_der(const cs_p256_key *k, const uint8_t *der, size_t der_len, const uint8_t *msg,
+    size_t len)
+{
+	const EVP_MD *md = sha256();
+	EVP_MD_CTX *ctx = NULL;
+	int rc = -1;
+
+	if (k == NULL || md == NULL)
+		return -1;
+	if ((ctx = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit(ctx, NULL, md, NULL, k->pkey) == 1)
+		rc = EVP_DigestVerify(ctx, der, der_len, msg, len) == 1 ? 0 : -1;
+	if (rc != 0)
+		ERR_clear_error();
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int
 cs_es256_verify_pt(const uint8_t pt[CS_P256_PT_LEN], const uint8_t sig[CS_ES256_SIG_LEN],
     const uint8_t *msg, size_t len)
 {

@@ -55,6 +55,12 @@ void cs_p256_key_free(cs_p256_key *k);
 int cs_es256_verify(const cs_p256_key *k, const uint8_t sig[CS_ES256_SIG_LEN],
     const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
 
+/* The same for a signature in the DER form certificates carry
+ * (ECDSA-Sig-Value): OpenSSL parses it and refuses anything but DER, and
+ * checks r and s are in [1, n-1]. */
+int cs_es256_verify_der(const cs_p256_key *k, const uint8_t *der, size_t der_len,
+    const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
+
 /* The same for a key given as its encoding (parses, verifies, frees): -1 also
  * when pt is not a valid key. For one-off checks; a key used for many
  * signatures should be parsed once. */
