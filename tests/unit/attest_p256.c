@@ -235,6 +235,34 @@ signatures(void)
 	T_OK(all, "each of the 64 bytes altered by one bit is refused");
 	T_OK(cs_es256_sign(bad, sk, NULL, 0, &e) == CS_OK &&
 		cs_es256_verify(k, bad, NULL, 0) == 0, "an empty message signs and verifies");
+	{
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		uint8_t der[80], *p = der, ber[82];
+		int dn = 0;
+
+		if (es != NULL &&
+		    ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)) == 1)
+			dn = i2d_ECDSA_SIG(es, &p);
+		ECDSA_SIG_free(es);
+		if (dn <= 0 || dn > 72) {
+			T_OK(0, "the signature has a DER form");
+			goto done;
+		}
+		T_OK(cs_es256_verify_der(k, der, (size_t)dn, (const uint8_t *)msg, ml) == 0,
+		    "the DER form of the signature verifies");
+		T_OK(cs_es256_verify_der(k, der, (size_t)dn, (const uint8_t *)msg, ml - 1) != 0,
+		    "... not for another message");
+		der[dn] = 0;
+		T_OK(cs_es256_verify_der(k, der, (size_t)dn + 1, (const uint8_t *)msg, ml) != 0,
+		    "... not with a byte after it");
+		/* the outer length in long form (0x81 LEN): BER, not DER */
+		ber[0] = 0x30;
+		ber[1] = 0x81;
+		memcpy(ber + 2, der + 1, (size_t)dn - 1);
+		T_OK(der[1] < 0x80 &&
+			cs_es256_verify_der(k, ber, (size_t)dn + 1, (const uint8_t *)msg, ml) != 0,
+		    "... not with a non-minimal length (BER)");
+	}
 done:
 	BN_free(bn);
 	BN_free(bs);
