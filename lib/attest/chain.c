@@ -687,6 +687,40 @@ cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs
 }
 
 int
+cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len, cs_err *e)
+{
+	const unsigned char *pk;
+	const void *pval;
+	ASN1_OBJECT *alg;
+	X509_ALGOR *pa;
+	X509 *x;
+	int pklen, ptype, rc = CS_OK;
+
+	/* the bytes as carried when they are already the one encoding; else a
+	 * full parse, whose key object expands a compressed point */
+	if ((x = parse_cert_in(der, len, 1)) == NULL) {
+		ERR_clear_error();
+		return cs_fail(e, CS_MALFORMED, "attest-malformed", "not exactly one DER certificate");
+	}
+	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(x)) == 1 &&
+	    OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey) {
+		X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+		if (ptype == V_ASN1_OBJECT && OBJ_obj2nid(pval) == NID_X9_62_prime256v1 &&
+		    cs_p256_point_form(pk, (size_t)pklen)) {
+			memcpy(key, pk, CS_P256_PT_LEN);
+			goto done;
+		}
+	}
+	X509_free(x);
+	if ((x = parse_cert(der, len)) == NULL || cs_p256_point_of(key, X509_get0_pubkey(x)) != 0)
+		rc = cs_fail(e, CS_REJECT, "attest-leaf-key", "the certificate's key is not a P-256 key");
+done:
+	ERR_clear_error();
+	X509_free(x);
+	return rc;
+}
+
+int
 cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t len, cs_err *e)
 {
 	X509 *x = NULL;

@@ -128,6 +128,14 @@ int cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_atte
 int cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs_err *e)
     __attribute__((warn_unused_result));
 
+/* The subject key of one DER certificate (a chain's leaf), without any
+ * validation: for the cheap binding check (leaf key == record key) where the
+ * signatures are not verified (the cloud's verify without --deep). Refused:
+ * not one DER certificate ("attest-malformed"), a key that is not P-256
+ * ("attest-leaf-key"). A compressed point is expanded. */
+int cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len,
+    cs_err *e) __attribute__((warn_unused_result));
+
 /* One DER certificate's subject as one line of printable ASCII (RFC 2253
  * form, other bytes escaped) into out; CS_MALFORMED "attest-malformed" when
  * der is not a certificate. For showing pinned roots and device leaves. */

@@ -707,6 +707,41 @@ threads(void)
 }
 
 static void
+leaf_key_of(void)
+{
+	tp_opts comp = {.pathlen = -1, .ku = "digitalSignature", .compressed = 1};
+	EVP_PKEY *p384 = EVP_EC_gen("P-384");
+	uint8_t key[65], der[TP_DER_MAX];
+	X509 *x;
+	size_t n;
+	cs_err e;
+	dev d;
+
+	cs_err_clear(&e);
+	T_OK(make_dev(&d, &mk, NULL) == 0 && cs_attest_leaf_key_of(key, d.der, d.len, &e) == CS_OK &&
+		memcmp(key, d.pt, 65) == 0,
+	    "leaf key: read from a leaf without validation");
+	cs_err_clear(&e);
+	T_OK(make_dev(&d, &mk, &comp) == 0 && cs_attest_leaf_key_of(key, d.der, d.len, &e) == CS_OK &&
+		memcmp(key, d.pt, 65) == 0,
+	    "leaf key: a compressed point comes back uncompressed");
+	cs_err_clear(&e);
+	T_OK(cs_attest_leaf_key_of(key, d.der, d.len - 1, &e) == CS_MALFORMED &&
+		strcmp(e.reason, "attest-malformed") == 0,
+	    "leaf key: truncated DER is attest-malformed");
+	x = p384 != NULL ? tp_cert("consign TEST device p384", p384, mk.inter,
+			       cs_p256_secret_evp(mk.inter_key), NULL)
+			 : NULL;
+	n = tp_der(x, der, sizeof der);
+	cs_err_clear(&e);
+	T_OK(n > 0 && cs_attest_leaf_key_of(key, der, n, &e) == CS_REJECT &&
+		strcmp(e.reason, "attest-leaf-key") == 0,
+	    "leaf key: a P-384 key is attest-leaf-key");
+	X509_free(x);
+	EVP_PKEY_free(p384);
+}
+
+static void
 display(void)
 {
 	char name[CS_ATTEST_NAME_MAX];
@@ -758,6 +793,7 @@ main(void)
 	leaf_not_p256();
 	cache();
 	threads();
+	leaf_key_of();
 	display();
 	tp_maker_free(&mk);
 	tp_maker_free(&other);
