@@ -2,8 +2,9 @@
  * then validation to a pinned TEST root (keys from a fixed seed, so chains
  * made by tests/tools/mkattest with seed "consign fuzz" validate). Whatever
  * decodes re-encodes to the same bytes; a refusal carries one of the chain
- * reasons; an accepted chain reports the pinned root and a P-256 leaf key; a
- * second verification (which may go through the cache the first one filled)
+ * reasons; an accepted chain reports the pinned root and a P-256 leaf key,
+ * the one cs_attest_leaf_key_of reads without validating; a second
+ * verification (which may go through the cache the first one filled)
  * gives the same answer. */
 #include "fuzz.h"
 
@@ -79,6 +80,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_REQUIRE(cs_p256_key_parse(&k, l.key, sizeof l.key, NULL) == CS_OK);
 		cs_p256_key_free(k);
 		FUZZ_REQUIRE(cs_attest_leaf_is(&l, l.key, NULL) == CS_OK);
+	}
+	/* the unvalidated key read agrees with validation when both succeed */
+	{
+		uint8_t key[CS_P256_PT_LEN];
+		cs_err e3;
+		int rc3;
+
+		cs_err_clear(&e3);
+		rc3 = cs_attest_leaf_key_of(key, c.der[0], c.len[0], &e3);
+		if (rc3 != CS_OK)
+			fuzz_check_err(rc3, &e3);
+		if (rc == CS_OK)
+			FUZZ_REQUIRE(rc3 == CS_OK && memcmp(key, l.key, sizeof key) == 0);
 	}
 	cs_err_clear(&e2);
 	rc2 = cs_attest_chain_verify(roots, &c, &l2, &e2);
