@@ -77,7 +77,8 @@ cs_attest_chain_decode(cs_attest_chain *c, const uint8_t *p, size_t n, cs_err *e
 	if ((rc = cs_attest_chain_read(c, &r)) == CS_OK)
 		rc = cs_cr_done(&r);
 	if (rc != CS_OK)
-		return cs_fail(e, CS_MALFORMED, "attest-malformed", "certificate chain: %s", inner.msg);
+		return cs_fail(e, CS_MALFORMED, "attest-malformed", "certificate chain: %s",
+		    inner.msg);
 	return CS_OK;
 }
 
@@ -168,8 +169,8 @@ new_store(void)
 	 * trust, and element certificates are commonly valid "forever" anyway.
 	 * Partial chains: a pinned certificate is an anchor even when it is not
 	 * self-signed (a pinned intermediate, the cache's validated one). */
-	if (X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN) !=
-		1) {
+	if (X509_VERIFY_PARAM_set_flags(vp,
+		X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN) != 1) {
 		X509_STORE_free(s);
 		return NULL;
 	}
@@ -185,15 +186,16 @@ cs_attest_roots_new(cs_attest_roots **out, size_t cache_max, cs_err *e)
 
 	*out = NULL;
 	if (cache_max > CS_ATTEST_CACHE_MAX)
-		return cs_fail(e, CS_USAGE, "internal", "cache of %zu entries, at most %d", cache_max,
-		    CS_ATTEST_CACHE_MAX);
+		return cs_fail(e, CS_USAGE, "internal", "cache of %zu entries, at most %d",
+		    cache_max, CS_ATTEST_CACHE_MAX);
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
 	if ((r->store = new_store()) == NULL || pthread_mutex_init(&r->lock, NULL) != 0) {
 		X509_STORE_free(r->store);
 		free(r);
 		ERR_clear_error();
-		return cs_fail(e, CS_MALFORMED, "system", "OpenSSL could not make a certificate store");
+		return cs_fail(e, CS_MALFORMED, "system",
+		    "OpenSSL could not make a certificate store");
 	}
 	r->cache_max = cache_max;
 	*out = r;
@@ -210,7 +212,8 @@ cs_attest_roots_add(cs_attest_roots *r, const uint8_t *der, size_t len, size_t *
 
 	if (len > CS_ATTEST_CERT_MAX)
 		return cs_fail(e, CS_MALFORMED, "attest-malformed",
-		    "root certificate of %zu bytes, above the limit of %d", len, CS_ATTEST_CERT_MAX);
+		    "root certificate of %zu bytes, above the limit of %d", len,
+		    CS_ATTEST_CERT_MAX);
 	if ((x = parse_cert(der, len)) == NULL) {
 		ERR_clear_error();
 		return cs_fail(e, CS_MALFORMED, "attest-malformed",
@@ -224,11 +227,13 @@ cs_attest_roots_add(cs_attest_roots *r, const uint8_t *der, size_t len, size_t *
 	}
 	for (i = 0; i < r->n; i++)
 		if (memcmp(r->fp[i], fp, sizeof fp) == 0) {
-			rc = cs_fail(e, CS_USAGE, "attest-root-repeated", "root %zu is pinned already", i);
+			rc = cs_fail(e, CS_USAGE, "attest-root-repeated",
+			    "root %zu is pinned already", i);
 			goto done;
 		}
 	if (r->n == CS_ATTEST_ROOTS_MAX) {
-		rc = cs_fail(e, CS_USAGE, "too-large", "more than %d pinned roots", CS_ATTEST_ROOTS_MAX);
+		rc = cs_fail(e, CS_USAGE, "too-large", "more than %d pinned roots",
+		    CS_ATTEST_ROOTS_MAX);
 		goto done;
 	}
 	if (X509_STORE_add_cert(r->store, x) != 1) {
@@ -385,7 +390,8 @@ run_verify(X509_STORE_CTX *ctx, X509_STORE *store, X509 *leaf, STACK_OF(X509) *u
 	ERR_clear_error();
 	err = X509_STORE_CTX_get_error(ctx);
 	depth = X509_STORE_CTX_get_error_depth(ctx);
-	return cs_fail(e, CS_REJECT, is_root_error(err) ? "attest-chain-root" : "attest-chain-invalid",
+	return cs_fail(e, CS_REJECT,
+	    is_root_error(err) ? "attest-chain-root" : "attest-chain-invalid",
 	    "certificate %d: %s", depth, X509_verify_cert_error_string(err));
 }
 
@@ -650,7 +656,8 @@ cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_l
 				    "certificate %zu is not on the path to the pinned root", i);
 				goto done;
 			}
-		if (m > c->n + 1 || which_root(r, sk_X509_value(path, (int)m - 1), &out->root) != 0) {
+		if (m > c->n + 1 ||
+		    which_root(r, sk_X509_value(path, (int)m - 1), &out->root) != 0) {
 			rc = cs_fail(e, CS_REJECT, "attest-chain-invalid",
 			    "the path does not end at a pinned root");
 			goto done;
@@ -700,7 +707,8 @@ cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t le
 	 * full parse, whose key object expands a compressed point */
 	if ((x = parse_cert_in(der, len, 1)) == NULL) {
 		ERR_clear_error();
-		return cs_fail(e, CS_MALFORMED, "attest-malformed", "not exactly one DER certificate");
+		return cs_fail(e, CS_MALFORMED, "attest-malformed",
+		    "not exactly one DER certificate");
 	}
 	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(x)) == 1 &&
 	    OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey) {
@@ -713,7 +721,8 @@ cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t le
 	}
 	X509_free(x);
 	if ((x = parse_cert(der, len)) == NULL || cs_p256_point_of(key, X509_get0_pubkey(x)) != 0)
-		rc = cs_fail(e, CS_REJECT, "attest-leaf-key", "the certificate's key is not a P-256 key");
+		rc = cs_fail(e, CS_REJECT, "attest-leaf-key",
+		    "the certificate's key is not a P-256 key");
 done:
 	ERR_clear_error();
 	X509_free(x);
@@ -732,7 +741,8 @@ cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t 
 
 	out[0] = '\0';
 	if ((x = parse_cert(der, len)) == NULL) {
-		rc = cs_fail(e, CS_MALFORMED, "attest-malformed", "not exactly one DER certificate");
+		rc = cs_fail(e, CS_MALFORMED, "attest-malformed",
+		    "not exactly one DER certificate");
 		goto done;
 	}
 	/* RFC 2253 with bytes above 0x7f escaped; controls escaped below */
@@ -775,7 +785,8 @@ cs_attest_cert_pem(cs_buf *out, const uint8_t *der, size_t len, cs_err *e)
 	int rc = CS_OK;
 
 	if ((x = parse_cert(der, len)) == NULL) {
-		rc = cs_fail(e, CS_MALFORMED, "attest-malformed", "not exactly one DER certificate");
+		rc = cs_fail(e, CS_MALFORMED, "attest-malformed",
+		    "not exactly one DER certificate");
 		goto done;
 	}
 	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(b, x) != 1 ||

@@ -45,16 +45,21 @@ read_prot(cs_es256_sign1 *s, cs_cr *outer)
 			if ((rc = cs_cr_int(&r, &alg)) != CS_OK)
 				goto fail;
 			if (alg != CS_COSE_ALG_ES256) {
-				rc = cs_cr_schema(&r, "algorithm %lld is not ES256 (-7)", (long long)alg);
+				rc = cs_cr_schema(&r, "algorithm %lld is not ES256 (-7)",
+				    (long long)alg);
 				goto fail;
 			}
 		} else if (key == 3) {
-			rc = cs_cr_peek(&r) == CS_CBOR_UINT ? cs_cr_uint(&r, &u)
-							    : cs_cr_text(&r, &t, &tn, 1, CS_ES256_HDR_MAX);
+			if (cs_cr_peek(&r) == CS_CBOR_UINT)
+				rc = cs_cr_uint(&r, &u);
+			else
+				rc = cs_cr_text(&r, &t, &tn, 1, CS_ES256_HDR_MAX);
 			if (rc != CS_OK)
 				goto fail;
-		} else if ((rc = cs_cr_bytes(&r, &s->kid, &s->kid_len, 1, CS_ES256_KID_MAX)) != CS_OK) {
-			goto fail;
+		} else {
+			rc = cs_cr_bytes(&r, &s->kid, &s->kid_len, 1, CS_ES256_KID_MAX);
+			if (rc != CS_OK)
+				goto fail;
 		}
 	}
 	if (!seen[1]) {

@@ -130,7 +130,8 @@ skip_any(cs_cr *r, int depth)
 	case CS_CBOR_NULL:
 		return cs_cr_null(r);
 	default:
-		return cs_cr_schema(r, "a float, undefined or other item CBOR allows and claims do not");
+		return cs_cr_schema(r,
+		    "a float, undefined or other item CBOR allows and claims do not");
 	}
 }
 
@@ -350,7 +351,8 @@ find_profile(cs_cr *r, enum cs_psa_profile *profile, cs_err *outer)
 	if ((rc = cs_cr_done(r)) != CS_OK)
 		return rc;
 	if (!found)
-		return cs_fail(outer, CS_REJECT, "attest-token-profile", "the token names no profile");
+		return cs_fail(outer, CS_REJECT, "attest-token-profile",
+		    "the token names no profile");
 	for (j = 0; j < sizeof profiles / sizeof profiles[0]; j++)
 		if (strlen(profiles[j].name) == tn && memcmp(profiles[j].name, t, tn) == 0 &&
 		    (profiles[j].profile == CS_PSA_PROFILE_1) == p1key) {
@@ -359,7 +361,8 @@ find_profile(cs_cr *r, enum cs_psa_profile *profile, cs_err *outer)
 		}
 	memcpy(shown, t, tn); /* printable ASCII: cs_cr_text saw to that */
 	shown[tn] = '\0';
-	return cs_fail(outer, CS_REJECT, "attest-token-profile", "profile \"%s\" is not one consign takes",
+	return cs_fail(outer, CS_REJECT, "attest-token-profile",
+	    "profile \"%s\" is not one consign takes",
 	    shown);
 }
 
@@ -393,7 +396,8 @@ decode_claims(cs_psa_claims *cl, const uint8_t *p, size_t n, cs_err *e)
 			goto bad;
 		c = claim_of(key, &fams);
 		if (c != C_NONE && !(fams & (1 << profile))) {
-			rc = cs_cr_schema(&r, "claim %lld belongs to another profile than the token's",
+			rc = cs_cr_schema(&r,
+			    "claim %lld belongs to another profile than the token's",
 			    (long long)key);
 			goto bad;
 		}
@@ -475,7 +479,8 @@ cs_psa_binding_nonce(uint8_t out[CS_PSA_NONCE_LEN], const uint8_t order_digest[3
 int
 cs_psa_check_nonce(const cs_psa_claims *c, const uint8_t want[CS_PSA_NONCE_LEN], cs_err *e)
 {
-	if (c->nonce.n != CS_PSA_NONCE_LEN || sodium_memcmp(c->nonce.p, want, CS_PSA_NONCE_LEN) != 0)
+	if (c->nonce.n != CS_PSA_NONCE_LEN ||
+	    sodium_memcmp(c->nonce.p, want, CS_PSA_NONCE_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "attest-token-nonce",
 		    "the token's nonce does not bind this record (order and device key)");
 	return CS_OK;
@@ -498,7 +503,8 @@ cs_psa_check_instance(const cs_psa_claims *c, const uint8_t iak[CS_P256_PT_LEN],
 
 	want[0] = 0x01;
 	crypto_hash_sha256(want + 1, iak, CS_P256_PT_LEN);
-	if (c->instance_id.n != sizeof want || sodium_memcmp(c->instance_id.p, want, sizeof want) != 0)
+	if (c->instance_id.n != sizeof want ||
+	    sodium_memcmp(c->instance_id.p, want, sizeof want) != 0)
 		return cs_fail(e, CS_REJECT, "attest-token-instance",
 		    "the instance id is not 0x01 || SHA-256 of the attestation key");
 	return CS_OK;
