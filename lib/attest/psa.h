@@ -79,8 +79,8 @@ typedef struct cs_psa_token {
 /* Decodes p[0..n) (at most CS_PSA_TOKEN_MAX bytes) as a tagged COSE_Sign1
  * ES256 (cs_es256_sign1_read) whose payload is one claims map; does not
  * verify the signature. The map's keys may come in any order, never twice;
- * keys of no profile are skipped, keys of another profile than the token's
- * refused. Every claim the profile requires must be there with its type and
+ * keys of no profile are skipped (but must be strictly encoded too, their
+ * text printable ASCII), keys of another profile than the token's refused. Every claim the profile requires must be there with its type and
  * size, software components included (profile 1's "no software
  * measurements" is refused: consign needs measurements to appraise).
  * Refused: CS_MALFORMED "attest-token-malformed" for everything but an
