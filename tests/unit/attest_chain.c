@@ -596,6 +596,52 @@ bad_uppers(void)
 	cs_attest_roots_free(r);
 }
 
+/* Three intermediates: four certificates carried, five on the path. */
+static void
+too_deep(void)
+{
+	tp_opts ca = {.ca = 1, .pathlen = -1, .ku = "keyCertSign", .serial = 7};
+	cs_p256_secret *k[3] = {tp_key(SEED, "deep-1"), tp_key(SEED, "deep-2"),
+	    tp_key(SEED, "deep-3")};
+	uint8_t der[3][TP_DER_MAX];
+	size_t len[3] = {0}, i;
+	X509 *x[3] = {NULL};
+	cs_attest_roots *r = pinned(0, mk.root_der, mk.root_len);
+	tp_maker m = mk;
+	dev d;
+
+	for (i = 0; i < 3 && k[i] != NULL; i++) {
+		char cn[32];
+
+		snprintf(cn, sizeof cn, "consign TEST deep %zu", i + 1);
+		x[i] = tp_cert(cn, cs_p256_secret_evp(k[i]), i == 0 ? mk.root : x[i - 1],
+		    cs_p256_secret_evp(i == 0 ? mk.root_key : k[i - 1]), &ca);
+		len[i] = tp_der(x[i], der[i], sizeof der[i]);
+	}
+	m.inter = x[1];
+	m.inter_key = k[1];
+	T_OK(r != NULL && len[1] > 0 && make_dev(&d, &m, NULL) == 0 &&
+		strcmp(verify(r, &(cs_attest_chain){3, {d.der, der[1], der[0]},
+				     {d.len, len[1], len[0]}},
+			   NULL),
+		    "ok") == 0,
+	    "chain: two intermediates (a path of 4) are within the limit");
+	m.inter = x[2];
+	m.inter_key = k[2];
+	T_OK(r != NULL && len[2] > 0 && make_dev(&d, &m, NULL) == 0 &&
+		strcmp(verify(r, &(cs_attest_chain){4, {d.der, der[2], der[1], der[0]},
+				     {d.len, len[2], len[1], len[0]}},
+			   NULL),
+		    "attest-chain-invalid") == 0,
+	    "chain: three intermediates (a path of 5) are over the depth of %d",
+	    CS_ATTEST_CHAIN_MAX - 2);
+	for (i = 0; i < 3; i++) {
+		X509_free(x[i]);
+		cs_p256_secret_free(k[i]);
+	}
+	cs_attest_roots_free(r);
+}
+
 static void
 leaf_not_p256(void)
 {
@@ -790,6 +836,7 @@ main(void)
 	refusals();
 	bad_certs();
 	bad_uppers();
+	too_deep();
 	leaf_not_p256();
 	cache();
 	threads();
