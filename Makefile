@@ -14,10 +14,10 @@ BENCH_RECORDS ?= 100000
 V ?= 0
 Q = $(if $(filter 1,$(V)),,@)
 
-PKGS = libsodium libzip libcbor sqlite3 p11-kit-1
+PKGS = libsodium libzip libcbor sqlite3 libcrypto p11-kit-1
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
-	libsqlite3-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql valgrind time \
-	strace libp11-kit-dev softhsm2
+	libsqlite3-dev libssl-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql \
+	valgrind time strace libp11-kit-dev softhsm2
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
@@ -189,8 +189,9 @@ fuzz: deps-check $(FUZZ_BIN) build-fuzz/tools/mkseeds
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_BIN)
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
-# the replay programs include the harnesses: rebuild them when those change
--include $(wildcard $(BUILD)/tests/fuzzreplay_*.d)
+# the replay programs include the harnesses, the attestation tests and tools
+# the TEST maker's PKI (tests/tools/testpki.h): rebuild them when those change
+-include $(wildcard $(BUILD)/tests/fuzzreplay_*.d $(BUILD)/tests/attest_*.d $(BUILD)/tools/mkattest.d)
 
 # ---- bench (issue 7) -------------------------------------------------------
 # make bench [BENCH_RECORDS=1000000] [BENCH_REPEAT=N] [BENCH_ZIP=0]: fully
