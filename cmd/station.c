@@ -399,16 +399,18 @@ seal(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'f'},
 	    {"order", 1, 0, 'O'}, {"journal", 1, 0, 'j'}, {"output", 1, 0, 'o'},
-	    {"quiet", 0, 0, 'q'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
+	    {"quiet", 0, 0, 'q'}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	struct sopts o = {0};
 	struct cmd_keyarg ka;
 	cs_seal_result res;
+	cs_seal_args sa;
+	cs_seal *sl = NULL;
 	cmd_key k;
 	cs_signed os;
 	cs_order ord;
 	uint8_t *obuf = NULL;
 	size_t on = 0;
-	char fr[24], fh[24];
+	char fr[CMD_FP_LEN], fh[CMD_FP_LEN];
 	cs_err e;
 	int a, rc;
 
@@ -422,13 +424,20 @@ seal(int argc, char **argv)
 	if ((rc = cmd_load_order(o.order, &obuf, &on, &os, &ord)) != CS_OK)
 		return rc;
 	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, o.quiet};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK || (rc = cmd_key_unlock(&k)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
 		goto done;
+	/* the key, the journal and the order first: a passphrase is asked for
+	 * only when there is something to seal */
+	sa = (cs_seal_args){o.journal, &ord, os.digest, obuf, on, o.out, time(NULL)};
 	cs_err_clear(&e);
-	rc = cs_station_seal(o.journal, &ord, os.digest, obuf, on, &k.signer, o.out, time(NULL), &res,
-	    &e);
-	if (rc != CS_OK) {
-		cmd_report(strcmp(e.reason, "station-not-allowed") == 0 ? o.key : o.out, &e);
+	if ((rc = cs_seal_open(&sl, &sa, k.pub.pk, &e)) != CS_OK) {
+		cmd_report(o.key, &e);
+		goto done;
+	}
+	if ((rc = cmd_key_unlock(&k)) != CS_OK)
+		goto done;
+	if ((rc = cs_seal_finish(sl, &k.signer, &res, &e)) != CS_OK) {
+		cmd_report(o.out, &e);
 		goto done;
 	}
 	if (res.torn > 0)
@@ -448,6 +457,7 @@ seal(int argc, char **argv)
 		       "read back and checked\n",
 		    o.out, ord.batch, (unsigned long long)res.count, fr, fh);
 done:
+	cs_seal_close(sl);
 	cmd_key_close(&k);
 	cs_file_free(obuf, on);
 	return rc;

@@ -198,8 +198,8 @@ fail:
 	return rc;
 }
 
-int
-cs_zipr_open(cs_zipr **z, const char *path, cs_err *e)
+static int
+zipr_open(cs_zipr **z, const char *path, cs_err *e)
 {
 	struct stat st;
 	zip_error_t ze;
@@ -216,6 +216,16 @@ cs_zipr_open(cs_zipr **z, const char *path, cs_err *e)
 	if (src == NULL)
 		return cs_fail(e, CS_MALFORMED, "io", "cannot open: %s", strerror(errno));
 	return open_source(z, src, e);
+}
+
+int
+cs_zipr_open(cs_zipr **z, const char *path, cs_err *e)
+{
+	int rc = zipr_open(z, path, e);
+
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", path);
+	return rc;
 }
 
 int

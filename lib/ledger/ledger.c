@@ -856,8 +856,8 @@ open_db(cs_ledger **out, const char *dir, const char *dbname, int create, cs_err
 	return CS_OK;
 }
 
-int
-cs_ledger_open(cs_ledger **out, const char *dir, cs_err *e)
+static int
+ledger_open(cs_ledger **out, const char *dir, cs_err *e)
 {
 	int rc;
 
@@ -907,8 +907,8 @@ make_dirs(const char *dir, cs_err *e)
 	return cs_fsync_dir_of(path, e);
 }
 
-int
-cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
+static int
+ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
 {
 	char path[CS_LEDGER_PATH_MAX];
 	struct stat st;
@@ -926,7 +926,7 @@ cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
 		return rc;
 	snprintf(path, sizeof path, "%s/%s", dir, CS_LEDGER_DB);
 	if (stat(path, &st) == 0)
-		return cs_fail(e, CS_USAGE, "exists", "%s already holds a ledger", dir);
+		return cs_fail(e, CS_USAGE, "exists", "already holds a ledger");
 	if ((rc = make_dirs(dir, e)) != CS_OK)
 		return rc;
 	policy_path(path, dir, pol.version);
@@ -990,8 +990,8 @@ diff_index(cs_ledger *l, const char *olddb, cs_ledger_diff *d)
 	sqlite3_exec(l->db, "DETACH DATABASE old", NULL, NULL, NULL);
 }
 
-int
-cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
+static int
+ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
 {
 	cs_ledger_diff dd;
 	char tmp[CS_LEDGER_PATH_MAX], db[CS_LEDGER_PATH_MAX];
@@ -1466,5 +1466,38 @@ fail:
 	/* the message names the file given; say where the failure was */
 	if (e != NULL && strcmp(e->reason, "io") == 0)
 		cs_err_prefix(e, "entering it into the ledger %s", l->dir);
+	return rc;
+}
+
+int
+cs_ledger_open(cs_ledger **out, const char *dir, cs_err *e)
+{
+	int rc = ledger_open(out, dir, e);
+
+	/* what failed inside the ledger is the ledger, unless a file of it was named */
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", dir);
+	return rc;
+}
+
+int
+cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
+{
+	int rc = ledger_init(dir, p, n, e);
+
+	/* what failed inside the ledger is the ledger, unless a file of it was named */
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", dir);
+	return rc;
+}
+
+int
+cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
+{
+	int rc = ledger_rebuild(dir, d, e);
+
+	/* what failed inside the ledger is the ledger, unless a file of it was named */
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", dir);
 	return rc;
 }

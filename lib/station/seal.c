@@ -122,85 +122,139 @@ read_back(void *ctx, const char *tmp, cs_err *e)
 	return CS_OK;
 }
 
-int
-cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
-    const uint8_t *order_env, size_t order_len, const cs_signer *key, const char *out,
-    time_t created, cs_seal_result *res, cs_err *e)
-{
-	cs_journal_visit v = {NULL, sink_record, sink_confirm};
+struct cs_seal {
+	cs_seal_args a;
 	struct sink s;
 	cs_journal j;
+	char *tmp;            /* the records, streamed out of the journal */
+	uint8_t records[CS_DIGEST_LEN];
+	uint8_t station_pk[CS_PK_LEN];
+	uint64_t torn;
+};
+
+void
+cs_seal_close(cs_seal *z)
+{
+	if (z == NULL)
+		return;
+	cs_journal_close(&z->j);
+	if (z->s.fd >= 0)
+		close(z->s.fd);
+	if (z->tmp != NULL)
+		unlink(z->tmp);
+	free(z->tmp);
+	free(z->s.buf);
+	cs_seen_free(&z->s.seen);
+	free(z);
+}
+
+static int
+seal_open(cs_seal **out, const cs_seal_args *a, const uint8_t station_pk[CS_PK_LEN], cs_err *e)
+{
+	const cs_order *o = a->order;
+	cs_journal_visit v = {NULL, sink_record, sink_confirm};
+	cs_seal *z;
+	char jp[4096];
+	size_t i, tlen = strlen(a->dir) + 32;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; i < o->nstation; i++)
+		if (sodium_memcmp(o->station[i], station_pk, CS_PK_LEN) == 0)
+			break;
+	if (i == o->nstation)
+		return cs_fail(e, CS_REJECT, "station-not-allowed",
+		    "the order does not allow this station key to seal its batch");
+	if ((z = calloc(1, sizeof *z)) == NULL)
+		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+	z->a = *a;
+	memcpy(z->station_pk, station_pk, CS_PK_LEN);
+	z->s.fd = -1;
+	z->j.fd = -1;
+	*out = z;
+	if ((rc = cs_seen_init(&z->s.seen, e)) != CS_OK)
+		return rc;
+	if ((z->s.buf = malloc(OUT_CHUNK)) == NULL || (z->tmp = malloc(tlen)) == NULL)
+		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
+	/* before anything is made in dir: is there a journal at all */
+	if ((size_t)snprintf(jp, sizeof jp, "%s/%s", a->dir, CS_JOURNAL_FILE) >= sizeof jp ||
+	    access(jp, F_OK) != 0) {
+		free(z->tmp);
+		z->tmp = NULL;
+		return cs_fail(e, CS_MALFORMED, "io", "no journal in this directory: %s",
+		    strerror(errno));
+	}
+	snprintf(z->tmp, tlen, "%s/.records.XXXXXX", a->dir);
+	if ((z->s.fd = mkostemp(z->tmp, O_CLOEXEC)) < 0) {
+		free(z->tmp);
+		z->tmp = NULL;
+		return cs_fail(e, CS_MALFORMED, "io", "cannot create a temporary file in the "
+		    "journal directory: %s", strerror(errno));
+	}
+	crypto_hash_sha256_init(&z->s.h);
+	z->s.o = o;
+	v.ctx = &z->s;
+	if ((rc = cs_journal_open(&z->j, a->dir, a->order_digest, 0, &v, e)) != CS_OK)
+		return rc;
+	z->torn = z->j.torn;
+	if ((rc = sink_flush(&z->s, e)) != CS_OK)
+		return rc;
+	if (z->s.count == 0)
+		return cs_fail(e, CS_USAGE, "usage", "the journal holds no records: nothing to seal");
+	if (z->s.count > o->quantity)
+		return cs_fail(e, CS_MALFORMED, "journal-corrupt",
+		    "the journal holds %llu records, the order only %llu",
+		    (unsigned long long)z->s.count, (unsigned long long)o->quantity);
+	crypto_hash_sha256_final(&z->s.h, z->records);
+	return CS_OK;
+}
+
+int
+cs_seal_open(cs_seal **out, const cs_seal_args *a, const uint8_t station_pk[CS_PK_LEN], cs_err *e)
+{
+	int rc = seal_open(out, a, station_pk, e);
+
+	if (rc != CS_OK) {
+		/* a journal's problem names the journal; the station key's
+		 * (station-not-allowed) is the caller's to name */
+		if (strcmp(e->reason, "station-not-allowed") != 0)
+			cs_err_subject(e, "%s", a->dir);
+		cs_seal_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+uint64_t
+cs_seal_count(const cs_seal *z)
+{
+	return z->s.count;
+}
+
+int
+cs_seal_finish(cs_seal *z, const cs_signer *key, cs_seal_result *res, cs_err *e)
+{
+	const cs_seal_args *a = &z->a;
 	cs_header h;
 	cs_buf pay, env;
 	cs_bundle_entry ent[3];
 	struct readback back;
 	cs_bundle_check chk;
-	char *tmp = NULL, jp[4096];
-	size_t i, tlen = strlen(dir) + 32;
 	int rc;
 
 	memset(res, 0, sizeof *res);
-	memset(&s, 0, sizeof s);
-	memset(&j, 0, sizeof j);
-	s.fd = -1;
-	j.fd = -1;
+	if (sodium_memcmp(key->pk, z->station_pk, CS_PK_LEN) != 0)
+		return cs_fail(e, CS_USAGE, "usage", "another station key than the one the journal "
+		    "was checked for");
 	cs_buf_init(&pay, CS_PAYLOAD_MAX);
 	cs_buf_init(&env, CS_HEADER_ENTRY_MAX);
-	for (i = 0; i < o->nstation; i++)
-		if (sodium_memcmp(o->station[i], key->pk, CS_PK_LEN) == 0)
-			break;
-	if (i == o->nstation) {
-		rc = cs_fail(e, CS_REJECT, "station-not-allowed",
-		    "the order does not allow this station key to seal its batch");
-		goto done;
-	}
-	if ((rc = cs_seen_init(&s.seen, e)) != CS_OK)
-		goto done;
-	if ((s.buf = malloc(OUT_CHUNK)) == NULL || (tmp = malloc(tlen)) == NULL) {
-		rc = cs_fail(e, CS_MALFORMED, "system", "out of memory");
-		goto done;
-	}
-	/* before anything is made in dir: is there a journal at all */
-	if ((size_t)snprintf(jp, sizeof jp, "%s/%s", dir, CS_JOURNAL_FILE) >= sizeof jp ||
-	    access(jp, F_OK) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "io", "no journal in this directory: %s",
-		    strerror(errno));
-		goto done;
-	}
-	snprintf(tmp, tlen, "%s/.records.XXXXXX", dir);
-	if ((s.fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		free(tmp);
-		tmp = NULL;
-		rc = cs_fail(e, CS_MALFORMED, "io", "cannot create a temporary file in the journal "
-						    "directory: %s",
-		    strerror(errno));
-		goto done;
-	}
-	crypto_hash_sha256_init(&s.h);
-	s.o = o;
-	v.ctx = &s;
-	if ((rc = cs_journal_open(&j, dir, od, 0, &v, e)) != CS_OK)
-		goto done;
-	res->torn = j.torn;
-	if ((rc = sink_flush(&s, e)) != CS_OK)
-		goto done;
-	if (s.count == 0) {
-		rc = cs_fail(e, CS_USAGE, "usage", "the journal holds no records: nothing to seal");
-		goto done;
-	}
-	if (s.count > o->quantity) {
-		rc = cs_fail(e, CS_MALFORMED, "journal-corrupt",
-		    "the journal holds %llu records, the order only %llu",
-		    (unsigned long long)s.count, (unsigned long long)o->quantity);
-		goto done;
-	}
 	memset(&h, 0, sizeof h);
-	memcpy(h.deployment, o->deployment, CS_DEPLOY_LEN);
-	memcpy(h.order, od, CS_DIGEST_LEN);
-	memcpy(h.batch, o->batch, sizeof h.batch);
-	h.count = s.count;
-	crypto_hash_sha256_final(&s.h, h.records);
-	h.created = created > 0 ? (uint64_t)created : 0;
+	memcpy(h.deployment, a->order->deployment, CS_DEPLOY_LEN);
+	memcpy(h.order, a->order_digest, CS_DIGEST_LEN);
+	memcpy(h.batch, a->order->batch, sizeof h.batch);
+	h.count = z->s.count;
+	memcpy(h.records, z->records, CS_DIGEST_LEN);
+	h.created = a->created > 0 ? (uint64_t)a->created : 0;
 	memcpy(h.station_pk, key->pk, CS_PK_LEN);
 	if (cs_header_encode(&pay, &h) != CS_OK) {
 		rc = cs_fail(e, CS_MALFORMED, "internal", "cannot encode the batch header");
@@ -209,25 +263,21 @@ cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_L
 	if ((rc = cs_cose_sign1_with(&env, CS_KIND_HEADER, pay.p, pay.len, key, e)) != CS_OK)
 		goto done;
 	ent[0] = (cs_bundle_entry){.name = CS_ENTRY_HEADER, .data = env.p, .len = env.len};
-	ent[1] = (cs_bundle_entry){.name = CS_ENTRY_ORDER, .data = order_env, .len = order_len};
-	ent[2] = (cs_bundle_entry){.name = CS_ENTRY_RECORDS, .file = tmp};
-	back = (struct readback){.o = o, .od = od, .order_env = order_env, .station_pk = key->pk,
-	    .records = h.records, .order_len = order_len, .count = s.count};
+	ent[1] = (cs_bundle_entry){.name = CS_ENTRY_ORDER, .data = a->order_env,
+	    .len = a->order_len};
+	ent[2] = (cs_bundle_entry){.name = CS_ENTRY_RECORDS, .file = z->tmp};
+	back = (struct readback){.o = a->order, .od = a->order_digest, .order_env = a->order_env,
+	    .station_pk = key->pk, .records = h.records, .order_len = a->order_len,
+	    .count = z->s.count};
 	chk = (cs_bundle_check){.fn = read_back, .ctx = &back};
-	if ((rc = cs_bundle_write_src(out, ent, NULL, 3, created, &chk, e)) != CS_OK)
+	if ((rc = cs_bundle_write_src(a->out, ent, NULL, 3, a->created, &chk, e)) != CS_OK) {
+		cs_err_subject(e, "%s", a->out);
 		goto done;
+	}
 	*res = back.got;
-	res->torn = j.torn;
-	res->unconfirmed = s.count - s.confirmed;
+	res->torn = z->torn;
+	res->unconfirmed = z->s.count - z->s.confirmed;
 done:
-	cs_journal_close(&j);
-	if (s.fd >= 0)
-		close(s.fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(s.buf);
-	cs_seen_free(&s.seen);
 	cs_buf_free(&pay);
 	cs_buf_free(&env);
 	return rc;

@@ -20,17 +20,39 @@ typedef struct cs_seal_result {
 	uint8_t header[CS_DIGEST_LEN];         /* the header payload's digest */
 } cs_seal_result;
 
-/* Seals the journal in dir (the journal of order o, whose envelope is
- * order_env and payload digest od) into out, signed by the station's key
- * (a key file's or a token's) — which the order must allow
- * (station-not-allowed). The records are streamed through a temporary file
- * in dir, never held in memory. created is the header's time (information).
- * The synced temporary archive is read back with cs_station_seal_check
- * (from the medium where the kernel drops its cached pages) before it is
- * renamed onto out; on any failure out is left as it was. */
-int cs_station_seal(const char *dir, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
-    const uint8_t *order_env, size_t order_len, const cs_signer *key, const char *out,
-    time_t created, cs_seal_result *res, cs_err *e);
+/* What to seal: the journal in dir, of order (whose envelope is order_env
+ * and payload digest order_digest), into out; created is the header's time
+ * (information only). Every pointer must outlive the cs_seal. */
+typedef struct cs_seal_args {
+	const char *dir;
+	const cs_order *order;
+	const uint8_t *order_digest;
+	const uint8_t *order_env;
+	size_t order_len;
+	const char *out;
+	time_t created;
+} cs_seal_args;
+
+typedef struct cs_seal cs_seal;
+
+/* Checks everything that needs no secret, before anyone is asked for a
+ * passphrase or PIN: that the order allows station_pk
+ * (station-not-allowed, no subject: the caller names its key), that dir
+ * holds the order's journal, and streams its records into a temporary
+ * file in dir (never held in memory). Errors name dir. */
+int cs_seal_open(cs_seal **s, const cs_seal_args *a, const uint8_t station_pk[CS_PK_LEN],
+    cs_err *e) __attribute__((warn_unused_result));
+/* Records found in the journal. */
+uint64_t cs_seal_count(const cs_seal *s);
+/* Signs the header with key (the station key checked by cs_seal_open),
+ * writes the batch zip atomically, and reads the synced temporary archive
+ * back with cs_station_seal_check (from the medium, its cached pages
+ * dropped) before it is renamed onto out; on any failure out is left as it
+ * was (errors about it name out). */
+int cs_seal_finish(cs_seal *s, const cs_signer *key, cs_seal_result *res, cs_err *e)
+    __attribute__((warn_unused_result));
+/* Removes the temporary records file and frees s (NULL is fine). */
+void cs_seal_close(cs_seal *s);
 
 /* Reads a batch zip back: exactly the three entries in order, stored, within
  * their limits, each read to its end (CRC); the header signed by station_pk

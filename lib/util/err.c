@@ -26,7 +26,20 @@ cs_err_clear(cs_err *e)
 {
 	e->status = CS_OK;
 	e->reason[0] = '\0';
+	e->subject[0] = '\0';
 	e->msg[0] = '\0';
+}
+
+void
+cs_err_subject(cs_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL || e->status == CS_OK || e->subject[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->subject, sizeof e->subject, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -14,13 +14,17 @@ enum {
 };
 
 #define CS_REASON_MAX 40
+#define CS_SUBJECT_MAX 512
 #define CS_MSG_MAX 400
 
 /* reason is a stable code from manifests/reasons.md ("record-signature");
- * msg is one human line without the file name, with untrusted text escaped. */
+ * subject names what failed (a file, a directory, a port), as given by the
+ * caller, unescaped: "" until a layer that knows it sets it; msg is one
+ * human line without the subject, with untrusted text escaped. */
 typedef struct cs_err {
 	int status;
 	char reason[CS_REASON_MAX];
+	char subject[CS_SUBJECT_MAX];
 	char msg[CS_MSG_MAX];
 } cs_err;
 
@@ -33,6 +37,12 @@ int cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
 
 /* Clears e to CS_OK. */
 void cs_err_clear(cs_err *e);
+
+/* Names what failed, unless a deeper layer already did (the innermost one
+ * that knows the file is the most exact): so a function that opens a path
+ * sets it on its way out, and cmd/ reports whatever is there. Ignored when
+ * e is NULL or holds no failure. */
+void cs_err_subject(cs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefixes e->msg with "prefix: " (for entry names, record indexes). */
 void cs_err_prefix(cs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

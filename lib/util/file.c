@@ -12,8 +12,8 @@
 
 #include <sodium.h>
 
-int
-cs_read_file(const char *path, size_t max, uint8_t **out, size_t *n, cs_err *e)
+static int
+read_file(const char *path, size_t max, uint8_t **out, size_t *n, cs_err *e)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -99,8 +99,8 @@ cs_fsync_dir_of(const char *path, cs_err *e)
 	return rc;
 }
 
-int
-cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *e)
+static int
+atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *e)
 {
 	static const char cs[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	size_t n = strlen(path), i, t;
@@ -152,8 +152,8 @@ cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *
 	return CS_OK;
 }
 
-int
-cs_atomic_write(cs_atomic *a, const void *p, size_t n, cs_err *e)
+static int
+atomic_write(cs_atomic *a, const void *p, size_t n, cs_err *e)
 {
 	const uint8_t *b = p;
 	ssize_t w;
@@ -170,8 +170,8 @@ cs_atomic_write(cs_atomic *a, const void *p, size_t n, cs_err *e)
 	return CS_OK;
 }
 
-int
-cs_atomic_commit(cs_atomic *a, cs_err *e)
+static int
+atomic_commit(cs_atomic *a, cs_err *e)
 {
 	int rc;
 
@@ -238,4 +238,48 @@ cs_write_atomic(const char *path, const void *p, size_t n, int mode, int noclobb
 		return rc;
 	}
 	return cs_atomic_commit(&a, e);
+}
+
+/* ---- the subject of a failure: the file named, as given ------------------- */
+
+int
+cs_read_file(const char *path, size_t max, uint8_t **out, size_t *n, cs_err *e)
+{
+	int rc = read_file(path, max, out, n, e);
+
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", path);
+	return rc;
+}
+
+int
+cs_atomic_open(cs_atomic *a, const char *path, int mode, int noclobber, cs_err *e)
+{
+	int rc = atomic_open(a, path, mode, noclobber, e);
+
+	if (rc != CS_OK)
+		cs_err_subject(e, "%s", path);
+	return rc;
+}
+
+int
+cs_atomic_write(cs_atomic *a, const void *p, size_t n, cs_err *e)
+{
+	int rc = atomic_write(a, p, n, e);
+
+	if (rc != CS_OK && a->path != NULL)
+		cs_err_subject(e, "%s", a->path);
+	return rc;
+}
+
+int
+cs_atomic_commit(cs_atomic *a, cs_err *e)
+{
+	char *path = a->path != NULL ? strdup(a->path) : NULL;
+	int rc = atomic_commit(a, e);
+
+	if (rc != CS_OK && path != NULL)
+		cs_err_subject(e, "%s", path);
+	free(path);
+	return rc;
 }
