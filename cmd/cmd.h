@@ -7,26 +7,69 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "crypto/p11.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/err.h"
 #include "verify/trust.h"
 
+#include <jansson.h>
+
 #define CMD_ARTIFACT_MAX (16u << 20) /* a COSE artifact file (release payloads included) */
 #define CMD_PASS_MAX 1024
 
 extern const char *cmd_name; /* "consign" or argv[0] */
 
-/* One line "consign: FILE: message (reason)" on stderr; returns e->status. */
-int cmd_report(const char *file, const cs_err *e);
-/* "consign: message" on stderr; returns status. */
-int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one way a command reports a failure: "consign: SUBJECT: message
+ * (reason)" on stderr (the subject escaped, left out when there is none),
+ * and under --json (cmd_json_errors) also the error as a report on stdout.
+ * Returns e->status, the exit code. */
+int cmd_error(const cs_err *e);
+/* cmd_error, naming subject unless the library already named what failed. */
+int cmd_report(const char *subject, cs_err *e);
+/* A failure found in cmd/: status and reason (manifests/reasons.md), the
+ * subject (NULL: none), the message; returns status. */
+int cmd_fail(int status, const char *reason, const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* On a terminal (stderr), one line saying what a long step is doing,
+ * rewritten in place; cmd_status_end clears it. Off a terminal, nothing. */
+void cmd_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_status_end(void);
+/* cmd_status for a verification: records checked of total and the rate,
+ * at most four times a second. */
+void cmd_progress(const char *what, uint64_t done, uint64_t total);
 /* "consign: warning: message" on stderr. */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Usage error: prints the message and the command's usage; returns CS_USAGE. */
+/* Usage error: one line, and where the usage is ("consign sign --help");
+ * returns CS_USAGE. usage is the command's usage text. */
 int cmd_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Errors are also written to stdout as a JSON report of this kind (set by
+ * a command given --json). */
+void cmd_json_errors(const char *kind);
+
+/* ---- the JSON report (cmd/json.c, manifests/report.md) ---- */
+/* A new report {verdict, kind, subject, problems: []}; kind or subject NULL
+ * gives null. Add the kind's fields with json_object_set_new. */
+json_t *cmd_json_report(const char *verdict, const char *kind, const char *subject);
+/* Appends {reason, message[, record]} to problems (record < 0: none). */
+void cmd_json_problem(json_t *r, const char *reason, const char *message, int64_t record);
+void cmd_json_set_verdict(json_t *r, const char *verdict);
+/* Prints r on one line on stdout and frees it; 0, or -1 on a write error. */
+int cmd_json_print(json_t *r);
+/* An error as a report: verdict "error", the problem, and "exit". */
+void cmd_json_error(const char *kind, const cs_err *e);
+/* A JSON string of s as consign displays it (escaped, printable ASCII). */
+json_t *cmd_json_text(const char *s);
+/* Lower-case hex of p[0..n), n <= 256. */
+json_t *cmd_json_hex(const uint8_t *p, size_t n);
+/* An unsigned 64-bit number: an integer, or a decimal string above 2^63-1. */
+json_t *cmd_json_u64(uint64_t v);
+
+/* CS_OK when buf (the file path) is not plainly another kind of artifact
+ * than kind; otherwise reports a usage error (exit 2, reason kind) naming
+ * what it is. */
+int cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind);
 
 /* Command-line options: a getopt_long wrapper that refuses repeated options
  * unless marked as repeatable, and unknown ones, instead of guessing. */
@@ -67,7 +110,11 @@ int cmd_load_seckey(const char *path, const char *passfile, cs_seckey *k);
 
 /* A signing key given with --key: a secret key file, or a pkcs11: URI naming
  * a key in a token (with --module, --pin-file); cmd/key.c. */
-enum { CMD_OPT_MODULE = 0x300, CMD_OPT_PIN_FILE };
+enum { CMD_OPT_MODULE = 0x300, CMD_OPT_PIN_FILE, CMD_OPT_FORCE };
+/* --force in a command's table: its -o FILE may replace an existing file
+ * (cmd_getopt refuses one otherwise, before any work); sets cmd_force. */
+#define CMD_FORCE_OPT {"force", 0, 0, CMD_OPT_FORCE}
+extern int cmd_force;
 #define CMD_KEY_OPTS {"module", 1, 0, CMD_OPT_MODULE}, {"pin-file", 1, 0, CMD_OPT_PIN_FILE}
 struct cmd_keyarg {
 	const char *key, *passfile, *module, *pinfile;
@@ -109,9 +156,11 @@ int cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p);
 /* The same for an order. */
 int cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_order *o);
 
-/* Digest as 64 hex digits; a short fingerprint (first 8 bytes, grouped) for people. */
-void cmd_hex(char *out, const uint8_t *p, size_t n);
-void cmd_fingerprint(char out[24], const uint8_t d[CS_DIGEST_LEN]);
+/* The one form of a digest or key id for people (manifests/report.md): its
+ * first 16 bytes as eight groups of four hex digits ("8c0e 1f2a ... 1b93"). */
+#define CMD_FP_BYTES 16
+#define CMD_FP_LEN (5 * CMD_FP_BYTES / 2)
+void cmd_fingerprint(char out[CMD_FP_LEN], const uint8_t *d);
 
 /* Parses a decimal unsigned integer (the whole string); 0 on success. */
 int cmd_parse_u64(const char *s, uint64_t *v);
@@ -135,11 +184,8 @@ struct sign_opts {
 	int yes;
 };
 
-/* Release (zip) handlers, defined with the office side; cmd/hooks.c holds
- * weak fallbacks until then. */
+/* The release (zip) halves of sign and merge, in cmd/release.c. */
 int cmd_sign_zip(const struct sign_opts *o);
-int cmd_verify_zip(int argc, char **argv);
-int cmd_inspect_zip(int argc, char **argv);
 int cmd_merge_zip(const char *out, int nfiles, char **files);
 
 /* Command families. Each takes the argv starting at its own name. */

@@ -11,7 +11,7 @@
 
 static const char usage[] =
     "usage: consign export --policy P (--first | --after SEQ:DIGEST) --format jsonl|csv\n"
-    "                      [--deep] [--threads N] registry.zip [-o FILE]\n"
+    "                      [--deep] [--threads N] registry.zip [-o FILE [--json]]\n"
     "\n"
     "Verifies the release as consign verify does (M custodian signatures of P, the\n"
     "next in the chain, every cheap check of its batch; --deep every signature\n"
@@ -19,14 +19,14 @@ static const char usage[] =
     "(hex and base64), hardware id, firmware, batch, order, release sequence and\n"
     "release digest. With -o the file appears only when verification passed.\n";
 
-enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT };
+enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON };
 
 #define OUTBUF (1u << 16)
 #define LINE_MAX_LEN 1024 /* longer than any line: hex, base64 and escaped text are bounded */
 
 struct ex {
 	const char *policy, *after, *format, *out;
-	int first, deep, csv;
+	int first, deep, csv, json;
 	unsigned threads;
 	/* output */
 	int writing;
@@ -60,6 +60,7 @@ opt(int key, const char *arg, void *ctx)
 	case O_FIRST: o->first = 1; break;
 	case O_AFTER: o->after = arg; break;
 	case O_DEEP: o->deep = 1; break;
+	case O_JSON: o->json = 1; break;
 	case O_FORMAT: o->format = arg; break;
 	case O_THREADS:
 		return office_parse_threads(usage, arg, &o->threads);
@@ -256,7 +257,8 @@ cmd_export(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
 	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
-	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON},
+	    CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static struct ex o;
 	static cs_signed ps;
 	static cs_policy pol;
@@ -272,8 +274,12 @@ cmd_export(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	cs_err_clear(&e);
 	o.e = &e;
-	if ((a = office_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
+	if (o.json)
+		cmd_json_errors("release");
+	if (o.json && o.out == NULL)
+		return cmd_usage(usage, "--json reports on standard output: give -o FILE for the devices");
 	if (a != argc - 1 || o.policy == NULL || o.format == NULL)
 		return cmd_usage(usage, "--policy, --format and exactly one registry.zip are required");
 	if (strcmp(o.format, "jsonl") != 0 && strcmp(o.format, "csv") != 0)
@@ -316,12 +322,25 @@ cmd_export(int argc, char **argv)
 				rc = CS_MALFORMED;
 		}
 	}
-	if (rc == CS_REJECT) {
+	if (rc == CS_REJECT && o.json) {
+		json_t *j = cmd_json_report("rejected", "release", file);
+
+		cmd_desc_zip(j, &v, &pol, NULL);
+		json_object_set_new(j, "exported", json_integer(0));
+		cmd_json_print(j);
+	} else if (rc == CS_REJECT) {
 		office_print_problems(stderr, &v);
-		rc = cmd_fail(CS_REJECT, "%s: not exported: the release does not verify (%s)", f,
-		    v.nproblem ? v.problem[0].reason : "rejected");
+		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", file,
+		    "not exported: the release does not verify");
 	} else if (rc != CS_OK) {
 		rc = cmd_report(o.failed && o.out != NULL ? o.out : file, &e);
+	} else if (o.json) {
+		json_t *j = cmd_json_report("accepted", "release", file);
+
+		cmd_desc_zip(j, &v, &pol, NULL);
+		json_object_set_new(j, "output", cmd_json_text(o.out));
+		json_object_set_new(j, "exported", cmd_json_u64(o.lines));
+		cmd_json_print(j);
 	} else {
 		fprintf(stderr, "%s: %llu devices exported (release %llu)\n", f,
 		    (unsigned long long)o.lines, (unsigned long long)o.seq);

@@ -21,7 +21,7 @@ cmd_key_open(cmd_key *k, const struct cmd_keyarg *a)
 	cs_err_clear(&e);
 	if (!cs_p11_is_uri(a->key)) {
 		if (a->module != NULL || a->pinfile != NULL)
-			return cmd_fail(CS_USAGE,
+			return cmd_fail(CS_USAGE, "usage", a->key,
 			    "--module and --pin-file are for a key in a token (--key pkcs11:...)");
 		if ((rc = cmd_read(a->key, CS_KEYFILE_MAX, &buf, &n)) != CS_OK)
 			return rc;
@@ -33,7 +33,7 @@ cmd_key_open(cmd_key *k, const struct cmd_keyarg *a)
 		return CS_OK;
 	}
 	if (a->passfile != NULL)
-		return cmd_fail(CS_USAGE,
+		return cmd_fail(CS_USAGE, "usage", a->key,
 		    "--passphrase-file is for key files; a token's PIN comes from --pin-file or the "
 		    "terminal");
 	if ((rc = cs_p11_open_key(&k->tok, a->key, a->module, k->pub.pk, &e)) != CS_OK)
@@ -63,7 +63,7 @@ cmd_key_unlock(cmd_key *k)
 		/* the file may have been swapped since it was shown */
 		if (memcmp(k->file.pub.pk, k->pub.pk, CS_PK_LEN) != 0) {
 			cs_seckey_free(&k->file);
-			return cmd_fail(CS_MALFORMED, "%s: changed while it was in use", k->a.key);
+			return cmd_fail(CS_MALFORMED, "io", k->a.key, "changed while it was in use");
 		}
 		cs_signer_sk(&k->signer, k->file.sk);
 		return CS_OK;

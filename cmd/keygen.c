@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/file.h"
@@ -90,7 +91,7 @@ token_keygen(const struct opts *o, const char *pubpath)
 	static const char probe[] = "consign keygen: the token's key signs";
 	struct cmd_keyarg ka = {o->uri, NULL, o->module, o->pinfile, 0};
 	uint8_t sig[CS_SIG_LEN];
-	char kid[2 * CS_KID_LEN + 1], id[80];
+	char kid[CMD_FP_LEN], id[80];
 	cs_p11_where w;
 	cmd_key k;
 	cs_buf pub;
@@ -132,13 +133,13 @@ token_keygen(const struct opts *o, const char *pubpath)
 	snprintf(k.pub.name, sizeof k.pub.name, "%s", o->name != NULL ? o->name : o->id);
 	cs_keyid(k.pub.kid, k.pub.pk);
 	if (cs_pubkey_format(&pub, &k.pub) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the public key");
+		rc = cmd_fail(CS_MALFORMED, "internal", pubpath, "cannot encode the public key");
 		goto cleanup;
 	}
 	if ((rc = write_new(pubpath, &pub, 0644)) != CS_OK)
 		goto cleanup;
 	cs_p11_where_is(k.tok, &w);
-	cs_hex(kid, k.pub.kid, CS_KID_LEN);
+	cmd_fingerprint(kid, k.pub.kid);
 	printf("%s: public key of %s (key id %s)\nthe secret stays in token \"%s\" (%s slot %lu), "
 	       "key \"%s\"; no secret file was written\n", pubpath, k.pub.id, kid, w.token,
 	    w.maker[0] ? w.maker : "PKCS#11", w.slot, w.label);
@@ -160,7 +161,7 @@ cmd_keygen(int argc, char **argv)
 		{"kdf", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'p'}, {"pkcs11", 1, 0, O_PKCS11},
 		{"export", 0, 0, O_EXPORT}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	struct opts o = {.kdf = CS_KDF_SENSITIVE};
-	char *pubpath = NULL, *keypath = NULL, *pass = NULL, kid[2 * CS_KID_LEN + 1];
+	char *pubpath = NULL, *keypath = NULL, *pass = NULL, kid[CMD_FP_LEN];
 	cs_seckey k = {0};
 	cs_buf pub, sec;
 	size_t plen;
@@ -173,6 +174,15 @@ cmd_keygen(int argc, char **argv)
 		return cmd_usage(usage, "unexpected argument '%s'", argv[i]);
 	if (o.id == NULL || o.out == NULL)
 		return cmd_usage(usage, "--id and -o are required");
+	{
+		struct stat st;
+		size_t l = strlen(o.out);
+
+		/* -o keys/ would write keys/.pub and keys/.key: a prefix is wanted */
+		if (l == 0 || o.out[l - 1] == '/' || (stat(o.out, &st) == 0 && S_ISDIR(st.st_mode)))
+			return cmd_usage(usage, "-o takes a path prefix (keys/alice writes keys/alice.pub "
+						"and keys/alice.key), not a directory");
+	}
 	if (o.uri == NULL && (o.export || o.module != NULL || o.pinfile != NULL))
 		return cmd_usage(usage, "--export, --module and --pin-file go with --pkcs11 URI");
 	if (o.uri != NULL && (o.kdf_set || o.passfile != NULL))
@@ -190,7 +200,7 @@ cmd_keygen(int argc, char **argv)
 	cs_buf_init(&sec, CS_KEYFILE_MAX);
 	if ((pubpath = malloc(strlen(o.out) + 5)) == NULL ||
 	    (keypath = malloc(strlen(o.out) + 5)) == NULL) {
-		rc = cmd_fail(CS_MALFORMED, "out of memory");
+		rc = cmd_fail(CS_MALFORMED, "system", NULL, "out of memory");
 		goto done;
 	}
 	sprintf(pubpath, "%s.pub", o.out);
@@ -198,15 +208,15 @@ cmd_keygen(int argc, char **argv)
 	if (o.uri != NULL) {
 		/* refuse before the token is touched; the write refuses again */
 		if (access(pubpath, F_OK) == 0)
-			rc = cmd_fail(CS_USAGE, "%s already exists; refusing to overwrite", pubpath);
+			rc = cmd_fail(CS_USAGE, "exists", pubpath, "already exists; refusing to overwrite");
 		else
 			rc = token_keygen(&o, pubpath);
 		goto done;
 	}
 	/* refuse before asking for a passphrase; the writes below refuse again */
 	if (access(keypath, F_OK) == 0 || access(pubpath, F_OK) == 0) {
-		rc = cmd_fail(CS_USAGE, "%s.pub or %s.key already exists; refusing to overwrite",
-		    o.out, o.out);
+		rc = cmd_fail(CS_USAGE, "exists", access(pubpath, F_OK) == 0 ? pubpath : keypath,
+		    "already exists; refusing to overwrite");
 		goto done;
 	}
 	if ((rc = cs_seckey_generate(&k, o.id, o.name, &e)) != CS_OK) {
@@ -215,7 +225,11 @@ cmd_keygen(int argc, char **argv)
 	}
 	if ((rc = cmd_passphrase(o.passfile, "New passphrase: ", 1, &pass, &plen)) != CS_OK)
 		goto done;
-	if ((rc = cs_seckey_format(&sec, &k, pass, plen, o.kdf, &e)) != CS_OK) {
+	cmd_status("deriving the key that encrypts the secret (Argon2id, %s)...",
+	    o.kdf == CS_KDF_SENSITIVE ? "1 GiB" : o.kdf == CS_KDF_MODERATE ? "256 MiB" : "64 MiB");
+	rc = cs_seckey_format(&sec, &k, pass, plen, o.kdf, &e);
+	cmd_status_end();
+	if (rc != CS_OK) {
 		rc = cmd_report(keypath, &e);
 		goto done;
 	}
@@ -223,7 +237,7 @@ cmd_keygen(int argc, char **argv)
 	pass = NULL;
 	cs_seckey_free(&k); /* the file holds it now, encrypted */
 	if ((rc = cs_pubkey_format(&pub, &k.pub)) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the public key");
+		rc = cmd_fail(CS_MALFORMED, "internal", pubpath, "cannot encode the public key");
 		goto done;
 	}
 	if ((rc = write_new(keypath, &sec, 0600)) != CS_OK)
@@ -232,7 +246,7 @@ cmd_keygen(int argc, char **argv)
 		unlink(keypath); /* no half pair: a re-run would refuse to overwrite it */
 		goto done;
 	}
-	cs_hex(kid, k.pub.kid, CS_KID_LEN);
+	cmd_fingerprint(kid, k.pub.kid);
 	printf("%s: public key of %s (key id %s)\n%s: secret key, passphrase-protected; keep it "
 	       "private\n", pubpath, k.pub.id, kid, keypath);
 done:

@@ -33,7 +33,7 @@ struct lo {
 	const char *ledger, *policy, *withdrawal, *out;
 	int json, deep;
 	unsigned threads;
-	int n;
+	json_t *list;       /* show --json: the list being filled */
 };
 
 static int
@@ -54,24 +54,30 @@ opt(int key, const char *arg, void *ctx)
 	return 0;
 }
 
+/* Each row, as a line for people or an item of the report's list. */
 static int
 show_release(void *ctx, const cs_ledger_row *r)
 {
 	struct lo *o = ctx;
-	char chain[OFFICE_CHAIN_MAX], hex[2 * CS_DIGEST_LEN + 1];
+	char chain[OFFICE_CHAIN_MAX];
+	json_t *x;
 
 	office_chain(chain, r->seq, r->digest);
-	cs_hex(hex, r->order, CS_DIGEST_LEN);
-	if (o->json)
-		printf("%s{\"sequence\":%llu,\"release\":\"%s\",\"batch\":\"%s\",\"order\":\"%s\","
-		       "\"count\":%llu,\"accepted\":%llu,\"signatures\":%llu}",
-		    o->n++ ? "," : "", (unsigned long long)r->seq, chain, r->batch, hex,
-		    (unsigned long long)r->count, (unsigned long long)r->accepted,
-		    (unsigned long long)r->signatures);
-	else
-		printf("  release %s  batch %s, %llu of %llu accepted, %llu signatures\n", chain,
+	if (o->list != NULL) {
+		x = json_object();
+		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
+		json_object_set_new(x, "release", json_string(chain));
+		json_object_set_new(x, "batch", json_string(r->batch));
+		json_object_set_new(x, "order", cmd_json_hex(r->order, CS_DIGEST_LEN));
+		json_object_set_new(x, "records", cmd_json_u64(r->count));
+		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
+		json_object_set_new(x, "valid_signatures", cmd_json_u64(r->signatures));
+		json_array_append_new(o->list, x);
+	} else {
+		printf("  release %s  batch %s, %llu of %llu accepted, %llu signature%s\n", chain,
 		    r->batch, (unsigned long long)r->accepted, (unsigned long long)r->count,
-		    (unsigned long long)r->signatures);
+		    (unsigned long long)r->signatures, r->signatures == 1 ? "" : "s");
+	}
 	return 0;
 }
 
@@ -80,17 +86,24 @@ show_draft(void *ctx, const cs_ledger_row *r)
 {
 	struct lo *o = ctx;
 	char chain[OFFICE_CHAIN_MAX];
+	json_t *x;
 
 	office_chain(chain, r->seq, r->digest);
-	if (o->json)
-		printf("%s{\"sequence\":%llu,\"release\":\"%s\",\"batch\":\"%s\",\"count\":%llu,"
-		       "\"accepted\":%llu}",
-		    o->n++ ? "," : "", (unsigned long long)r->seq, chain, r->batch,
-		    (unsigned long long)r->count, (unsigned long long)r->accepted);
-	else
-		printf("  draft %s  batch %s, %llu of %llu accepted (reserved; sign and add it, or "
-		       "abandon %llu)\n", chain, r->batch, (unsigned long long)r->accepted,
-		    (unsigned long long)r->count, (unsigned long long)r->seq);
+	if (o->list != NULL) {
+		x = json_object();
+		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
+		json_object_set_new(x, "digest", cmd_json_hex(r->digest, CS_DIGEST_LEN));
+		json_object_set_new(x, "release", json_string(chain));
+		json_object_set_new(x, "batch", json_string(r->batch));
+		json_object_set_new(x, "records", cmd_json_u64(r->count));
+		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
+		json_array_append_new(o->list, x);
+	} else {
+		printf("  draft %s  batch %s, %llu of %llu accepted (reserved: sign and add it, or "
+		       "withdraw it: consign ledger withdraw %llu)\n", chain, r->batch,
+		    (unsigned long long)r->accepted, (unsigned long long)r->count,
+		    (unsigned long long)r->seq);
+	}
 	return 0;
 }
 
@@ -98,26 +111,39 @@ static int
 show_order(void *ctx, const cs_ledger_row *r)
 {
 	struct lo *o = ctx;
-	char hex[2 * CS_DIGEST_LEN + 1];
+	char fp[CMD_FP_LEN];
+	json_t *x;
 
-	cs_hex(hex, r->digest, CS_DIGEST_LEN);
-	if (o->json)
-		printf("%s{\"order\":\"%s\",\"batch\":\"%s\",\"quantity\":%llu,\"released\":%llu}",
-		    o->n++ ? "," : "", hex, r->batch, (unsigned long long)r->quantity,
-		    (unsigned long long)r->released);
-	else
-		printf("  order %.16s  batch %s: %llu of %llu released, %llu remain\n", hex, r->batch,
+	cmd_fingerprint(fp, r->digest);
+	if (o->list != NULL) {
+		x = json_object();
+		json_object_set_new(x, "order", cmd_json_hex(r->digest, CS_DIGEST_LEN));
+		json_object_set_new(x, "batch", json_string(r->batch));
+		json_object_set_new(x, "quantity", cmd_json_u64(r->quantity));
+		json_object_set_new(x, "released", cmd_json_u64(r->released));
+		json_array_append_new(o->list, x);
+	} else {
+		printf("  order %s  batch %s: %llu of %llu released, %llu remain\n", fp, r->batch,
 		    (unsigned long long)r->released, (unsigned long long)r->quantity,
 		    (unsigned long long)(r->quantity - r->released));
+	}
 	return 0;
 }
 
 static int
 show(cs_ledger *l, const char *dir, struct lo *o)
 {
+	static const struct {
+		const char *name;
+		int what;
+		int (*fn)(void *, const cs_ledger_row *);
+	} lists[3] = {{"releases", CS_LEDGER_LIST_RELEASES, show_release},
+	    {"orders", CS_LEDGER_LIST_ORDERS, show_order}, {"drafts", CS_LEDGER_LIST_DRAFTS, show_draft}};
 	cs_ledger_info i;
 	cs_err e;
 	char hex[2 * CS_DIGEST_LEN + 1], chain[OFFICE_CHAIN_MAX], d[1024];
+	json_t *r = NULL, *p;
+	size_t k;
 	int rc;
 
 	cs_err_clear(&e);
@@ -127,42 +153,39 @@ show(cs_ledger *l, const char *dir, struct lo *o)
 	if (i.tip > 0)
 		office_chain(chain, i.tip, i.tip_digest);
 	if (o->json) {
-		printf("{\"ledger\":\"%s\",", cs_json_escape(d, sizeof d, dir));
-		cs_hex(d, i.deployment, CS_DEPLOY_LEN);
-		printf("\"deployment\":\"%s\",\"policy\":{\"version\":%llu,\"digest\":\"%s\"},", d,
-		    (unsigned long long)i.policy_version, hex);
+		r = cmd_json_report("shown", "ledger", dir);
+		p = json_object();
+		json_object_set_new(p, "version", cmd_json_u64(i.policy_version));
+		json_object_set_new(p, "digest", json_string(hex));
+		json_object_set_new(r, "policy", p);
+		json_object_set_new(r, "deployment", cmd_json_hex(i.deployment, CS_DEPLOY_LEN));
+		json_object_set_new(r, "chain", i.tip > 0 ? json_string(chain) : json_null());
+		json_object_set_new(r, "devices", cmd_json_u64(i.devices));
+	} else {
+		printf("ledger %s\n", cs_escapez(d, sizeof d, dir));
+		printf("  policy:   version %llu, digest %s\n", (unsigned long long)i.policy_version,
+		    hex);
 		if (i.tip > 0)
-			printf("\"chain\":\"%s\",", chain);
+			printf("  chain:    %s  (the cloud's next import: --after %s)\n", chain, chain);
 		else
-			printf("\"chain\":null,");
-		printf("\"devices\":%llu,\"releases\":[", (unsigned long long)i.devices);
-		o->n = 0;
-		rc = cs_ledger_list(l, CS_LEDGER_LIST_RELEASES, show_release, o, &e);
-		printf("],\"orders\":[");
-		o->n = 0;
-		if (rc == CS_OK)
-			rc = cs_ledger_list(l, CS_LEDGER_LIST_ORDERS, show_order, o, &e);
-		printf("],\"drafts\":[");
-		o->n = 0;
-		if (rc == CS_OK)
-			rc = cs_ledger_list(l, CS_LEDGER_LIST_DRAFTS, show_draft, o, &e);
-		printf("]}\n");
-		return rc == CS_OK ? CS_OK : cmd_report(dir, &e);
+			printf("  chain:    no release yet (the first one is imported with --first)\n");
+		printf("  released: %llu release%s, %llu devices\n", (unsigned long long)i.releases,
+		    i.releases == 1 ? "" : "s", (unsigned long long)i.devices);
 	}
-	printf("ledger %s\n", cs_escapez(d, sizeof d, dir));
-	printf("  policy:   version %llu, digest %s\n", (unsigned long long)i.policy_version, hex);
-	if (i.tip > 0)
-		printf("  chain:    %s  (the cloud's next import: --after %s)\n", chain, chain);
-	else
-		printf("  chain:    no release yet (the first one is imported with --first)\n");
-	printf("  released: %llu release%s, %llu devices\n", (unsigned long long)i.releases,
-	    i.releases == 1 ? "" : "s", (unsigned long long)i.devices);
-	rc = cs_ledger_list(l, CS_LEDGER_LIST_RELEASES, show_release, o, &e);
-	if (rc == CS_OK)
-		rc = cs_ledger_list(l, CS_LEDGER_LIST_ORDERS, show_order, o, &e);
-	if (rc == CS_OK)
-		rc = cs_ledger_list(l, CS_LEDGER_LIST_DRAFTS, show_draft, o, &e);
-	return rc == CS_OK ? CS_OK : cmd_report(dir, &e);
+	for (k = 0; k < 3 && rc == CS_OK; k++) {
+		o->list = r != NULL ? json_array() : NULL;
+		rc = cs_ledger_list(l, lists[k].what, lists[k].fn, o, &e);
+		if (r != NULL)
+			json_object_set_new(r, lists[k].name, o->list);
+		o->list = NULL;
+	}
+	if (rc != CS_OK) {
+		json_decref(r);
+		return cmd_report(dir, &e);
+	}
+	if (r != NULL)
+		cmd_json_print(r);
+	return CS_OK;
 }
 
 static int
@@ -188,8 +211,8 @@ add(cs_ledger *l, const char *file, struct lo *o)
 		rc = cmd_report(file, &e);
 	} else if (rc == CS_REJECT) {
 		office_print_problems(stdout, &v);
-		rc = cmd_fail(CS_REJECT, "%s: not entered (%s)", f,
-		    v.nproblem ? v.problem[0].reason : "rejected");
+		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", file,
+		    "not entered");
 	} else {
 		rc = cmd_report(file, &e);
 	}
@@ -202,7 +225,7 @@ cmd_ledger(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"ledger", 1, 0, O_LEDGER}, {"json", 0, 0, 'j'},
 	    {"policy", 1, 0, 'P'}, {"deep", 0, 0, O_DEEP}, {"threads", 1, 0, O_THREADS},
-	    {"withdrawal", 1, 0, O_WITHDRAWAL}, {"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+	    {"withdrawal", 1, 0, O_WITHDRAWAL}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	struct lo o;
 	const char *dir, *sub = "show";
 	cs_ledger *l = NULL;
@@ -221,7 +244,7 @@ cmd_ledger(int argc, char **argv)
 	if (a < argc) {
 		sub = argv[a];
 		/* options may follow the subcommand too */
-		if ((b = office_getopt(argc - a, argv + a, opts, usage, opt, &o)) < 0)
+		if ((b = cmd_getopt(argc - a, argv + a, opts, usage, opt, &o)) < 0)
 			return b == -2 ? CS_OK : CS_USAGE;
 		args = argv + a + b;
 		nargs = argc - a - b;
@@ -229,6 +252,8 @@ cmd_ledger(int argc, char **argv)
 		args = argv + argc;
 		nargs = 0;
 	}
+	if (o.json)
+		cmd_json_errors("ledger");
 	dir = office_ledger_dir(o.ledger);
 	if (strcmp(sub, "init") == 0) {
 		if (o.policy == NULL || nargs != 0)

@@ -43,11 +43,19 @@ main(int argc, char **argv)
 	size_t i;
 
 	if (cs_crypto_init() != 0)
-		return cmd_fail(CS_MALFORMED, "cannot initialise libsodium");
+		return cmd_fail(CS_MALFORMED, "system", NULL, "cannot initialise libsodium");
 	if (argc < 2)
 		return usage(stderr);
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		/* consign help sign == consign sign --help */
+		char *h[] = {argv[2], "--help", NULL};
+
+		for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+			if (strcmp(argv[2], cmds[i].name) == 0)
+				return cmds[i].fn(2, h);
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0)
+	    (strcmp(argv[1], "help") == 0 && argc == 2))
 		return usage(stdout);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("consign %s\n", CONSIGN_VERSION);
@@ -56,6 +64,8 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "consign: unknown command '%s'\n", argv[1]);
-	return usage(stderr);
+	cmd_fail(CS_USAGE, "usage", NULL, "unknown command '%s'",
+	    strcmp(argv[1], "help") == 0 && argc > 2 ? argv[2] : argv[1]);
+	fputs("Try 'consign --help'.\n", stderr);
+	return CS_USAGE;
 }

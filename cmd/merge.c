@@ -24,7 +24,7 @@ opt(int key, const char *arg, void *ctx)
 int
 cmd_merge(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {{"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	const char *outpath = NULL;
 	uint8_t *bufs[64] = {0};
 	size_t lens[64] = {0}, i, j, nfiles;
@@ -43,7 +43,7 @@ cmd_merge(int argc, char **argv)
 	cs_buf_init(&out, CMD_ARTIFACT_MAX);
 	cs_err_clear(&e);
 	if ((all = calloc(nfiles, sizeof *all)) == NULL) {
-		rc = cmd_fail(CS_MALFORMED, "out of memory");
+		rc = cmd_fail(CS_MALFORMED, "system", NULL, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < nfiles; i++) {
@@ -58,16 +58,16 @@ cmd_merge(int argc, char **argv)
 			goto done;
 		}
 		if (!all[i].multi) {
-			rc = cmd_fail(CS_USAGE, "%s: a %s carries one signature; nothing to merge",
-			    argv[a + i], all[i].kind);
+			rc = cmd_fail(CS_USAGE, "usage", argv[a + i],
+			    "a %s carries one signature; nothing to merge", all[i].kind);
 			goto done;
 		}
 		if (i > 0 && (all[i].prot_len != all[0].prot_len ||
 				 memcmp(all[i].prot, all[0].prot, all[0].prot_len) != 0 ||
 				 all[i].payload_len != all[0].payload_len ||
 				 memcmp(all[i].payload, all[0].payload, all[0].payload_len) != 0)) {
-			rc = cmd_fail(CS_REJECT, "%s: not a copy of %s (different %s payload)",
-			    argv[a + i], argv[a], all[0].kind);
+			rc = cmd_fail(CS_REJECT, "not-a-copy", argv[a + i],
+			    "not a copy of %s (different %s payload)", argv[a], all[0].kind);
 			goto done;
 		}
 	}
@@ -75,13 +75,14 @@ cmd_merge(int argc, char **argv)
 	for (i = 1; i < nfiles; i++)
 		for (j = 0; j < all[i].nsig; j++) {
 			if (m->nsig >= CS_COSE_MAX_SIGS) {
-				rc = cmd_fail(CS_REJECT, "more than %d signatures", CS_COSE_MAX_SIGS);
+				rc = cmd_fail(CS_REJECT, "too-many-signatures", outpath, "more than %d signatures",
+				    CS_COSE_MAX_SIGS);
 				goto done;
 			}
 			m->s[m->nsig++] = all[i].s[j];
 		}
 	if (cs_cose_encode(&out, m) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the merged %s", m->kind);
+		rc = cmd_fail(CS_MALFORMED, "internal", outpath, "cannot encode the merged %s", m->kind);
 		goto done;
 	}
 	if ((rc = cmd_write(outpath, out.p, out.len, 0644, 0)) != CS_OK)

@@ -51,9 +51,9 @@ create(int argc, char **argv)
 	static const struct cmd_opt opts[] = {
 		{"policy", 1, 0, 'P'}, {"batch", 1, 0, 'b'}, {"product", 1, 0, 'd'},
 		{"serials", 1, 0, 'r'}, {"quantity", 1, 0, 'q'}, {"station", 1, 1, 's'},
-		{"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+		{"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	struct opts o = {0};
-	char first[32], *dash, fp[24], esc[200];
+	char first[32], *dash, fp[CMD_FP_LEN], esc[200];
 	cs_order ord;
 	cs_policy p;
 	cs_signed ps;
@@ -103,15 +103,15 @@ create(int argc, char **argv)
 		return rc;
 	memcpy(ord.deployment, p.deployment, CS_DEPLOY_LEN);
 	memcpy(ord.policy, ps.digest, CS_DIGEST_LEN);
-	randombytes_buf(ord.nonce, CS_NONCE_LEN);
+	cs_order_fresh(&ord);
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
 	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
 	if (cs_order_encode(&payload, &ord) != CS_OK ||
 	    cs_cose_sign_draft(&out, CS_KIND_ORDER, payload.p, payload.len) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the order");
+		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the order");
 		goto done;
 	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, 1)) != CS_OK)
+	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
 		goto done;
 	cs_digest(ps.digest, CS_KIND_ORDER, payload.p, payload.len);
 	cmd_fingerprint(fp, ps.digest);

@@ -49,7 +49,7 @@ create(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {
 		{"threshold", 1, 0, 't'}, {"custodian", 1, 1, 'c'}, {"office", 1, 0, 'f'},
-		{"previous", 1, 0, 'P'}, {"output", 1, 0, 'o'}, {NULL, 0, 0, 0}};
+		{"previous", 1, 0, 'P'}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	struct opts o = {0};
 	cs_policy p, prev;
 	cs_signed ps;
@@ -57,7 +57,7 @@ create(int argc, char **argv)
 	uint8_t *pbuf = NULL;
 	size_t pn = 0, i;
 	cs_buf payload, out;
-	char fp[24];
+	char fp[CMD_FP_LEN];
 	int a, rc;
 
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
@@ -91,20 +91,19 @@ create(int argc, char **argv)
 		p.has_prev = 1;
 		memcpy(p.prev, ps.digest, CS_DIGEST_LEN);
 	} else {
-		randombytes_buf(p.deployment, CS_DEPLOY_LEN);
-		p.version = 1;
+		cs_policy_fresh(&p);
 	}
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
 	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
 	if (cs_policy_encode(&payload, &p) != CS_OK) {
-		rc = cmd_fail(CS_USAGE, "custodians must have distinct keys and distinct ids");
+		rc = cmd_fail(CS_USAGE, "usage", NULL, "custodians must have distinct keys and distinct ids");
 		goto done;
 	}
 	if (cs_cose_sign_draft(&out, CS_KIND_POLICY, payload.p, payload.len) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the policy");
+		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the policy");
 		goto done;
 	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, 1)) != CS_OK)
+	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
 		goto done;
 	if (cs_policy_split_risk(&p))
 		cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups could sign two "

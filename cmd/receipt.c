@@ -13,18 +13,19 @@
 static const char usage[] =
     "usage: consign receipt --key OFFICE.key|pkcs11:URI --policy P [--passphrase-file F]\n"
     "                       [--module PATH] [--pin-file F] [--ledger DIR] [--threads N]\n"
-    "                       batch.zip -o receipt.cbor\n"
+    "                       [--json] batch.zip -o receipt.cbor\n"
     "\n"
     "Verifies the batch fully (against the ledger too with --ledger) and writes a\n"
     "receipt signed by the policy's office key: how many records were accepted,\n"
     "each refused record with its reason, and the batch-level problems if any\n"
     "(then nothing is accepted). consign verify --policy P receipt.cbor checks it.\n";
 
-enum { O_LEDGER = 256, O_THREADS, O_PASS };
+enum { O_LEDGER = 256, O_THREADS, O_PASS, O_JSON };
 
 struct ro {
 	const char *key, *policy, *pass, *ledger, *out, *module, *pinfile;
 	unsigned threads;
+	int json;
 	cs_exclusion *x;
 	size_t nx, cap;
 	int oom;
@@ -41,6 +42,7 @@ opt(int k, const char *arg, void *ctx)
 	case 'o': o->out = arg; break;
 	case O_PASS: o->pass = arg; break;
 	case O_LEDGER: o->ledger = arg; break;
+	case O_JSON: o->json = 1; break;
 	case CMD_OPT_MODULE: o->module = arg; break;
 	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
 	case O_THREADS:
@@ -68,7 +70,7 @@ cmd_receipt(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
 	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
-	    {"threads", 1, 0, O_THREADS}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
+	    {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
@@ -92,8 +94,10 @@ cmd_receipt(int argc, char **argv)
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
 	cs_buf_init(&env, CS_RELEASE_ENTRY_MAX + 1024);
 	cs_err_clear(&e);
-	if ((a = office_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
+	if (o.json)
+		cmd_json_errors(CS_KIND_RECEIPT);
 	if (a != argc - 1 || o.key == NULL || o.policy == NULL || o.out == NULL)
 		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
 	file = argv[a];
@@ -104,7 +108,7 @@ cmd_receipt(int argc, char **argv)
 	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
 		goto done;
 	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
-		rc = cmd_fail(CS_REJECT, "%s: not the office key of %s", o.key, o.policy);
+		rc = cmd_fail(CS_REJECT, "not-office", o.key, "not the office key of %s", o.policy);
 		goto done;
 	}
 	if (o.ledger != NULL && (rc = cs_ledger_open(&l, o.ledger, &e)) != CS_OK) {
@@ -113,13 +117,13 @@ cmd_receipt(int argc, char **argv)
 	}
 	if ((rc = cs_zipr_open(&z, file, &e)) != CS_OK) {
 		rc = e.status == CS_REJECT
-			 ? cmd_fail(CS_REJECT, "%s: no receipt: the zip itself is refused (%s: %s)", f,
-			       e.reason, e.msg)
+			 ? cmd_fail(CS_REJECT, e.reason, file, "no receipt: the zip itself is refused: %s",
+			       e.msg)
 			 : cmd_report(file, &e);
 		goto done;
 	}
 	if (cs_zipr_entries(z) != CS_V_BATCH) {
-		rc = cmd_fail(CS_USAGE, "%s: a release; receipts are for batches", f);
+		rc = cmd_fail(CS_USAGE, "kind", file, "a release; receipts are for batches");
 		goto done;
 	}
 	memset(&vo, 0, sizeof vo);
@@ -143,8 +147,8 @@ cmd_receipt(int argc, char **argv)
 		goto done;
 	}
 	if (v.header_cose.payload == NULL) {
-		rc = cmd_fail(CS_REJECT, "%s: no receipt: the batch's entries cannot be read (%s)", f,
-		    v.nproblem ? v.problem[0].reason : "rejected");
+		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", file,
+		    "no receipt: the batch's entries cannot be read");
 		goto done;
 	}
 	memset(&rcp, 0, sizeof rcp);
@@ -163,9 +167,8 @@ cmd_receipt(int argc, char **argv)
 	rcp.accepted = rcp.nproblem > 0 ? 0 : v.records - o.nx;
 	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
 		/* the only limit an honest verdict can break is the size */
-		rc = cmd_fail(CS_MALFORMED, "%s: no receipt: its %zu refused records do not fit in "
-					    "a receipt's %u MiB (too-large)",
-		    f, o.nx, CS_RELEASE_ENTRY_MAX >> 20);
+		rc = cmd_fail(CS_MALFORMED, "too-large", file, "no receipt: its %zu refused records "
+		    "do not fit in a receipt's %u MiB", o.nx, CS_RELEASE_ENTRY_MAX >> 20);
 		goto done;
 	}
 	if ((rc = cmd_key_unlock(&k)) != CS_OK)
@@ -178,10 +181,26 @@ cmd_receipt(int argc, char **argv)
 	}
 	if ((rc = cmd_write(o.out, env.p, env.len, 0644, 0)) != CS_OK)
 		goto done;
-	printf("%s: receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s\n",
-	    cs_escapez(f, sizeof f, o.out), rcp.batch, (unsigned long long)rcp.accepted,
-	    (unsigned long long)rcp.count, o.nx, rcp.nproblem ? ", batch refused: " : "",
-	    rcp.nproblem ? rcp.problem[0] : "");
+	if (o.json) {
+		/* the report is on the receipt made (a valid one: accepted); what it
+		 * says of the batch is in its fields */
+		json_t *rep = cmd_json_report("accepted", CS_KIND_RECEIPT, o.out);
+		static cs_receipt back;
+		uint8_t d[CS_DIGEST_LEN];
+
+		cs_digest(d, CS_KIND_RECEIPT, pay.p, pay.len);
+		/* the fields as written: the payload read back */
+		if (cs_receipt_decode(&back, pay.p, pay.len, &e) == CS_OK)
+			cmd_desc_receipt(rep, d, &back);
+		json_object_set_new(rep, "failed", cmd_json_u64(o.nx));
+		json_object_set_new(rep, "batch_file", cmd_json_text(file));
+		cmd_json_print(rep);
+	} else {
+		printf("%s: receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s\n",
+		    cs_escapez(f, sizeof f, o.out), rcp.batch, (unsigned long long)rcp.accepted,
+		    (unsigned long long)rcp.count, o.nx, rcp.nproblem ? ", batch refused: " : "",
+		    rcp.nproblem ? rcp.problem[0] : "");
+	}
 	rc = CS_OK;
 done:
 	cmd_key_close(&k);

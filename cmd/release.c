@@ -37,6 +37,7 @@ struct rc_opts {
 	size_t nx, capx;
 	int oom;
 	uint64_t shown;
+	const cs_verify *v;   /* its header's count, for the progress line */
 };
 
 static int
@@ -61,8 +62,10 @@ collect(void *ctx, const cs_vrec *r)
 	struct rc_opts *o = ctx;
 	char esc[CS_VREC_MSG_MAX * 4], ser[40] = "";
 
+	cmd_progress("release create", r->index + 1, o->v->header.count);
 	if (r->reason == NULL)
 		return 0;
+	cmd_status_end();
 	if (o->shown++ < OFFICE_SHOW_FIRST) {
 		if (r->decoded)
 			snprintf(ser, sizeof ser, " (serial %llu)", (unsigned long long)r->rec->serial);
@@ -81,7 +84,7 @@ release_create(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
 	    {"ledger", 1, 0, O_LEDGER}, {"exclude-refused", 0, 0, O_EXCLUDE},
-	    {"threads", 1, 0, O_THREADS}, {NULL, 0, 0, 0}};
+	    {"threads", 1, 0, O_THREADS}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
 	static cs_verify v;
@@ -105,7 +108,7 @@ release_create(int argc, char **argv)
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
 	cs_buf_init(&draft, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
-	if ((a = office_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1 || o.policy == NULL || o.out == NULL)
 		return cmd_usage(create_usage, "--policy, -o and exactly one batch.zip are required");
@@ -123,15 +126,15 @@ release_create(int argc, char **argv)
 		goto done;
 	}
 	if (memcmp(lps->digest, ps.digest, CS_DIGEST_LEN) != 0) {
-		rc = cmd_fail(CS_REJECT, "%s: is not the ledger's policy (version %llu); give that one, "
-					 "or rotate the ledger first (ledger-policy)",
-		    o.policy, (unsigned long long)lp->version);
+		rc = cmd_fail(CS_REJECT, "ledger-policy", o.policy, "is not the ledger's policy "
+		    "(version %llu); give that one, or rotate the ledger first",
+		    (unsigned long long)lp->version);
 		goto done;
 	}
 	if ((rc = office_open(file, &z)) != CS_OK)
 		goto done;
 	if (cs_zipr_entries(z) != CS_V_BATCH) {
-		rc = cmd_fail(CS_USAGE, "%s: already a release; release create takes a batch", f);
+		rc = cmd_fail(CS_USAGE, "kind", file, "already a release; release create takes a batch");
 		goto done;
 	}
 	memset(&vo, 0, sizeof vo);
@@ -145,7 +148,9 @@ release_create(int argc, char **argv)
 	vo.earlier = &ea;
 	vo.on_record = collect;
 	vo.ctx = &o;
+	o.v = &v;
 	rc = cs_verify_zip(&v, z, &vo, &e);
+	cmd_status_end();
 	if (o.oom)
 		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory listing refused records");
 	if (rc == CS_MALFORMED || rc == CS_USAGE) {
@@ -157,18 +162,18 @@ release_create(int argc, char **argv)
 		    (unsigned long long)(o.shown - OFFICE_SHOW_FIRST));
 	if (v.nproblem > 0) {
 		office_print_problems(stdout, &v);
-		rc = cmd_fail(CS_REJECT, "%s: not released: %zu batch-level problem%s (%s)", f,
-		    v.nproblem, v.nproblem == 1 ? "" : "s", v.problem[0].reason);
+		rc = cmd_fail(CS_REJECT, v.problem[0].reason, file, "not released: %zu batch-level "
+		    "problem%s", v.nproblem, v.nproblem == 1 ? "" : "s");
 		goto done;
 	}
 	if (v.failed > 0 && !o.exclude) {
-		rc = cmd_fail(CS_REJECT, "%s: not released: %llu of %llu records fail (%s); "
-					 "--exclude-refused releases the others",
-		    f, (unsigned long long)v.failed, (unsigned long long)v.records, o.x[0].reason);
+		rc = cmd_fail(CS_REJECT, o.x[0].reason, file, "not released: %llu of %llu records "
+		    "fail; --exclude-refused releases the others", (unsigned long long)v.failed,
+		    (unsigned long long)v.records);
 		goto done;
 	}
 	if (v.failed == v.records) {
-		rc = cmd_fail(CS_REJECT, "%s: not released: no record passes (release-empty)", f);
+		rc = cmd_fail(CS_REJECT, "release-empty", file, "not released: no record passes");
 		goto done;
 	}
 	if ((rc = cs_ledger_draft_of(l, v.header_digest, &seq, &e)) != CS_OK) {
@@ -176,9 +181,9 @@ release_create(int argc, char **argv)
 		goto done;
 	}
 	if (seq != 0) {
-		rc = cmd_fail(CS_REJECT, "%s: draft %llu already holds this batch; sign that one, or "
-					 "consign ledger abandon %llu (ledger-reserved)",
-		    f, (unsigned long long)seq, (unsigned long long)seq);
+		rc = cmd_fail(CS_REJECT, "ledger-reserved", file, "draft %llu already holds this "
+		    "batch; sign that one, or withdraw it (consign ledger withdraw %llu)",
+		    (unsigned long long)seq, (unsigned long long)seq);
 		goto done;
 	}
 	memset(&rel, 0, sizeof rel);
@@ -197,14 +202,13 @@ release_create(int argc, char **argv)
 	if (cs_release_encode(&pay, &rel, o.x, o.nx) != CS_OK ||
 	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, pay.p, pay.len) != CS_OK) {
 		cs_ledger_rollback(l);
-		rc = cmd_fail(CS_MALFORMED, "%s: not released: its %zu exclusions do not fit in a "
-					    "release's %u MiB (too-large)",
-		    f, o.nx, CS_RELEASE_ENTRY_MAX >> 20);
+		rc = cmd_fail(CS_MALFORMED, "too-large", file, "not released: its %zu exclusions do "
+		    "not fit in a release's %u MiB", o.nx, CS_RELEASE_ENTRY_MAX >> 20);
 		goto done;
 	}
 	/* the draft zip first, then the reservation: a kill between leaves a
 	 * draft whose sequence is not reserved, which the chain refuses later */
-	if ((rc = office_write_release(o.out, z, &v, draft.p, draft.len, &e)) != CS_OK) {
+	if ((rc = cs_release_zip_write(o.out, z, &v, draft.p, draft.len, &e)) != CS_OK) {
 		cs_ledger_rollback(l);
 		rc = cmd_report(o.out, &e);
 		goto done;
@@ -258,11 +262,13 @@ cmd_release(int argc, char **argv)
 
 /* ---- sign ---------------------------------------------------------------------- */
 
+/* The signer waits for the whole batch: a progress line on a terminal. */
 static int
 quiet(void *ctx, const cs_vrec *r)
 {
-	(void)ctx;
-	(void)r;
+	const cs_verify *v = ctx;
+
+	cmd_progress("checking", r->index + 1, v->header.count);
 	return 0;
 }
 
@@ -367,15 +373,15 @@ cmd_sign_zip(const struct sign_opts *so)
 	cs_err e;
 	uint8_t kid[CS_KID_LEN];
 	size_t i, shown;
-	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[24], q[160];
+	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[CMD_FP_LEN], q[160];
 	int rc, who = -1, added;
 
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
 	cs_escapez(f, sizeof f, so->file);
 	if (so->policy == NULL)
-		return cmd_fail(CS_USAGE, "%s: a release is signed against the policy: give --policy",
-		    f);
+		return cmd_fail(CS_USAGE, "usage", so->file,
+		    "a release is signed against the policy: give --policy");
 	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
 	/* the public half first: membership is checked before any passphrase or PIN */
@@ -385,14 +391,15 @@ cmd_sign_zip(const struct sign_opts *so)
 		if (memcmp(pol.cust[i].pk, k.pub.pk, CS_PK_LEN) == 0)
 			who = (int)i;
 	if (who < 0) {
-		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of %s", f, k.pub.id, so->policy);
+		rc = cmd_fail(CS_REJECT, "not-custodian", so->key, "key %s is not a custodian of %s",
+		    k.pub.id, so->policy);
 		goto done;
 	}
 	if ((rc = office_open(so->file, &z)) != CS_OK)
 		goto done;
 	if (cs_zipr_entries(z) != CS_V_RELEASE) {
-		rc = cmd_fail(CS_USAGE, "%s: a batch is not signed by custodians; consign release "
-					"create drafts its release", f);
+		rc = cmd_fail(CS_USAGE, "kind", so->file, "a batch is not signed by custodians; "
+		    "consign release create drafts its release");
 		goto done;
 	}
 	memset(&vo, 0, sizeof vo);
@@ -420,7 +427,9 @@ cmd_sign_zip(const struct sign_opts *so)
 	vo.expect = CS_V_RELEASE;
 	vo.drafting = 1;
 	vo.on_record = quiet;
+	vo.ctx = &v;
 	rc = cs_verify_zip(&v, z, &vo, &e);
+	cmd_status_end();
 	if (rc == CS_MALFORMED || rc == CS_USAGE) {
 		rc = cmd_report(so->file, &e);
 		goto done;
@@ -447,8 +456,8 @@ cmd_sign_zip(const struct sign_opts *so)
 	cmd_print_quorum(stdout, &v.release_q, &v.release_s.cose, &pol);
 	if (rc != CS_OK) {
 		office_print_problems(stdout, &v);
-		rc = cmd_fail(CS_REJECT, "%s: not signed: the release does not match its batch (%s)", f,
-		    v.nproblem ? v.problem[0].reason : "rejected");
+		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", so->file,
+		    "not signed: the release does not match its batch");
 		goto done;
 	}
 	if (v.release_q.counted[who]) {
@@ -469,7 +478,7 @@ cmd_sign_zip(const struct sign_opts *so)
 		rc = cmd_report(so->file, &e);
 		goto done;
 	}
-	if ((rc = office_write_release(so->file, z, &v, out.p, out.len, &e)) != CS_OK) {
+	if ((rc = cs_release_zip_write(so->file, z, &v, out.p, out.len, &e)) != CS_OK) {
 		rc = cmd_report(so->file, &e);
 		goto done;
 	}
@@ -503,13 +512,13 @@ cmd_merge_zip(const char *outpath, int nfiles, char **files)
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
 	if (nfiles > 64)
-		return cmd_fail(CS_USAGE, "at most 64 files");
+		return cmd_fail(CS_USAGE, "usage", NULL, "at most 64 files");
 	for (i = 0; i < nfiles; i++) {
 		cs_escapez(f, sizeof f, files[i]);
 		if ((rc = office_open(files[i], &z[i])) != CS_OK)
 			goto done;
 		if (cs_zipr_entries(z[i]) != CS_V_RELEASE) {
-			rc = cmd_fail(CS_USAGE, "%s: a batch carries no signatures to merge", f);
+			rc = cmd_fail(CS_USAGE, "kind", files[i], "a batch carries no signatures to merge");
 			goto done;
 		}
 		loaded = i + 1;
@@ -521,8 +530,8 @@ cmd_merge_zip(const char *outpath, int nfiles, char **files)
 				 memcmp(v[i].release_s.cose.prot, v[0].release_s.cose.prot,
 				     v[0].release_s.cose.prot_len) != 0 ||
 				 memcmp(v[i].release_s.digest, v[0].release_s.digest, CS_DIGEST_LEN) != 0)) {
-			rc = cmd_fail(CS_REJECT, "%s: not a copy of %s (another release payload)", f,
-			    files[0]);
+			rc = cmd_fail(CS_REJECT, "not-a-copy", files[i],
+			    "not a copy of %s (another release payload)", files[0]);
 			goto done;
 		}
 	}
@@ -530,17 +539,18 @@ cmd_merge_zip(const char *outpath, int nfiles, char **files)
 	for (i = 1; i < nfiles; i++)
 		for (j = 0; j < v[i].release_s.cose.nsig; j++) {
 			if (m.nsig >= CS_COSE_MAX_SIGS) {
-				rc = cmd_fail(CS_REJECT, "more than %d signatures", CS_COSE_MAX_SIGS);
+				rc = cmd_fail(CS_REJECT, "too-many-signatures", outpath, "more than %d signatures",
+				    CS_COSE_MAX_SIGS);
 				goto done;
 			}
 			m.s[m.nsig++] = v[i].release_s.cose.s[j];
 		}
 	if (cs_cose_encode(&out, &m) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "cannot encode the merged release");
+		rc = cmd_fail(CS_MALFORMED, "internal", outpath, "cannot encode the merged release");
 		goto done;
 	}
 	/* the batch entries come from the first copy, checked against its header */
-	if ((rc = office_write_release(outpath, z[0], &v[0], out.p, out.len, &e)) != CS_OK) {
+	if ((rc = cs_release_zip_write(outpath, z[0], &v[0], out.p, out.len, &e)) != CS_OK) {
 		rc = cmd_report(outpath, &e);
 		goto done;
 	}

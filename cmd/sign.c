@@ -18,9 +18,10 @@ static const char usage[] =
     "Shows what FILE says (every text escaped), checks it, asks for confirmation\n"
     "(unless --yes), asks for the key's passphrase (or the token's PIN), adds one\n"
     "signature, verifies it, and rewrites FILE atomically.\n"
-    "  policy   the key must be one of its custodians; for a rotation give the\n"
+    "  policy   the key must be one of its custodians; a rotation needs the\n"
     "           previous policy with --policy, whose custodians may sign too\n"
-    "  order    --policy P checks it was made under P and that the key is P's\n"
+    "  order    --policy P is required: made under P, and the key is P's\n"
+    "  withdrawal  --policy P is required: made under P, and the key is P's\n"
     "  release  (a registry zip) --policy P is required: the whole batch is verified\n"
     "           again before the summary is shown, and every exclusion is listed;\n"
     "           --released DIR (the earlier release zips) checks each \"released\n"
@@ -46,7 +47,7 @@ opt(int key, const char *arg, void *ctx)
 static void
 show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 {
-	char fp[24], dep[2 * CS_DEPLOY_LEN + 1], kid[2 * CS_KID_LEN + 1], n1[80], n2[200];
+	char fp[CMD_FP_LEN], dep[2 * CS_DEPLOY_LEN + 1], kid[CMD_FP_LEN], n1[80], n2[200];
 	uint8_t k[CS_KID_LEN];
 	size_t i;
 
@@ -56,12 +57,12 @@ show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 	    (unsigned long long)p->version, dep, (unsigned long long)p->threshold, p->ncust);
 	for (i = 0; i < p->ncust; i++) {
 		cs_keyid(k, p->cust[i].pk);
-		cs_hex(kid, k, CS_KID_LEN);
+		cmd_fingerprint(kid, k);
 		printf("  custodian:   %s (%s), key id %s\n", cs_escapez(n1, sizeof n1, p->cust[i].id),
 		    cs_escapez(n2, sizeof n2, p->cust[i].name), kid);
 	}
 	cs_keyid(k, p->office_pk);
-	cs_hex(kid, k, CS_KID_LEN);
+	cmd_fingerprint(kid, k);
 	printf("  office key:  key id %s\n", kid);
 	if (p->has_prev) {
 		cmd_fingerprint(n1, p->prev);
@@ -74,7 +75,7 @@ show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 static void
 show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 {
-	char fp[24], pfp[24], kid[2 * CS_KID_LEN + 1], dep[2 * CS_DEPLOY_LEN + 1], prod[200];
+	char fp[CMD_FP_LEN], pfp[CMD_FP_LEN], kid[CMD_FP_LEN], dep[2 * CS_DEPLOY_LEN + 1], prod[200];
 	uint8_t k[CS_KID_LEN];
 	size_t i;
 
@@ -87,7 +88,7 @@ show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 	    (unsigned long long)o->last, (unsigned long long)o->quantity, pfp);
 	for (i = 0; i < o->nstation; i++) {
 		cs_keyid(k, o->station[i]);
-		cs_hex(kid, k, CS_KID_LEN);
+		cmd_fingerprint(kid, k);
 		printf("  station:     key id %s\n", kid);
 	}
 	printf("  digest:      %s\n", fp);
@@ -122,7 +123,7 @@ cmd_sign(int argc, char **argv)
 	cmd_key k = {0};
 	cs_buf out;
 	cs_err e;
-	char who[CS_ID_MAX + 1] = "", fp[24];
+	char who[CS_ID_MAX + 1] = "", fp[CMD_FP_LEN];
 	int a, rc, added, member, counted = 0;
 	unsigned long long need = 0;
 
@@ -154,8 +155,8 @@ cmd_sign(int argc, char **argv)
 		goto done;
 	}
 	if (!s.cose.multi) {
-		rc = cmd_fail(CS_USAGE, "%s: a %s is signed by one key when made; it takes no "
-					"custodian signatures", o.file, s.cose.kind);
+		rc = cmd_fail(CS_USAGE, "kind", o.file, "a %s is signed by one key when made; it "
+		    "takes no custodian signatures", s.cose.kind);
 		goto done;
 	}
 	if (o.policy != NULL && (rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
@@ -170,16 +171,19 @@ cmd_sign(int argc, char **argv)
 			cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups of "
 				 "custodians could sign two different successors",
 			    (unsigned long long)p.threshold, p.ncust);
-		if (o.policy == NULL && p.has_prev)
-			cmd_warn("version %llu replaces another policy, which was not checked (give it "
-				 "with --policy)", (unsigned long long)p.version);
+		/* one rule: whatever is checked against a policy is signed only with it */
+		if (o.policy == NULL && p.has_prev) {
+			rc = cmd_usage(usage, "policy version %llu replaces another: give that one with "
+					      "--policy", (unsigned long long)p.version);
+			goto done;
+		}
 		if (o.policy != NULL && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0) {
 			if (memcmp(pol.deployment, p.deployment, CS_DEPLOY_LEN) != 0 ||
 			    p.version != pol.version + 1 || !p.has_prev ||
 			    memcmp(p.prev, ps.digest, CS_DIGEST_LEN) != 0) {
-				rc = cmd_fail(CS_REJECT, "%s: not a rotation of %s (version %llu "
-							 "naming its digest) (policy-predecessor)",
-				    o.file, o.policy, (unsigned long long)pol.version + 1);
+				rc = cmd_fail(CS_REJECT, "policy-predecessor", o.file, "not a rotation "
+				    "of %s (version %llu naming its digest)", o.policy,
+				    (unsigned long long)pol.version + 1);
 				goto done;
 			}
 			cmd_fingerprint(fp, ps.digest);
@@ -201,8 +205,8 @@ cmd_sign(int argc, char **argv)
 		show_order(&ord, s.digest);
 		member = 1;
 		if (o.policy == NULL) {
-			cmd_warn("not checked against a policy (give --policy to check the order "
-				 "and your key)");
+			rc = cmd_usage(usage, "an order is signed against its policy: give --policy");
+			goto done;
 		} else {
 			rc = cs_order_verify(&s, &ord, &pol, ps.digest, &q, &e);
 			if (rc != CS_OK && strcmp(e.reason, "order-threshold") != 0) {
@@ -255,7 +259,7 @@ cmd_sign(int argc, char **argv)
 		if (member && q.counted[custodian_of(&pol, k.pub.pk)])
 			snprintf(who, sizeof who, "%s", k.pub.id);
 	} else {
-		rc = cmd_fail(CS_USAGE, "%s: a %s is not signed by custodians", o.file, s.cose.kind);
+		rc = cmd_fail(CS_USAGE, "kind", o.file, "a %s is not signed by custodians", s.cose.kind);
 		goto done;
 	}
 	if (counted)
@@ -264,8 +268,8 @@ cmd_sign(int argc, char **argv)
 	else
 		printf("  signatures:  %zu in the file, not checked\n", s.cose.nsig);
 	if (!member) {
-		rc = cmd_fail(CS_REJECT, "%s: key %s is not a custodian of this %s%s (not-custodian)",
-		    o.file, k.pub.id, s.cose.kind,
+		rc = cmd_fail(CS_REJECT, "not-custodian", o.key, "key %s is not a custodian of this %s%s",
+		    k.pub.id, s.cose.kind,
 		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
 			? " (for a rotation, give the previous policy with --policy)" : "");
 		goto done;

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -20,31 +21,59 @@
 #include "util/text.h"
 
 const char *cmd_name = "consign";
+int cmd_force;
+
+static int json_on;           /* errors as JSON reports too */
+static const char *json_kind; /* of this kind, when known */
+
+void
+cmd_json_errors(const char *kind)
+{
+	json_on = 1;
+	json_kind = kind;
+}
 
 int
-cmd_report(const char *file, const cs_err *e)
+cmd_error(const cs_err *e)
 {
-	char f[512];
+	char sub[CS_SUBJECT_MAX * 4], msg[CS_MSG_MAX];
 
-	if (file != NULL)
-		fprintf(stderr, "%s: %s: %s (%s)\n", cmd_name, cs_escapez(f, sizeof f, file), e->msg,
-		    e->reason);
+	/* the message's text was escaped where it was made; the subject (a
+	 * name the user gave) is escaped here */
+	snprintf(msg, sizeof msg, "%s", e->msg[0] ? e->msg : "failed");
+	if (e->subject[0] != '\0')
+		fprintf(stderr, "%s: %s: %s (%s)\n", cmd_name,
+		    cs_escapez(sub, sizeof sub, e->subject), msg, e->reason[0] ? e->reason : "error");
 	else
-		fprintf(stderr, "%s: %s (%s)\n", cmd_name, e->msg, e->reason);
+		fprintf(stderr, "%s: %s (%s)\n", cmd_name, msg, e->reason[0] ? e->reason : "error");
+	if (json_on)
+		cmd_json_error(json_kind, e);
 	return e->status;
 }
 
 int
-cmd_fail(int status, const char *fmt, ...)
+cmd_report(const char *subject, cs_err *e)
+{
+	if (subject != NULL)
+		cs_err_subject(e, "%s", subject);
+	return cmd_error(e);
+}
+
+int
+cmd_fail(int status, const char *reason, const char *subject, const char *fmt, ...)
 {
 	va_list ap;
+	cs_err e;
 
-	fprintf(stderr, "%s: ", cmd_name);
+	cs_err_clear(&e);
+	e.status = status;
+	snprintf(e.reason, sizeof e.reason, "%s", reason);
+	if (subject != NULL)
+		snprintf(e.subject, sizeof e.subject, "%s", subject);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(e.msg, sizeof e.msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return status;
+	return cmd_error(&e);
 }
 
 void
@@ -62,13 +91,36 @@ cmd_warn(const char *fmt, ...)
 int
 cmd_usage(const char *usage, const char *fmt, ...)
 {
+	char cmd[64];
+	const char *p = strstr(usage, "usage: ");
+	size_t n = 0, w;
 	va_list ap;
+	cs_err e;
 
-	fprintf(stderr, "%s: ", cmd_name);
+	/* the command's words from its usage line: "consign release create" */
+	for (p = p ? p + 7 : "consign"; *p == ' ' || (*p >= 'a' && *p <= 'z'); p += w) {
+		for (w = 0; p[w] >= 'a' && p[w] <= 'z'; w++)
+			;
+		if (w == 0) {
+			w = 1;
+			continue;
+		}
+		if (n + w + 2 >= sizeof cmd)
+			break;
+		if (n > 0)
+			cmd[n++] = ' ';
+		memcpy(cmd + n, p, w);
+		n += w;
+	}
+	cmd[n] = '\0';
+	cs_err_clear(&e);
+	e.status = CS_USAGE;
+	snprintf(e.reason, sizeof e.reason, "usage");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(e.msg, sizeof e.msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
+	cmd_error(&e);
+	fprintf(stderr, "Try '%s --help'.\n", n ? cmd : "consign");
 	return CS_USAGE;
 }
 
@@ -81,6 +133,7 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 	struct option lo[MAX_OPTS + 2];
 	char shorts[3 * MAX_OPTS + 4] = "";
 	int seen[MAX_OPTS] = {0};
+	const char *out = NULL;
 	size_t n = 0, s = 0, i, len;
 	int c, idx, a;
 
@@ -134,8 +187,23 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 			cmd_usage(usage, "--%s given more than once", opts[i].name);
 			return -1;
 		}
+		if (c == CMD_OPT_FORCE) {
+			cmd_force = 1;
+			continue;
+		}
+		if (i < n && c == 'o' && strcmp(opts[i].name, "output") == 0)
+			out = optarg;
 		if (fn(c, optarg, ctx) != 0)
 			return -1;
+	}
+	/* One rule for every command that writes a file it is told to: an
+	 * existing one is refused unless --force, checked before any work (a
+	 * passphrase, a verification); it is then replaced atomically. */
+	for (i = 0; i < n && opts[i].key != CMD_OPT_FORCE; i++)
+		;
+	if (i < n && out != NULL && !cmd_force && access(out, F_OK) == 0) {
+		cmd_fail(CS_USAGE, "exists", out, "already exists; --force replaces it");
+		return -1;
 	}
 	return optind;
 }
@@ -261,39 +329,40 @@ read_secret(const char *what, const char *opt, const char *file, const char *pro
 	*out = NULL;
 	*len = 0;
 	if ((p = sodium_malloc(CMD_PASS_MAX)) == NULL)
-		return cmd_fail(CS_MALFORMED, "cannot allocate secure memory");
+		return cmd_fail(CS_MALFORMED, "system", NULL, "cannot allocate secure memory");
 	if (file != NULL) {
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-			rc = cmd_fail(CS_MALFORMED, "%s: cannot open %s file: %s", file, what,
+			rc = cmd_fail(CS_MALFORMED, "io", file, "cannot open %s file: %s", what,
 			    strerror(errno));
 			goto fail;
 		}
 		if (read_line(fd, p, CMD_PASS_MAX, len) != 0) {
 			close(fd);
-			rc = cmd_fail(CS_MALFORMED, "%s: no %s line (or longer than %d bytes)", file,
+			rc = cmd_fail(CS_MALFORMED, "io", file, "no %s line (or longer than %d bytes)",
 			    what, CMD_PASS_MAX - 1);
 			goto fail;
 		}
 		close(fd);
 	} else {
 		if (tty_read(prompt, p, CMD_PASS_MAX, len) != 0) {
-			rc = cmd_fail(CS_USAGE, "cannot read a %s from the terminal (use %s)", what, opt);
+			rc = cmd_fail(CS_USAGE, "usage", NULL, "cannot read a %s from the terminal (use %s)",
+			    what, opt);
 			goto fail;
 		}
 		if (confirm) {
 			if ((again = sodium_malloc(CMD_PASS_MAX)) == NULL ||
 			    tty_read("Passphrase (again): ", again, CMD_PASS_MAX, &alen) != 0) {
-				rc = cmd_fail(CS_USAGE, "cannot read a passphrase from the terminal");
+				rc = cmd_fail(CS_USAGE, "usage", NULL, "cannot read a passphrase from the terminal");
 				goto fail;
 			}
 			if (alen != *len || sodium_memcmp(again, p, alen) != 0) {
-				rc = cmd_fail(CS_USAGE, "the passphrases do not match");
+				rc = cmd_fail(CS_USAGE, "passphrase", NULL, "the passphrases do not match");
 				goto fail;
 			}
 		}
 	}
 	if (*len == 0) {
-		rc = cmd_fail(CS_USAGE, "empty %s refused", what);
+		rc = cmd_fail(CS_USAGE, "passphrase", NULL, "empty %s refused", what);
 		goto fail;
 	}
 	cmd_pass_free(again);
@@ -373,7 +442,11 @@ cmd_load_seckey(const char *path, const char *passfile, cs_seckey *k)
 		cs_file_free(buf, n);
 		return rc;
 	}
+	cmd_status("deriving the key from the passphrase (Argon2id, %llu MiB, %llu pass%s)...",
+	    (unsigned long long)(k->memlimit >> 20), (unsigned long long)k->opslimit,
+	    k->opslimit == 1 ? "" : "es");
 	rc = cs_seckey_unlock(k, buf, n, pass, plen, &e);
+	cmd_status_end();
 	cmd_pass_free(pass);
 	cs_file_free(buf, n);
 	if (rc != CS_OK)
@@ -407,9 +480,25 @@ cmd_confirm_sign(const char *file, int yes, const char *question)
 	if (yes)
 		return CS_OK;
 	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK) != 0)
-		return cmd_fail(CS_USAGE, "no terminal to confirm on; use --yes in scripts");
+		return cmd_fail(CS_USAGE, "usage", file, "no terminal to confirm on; use --yes in scripts");
 	if (!cmd_confirm(question))
-		return cmd_fail(CS_REJECT, "%s: not signed: declined at the prompt (declined)", file);
+		return cmd_fail(CS_REJECT, "declined", file, "not signed: declined at the prompt");
+	return CS_OK;
+}
+
+int
+cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind)
+{
+	cs_cose c;
+	cs_err e;
+
+	/* operands given in the wrong places are a usage error, not a
+	 * malformed file: say what the file is */
+	if (cmd_is_zip(buf, n))
+		return cmd_fail(CS_USAGE, "kind", path, "a zip (a batch or a release), not a %s", kind);
+	cs_err_clear(&e);
+	if (cs_cose_decode(&c, buf, n, &e) == CS_OK && strcmp(c.kind, kind) != 0)
+		return cmd_fail(CS_USAGE, "kind", path, "a %s, not a %s", c.kind, kind);
 	return CS_OK;
 }
 
@@ -421,6 +510,11 @@ cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_pol
 
 	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
 		return rc;
+	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_POLICY)) != CS_OK) {
+		cs_file_free(*buf, *n);
+		*buf = NULL;
+		return rc;
+	}
 	cs_err_clear(&e);
 	if ((rc = cs_policy_load(s, p, *buf, *n, &e)) != CS_OK) {
 		cs_file_free(*buf, *n);
@@ -461,6 +555,11 @@ cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_orde
 
 	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
 		return rc;
+	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_ORDER)) != CS_OK) {
+		cs_file_free(*buf, *n);
+		*buf = NULL;
+		return rc;
+	}
 	cs_err_clear(&e);
 	if ((rc = cs_order_load(s, o, *buf, *n, &e)) != CS_OK) {
 		cs_file_free(*buf, *n);
@@ -477,12 +576,19 @@ cmd_hex(char *out, const uint8_t *p, size_t n)
 }
 
 void
-cmd_fingerprint(char out[24], const uint8_t d[CS_DIGEST_LEN])
+cmd_fingerprint(char out[CMD_FP_LEN], const uint8_t *d)
 {
-	char h[17];
+	char h[2 * CMD_FP_BYTES + 1];
+	size_t i, o = 0;
 
-	cs_hex(h, d, 8);
-	snprintf(out, 24, "%.4s %.4s %.4s %.4s", h, h + 4, h + 8, h + 12);
+	cs_hex(h, d, CMD_FP_BYTES);
+	for (i = 0; i < 2 * CMD_FP_BYTES; i += 4) {
+		if (i > 0)
+			out[o++] = ' ';
+		memcpy(out + o, h + i, 4);
+		o += 4;
+	}
+	out[o] = '\0';
 }
 
 int
@@ -496,7 +602,7 @@ cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy 
 {
 	static const char *st[] = {"valid", "INVALID signature (not counted)",
 	    "unknown key (not counted)", "repeated signer (counted once)"};
-	char kid[2 * CS_KID_LEN + 1];
+	char kid[CMD_FP_LEN];
 	size_t i;
 
 	for (i = 0; i < q->nsig; i++) {
@@ -504,7 +610,7 @@ cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy 
 			fprintf(f, "  signature %zu: %s, %s\n", i + 1, p->cust[q->who[i]].id,
 			    st[q->state[i]]);
 		else {
-			cs_hex(kid, c->s[i].kid, CS_KID_LEN);
+			cmd_fingerprint(kid, c->s[i].kid);
 			fprintf(f, "  signature %zu: key id %s, %s\n", i + 1, kid, st[q->state[i]]);
 		}
 	}
@@ -537,4 +643,55 @@ cmd_parse_u64(const char *s, uint64_t *v)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+/* ---- what a long step is doing, on a terminal only -------------------------- */
+
+static int status_shown;
+
+void
+cmd_status(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	status_shown = 1;
+}
+
+void
+cmd_status_end(void)
+{
+	if (status_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	status_shown = 0;
+}
+
+void
+cmd_progress(const char *what, uint64_t done, uint64_t total)
+{
+	static struct timespec start, last;
+	struct timespec now;
+	double secs;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (done <= 1)
+		start = last = now;
+	/* four times a second is enough for a person, and costs nothing */
+	if (done < total && (now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec) <
+			       250000000L)
+		return;
+	last = now;
+	secs = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	cmd_status("%s: %llu of %llu records checked, %.0f a second", what,
+	    (unsigned long long)done, (unsigned long long)total, secs > 0 ? (double)done / secs : 0.0);
 }

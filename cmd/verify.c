@@ -1,31 +1,49 @@
-/* consign verify: any artifact, its type detected from its content. This file
- * handles the COSE artifacts; batch and release zips go to cmd_verify_zip. */
-#include "cmd.h"
+/* consign verify: any artifact, its kind read from its content: the COSE
+ * artifacts (policy, order, record, batch header, receipt, withdrawal) and
+ * the batch and release zips, with one option table and one report. */
+#include "office.h"
 
 #include <string.h>
 
+#include "ledger/ledger.h"
 #include "util/file.h"
 #include "util/text.h"
 
 static const char usage[] =
     "usage: consign verify [--policy P] [--json] FILE\n"
-    "       consign verify --policy P (--first | --after SEQ:DIGEST) [--deep] [--threads N]\n"
-    "                      [--json] registry.zip\n"
     "       consign verify --policy P [--ledger DIR] [--threads N] [--json] batch.zip\n"
+    "       consign verify --policy P (--first | --after SEQ:DIGEST) [--deep] [--threads N]\n"
+    "                      [--released DIR] [--withdrawn W]... [--json] registry.zip\n"
     "\n"
-    "Verifies FILE and prints one line per problem and a verdict; --json prints a\n"
-    "machine-readable report instead. Exit 0 accepted, 1 rejected, 3 malformed.\n"
-    "  policy   without --policy, a first policy only: checked against its own\n"
-    "           custodians and threshold (its trust comes from pinning its digest);\n"
-    "           with --policy P: a rotation from P (or P itself), which every\n"
-    "           later version needs\n"
-    "  order    needs --policy: made under it and signed by M of its custodians\n"
-    "  record   a device record: its proof-of-possession signature\n"
-    "  receipt  needs --policy: signed by the policy's office key\n";
+    "Verifies FILE and prints one line per problem and a verdict; --json prints the\n"
+    "report (manifests/report.md) instead. Exit 0 accepted, 1 rejected, 2 usage,\n"
+    "3 malformed or unreadable.\n"
+    "  policy      without --policy, a first policy only: checked against its own\n"
+    "              custodians and threshold (its trust comes from pinning its digest);\n"
+    "              with --policy P: a rotation from P (or P itself)\n"
+    "  order, withdrawal  made under --policy P and signed by M of its custodians\n"
+    "  record      a device record: its proof-of-possession signature\n"
+    "  receipt     signed by the office key of --policy P\n"
+    "  batch       every check of the batch (--ledger DIR: against every release\n"
+    "              before it too)\n"
+    "  release     M signatures of the pinned policy P, the next in the chain\n"
+    "              (--first, or --after the last imported SEQ:DIGEST), every cheap\n"
+    "              check of its batch and its exclusions; --deep: every record's\n"
+    "              signature and key again; --released DIR (the earlier release zips)\n"
+    "              checks each \"released before\" exclusion; --withdrawn W (a\n"
+    "              withdrawal M custodians signed) refuses the release it names\n";
+
+enum { O_FIRST = 256, O_AFTER, O_DEEP, O_LEDGER, O_THREADS, O_RELEASED, O_WITHDRAWN };
+
+#define MAX_WITHDRAWN 64
 
 struct opts {
-	const char *policy;
-	int json;
+	const char *policy, *after, *ledger, *released;
+	const char *withdrawn[MAX_WITHDRAWN];
+	size_t nwithdrawn;
+	int json, deep, first;
+	unsigned threads;
+	const char *file;
 };
 
 static int
@@ -33,78 +51,40 @@ opt(int key, const char *arg, void *ctx)
 {
 	struct opts *o = ctx;
 
-	if (key == 'P')
-		o->policy = arg;
-	else if (key == 'j')
-		o->json = 1;
+	switch (key) {
+	case 'P': o->policy = arg; break;
+	case 'j': o->json = 1; break;
+	case O_FIRST: o->first = 1; break;
+	case O_AFTER: o->after = arg; break;
+	case O_DEEP: o->deep = 1; break;
+	case O_LEDGER: o->ledger = arg; break;
+	case O_RELEASED: o->released = arg; break;
+	case O_WITHDRAWN:
+		if (o->nwithdrawn == MAX_WITHDRAWN)
+			return cmd_usage(usage, "at most %d --withdrawn", MAX_WITHDRAWN);
+		o->withdrawn[o->nwithdrawn++] = arg;
+		break;
+	case O_THREADS:
+		return office_parse_threads(usage, arg, &o->threads);
+	}
 	return 0;
 }
 
-/* What verify found, printed as text or JSON at the end. */
+/* ---- COSE artifacts ------------------------------------------------------- */
+
+/* What verify found about one COSE artifact: the text lines and the report. */
 struct report {
-	const char *file;
-	const char *kind;
-	int json;
-	int status;
+	const struct opts *o;
+	json_t *j;
+	int status;                  /* CS_OK or CS_REJECT */
 	char reason[CS_REASON_MAX];
 	char msg[CS_MSG_MAX];
 	char summary[512];
 	char note[512];
-	const uint8_t *digest;
 	const cs_quorum *q;
 	const cs_cose *cose;
 	const cs_policy *signers;
 };
-
-static void
-print_report(const struct report *r)
-{
-	static const char *st[] = {"valid", "bad-signature", "unknown-key", "repeated-signer"};
-	char esc[CS_MSG_MAX * 6 + 8], hex[2 * CS_DIGEST_LEN + 1], kid[2 * CS_KID_LEN + 1];
-	size_t i;
-
-	if (!r->json) {
-		if (r->summary[0])
-			printf("%s: %s\n", r->file, r->summary);
-		if (r->q != NULL)
-			cmd_print_quorum(stdout, r->q, r->cose, r->signers);
-		if (r->status != CS_OK)
-			printf("problem: %s: %s\n", r->reason, r->msg);
-		if (r->note[0])
-			printf("note: %s\n", r->note);
-		printf("%s: %s\n", r->file, r->status == CS_OK ? "ACCEPTED" : "REJECTED");
-		return;
-	}
-	printf("{\"file\":\"%s\",\"kind\":\"%s\",\"verdict\":\"%s\"",
-	    cs_json_escape(esc, sizeof esc, r->file), r->kind,
-	    r->status == CS_OK ? "accepted" : "rejected");
-	if (r->digest != NULL) {
-		cs_hex(hex, r->digest, CS_DIGEST_LEN);
-		printf(",\"digest\":\"%s\"", hex);
-	}
-	printf(",\"summary\":\"%s\"", cs_json_escape(esc, sizeof esc, r->summary));
-	if (r->q != NULL) {
-		printf(",\"valid_signatures\":%zu,\"signatures\":[", r->q->valid);
-		for (i = 0; i < r->q->nsig; i++) {
-			cs_hex(kid, r->cose->s[i].kid, CS_KID_LEN);
-			printf("%s{\"kid\":\"%s\",\"custodian\":", i ? "," : "", kid);
-			if (r->q->who[i] >= 0)
-				printf("\"%s\"", r->signers->cust[r->q->who[i]].id);
-			else
-				printf("null");
-			printf(",\"state\":\"%s\"}", st[r->q->state[i]]);
-		}
-		printf("]");
-	}
-	printf(",\"problems\":[");
-	if (r->status != CS_OK)
-		printf("{\"reason\":\"%s\",\"message\":\"%s\"}", r->reason,
-		    cs_json_escape(esc, sizeof esc, r->msg));
-	printf("]");
-	if (r->note[0])
-		printf(",\"note\":\"%s\"", cs_json_escape(esc, sizeof esc, r->note));
-	printf("}\n");
-}
 
 static void
 problem(struct report *r, const cs_err *e)
@@ -115,7 +95,45 @@ problem(struct report *r, const cs_err *e)
 }
 
 static int
-verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t n)
+print_report(struct report *r)
+{
+	char f[1024];
+
+	if (r->o->json) {
+		cmd_json_set_verdict(r->j, r->status == CS_OK ? "accepted" : "rejected");
+		if (r->status != CS_OK)
+			cmd_json_problem(r->j, r->reason, r->msg, -1);
+		if (r->q != NULL)
+			cmd_desc_signatures(r->j, r->cose, r->q, r->signers);
+		if (r->note[0])
+			json_object_set_new(r->j, "note", cmd_json_text(r->note));
+		cmd_json_print(r->j);
+		r->j = NULL;
+		return r->status;
+	}
+	cs_escapez(f, sizeof f, r->o->file);
+	if (r->summary[0])
+		printf("%s: %s\n", f, r->summary);
+	if (r->q != NULL)
+		cmd_print_quorum(stdout, r->q, r->cose, r->signers);
+	if (r->status != CS_OK)
+		printf("problem: %s: %s\n", r->reason, r->msg);
+	if (r->note[0])
+		printf("note: %s\n", r->note);
+	printf("%s: %s\n", f, r->status == CS_OK ? "ACCEPTED" : "REJECTED");
+	return r->status;
+}
+
+static int
+need_policy(const struct opts *o, const char *what, cs_signed *ps, cs_policy *pin)
+{
+	if (o->policy == NULL)
+		return cmd_usage(usage, "a %s is verified against a policy: give --policy", what);
+	return cmd_load_pinned_policy(o->policy, ps, pin);
+}
+
+static int
+verify_policy(struct report *r, const uint8_t *buf, size_t n)
 {
 	static cs_signed s, ps;
 	static cs_policy p, pin;
@@ -126,23 +144,23 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 
 	cs_err_clear(&e);
 	if ((rc = cs_policy_load(&s, &p, buf, n, &e)) != CS_OK)
-		return cmd_report(r->file, &e);
-	r->digest = s.digest;
+		return cmd_report(r->o->file, &e);
+	cmd_desc_policy(r->j, s.digest, &p);
 	cs_hex(hex, s.digest, CS_DIGEST_LEN);
 	snprintf(r->summary, sizeof r->summary, "policy version %llu, %llu of %zu custodians",
 	    (unsigned long long)p.version, (unsigned long long)p.threshold, p.ncust);
-	if (o->policy == NULL && p.has_prev)
+	if (r->o->policy == NULL && p.has_prev)
 		/* its own custodians alone cannot vouch for a rotation */
 		return cmd_usage(usage, "policy version %llu is a rotation: it is verified against "
 					"the policy it replaces or the one pinned; give --policy",
 		    (unsigned long long)p.version);
-	if (o->policy == NULL) {
+	if (r->o->policy == NULL) {
 		rc = cs_policy_verify_self(&s, &p, &q, &e);
 		snprintf(r->note, sizeof r->note,
 		    "checked against its own custodians only: its trust comes from pinning its "
 		    "digest %s", hex);
 	} else {
-		if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
+		if ((rc = cmd_load_pinned_policy(r->o->policy, &ps, &pin)) != CS_OK)
 			return rc;
 		rc = cs_policy_verify_rotation(&ps, &pin, &s, &p, &qold, &q, &e);
 		if (rc == CS_OK && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0)
@@ -175,7 +193,7 @@ verify_policy(struct report *r, const struct opts *o, const uint8_t *buf, size_t
 }
 
 static int
-verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t n)
+verify_order(struct report *r, const uint8_t *buf, size_t n)
 {
 	static cs_signed s, ps;
 	static cs_policy pin;
@@ -186,21 +204,17 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 
 	cs_err_clear(&e);
 	if ((rc = cs_order_load(&s, &ord, buf, n, &e)) != CS_OK)
-		return cmd_report(r->file, &e);
-	if (o->policy == NULL)
-		return cmd_usage(usage, "an order is verified against a policy: give --policy");
-	if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
+		return cmd_report(r->o->file, &e);
+	if ((rc = need_policy(r->o, "an order", &ps, &pin)) != CS_OK)
 		return rc;
-	r->digest = s.digest;
+	cmd_desc_order(r->j, s.digest, &ord);
 	snprintf(r->summary, sizeof r->summary, "order for batch %s, %llu devices, serials %llu-%llu",
 	    ord.batch, (unsigned long long)ord.quantity, (unsigned long long)ord.first,
 	    (unsigned long long)ord.last);
 	rc = cs_order_verify(&s, &ord, &pin, ps.digest, &q, &e);
-	if (strcmp(e.reason, "order-deployment") != 0 && strcmp(e.reason, "order-policy") != 0) {
-		r->q = &q;
-		r->cose = &s.cose;
-		r->signers = &pin;
-	}
+	r->q = &q;
+	r->cose = &s.cose;
+	r->signers = &pin;
 	if (rc != CS_OK) {
 		if (strcmp(e.reason, "order-threshold") == 0)
 			cmd_note_missing(&e, &q, &pin);
@@ -210,34 +224,28 @@ verify_order(struct report *r, const struct opts *o, const uint8_t *buf, size_t 
 }
 
 static int
-verify_withdrawal(struct report *r, const struct opts *o, const uint8_t *buf, size_t n)
+verify_withdrawal(struct report *r, const uint8_t *buf, size_t n)
 {
 	static cs_signed s, ps;
 	static cs_policy pin;
 	static cs_withdrawal w;
 	static cs_quorum q;
-	char chain[2 * CS_DIGEST_LEN + 24];
+	char chain[OFFICE_CHAIN_MAX];
 	cs_err e;
 	int rc;
 
 	cs_err_clear(&e);
 	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) != CS_OK)
-		return cmd_report(r->file, &e);
-	if (o->policy == NULL)
-		return cmd_usage(usage, "a withdrawal is verified against a policy: give --policy");
-	if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK)
+		return cmd_report(r->o->file, &e);
+	if ((rc = need_policy(r->o, "withdrawal", &ps, &pin)) != CS_OK)
 		return rc;
-	r->digest = s.digest;
-	snprintf(chain, sizeof chain, "%llu:", (unsigned long long)w.seq);
-	cs_hex(chain + strlen(chain), w.release, CS_DIGEST_LEN);
+	cmd_desc_withdrawal(r->j, s.digest, &w);
+	office_chain(chain, w.seq, w.release);
 	snprintf(r->summary, sizeof r->summary, "withdrawal of release %s", chain);
 	rc = cs_withdrawal_verify(&s, &w, &pin, ps.digest, &q, &e);
-	if (strcmp(e.reason, "withdrawal-deployment") != 0 &&
-	    strcmp(e.reason, "withdrawal-policy") != 0) {
-		r->q = &q;
-		r->cose = &s.cose;
-		r->signers = &pin;
-	}
+	r->q = &q;
+	r->cose = &s.cose;
+	r->signers = &pin;
 	if (rc != CS_OK) {
 		if (strcmp(e.reason, "withdrawal-threshold") == 0)
 			cmd_note_missing(&e, &q, &pin);
@@ -249,11 +257,12 @@ verify_withdrawal(struct report *r, const struct opts *o, const uint8_t *buf, si
 /* A record, a batch header or a receipt: one signature by a key that is named
  * in the payload (device, station) or in the policy (office). */
 static int
-verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
+verify_sign1(struct report *r, const cs_cose *c)
 {
 	static cs_signed ps;
 	static cs_policy pin;
 	const uint8_t *pk;
+	uint8_t d[CS_DIGEST_LEN];
 	cs_buf sb;
 	cs_record rec;
 	cs_header h;
@@ -262,11 +271,11 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 	int rc;
 
 	cs_err_clear(&e);
-	cs_buf_init(&sb, c->payload_len + 1024);
 	if (strcmp(c->kind, CS_KIND_RECORD) == 0) {
 		if ((rc = cs_record_decode(&rec, c->payload, c->payload_len, &e)) != CS_OK)
 			goto bad;
 		pk = rec.pk;
+		cmd_desc_record(r->j, &rec);
 		snprintf(r->summary, sizeof r->summary,
 		    "device record, serial %llu, batch %s (checked alone: verify the batch for the "
 		    "order's checks)", (unsigned long long)rec.serial, rec.batch);
@@ -274,29 +283,33 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 		if ((rc = cs_header_decode(&h, c->payload, c->payload_len, &e)) != CS_OK)
 			goto bad;
 		pk = h.station_pk;
+		cmd_desc_header(r->j, &h);
 		snprintf(r->summary, sizeof r->summary,
 		    "batch header for batch %s, %llu records (checked alone: verify the batch zip)",
 		    h.batch, (unsigned long long)h.count);
 	} else if (strcmp(c->kind, CS_KIND_RECEIPT) == 0) {
 		if ((rc = cs_receipt_decode(&rc_, c->payload, c->payload_len, &e)) != CS_OK)
 			goto bad;
-		if (o->policy == NULL) {
-			cs_buf_free(&sb);
-			return cmd_usage(usage, "a receipt is verified against a policy: give --policy");
-		}
-		if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pin)) != CS_OK) {
-			cs_buf_free(&sb);
+		if ((rc = need_policy(r->o, "receipt", &ps, &pin)) != CS_OK)
 			return rc;
-		}
 		pk = pin.office_pk;
+		cs_digest(d, CS_KIND_RECEIPT, c->payload, c->payload_len);
+		cmd_desc_receipt(r->j, d, &rc_);
 		snprintf(r->summary, sizeof r->summary,
-		    "receipt for batch %s: %llu of %llu records accepted, %zu refused", rc_.batch,
-		    (unsigned long long)rc_.accepted, (unsigned long long)rc_.count, rc_.refused.n);
+		    "receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s", rc_.batch,
+		    (unsigned long long)rc_.accepted, (unsigned long long)rc_.count, rc_.refused.n,
+		    rc_.nproblem ? ", batch refused: " : "", rc_.nproblem ? rc_.problem[0] : "");
+		/* a receipt speaks for the policy's deployment only */
+		if (memcmp(rc_.deployment, pin.deployment, CS_DEPLOY_LEN) != 0) {
+			cs_fail(&e, CS_REJECT, "signature", "the receipt belongs to another deployment");
+			problem(r, &e);
+			return CS_OK;
+		}
 	} else {
-		cs_buf_free(&sb);
-		return cmd_fail(CS_MALFORMED, "%s: unexpected COSE_Sign1 of kind %s (kind)", r->file,
+		return cmd_fail(CS_MALFORMED, "kind", r->o->file, "unexpected COSE_Sign1 of kind %s",
 		    c->kind);
 	}
+	cs_buf_init(&sb, c->payload_len + 1024);
 	if (cs_cose_verify(c, 0, pk, &sb) != 0) {
 		cs_fail(&e, CS_REJECT, strcmp(c->kind, CS_KIND_RECORD) == 0 ? "record-signature"
 										 : "signature",
@@ -308,98 +321,340 @@ verify_sign1(struct report *r, const struct opts *o, const cs_cose *c)
 	cs_buf_free(&sb);
 	return CS_OK;
 bad:
-	cs_buf_free(&sb);
 	cs_err_prefix(&e, "%s payload", c->kind);
-	return cmd_report(r->file, &e);
+	return cmd_report(r->o->file, &e);
 }
 
-/* 1 when argv holds an option that only the zip verifier knows */
 static int
-zip_option(int argc, char **argv)
+verify_cose(const struct opts *o, const uint8_t *buf, size_t n)
 {
-	static const char *const only[] = {"--first", "--after", "--deep", "--ledger", "--threads",
-	    "--released", "--withdrawn"};
-	size_t i, l;
-	int a;
+	struct report r;
+	cs_cose c;
+	cs_err e;
+	int rc;
 
-	for (a = 1; a < argc && strcmp(argv[a], "--") != 0; a++)
-		for (i = 0; i < sizeof only / sizeof only[0]; i++) {
-			l = strlen(only[i]);
-			if (strncmp(argv[a], only[i], l) == 0 && (argv[a][l] == '\0' || argv[a][l] == '='))
-				return 1;
-		}
-	return 0;
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	cs_err_clear(&e);
+	if ((rc = cs_cose_decode(&c, buf, n, &e)) != CS_OK)
+		return cmd_report(o->file, &e);
+	cmd_json_errors(c.kind);
+	r.j = cmd_json_report("rejected", c.kind, o->file);
+	if (c.multi && strcmp(c.kind, CS_KIND_POLICY) == 0)
+		rc = verify_policy(&r, buf, n);
+	else if (c.multi && strcmp(c.kind, CS_KIND_ORDER) == 0)
+		rc = verify_order(&r, buf, n);
+	else if (c.multi && strcmp(c.kind, CS_KIND_WITHDRAWAL) == 0)
+		rc = verify_withdrawal(&r, buf, n);
+	else if (!c.multi)
+		rc = verify_sign1(&r, &c);
+	else
+		rc = cmd_fail(CS_MALFORMED, "kind", o->file, "a COSE_Sign of kind %s outside a release "
+		    "zip", c.kind);
+	if (rc == CS_OK)
+		rc = print_report(&r);
+	json_decref(r.j);
+	return rc;
 }
 
-/* 1 when an argument other than an option's is a zip file */
-static int
-zip_operand(int argc, char **argv)
-{
-	int a;
+/* ---- batch and release zips ------------------------------------------------ */
 
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--policy") == 0) {
-			a++;
-			continue;
+struct zrun {
+	const struct opts *o;
+	const cs_verify *v;       /* its header's count, for the progress line */
+	int is_release;
+	json_t *list;             /* failures (batch) or excluded (release), all of them */
+	uint64_t shown, hidden;
+	/* the first failures, shown after the summary they belong to */
+	char line[OFFICE_SHOW_FIRST][CS_VREC_MSG_MAX * 6 + 128];
+};
+
+static int
+on_record(void *ctx, const cs_vrec *r)
+{
+	struct zrun *z = ctx;
+	char esc[CS_VREC_MSG_MAX * 6], ser[40] = "";
+	const char *reason;
+	json_t *x;
+
+	cmd_progress("verify", r->index + 1, z->v->header.count);
+	if (z->is_release ? !r->excluded : r->reason == NULL)
+		return 0;
+	reason = z->is_release ? r->excl_reason : r->reason;
+	if (z->o->json) {
+		x = json_object();
+		json_object_set_new(x, "index", cmd_json_u64(r->index));
+		json_object_set_new(x, "serial", r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
+		json_object_set_new(x, "reason", json_string(reason));
+		if (!z->is_release) {
+			json_object_set_new(x, "message", cmd_json_text(r->msg));
+		} else {
+			if (r->excl_released_in != 0) {
+				json_object_set_new(x, "released_in", cmd_json_u64(r->excl_released_in));
+				/* what a registry checks the claim against: the value */
+				if (r->decoded && strcmp(reason, "record-released-key") == 0)
+					json_object_set_new(x, "value", cmd_json_hex(r->rec->pk, CS_PK_LEN));
+				else if (r->decoded && strcmp(reason, "record-released-hwid") == 0)
+					json_object_set_new(x, "value",
+					    cmd_json_hex(r->rec->hwid, r->rec->hwid_len));
+				else if (r->decoded)
+					json_object_set_new(x, "value", json_sprintf("%llu",
+					    (unsigned long long)r->rec->serial));
+			}
+			json_object_set_new(x, "checked", json_boolean(r->reason != NULL));
 		}
-		if (argv[a][0] != '-' && cmd_file_is_zip(argv[a]))
-			return 1;
+		json_array_append_new(z->list, x);
+		return 0;
 	}
+	if (z->shown >= OFFICE_SHOW_FIRST) {
+		z->hidden++;
+		return 0;
+	}
+	if (r->decoded)
+		snprintf(ser, sizeof ser, " (serial %llu)", (unsigned long long)r->rec->serial);
+	if (z->is_release)
+		snprintf(z->line[z->shown], sizeof z->line[0], "  excluded: record %llu%s: %s%s\n",
+		    (unsigned long long)r->index, ser, reason,
+		    r->reason != NULL ? "" : " (as the custodians found; --deep to check again)");
+	else
+		snprintf(z->line[z->shown], sizeof z->line[0], "  record %llu%s: %s: %s\n",
+		    (unsigned long long)r->index, ser, reason, cs_escapez(esc, sizeof esc, r->msg));
+	z->shown++;
 	return 0;
+}
+
+static void
+print_lines(const struct zrun *z)
+{
+	uint64_t i;
+
+	for (i = 0; i < z->shown; i++)
+		fputs(z->line[i], stdout);
+	if (z->hidden > 0)
+		printf("  ... and %llu more (--json lists them all)\n", (unsigned long long)z->hidden);
+}
+
+/* A withdrawal given with --withdrawn: M custodians of the pinned policy
+ * signed it, or it counts for nothing and the command stops. */
+static int
+load_withdrawal(const char *path, const cs_policy *pol, const uint8_t pd[CS_DIGEST_LEN],
+    uint8_t digest[CS_DIGEST_LEN])
+{
+	cs_signed s;
+	cs_withdrawal w;
+	cs_quorum q;
+	uint8_t *buf;
+	size_t n;
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		return rc;
+	if ((rc = cmd_expect_kind(path, buf, n, CS_KIND_WITHDRAWAL)) != CS_OK) {
+		cs_file_free(buf, n);
+		return rc;
+	}
+	cs_err_clear(&e);
+	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) == CS_OK &&
+	    (rc = cs_withdrawal_verify(&s, &w, pol, pd, &q, &e)) == CS_OK)
+		memcpy(digest, w.release, CS_DIGEST_LEN);
+	cs_file_free(buf, n);
+	return rc == CS_OK ? CS_OK : cmd_report(path, &e);
+}
+
+/* The zip's report, in text or JSON; returns rc. */
+static int
+zip_report(struct zrun *z, const cs_verify *v, const cs_policy *pol, const cs_vopts *vo, int rc)
+{
+	const struct opts *o = z->o;
+	char f[1024], chain[OFFICE_CHAIN_MAX], fp[CMD_FP_LEN];
+	json_t *j;
+
+	if (o->json) {
+		j = cmd_json_report(rc == CS_OK ? "accepted" : "rejected",
+		    z->is_release ? "release" : "batch", o->file);
+		cmd_desc_zip(j, v, pol, z->list);
+		cmd_json_print(j);
+		return rc;
+	}
+	cs_escapez(f, sizeof f, o->file);
+	cmd_fingerprint(fp, v->order_s.digest);
+	printf("%s: %sbatch %s, order %s, %llu records (the header says %llu)\n", f,
+	    z->is_release ? "release of " : "", v->order.batch, fp, (unsigned long long)v->records,
+	    (unsigned long long)v->header.count);
+	printf("  order: %zu valid custodian signature%s, the policy needs %llu\n", v->order_q.valid,
+	    v->order_q.valid == 1 ? "" : "s", (unsigned long long)pol->threshold);
+	if (z->is_release) {
+		office_chain(chain, v->release.seq, v->release_s.digest);
+		printf("  release: %s\n", chain);
+		if (v->release.has_prev) {
+			office_chain(chain, v->release.seq - 1, v->release.prev);
+			printf("  after:   %s\n", chain);
+		} else {
+			printf("  after:   none (the first release)\n");
+		}
+		cmd_print_quorum(stdout, &v->release_q, &v->release_s.cose, pol);
+		printf("%s: %llu accepted, %zu excluded%s\n", f, (unsigned long long)v->release.accepted,
+		    v->release.excluded.n, vo->deep ? " (deep: every record checked again)" : "");
+	} else {
+		printf("%s: %llu of %llu records pass, %llu fail\n", f,
+		    (unsigned long long)(v->records - v->failed), (unsigned long long)v->records,
+		    (unsigned long long)v->failed);
+	}
+	print_lines(z);
+	office_print_problems(stdout, v);
+	printf("%s: %s\n", f, rc == CS_OK ? "ACCEPTED" : "REJECTED");
+	return rc;
+}
+
+static int
+verify_zip(const struct opts *o)
+{
+	static cs_signed ps;
+	static cs_policy pol;
+	static cs_verify v;
+	static uint8_t wd[MAX_WITHDRAWN][CS_DIGEST_LEN];
+	static struct zrun z;
+	cs_vopts vo;
+	cs_zipr *zr = NULL;
+	cs_ledger *l = NULL;
+	cs_earlier_dir *ed = NULL;
+	cs_vlookup lk;
+	cs_vearlier ea;
+	size_t i;
+	cs_err e;
+	int rc;
+
+	memset(&z, 0, sizeof z);
+	z.o = o;
+	memset(&vo, 0, sizeof vo);
+	if (o->policy == NULL)
+		return cmd_usage(usage, "a batch or release is verified against a policy: give "
+					"--policy");
+	if (o->after != NULL && office_parse_after(o->after, &vo.after_seq, vo.after_digest) != 0)
+		return cmd_usage(usage, "--after wants SEQ:DIGEST (64 hex digits)");
+	if ((rc = cmd_load_pinned_policy(o->policy, &ps, &pol)) != CS_OK)
+		return rc;
+	cs_err_clear(&e);
+	if ((rc = cs_zipr_open(&zr, o->file, &e)) != CS_OK) {
+		if (rc != CS_REJECT)
+			return cmd_report(o->file, &e);
+		/* a layout violation is a verification result like any other */
+		memset(&v, 0, sizeof v);
+		v.nproblem = 1;
+		snprintf(v.problem[0].reason, sizeof v.problem[0].reason, "%s", e.reason);
+		snprintf(v.problem[0].msg, sizeof v.problem[0].msg, "%s", e.msg);
+		if (o->json) {
+			json_t *j = cmd_json_report("rejected", NULL, o->file);
+
+			cmd_desc_problems(j, &v);
+			cmd_json_print(j);
+		} else {
+			char f[1024];
+
+			office_print_problems(stdout, &v);
+			printf("%s: REJECTED\n", cs_escapez(f, sizeof f, o->file));
+		}
+		return CS_REJECT;
+	}
+	z.is_release = cs_zipr_entries(zr) == CS_V_RELEASE;
+	cmd_json_errors(z.is_release ? "release" : "batch");
+	if (!z.is_release && (o->first || o->after != NULL || o->released != NULL ||
+				 o->nwithdrawn > 0 || o->deep)) {
+		rc = cmd_usage(usage, "--first, --after, --deep, --released and --withdrawn apply to "
+				      "releases; %s is a batch", o->file);
+		goto done;
+	}
+	if (z.is_release && o->ledger != NULL) {
+		rc = cmd_usage(usage, "--ledger applies to batches; %s is a release", o->file);
+		goto done;
+	}
+	for (i = 0; i < o->nwithdrawn; i++)
+		if ((rc = load_withdrawal(o->withdrawn[i], &pol, ps.digest, wd[i])) != CS_OK)
+			goto done;
+	vo.withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])wd;
+	vo.nwithdrawn = o->nwithdrawn;
+	if (o->released != NULL) {
+		/* the earlier releases, found by the chain back from this one */
+		if ((rc = cs_earlier_dir_open(&ed, o->released, &pol, ps.digest, &e)) != CS_OK ||
+		    (rc = cs_verify_load(&v, zr, &e)) != CS_OK) {
+			rc = cmd_report(ed == NULL ? o->released : o->file, &e);
+			goto done;
+		}
+		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
+		cs_verify_free(&v);
+		cs_earlier_dir_get(ed, &ea);
+		vo.earlier = &ea;
+	}
+	if (o->ledger != NULL) {
+		if ((rc = cs_ledger_open(&l, o->ledger, &e)) != CS_OK) {
+			rc = cmd_report(o->ledger, &e);
+			goto done;
+		}
+		cs_ledger_lookup(l, &lk);
+		cs_ledger_earlier(l, &ea);
+		vo.lookup = &lk;
+		vo.earlier = &ea;
+	}
+	vo.policy = &pol;
+	vo.policy_digest = ps.digest;
+	vo.deep = z.is_release ? o->deep : 1;
+	vo.threads = o->threads;
+	vo.chain = o->first ? CS_CHAIN_FIRST : o->after != NULL ? CS_CHAIN_AFTER : CS_CHAIN_NONE;
+	vo.on_record = on_record;
+	vo.ctx = &z;
+	z.list = json_array();
+	z.v = &v;
+	rc = cs_verify_zip(&v, zr, &vo, &e);
+	cmd_status_end();
+	if (rc == CS_MALFORMED || rc == CS_USAGE) {
+		if (!o->json)
+			print_lines(&z);
+		fflush(stdout);
+		rc = cmd_report(o->file, &e);
+	} else {
+		rc = zip_report(&z, &v, &pol, &vo, rc);
+	}
+done:
+	json_decref(z.list);
+	z.list = NULL;
+	cs_verify_free(&v);
+	cs_zipr_close(zr);
+	cs_ledger_close(l);
+	cs_earlier_dir_close(ed);
+	return rc;
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"policy", 1, 0, 'P'}, {"json", 0, 0, 'j'}, {NULL, 0, 0, 0}};
-	struct opts o = {0};
-	struct report r;
+	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"json", 0, 0, 'j'},
+	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
+	    {"ledger", 1, 0, O_LEDGER}, {"threads", 1, 0, O_THREADS}, {"released", 1, 0, O_RELEASED},
+	    {"withdrawn", 1, 1, O_WITHDRAWN}, {NULL, 0, 0, 0}};
+	static struct opts o;
 	uint8_t *buf = NULL;
 	size_t n = 0;
-	cs_cose c;
-	cs_err e;
 	int a, rc;
 
-	/* zips (batches, releases) take more options: hand them over whole; so
-	 * does an option only they take, so that a truncated or foreign file
-	 * given as a release is "not a zip" (3), not a usage error (2) */
-	if (zip_option(argc, argv) || zip_operand(argc, argv))
-		return cmd_verify_zip(argc, argv);
+	memset(&o, 0, sizeof o);
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
+	if (o.json)
+		cmd_json_errors(NULL);
 	if (a != argc - 1)
 		return cmd_usage(usage, "expected exactly one FILE");
-	memset(&r, 0, sizeof r);
-	r.file = argv[a];
-	r.json = o.json;
-	cs_err_clear(&e);
-	if ((rc = cmd_read(r.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+	if (o.first && o.after != NULL)
+		return cmd_usage(usage, "--first and --after exclude each other");
+	o.file = argv[a];
+	/* an option only zips take says the file should be one: a truncated or
+	 * foreign file given so is unreadable (3), not a usage error (2) */
+	if (cmd_file_is_zip(o.file) || o.first || o.after != NULL || o.deep || o.ledger != NULL ||
+	    o.threads != 0 || o.released != NULL || o.nwithdrawn > 0)
+		return verify_zip(&o);
+	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
 		return rc;
-	if (cmd_is_zip(buf, n)) {
-		cs_file_free(buf, n);
-		return cmd_verify_zip(argc, argv);
-	}
-	if ((rc = cs_cose_decode(&c, buf, n, &e)) != CS_OK) {
-		cs_file_free(buf, n);
-		return cmd_report(r.file, &e);
-	}
-	r.kind = c.kind;
-	if (c.multi && strcmp(c.kind, CS_KIND_POLICY) == 0)
-		rc = verify_policy(&r, &o, buf, n);
-	else if (c.multi && strcmp(c.kind, CS_KIND_ORDER) == 0)
-		rc = verify_order(&r, &o, buf, n);
-	else if (c.multi && strcmp(c.kind, CS_KIND_WITHDRAWAL) == 0)
-		rc = verify_withdrawal(&r, &o, buf, n);
-	else if (!c.multi)
-		rc = verify_sign1(&r, &o, &c);
-	else
-		rc = cmd_fail(CS_MALFORMED, "%s: a COSE_Sign of kind %s outside a release zip (kind)",
-		    r.file, c.kind);
-	if (rc == CS_OK) {
-		print_report(&r);
-		rc = r.status;
-	}
+	rc = verify_cose(&o, buf, n);
 	cs_file_free(buf, n);
 	return rc;
 }

@@ -25,7 +25,7 @@
 #define POLL_MS 20
 
 static const char usage[] =
-    "usage: consign-devsim --policy P [--pty LINK | --port TTY] [--storage DIR]\n"
+    "usage: consign-devsim --policy P [--pty LINK | --port TTY] --storage DIR\n"
     "                      [--serial N] [--count N] [--hwid HEX] [--firmware V]\n"
     "                      [--log FILE] [--linger MS] [--faulty I] [FAULT...]\n"
     "\n"
@@ -393,7 +393,7 @@ main(int argc, char **argv)
 	    {"stall-done", 1, NULL, F_STALL_DONE},
 	    {"die-mid-reply", 0, NULL, F_DIE}, {"wrong-session", 0, NULL, F_SESSION},
 	    {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *policy = NULL, *pty = NULL, *port = NULL, *storage = ".", *hwid_hex = NULL;
+	const char *policy = NULL, *pty = NULL, *port = NULL, *storage = NULL, *hwid_hex = NULL;
 	const char *firmware = "devsim-1.0", *logp = NULL;
 	uint64_t serial = 1000, count = 1, faulty = 0, linger = 1000, v, i;
 	static uint8_t prev[CS_RECORD_MAX];
@@ -464,6 +464,13 @@ main(int argc, char **argv)
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
+	}
+	if (storage == NULL) {
+		/* each simulated device keeps its secret key there: never the
+		 * current directory by surprise */
+		fputs("consign-devsim: --storage DIR is required (each simulated device's key is "
+		      "kept there) (usage)\nTry 'consign-devsim --help'.\n", stderr);
+		return 2;
 	}
 	if (optind != argc || policy == NULL || (pty && port)) {
 		fputs(usage, stderr);

@@ -74,7 +74,7 @@ read_envelope(cs_dev *d, const char *kind, const uint8_t *b, size_t n, cs_err *e
 	if ((rc = cs_cose_decode(&d->cose, b, n, e)) != CS_OK)
 		return rc;
 	if (!d->cose.multi || strcmp(d->cose.kind, kind) != 0)
-		return cs_fail(e, CS_MALFORMED, "kind", "not a %s", kind);
+		return cs_fail(e, CS_MALFORMED, "kind", "not %s %s", kind[0] == 'o' ? "an" : "a", kind);
 	return CS_OK;
 }
 

@@ -1,5 +1,5 @@
 /* Public and passphrase-encrypted secret key files. */
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 
 #include <string.h>
 
@@ -369,7 +369,7 @@ cs_seckey_unlock(cs_seckey *k, const uint8_t *text, size_t n, const char *pass, 
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(seed, NULL, NULL, ct,
 		CS_SEED_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES, hdr, hdrlen, nonce, key) != 0) {
 		rc = cs_fail(e, CS_REJECT, "passphrase",
-		    "wrong passphrase (or the key file was altered)");
+		    "wrong passphrase, or the key file was altered");
 		goto fail;
 	}
 	crypto_sign_seed_keypair(pk, k->sk, seed);

@@ -53,7 +53,8 @@ load(cs_signed *s, const char *kind, const uint8_t *b, size_t n, cs_err *e)
 	if ((rc = cs_cose_decode(&s->cose, b, n, e)) != CS_OK)
 		return rc;
 	if (!s->cose.multi || strcmp(s->cose.kind, kind) != 0)
-		return cs_fail(e, CS_MALFORMED, "kind", "not a %s (found a %s %s)", kind,
+		return cs_fail(e, CS_MALFORMED, "kind", "not %s %s (found a %s of kind %s)",
+		    strchr("aeiou", kind[0]) ? "an" : "a", kind,
 		    s->cose.multi ? "COSE_Sign" : "COSE_Sign1", s->cose.kind);
 	cs_digest(s->digest, kind, s->cose.payload, s->cose.payload_len);
 	return CS_OK;
@@ -121,12 +122,12 @@ cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const cs_
 	cs_quorum_count(qnew, &news->cose, next);
 	if (qold->valid < old->threshold)
 		return cs_fail(e, CS_REJECT, "policy-threshold-previous",
-		    "%zu valid signatures from the previous custodians, rotation needs %llu",
-		    qold->valid, (unsigned long long)old->threshold);
+		    "%zu valid signature%s from the previous custodians, rotation needs %llu",
+		    qold->valid, qold->valid == 1 ? "" : "s", (unsigned long long)old->threshold);
 	if (qnew->valid < next->threshold)
 		return cs_fail(e, CS_REJECT, "policy-threshold",
-		    "%zu valid signatures from the new custodians, policy needs %llu", qnew->valid,
-		    (unsigned long long)next->threshold);
+		    "%zu valid signature%s from the new custodians, policy needs %llu", qnew->valid,
+		    qnew->valid == 1 ? "" : "s", (unsigned long long)next->threshold);
 	return CS_OK;
 }
 
