@@ -14,9 +14,10 @@ BENCH_RECORDS ?= 100000
 V ?= 0
 Q = $(if $(filter 1,$(V)),,@)
 
-PKGS = libsodium libzip libcbor sqlite3 libcrypto p11-kit-1
+PKGS = libsodium libzip libcbor sqlite3 libcrypto p11-kit-1 jansson
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
-	libsqlite3-dev libssl-dev libclang-rt-14-dev jq scdoc zip unzip python3 postgresql \
+	libsqlite3-dev libssl-dev libjansson-dev libclang-rt-14-dev jq scdoc zip unzip python3 \
+	python3-jsonschema postgresql \
 	valgrind time strace libp11-kit-dev softhsm2
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)

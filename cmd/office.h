@@ -7,6 +7,7 @@
 
 #include "bundle/reader.h"
 #include "verify/batch.h"
+#include "verify/release_zip.h"
 
 #define OFFICE_SHOW_FIRST 20    /* record problems shown to people; --json has all */
 #define OFFICE_CHAIN_MAX 88     /* "SEQ:" and 64 hex digits */
@@ -16,10 +17,6 @@
 /* "SEQ:DIGEST": a decimal sequence and the release digest in 64 hex digits;
  * 0 on success. */
 int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
-
-/* cmd_getopt, with options allowed after the operands too. */
-int office_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
-    int (*fn)(int key, const char *arg, void *ctx), void *ctx);
 
 /* --threads: a count 1..CS_VERIFY_MAX_THREADS into *n and 0; else the usage
  * error printed and -1. */
@@ -33,8 +30,6 @@ const char *office_ledger_dir(const char *opt);
 
 /* One line per batch-level problem ("problem: reason: message"). */
 void office_print_problems(FILE *f, const cs_verify *v);
-/* The same as JSON array items. */
-void office_json_problems(FILE *f, const cs_verify *v);
 
 /* Opens a zip for a command that needs a readable one: on any failure
  * (layout included) prints "consign: FILE: message (reason)" and returns the
@@ -49,11 +44,27 @@ void office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t ma
  * *cap allocated); -1 when out of memory. */
 int office_excl_add(cs_exclusion **x, size_t *n, size_t *cap, const cs_vrec *r);
 
-/* Writes a release zip at out (atomically): the header, order and records
- * entries of the batch in z byte for byte (the records streamed and checked
- * against the header's digest on the way), then rel as release.cose. The
- * modification time is the header's created time, so copies compare equal. */
-int office_write_release(const char *out, cs_zipr *z, const cs_verify *v, const uint8_t *rel,
-    size_t reln, cs_err *e);
+
+/* ---- the report's fields for each kind (cmd/describe.c) ---- */
+/* signatures, and valid_signatures when q is given (q NULL: "not-checked") */
+void cmd_desc_signatures(json_t *r, const cs_cose *c, const cs_quorum *q, const cs_policy *p);
+void cmd_desc_policy(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_policy *p);
+void cmd_desc_order(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_order *o);
+void cmd_desc_record(json_t *r, const cs_record *rec);
+void cmd_desc_header(json_t *r, const cs_header *h);
+void cmd_desc_receipt(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_receipt *rc);
+void cmd_desc_withdrawal(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_withdrawal *w);
+/* release, sequence, after, policy, accepted (the exclusions are the caller's) */
+void cmd_desc_release(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_release *rel);
+json_t *cmd_desc_exclusion(const cs_exclusion *x);
+json_t *cmd_desc_exclusions(const cs_excl_list *l);
+/* {digest, fingerprint, quantity, [valid_signatures,] signatures} of v's order */
+json_t *cmd_desc_order_ref(const cs_verify *v, const cs_quorum *q, const cs_policy *p);
+/* v's batch-level problems into r's problems */
+void cmd_desc_problems(json_t *r, const cs_verify *v);
+/* A verified batch or release: its problems and fields; list (borrowed,
+ * may be NULL) is every failing record (a batch) or every exclusion as
+ * verified (a release; NULL: the payload's list). */
+void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list);
 
 #endif

@@ -58,6 +58,12 @@ int cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const
 int cs_order_verify(const cs_signed *s, const cs_order *o, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e);
 
+/* A first policy: a new random deployment id, version 1, no predecessor
+ * (lib/verify/fresh.c). */
+void cs_policy_fresh(cs_policy *p);
+/* A new order's random batch nonce: every record of its batch repeats it. */
+void cs_order_fresh(cs_order *o);
+
 /* Decodes a withdrawal envelope (COSE_Sign of kind "withdrawal"). */
 int cs_withdrawal_load(cs_signed *s, cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
 

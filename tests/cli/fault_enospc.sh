@@ -287,7 +287,10 @@ check "collect completes the order of 4 (exit $RC)" [ "$RC" -eq 0 ]
 # --- station seal: the batch zip ---------------------------------------------------------
 rm -rf "${W:?}"/*
 snapshot "$W" "$J"
-faults "station seal" "write:ENOSPC:$W/batch.zip:$ANY" "fsync:EIO:$W/batch.zip:." \
+# (the records are first streamed into a temporary file in the journal
+# directory, whose failures name the journal; then the batch zip is written)
+faults "station seal" "write:ENOSPC:$J:/[.]records[.]" "write:ENOSPC:$W/batch.zip:batch[.]zip" \
+	"fsync:EIO:$W/batch.zip:." \
 	"rename:EXDEV:$W/batch.zip:." "rename:ENOENT:$W/batch.zip:." -- \
 	"$CONSIGN" station seal --key "$F/station.key" --passphrase-file "$F/station.pass" \
 	--order "$F/order.cbor" --journal "$J" -o "$W/batch.zip" --quiet
@@ -345,4 +348,4 @@ snapshot "$W"
 faults "export -o" "write:ENOSPC:$W/devices.jsonl:$ANY" "fsync:EIO:$W/devices.jsonl:." \
 	"rename:EXDEV:$W/devices.jsonl:." "rename:ENOENT:$W/devices.jsonl:." -- \
 	"$CONSIGN" export --policy "$G/policy.cbor" --first --format jsonl "$T/rbig.zip" \
-	-o "$W/devices.jsonl"
+	-o "$W/devices.jsonl" --force

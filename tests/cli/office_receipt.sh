@@ -20,7 +20,7 @@ office_mkb "$F" --count 5 --break records-digest -o "$T/bad.zip"
 expect 0 "a receipt for a batch refused as a whole" rcpt "$T/bad.zip" -o "$T/bad.cbor"
 run "$CONSIGN" inspect --json "$T/bad.cbor"
 checkx "... accepts nothing and names records-digest" \
-	'[ "$(jq .accepted "$T/out")" -eq 0 ] && [ "$(jq -r ".[\"batch_problem.1\"]" "$T/out")" = records-digest ]'
+	'[ "$(jq .accepted "$T/out")" -eq 0 ] && [ "$(jq -r ".batch_problems[0]" "$T/out")" = records-digest ]'
 
 # with the ledger: records released before are refused for that
 office_mkb "$F" --count 3 --seed 4 --first-serial 1200 -o "$T/a.zip"

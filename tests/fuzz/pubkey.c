@@ -2,7 +2,7 @@
  * parses to the same key (id, name, key, key id). */
 #include "fuzz.h"
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "util/buf.h"
 
 int

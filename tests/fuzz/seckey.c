@@ -4,7 +4,7 @@
  * file can make the unlock step allocate more than CS_KDF_MEM_MAX. */
 #include "fuzz.h"
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/file.h"

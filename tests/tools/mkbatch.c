@@ -29,7 +29,7 @@
 #include <sodium.h>
 
 #include "bundle/bundle.h"
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/file.h"

@@ -14,7 +14,7 @@
 #include <p11-kit/p11-kit.h>
 #include <sodium.h>
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "util/file.h"
 
 static void

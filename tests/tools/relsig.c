@@ -17,7 +17,7 @@
 
 #include "bundle/bundle.h"
 #include "bundle/reader.h"
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cose.h"
 #include "util/file.h"

@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <time.h>
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "format/cbor.h"
 
 static const char pass[] = "correct horse battery staple";

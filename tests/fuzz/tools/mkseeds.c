@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "crypto/keyfile.h"
+#include "format/keyfile.h"
 #include "device/wire.h"
 #include "station/journal.h"
 #include "format/artifact.h"
