@@ -45,7 +45,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 PROGS = $(BUILD)/consign $(if $(DEVSIM_SRC),$(BUILD)/consign-devsim)
 
-.PHONY: deps-check-test deps-install all check check-sanitize check-thread test-bins deps deps-check install clean demo bench fuzz man firmware
+.PHONY: deps-check-test deps-install all check check-sanitize check-thread test-bins deps deps-check install clean demo bench fuzz man firmware firmware-report
 
 all: deps-check $(PROGS) $(BUILD)/libconsign.a
 
@@ -231,6 +231,7 @@ clean:
 # alone (examples/firmware/deps.sh, cached in build/firmware), so any heap or
 # printf in the kept code fails the link; check-map.sh then checks the map
 # file. FW_ANCHOR is the trust anchor compiled in (consign policy anchor).
+# make firmware-report prints the flash, RAM, stack and instruction figures.
 FW_BUILD = build/firmware
 FW_OUT ?= $(FW_BUILD)
 FW_ANCHOR ?= manifests/golden/anchor.h
@@ -249,8 +250,10 @@ FW_OBJ = $(patsubst %.c,$(FW_BUILD)/obj/%.o,$(FW_LIB_SRC) $(FW_BOARD_SRC))
 FW_STAMP = $(FW_BUILD)/sodium/built
 FW_LIBS = $(FW_BUILD)/sodium/lib/libsodium.a $(FW_BUILD)/libnewlib-string.a -lgcc
 FW_IMAGE = $(FW_OUT)/consign-fw.elf
+FW_BENCH = $(FW_OUT)/consign-fw-bench.elf
+FW_BENCH_OBJ = $(filter-out %/main.o,$(FW_OBJ)) $(FW_BUILD)/obj/examples/firmware/bench.o
 
-firmware: $(FW_IMAGE)
+firmware: $(FW_IMAGE) $(FW_BENCH)
 
 $(FW_STAMP): examples/firmware/deps.sh
 	$(Q)nice examples/firmware/deps.sh $(FW_BUILD) $(FW_ARCH)
@@ -269,4 +272,14 @@ $(FW_IMAGE): $(FW_OBJ) $(FW_OUT)/anchor.o examples/firmware/mps2.ld examples/fir
 		$(FW_OUT)/anchor.o $(FW_LIBS)
 	$(Q)examples/firmware/check-map.sh $@ $(FW_OUT)/consign-fw.map || { rm -f $@; exit 1; }
 
--include $(FW_OBJ:.o=.d)
+# the crypto port's cost per call, for make firmware-report (no anchor, no agent)
+$(FW_BENCH): $(FW_BENCH_OBJ) examples/firmware/mps2.ld
+	$(Q)$(FW_CC) $(FW_ARCH) -nostartfiles -nodefaultlibs -T examples/firmware/mps2.ld \
+		-Wl,--gc-sections -o $@ $(FW_BENCH_OBJ) $(FW_LIBS)
+
+# The figures of examples/firmware/README.md: flash and RAM from the map file,
+# stack and instructions per step from the emulator under -icount.
+firmware-report: firmware all
+	@BUILD=$(BUILD) examples/firmware/report.sh
+
+-include $(FW_OBJ:.o=.d) $(FW_BUILD)/obj/examples/firmware/bench.d

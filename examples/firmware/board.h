@@ -49,11 +49,11 @@ int board_serial(uint64_t *serial);
  * they say); without them the board reports debug open, and no key is made. */
 int board_security(cs_dev_security *st);
 
-/* Measurement and diagnostics, not needed by the agent: a cycle counter
- * (emulator: instructions executed, exact under QEMU's -icount shift=0; a
- * Cortex-M3/M4 has DWT CYCCNT), the deepest the stack has been, and one line
- * of text for a debug console (emulator: the semihosting console; a
- * production board may drop it). */
+/* Measurement and diagnostics, not needed by the agent: a fine clock (a
+ * Cortex-M3/M4 board counts cycles with DWT CYCCNT; the emulator counts
+ * virtual nanoseconds, which under QEMU's -icount shift=0 are instructions),
+ * the deepest the stack has been, and one line of text for a debug console
+ * (emulator: the semihosting console; a production board may drop it). */
 uint64_t board_cycles(void);
 size_t board_stack_peak(void);
 void board_log(const char *line);

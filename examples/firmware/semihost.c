@@ -15,7 +15,8 @@ enum {
 	SYS_RENAME = 0x0f,
 	SYS_ERRNO = 0x13,
 	SYS_GET_CMDLINE = 0x15,
-	SYS_ELAPSED = 0x30,
+	SYS_EXIT = 0x18,
+	ADP_STOPPED_APPLICATION_EXIT = 0x20026,
 };
 
 static long
@@ -111,12 +112,8 @@ sh_write0(const char *s)
 	call(SYS_WRITE0, s);
 }
 
-uint64_t
-sh_elapsed(void)
+void
+sh_exit(void)
 {
-	uint32_t t[2] = {0, 0};
-
-	if (call(SYS_ELAPSED, t) != 0)
-		return 0;
-	return (uint64_t)t[1] << 32 | t[0];
+	call(SYS_EXIT, (const void *)(uintptr_t)ADP_STOPPED_APPLICATION_EXIT);
 }

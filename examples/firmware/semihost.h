@@ -25,7 +25,7 @@ int sh_errno(void);
 /* the emulator's command line into buf[cap] (NUL-terminated) */
 int sh_cmdline(char *buf, size_t cap);
 void sh_write0(const char *s);
-/* ticks since the emulator started (QEMU: virtual nanoseconds) */
-uint64_t sh_elapsed(void);
+/* stops the emulator: an application exit, status 0 */
+void sh_exit(void);
 
 #endif
