@@ -144,7 +144,8 @@ install: all man
 # TOKENS=1 keeps the custodians' keys in SoftHSM2 tokens instead of files.
 DEMO_DIR ?=
 TOKENS ?= 0
-demo: deps-check-test all
+# With qemu-system-arm installed one line is an emulated board (make firmware).
+demo: deps-check-test all $(if $(shell command -v qemu-system-arm 2>/dev/null),firmware)
 	@BUILD=$(BUILD) TOKENS=$(TOKENS) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc
