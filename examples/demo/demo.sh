@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole consign story on one machine, narrated step by step: three
 # custodians, a 2-of-3 policy, an order for 1,000 devices, a factory line of
-# simulated devices on four pseudo-terminals, the sealed batch, the release
+# simulated devices on four pseudo-terminals (the fourth an emulated board
+# running the device firmware when QEMU is installed), the sealed batch, the release
 # and its signatures, the office ledger, the cloud's import, and two files
 # that are refused. Run by `make demo` after the build:
 #

@@ -141,7 +141,7 @@ echo "virtual nanosecond, counted by SysTick to within 40; QEMU does not model c
 echo
 echo "| step | instructions |"
 echo "|---|---:|"
-echo "| boot to ready (copy .data, zero .bss, paint the stack, HAL) | $(sed -n 's/^fw: ready.* booted in \([0-9]*\) virtual ns.*/\1/p' "$log" | head -1) |"
+echo "| start-up after the clock starts: HAL, agent and receiver set up | $(sed -n 's/^fw: ready.* booted in \([0-9]*\) virtual ns.*/\1/p' "$log" | head -1) |"
 echo "| hello: identify (reads storage) | $(cost "1,${first}p" identified) |"
 echo "| provision, blank device: order checked (2 signatures), key made, record signed and checked, stored, read back | $(cost "1,${first}p" provisioned) |"
 echo "| done: record confirmed | $(cost "1,${first}p" finished) |"
