@@ -27,7 +27,7 @@ for t in $tokens; do
 	esac
 done
 # the map says from which archive each member came, and why
-archives=$(sed -n '/^Archive member included/,/^$/p;/^Archive member included/,/^Discarded input sections/p' "$map" |
+archives=$(sed -n '/^Archive member included/,/^Discarded input sections/p' "$map" |
 	grep -oE '[^ ()]+\.a\(' | sed 's/($//; s|.*/||' | sort -u | tr '\n' ' ')
 for a in $archives; do
 	case "$a" in

@@ -1,6 +1,7 @@
 /* A small vsnprintf for freestanding builds: integers, characters, strings. */
 #include "util/fmt.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -180,7 +181,7 @@ cs_vfmt(char *outp, size_t cap, const char *fmt, va_list ap0)
 	va_end(ap);
 	if (cap > 0)
 		outp[o.n < cap ? o.n : cap - 1] = '\0';
-	return o.n > INT32_MAX ? INT32_MAX : (int)o.n;
+	return o.n > INT_MAX ? INT_MAX : (int)o.n;
 }
 
 int
