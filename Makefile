@@ -15,10 +15,14 @@ V ?= 0
 Q = $(if $(filter 1,$(V)),,@)
 
 PKGS = libsodium libzip libcbor sqlite3 libcrypto p11-kit-1 jansson
+# the firmware (make firmware): the cross compiler, newlib, the emulator, and
+# what building Debian's libsodium source package takes
+FW_DEBIAN_PKGS = gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev autoconf \
+	automake libtool
 DEBIAN_PKGS = build-essential clang pkg-config libsodium-dev libzip-dev libcbor-dev \
 	libsqlite3-dev libssl-dev libjansson-dev libclang-rt-14-dev jq scdoc zip unzip python3 \
-	python3-jsonschema postgresql \
-	valgrind time strace libp11-kit-dev softhsm2
+	python3-jsonschema postgresql valgrind time strace libp11-kit-dev softhsm2 \
+	$(FW_DEBIAN_PKGS)
 
 CC_KIND := $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang,gcc)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wvla \
@@ -42,7 +46,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 PROGS = $(BUILD)/consign $(if $(DEVSIM_SRC),$(BUILD)/consign-devsim)
 
-.PHONY: deps-check-test deps-install all check check-sanitize check-thread test-bins deps deps-check install clean demo bench fuzz man
+.PHONY: deps-check-test deps-install all check check-sanitize check-thread test-bins deps deps-check install clean demo bench fuzz man firmware firmware-report
 
 all: deps-check $(PROGS) $(BUILD)/libconsign.a
 
@@ -72,7 +76,7 @@ $(BUILD)/%.o: %.c
 test-bins: all $(UNIT_BIN) $(TOOL_BIN)
 
 # The whole suite; the last line is "N passed, N failed".
-check: deps-check-test test-bins
+check: deps-check-test test-bins firmware
 	@BUILD=$(BUILD) VECTORS=$(VECTORS) tests/run
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -109,7 +113,8 @@ deps:
 # The build needs the libraries; the tests and the demo also need the tools
 # (and PostgreSQL's server for the CI import test). Missing ones are installed
 # when running as root, otherwise the exact command is printed.
-TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip softhsm2-util
+TEST_TOOLS = jq python3 scdoc valgrind strace clang zip unzip softhsm2-util arm-none-eabi-gcc \
+	qemu-system-arm dpkg-source autoreconf libtoolize
 deps-check:
 	@if ! pkg-config --exists $(PKGS) 2>/dev/null; then $(MAKE) --no-print-directory deps-install; fi
 
@@ -140,7 +145,8 @@ install: all man
 # TOKENS=1 keeps the custodians' keys in SoftHSM2 tokens instead of files.
 DEMO_DIR ?=
 TOKENS ?= 0
-demo: deps-check-test all
+# With qemu-system-arm installed one line is an emulated board (make firmware).
+demo: deps-check-test all $(if $(shell command -v qemu-system-arm 2>/dev/null),firmware)
 	@BUILD=$(BUILD) TOKENS=$(TOKENS) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc
@@ -218,3 +224,64 @@ clean:
 	rm -rf build build-san build-fuzz build-clang build-tsan
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(DEVSIM_OBJ:.o=.d)
+
+# ---- firmware (issue 19) ----------------------------------------------------
+# make firmware [FW_ANCHOR=anchor.h] [FW_OUT=DIR]: the device agent on QEMU's
+# mps2-an385 board (Cortex-M3), examples/firmware/. Freestanding (no heap, no
+# stdio, no constructors), linked with -nostartfiles against Debian's
+# libsodium built from its source package and newlib's string functions
+# alone (examples/firmware/deps.sh, cached in build/firmware), so any heap or
+# printf in the kept code fails the link; check-map.sh then checks the map
+# file. FW_ANCHOR is the trust anchor compiled in (consign policy anchor).
+# make firmware-report prints the flash, RAM, stack and instruction figures.
+FW_BUILD = build/firmware
+FW_OUT ?= $(FW_BUILD)
+FW_ANCHOR ?= manifests/golden/anchor.h
+FW_CC = arm-none-eabi-gcc
+FW_ARCH = -mcpu=cortex-m3 -mthumb
+FW_BAUD = 115200
+FW_CPPFLAGS = -Ilib -Iexamples/firmware -I$(FW_BUILD)/sodium/include -DFW_BAUD=$(FW_BAUD)u
+FW_CFLAGS = -std=gnu11 -Os -g -ffreestanding -ffunction-sections -fdata-sections $(FW_ARCH) \
+	$(WARN) -MMD -MP
+FW_LIB_SRC = lib/device/agent.c lib/device/wire.c lib/format/artifact.c lib/format/cbor.c \
+	lib/format/cose.c lib/crypto/sig.c lib/crypto/port_sodium.c lib/util/buf.c lib/util/err.c \
+	lib/util/fmt.c
+FW_BOARD_SRC = examples/firmware/startup.c examples/firmware/main.c examples/firmware/hal_mps2.c \
+	examples/firmware/uart_cmsdk.c examples/firmware/semihost.c
+FW_OBJ = $(patsubst %.c,$(FW_BUILD)/obj/%.o,$(FW_LIB_SRC) $(FW_BOARD_SRC))
+FW_STAMP = $(FW_BUILD)/sodium/built
+FW_LIBS = $(FW_BUILD)/sodium/lib/libsodium.a $(FW_BUILD)/libnewlib-string.a -lgcc
+FW_IMAGE = $(FW_OUT)/consign-fw.elf
+FW_BENCH = $(FW_OUT)/consign-fw-bench.elf
+FW_BENCH_OBJ = $(filter-out %/main.o,$(FW_OBJ)) $(FW_BUILD)/obj/examples/firmware/bench.o
+
+firmware: $(FW_IMAGE) $(FW_BENCH)
+
+$(FW_STAMP): examples/firmware/deps.sh
+	$(Q)nice examples/firmware/deps.sh $(FW_BUILD) $(FW_ARCH)
+
+$(FW_BUILD)/obj/%.o: %.c | $(FW_STAMP)
+	@mkdir -p $(@D)
+	$(Q)nice $(FW_CC) $(FW_CPPFLAGS) $(FW_CFLAGS) -c -o $@ $<
+
+$(FW_OUT)/anchor.o: examples/firmware/anchor.c $(FW_ANCHOR) | $(FW_STAMP)
+	@mkdir -p $(@D)
+	$(Q)$(FW_CC) $(FW_CPPFLAGS) $(FW_CFLAGS) -DFW_ANCHOR='"$(abspath $(FW_ANCHOR))"' -c -o $@ $<
+
+$(FW_IMAGE): $(FW_OBJ) $(FW_OUT)/anchor.o examples/firmware/mps2.ld examples/firmware/check-map.sh
+	$(Q)$(FW_CC) $(FW_ARCH) -nostartfiles -nodefaultlibs -T examples/firmware/mps2.ld \
+		-Wl,--gc-sections -Wl,-Map=$(FW_OUT)/consign-fw.map -o $@ $(FW_OBJ) \
+		$(FW_OUT)/anchor.o $(FW_LIBS)
+	$(Q)examples/firmware/check-map.sh $@ $(FW_OUT)/consign-fw.map || { rm -f $@; exit 1; }
+
+# the crypto port's cost per call, for make firmware-report (no anchor, no agent)
+$(FW_BENCH): $(FW_BENCH_OBJ) examples/firmware/mps2.ld
+	$(Q)$(FW_CC) $(FW_ARCH) -nostartfiles -nodefaultlibs -T examples/firmware/mps2.ld \
+		-Wl,--gc-sections -o $@ $(FW_BENCH_OBJ) $(FW_LIBS)
+
+# The figures of examples/firmware/README.md: flash and RAM from the map file,
+# stack and instructions per step from the emulator under -icount.
+firmware-report: firmware all
+	@BUILD=$(BUILD) examples/firmware/report.sh
+
+-include $(FW_OBJ:.o=.d) $(FW_BUILD)/obj/examples/firmware/bench.d

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole consign story on one machine, narrated step by step: three
 # custodians, a 2-of-3 policy, an order for 1,000 devices, a factory line of
-# simulated devices on four pseudo-terminals, the sealed batch, the release
+# simulated devices on four pseudo-terminals (the fourth an emulated board
+# running the device firmware when QEMU is installed), the sealed batch, the release
 # and its signatures, the office ledger, the cloud's import, and two files
 # that are refused. Run by `make demo` after the build:
 #
@@ -169,7 +170,8 @@ to the cloud's device registry. Files: $DIR
   alice, bob, carol   custodians at HQ: any 2 of the 3 must approve everything
   office              the HQ machine that checks batches and keeps the ledger
   station             the factory's provisioning PC (not trusted)
-  devices             $N simulated devices on $LINES serial lines
+  devices             $N devices on $LINES serial lines (one an emulated board running
+                      the device firmware, when QEMU is installed)
   cloud               the CI job that imports the registry
 EOF
 
@@ -273,7 +275,22 @@ so the channel does not matter.
 EOF
 
 step "The factory provisions $N devices"
-per=$((N / LINES))
+# The last line is an emulated board when QEMU and the firmware are there:
+# the device agent cross-compiled for a Cortex-M3 (make firmware), with this
+# demo's anchor.h compiled in, running in qemu-system-arm.
+EMU="" NEMU=0
+if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-gcc >/dev/null; then
+	EMU_WHY="qemu-system-arm or arm-none-eabi-gcc is not installed (make deps installs them)"
+elif [ ! -f "$ROOT/build/firmware/sodium/built" ]; then
+	EMU_WHY="the firmware is not built (make firmware)"
+elif ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" firmware \
+	FW_ANCHOR="$DIR/anchor.h" FW_OUT="$DIR/firmware" >logs/firmware.log 2>&1; then
+	EMU_WHY="the firmware image did not build (logs/firmware.log)"
+else
+	EMU=$((FIRST + N - 1)) NEMU=1
+	LINES=$((LINES - 1))
+fi
+per=$(((N - NEMU) / LINES))
 say <<EOF
 $LINES test fixtures, each a serial line where $per devices are placed in turn
 (consign-devsim plays them on the pseudo-terminals factory/line0..$((LINES - 1))).
@@ -282,9 +299,19 @@ signatures, makes its own Ed25519 key inside, keeps the secret, and answers
 with a record signed by that key. The station checks the record, writes it
 to its journal on disk, and only then tells the device it is done.
 EOF
+if [ -n "$EMU" ]; then
+	say <<EOF
+One more line holds a single device that is firmware, not a simulator: the
+same device agent cross-compiled for a Cortex-M3 with anchor.h built in
+(firmware/consign-fw.elf), on an emulated board (QEMU's mps2-an385) whose
+UART is a pseudo-terminal. Its secure storage is factory/board/device.store.
+EOF
+else
+	echo "   (No emulated board this time: $EMU_WHY; all $N devices are simulated.)"
+fi
 for l in $(seq 0 $((LINES - 1))); do
 	count=$per
-	[ "$l" -eq $((LINES - 1)) ] && count=$((N - per * (LINES - 1)))
+	[ "$l" -eq $((LINES - 1)) ] && count=$((N - NEMU - per * (LINES - 1)))
 	serial=$((FIRST + l * per))
 	mkdir -p "factory/devices$l"
 	args=("$DEVSIM" --policy policy.cbor --pty "factory/line$l" --storage "factory/devices$l"
@@ -303,6 +330,25 @@ done
 echo "       (and the same on line1..line$((LINES - 1)), serials from $((FIRST + per)) on)"
 ports=()
 for l in $(seq 0 $((LINES - 1))); do ports+=(--port "factory/line$l"); done
+if [ -n "$EMU" ]; then
+	mkdir -p factory/board
+	show qemu-system-arm -M mps2-an385 -nographic -monitor none -serial pty \
+		-semihosting-config enable=on,target=native -kernel firmware/consign-fw.elf \
+		-append "serial=$EMU hwid=emu-$EMU debug=locked boot=secure" "&"
+	(cd factory/board && exec qemu-system-arm -M mps2-an385 -nographic -monitor none -serial pty \
+		-semihosting-config enable=on,target=native -kernel "$DIR/firmware/consign-fw.elf" \
+		-append "serial=$EMU hwid=emu-$EMU debug=locked boot=secure" \
+		</dev/null >"$DIR/logs/board.log" 2>&1) &
+	SIMS="$SIMS $!"
+	for _ in $(seq 1 500); do
+		grep -q '^fw: ready' logs/board.log 2>/dev/null && break
+		sleep 0.02
+	done
+	board=$(grep -o '/dev/pts/[0-9]*' logs/board.log | tail -1)
+	[ -n "$board" ] || die "the emulated board did not start: $(cat logs/board.log)"
+	echo "       (run in factory/board; its UART is $board)"
+	ports+=(--port "$board")
+fi
 show "$CONSIGN" station collect --order order.cbor --policy policy.cbor "${ports[@]}" \
 	--journal factory/journal
 # on a terminal the station keeps one status line up to date on stderr;
@@ -315,7 +361,13 @@ rc=$?
 grep -m 2 ' done (' logs/station.log | sed 's/^/       /'
 grep -q ' done (' logs/station.log && echo "       ..."
 tail -n 1 logs/station.log | sed 's/^/       /'
-echo "       ($(cat logs/line*.log | grep -c '^done ') devices told they are done, in $((SECONDS - t0)) s)"
+told=$(cat logs/line*.log | grep -c '^done ')
+[ -n "$EMU" ] && told=$((told + $(grep -c '^fw: finished' logs/board.log)))
+echo "       ($told devices told they are done, in $((SECONDS - t0)) s)"
+if [ -n "$EMU" ]; then
+	echo "       The emulated board's console (its cost in the emulator's virtual ns):"
+	grep '^fw: \(provisioned\|finished\)' logs/board.log | sed 's/^/         /'
+fi
 cleanup
 SIMS=""
 

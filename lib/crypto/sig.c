@@ -1,8 +1,12 @@
-/* Ed25519 verification with the prime-order check, key ids, digests, hex. */
+/* Ed25519 verification with the prime-order check, key ids and digests on
+ * the crypto port; libsodium's initialisation and hex for host programs. */
 #include "crypto/sig.h"
 
 #include <string.h>
 
+#include "crypto/port.h"
+
+#if __STDC_HOSTED__
 #include <sodium.h>
 
 int
@@ -10,11 +14,12 @@ cs_crypto_init(void)
 {
 	return sodium_init() < 0 ? -1 : 0;
 }
+#endif
 
 int
 cs_pk_valid(const uint8_t pk[CS_PK_LEN])
 {
-	return crypto_core_ed25519_is_valid_point(pk) == 1;
+	return cs_port_point_valid(pk);
 }
 
 int
@@ -23,31 +28,29 @@ cs_sig_verify(const uint8_t sig[CS_SIG_LEN], const uint8_t *msg, size_t len,
 {
 	if (!cs_pk_valid(pk))
 		return -1;
-	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -1;
+	return cs_port_verify(sig, msg, len, pk);
 }
 
 void
 cs_keyid(uint8_t kid[CS_KID_LEN], const uint8_t pk[CS_PK_LEN])
 {
-	uint8_t h[crypto_hash_sha256_BYTES];
+	uint8_t h[CS_PORT_SHA256_LEN];
+	cs_port_part part = {pk, CS_PK_LEN};
 
-	crypto_hash_sha256(h, pk, CS_PK_LEN);
+	cs_port_sha256(h, &part, 1);
 	memcpy(kid, h, CS_KID_LEN);
 }
 
 void
 cs_digest(uint8_t out[CS_DIGEST_LEN], const char *kind, const uint8_t *payload, size_t len)
 {
-	crypto_hash_sha256_state st;
 	static const uint8_t zero = 0;
+	cs_port_part part[3] = {{kind, strlen(kind)}, {&zero, 1}, {payload, len}};
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)kind, strlen(kind));
-	crypto_hash_sha256_update(&st, &zero, 1);
-	crypto_hash_sha256_update(&st, payload, len);
-	crypto_hash_sha256_final(&st, out);
+	cs_port_sha256(out, part, 3);
 }
 
+#if __STDC_HOSTED__
 void
 cs_hex(char *out, const uint8_t *p, size_t n)
 {
@@ -66,3 +69,4 @@ cs_unhex(uint8_t *out, size_t n, const char *hex)
 		return -1;
 	return 0;
 }
+#endif

@@ -11,7 +11,8 @@
 #define CS_KID_LEN 16
 #define CS_DIGEST_LEN 32
 
-/* Initialises libsodium; 0 on success. Every program calls it first. */
+/* Initialises libsodium; 0 on success. Every host program calls it first
+ * (freestanding builds have neither this nor cs_hex and cs_unhex). */
 int cs_crypto_init(void) __attribute__((warn_unused_result));
 
 /* 1 when pk encodes a point of the prime-order subgroup (not small order,

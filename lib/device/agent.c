@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include <sodium.h>
+#include "crypto/port.h"
 
 static const uint8_t empty_map[1] = {0xa0};
 
@@ -50,7 +50,7 @@ count_valid(cs_dev *d, const uint8_t (*keys)[CS_PK_LEN], size_t n)
 		cs_keyid(kids[j], keys[j]);
 	for (i = 0; i < d->cose.nsig; i++) {
 		for (j = 0; j < n; j++)
-			if (!counted[j] && sodium_memcmp(kids[j], d->cose.s[i].kid, CS_KID_LEN) == 0)
+			if (!counted[j] && cs_port_memcmp(kids[j], d->cose.s[i].kid, CS_KID_LEN) == 0)
 				break;
 		if (j == n)
 			continue;
@@ -92,9 +92,9 @@ rotate(cs_dev *d, const uint8_t *b, size_t n, cs_err *e)
 	if ((rc = cs_policy_decode(p, d->cose.payload, d->cose.payload_len, e)) != CS_OK)
 		return rc;
 	cs_digest(pd, CS_KIND_POLICY, d->cose.payload, d->cose.payload_len);
-	if (sodium_memcmp(p->deployment, d->trust.deployment, CS_DEPLOY_LEN) != 0)
+	if (cs_port_memcmp(p->deployment, d->trust.deployment, CS_DEPLOY_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "policy-deployment", "policy of another deployment");
-	if (sodium_memcmp(pd, d->trust.policy, CS_DIGEST_LEN) == 0)
+	if (cs_port_memcmp(pd, d->trust.policy, CS_DIGEST_LEN) == 0)
 		return CS_OK; /* the trusted policy itself: nothing to follow */
 	if (p->version < d->trust.version)
 		return cs_fail(e, CS_REJECT, "policy-rollback", "policy version %llu is older than %llu",
@@ -103,7 +103,7 @@ rotate(cs_dev *d, const uint8_t *b, size_t n, cs_err *e)
 		return cs_fail(e, CS_REJECT, "policy-fork", "a different policy with version %llu",
 		    (unsigned long long)p->version);
 	if (p->version != d->trust.version + 1 || !p->has_prev ||
-	    sodium_memcmp(p->prev, d->trust.policy, CS_DIGEST_LEN) != 0)
+	    cs_port_memcmp(p->prev, d->trust.policy, CS_DIGEST_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "policy-predecessor",
 		    "policy version %llu does not follow the trusted version %llu",
 		    (unsigned long long)p->version, (unsigned long long)d->trust.version);
@@ -134,9 +134,9 @@ check_order(cs_dev *d, const uint8_t *b, size_t n, cs_err *e)
 	if ((rc = cs_order_decode(&d->order, d->cose.payload, d->cose.payload_len, e)) != CS_OK)
 		return rc;
 	cs_digest(d->order_digest, CS_KIND_ORDER, d->cose.payload, d->cose.payload_len);
-	if (sodium_memcmp(d->order.deployment, d->trust.deployment, CS_DEPLOY_LEN) != 0)
+	if (cs_port_memcmp(d->order.deployment, d->trust.deployment, CS_DEPLOY_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "order-deployment", "order of another deployment");
-	if (sodium_memcmp(d->order.policy, d->trust.policy, CS_DIGEST_LEN) != 0)
+	if (cs_port_memcmp(d->order.policy, d->trust.policy, CS_DIGEST_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "order-policy",
 		    "order made under a policy this device does not trust (version %llu) "
 		    "and no rotation chain to it",
@@ -220,7 +220,7 @@ rng_healthy(const uint8_t a[CS_DEV_RNG_SAMPLE], const uint8_t b[CS_DEV_RNG_SAMPL
 	size_t i, run;
 	int ok = 1;
 
-	if (sodium_memcmp(a, b, CS_DEV_RNG_SAMPLE) == 0)
+	if (cs_port_memcmp(a, b, CS_DEV_RNG_SAMPLE) == 0)
 		ok = 0;
 	for (run = 1, i = 1; i < CS_DEV_RNG_SAMPLE; i++) {
 		run = a[i] == a[i - 1] ? run + 1 : 1;
@@ -238,7 +238,7 @@ rng_healthy(const uint8_t a[CS_DEV_RNG_SAMPLE], const uint8_t b[CS_DEV_RNG_SAMPL
 		if (++count[b[i]] > CS_DEV_RNG_REPEAT_MAX)
 			ok = 0;
 	}
-	sodium_memzero(count, sizeof count);
+	cs_port_wipe(count, sizeof count);
 	return ok;
 }
 
@@ -281,7 +281,7 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 	int rc = CS_MALFORMED;
 
 	memset(&r, 0, sizeof r);
-	crypto_sign_seed_keypair(pk, sk, seed);
+	cs_port_keypair(pk, sk, seed);
 	memcpy(r.deployment, d->order.deployment, CS_DEPLOY_LEN);
 	r.serial = serial;
 	memcpy(r.pk, pk, CS_PK_LEN);
@@ -308,7 +308,7 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 		rc = cs_fail(e, CS_MALFORMED, "device-hal", "record does not fit its buffer");
 		goto done;
 	}
-	crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
+	cs_port_sign(sig, tbs.p, tbs.len, sk);
 	/* sign, then verify what was signed, then keep it */
 	if (cs_sig_verify(sig, tbs.p, tbs.len, pk) != 0) {
 		rc = cs_fail(e, CS_MALFORMED, "self-check", "the record's signature does not verify");
@@ -323,7 +323,7 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 	d->record_len = env.len;
 	rc = CS_OK;
 done:
-	sodium_memzero(sk, sizeof sk);
+	cs_port_wipe(sk, sizeof sk);
 	return rc;
 }
 
@@ -377,7 +377,7 @@ cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
 		goto done;
 	if (state == STORE_KEYED) {
 		/* keyed once, for good: the same order gets the same record back */
-		if (sodium_memcmp(od, d->order_digest, CS_DIGEST_LEN) != 0) {
+		if (cs_port_memcmp(od, d->order_digest, CS_DIGEST_LEN) != 0) {
 			d->record_len = 0;
 			rc = cs_fail(e, CS_REJECT, "device-provisioned",
 			    "this device already has its key, for another order");
@@ -409,16 +409,16 @@ cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
 	/* hand out a record only once its key is known to be stored */
 	n = d->record_len;
 	if ((rc = store_read(d, &state, od, e)) != CS_OK || state != STORE_KEYED ||
-	    d->record_len != n || sodium_memcmp(od, d->order_digest, CS_DIGEST_LEN) != 0) {
+	    d->record_len != n || cs_port_memcmp(od, d->order_digest, CS_DIGEST_LEN) != 0) {
 		d->record_len = 0;
 		rc = cs_fail(e, CS_MALFORMED, "device-storage",
 		    "secure storage does not read back what was written");
 		goto done;
 	}
 done:
-	sodium_memzero(seed, sizeof seed);
-	sodium_memzero(sample, sizeof sample);
-	sodium_memzero(d->store, sizeof d->store);
+	cs_port_wipe(seed, sizeof seed);
+	cs_port_wipe(sample, sizeof sample);
+	cs_port_wipe(d->store, sizeof d->store);
 	if (rc == CS_OK) {
 		*record = d->record;
 		*len = d->record_len;
@@ -433,7 +433,7 @@ cs_dev_confirm(cs_dev *d, const uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 	int rc, state = STORE_BLANK;
 
 	rc = store_read(d, &state, od, e);
-	sodium_memzero(d->store, sizeof d->store);
+	cs_port_wipe(d->store, sizeof d->store);
 	if (rc != CS_OK)
 		return rc;
 	if (state != STORE_KEYED)
@@ -441,7 +441,7 @@ cs_dev_confirm(cs_dev *d, const uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 	if ((rc = cs_cose_decode(&d->cose, d->record, d->record_len, e)) != CS_OK)
 		return rc;
 	cs_digest(rd, CS_KIND_RECORD, d->cose.payload, d->cose.payload_len);
-	if (sodium_memcmp(rd, digest, CS_DIGEST_LEN) != 0)
+	if (cs_port_memcmp(rd, digest, CS_DIGEST_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "device-record-mismatch",
 		    "the station confirmed another record than this device's");
 	return CS_OK;
@@ -462,7 +462,7 @@ cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e)
 		return cs_fail(e, CS_MALFORMED, "device-hal", "identity unavailable");
 	memcpy(m->firmware, d->hal->firmware, strlen(d->hal->firmware) + 1);
 	rc = store_read(d, &state, od, e);
-	sodium_memzero(d->store, sizeof d->store);
+	cs_port_wipe(d->store, sizeof d->store);
 	if (rc != CS_OK)
 		return rc;
 	m->provisioned = state == STORE_KEYED;

@@ -1,19 +1,32 @@
-/* Canonical CBOR writer on libcbor's cbor_encode_* and a strict reader on
- * libcbor's streaming tokenizer. The project's only hand-written CBOR rules. */
+/* Canonical CBOR: a writer of shortest heads that sorts map entries, and a
+ * strict reader of one head at a time. The project writes the CBOR head
+ * itself (RFC 8949 §3): the same code runs on hosts and in device firmware,
+ * where libcbor is not available (see examples/firmware/README.md). */
 #include "format/cbor.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <cbor.h>
+#include "util/fmt.h"
 
-/* libcbor 0.9 widened the callback length arguments from size_t to uint64_t */
-#if CBOR_MAJOR_VERSION > 0 || CBOR_MINOR_VERSION >= 9
-typedef uint64_t cs_cblen;
-#else
-typedef size_t cs_cblen;
-#endif
+enum { MT_UINT, MT_NEGINT, MT_BYTES, MT_TEXT, MT_ARRAY, MT_MAP, MT_TAG, MT_SIMPLE };
+
+/* The shortest head of major type mt with argument v into h[9]; its length. */
+static size_t
+encode_head(uint8_t h[9], unsigned mt, uint64_t v)
+{
+	size_t n, i;
+
+	if (v < 24) {
+		h[0] = (uint8_t)(mt << 5 | v);
+		return 1;
+	}
+	n = v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+	h[0] = (uint8_t)(mt << 5 | (n == 1 ? 24 : n == 2 ? 25 : n == 4 ? 26 : 27));
+	for (i = 0; i < n; i++)
+		h[n - i] = (uint8_t)(v >> (8 * i));
+	return n + 1;
+}
 
 /* ---- writer ------------------------------------------------------------ */
 
@@ -64,7 +77,7 @@ cs_cw_uint(cs_cw *w, uint64_t v)
 {
 	uint8_t h[9];
 
-	put_head(w, cbor_encode_uint(v, h, sizeof h), h);
+	put_head(w, encode_head(h, MT_UINT, v), h);
 	item_done(w);
 }
 
@@ -74,9 +87,9 @@ cs_cw_int(cs_cw *w, int64_t v)
 	uint8_t h[9];
 
 	if (v >= 0)
-		put_head(w, cbor_encode_uint((uint64_t)v, h, sizeof h), h);
+		put_head(w, encode_head(h, MT_UINT, (uint64_t)v), h);
 	else
-		put_head(w, cbor_encode_negint((uint64_t)(-(v + 1)), h, sizeof h), h);
+		put_head(w, encode_head(h, MT_NEGINT, (uint64_t)(-(v + 1))), h);
 	item_done(w);
 }
 
@@ -85,7 +98,7 @@ cs_cw_bytes(cs_cw *w, const void *p, size_t n)
 {
 	uint8_t h[9];
 
-	put_head(w, cbor_encode_bytestring_start(n, h, sizeof h), h);
+	put_head(w, encode_head(h, MT_BYTES, n), h);
 	if (n > 0)
 		put(w, p, n);
 	item_done(w);
@@ -96,7 +109,7 @@ cs_cw_text(cs_cw *w, const char *s, size_t n)
 {
 	uint8_t h[9];
 
-	put_head(w, cbor_encode_string_start(n, h, sizeof h), h);
+	put_head(w, encode_head(h, MT_TEXT, n), h);
 	if (n > 0)
 		put(w, (const uint8_t *)s, n);
 	item_done(w);
@@ -111,18 +124,18 @@ cs_cw_textz(cs_cw *w, const char *s)
 void
 cs_cw_bool(cs_cw *w, int v)
 {
-	uint8_t h[1];
+	uint8_t h[1] = {v != 0 ? 0xf5 : 0xf4};
 
-	put_head(w, cbor_encode_bool(v != 0, h, sizeof h), h);
+	put_head(w, 1, h);
 	item_done(w);
 }
 
 void
 cs_cw_null(cs_cw *w)
 {
-	uint8_t h[1];
+	static const uint8_t h[1] = {0xf6};
 
-	put_head(w, cbor_encode_null(h, sizeof h), h);
+	put_head(w, 1, h);
 	item_done(w);
 }
 
@@ -132,7 +145,7 @@ cs_cw_tag(cs_cw *w, uint64_t tag)
 	uint8_t h[9];
 
 	/* the tagged item that follows completes the pair */
-	put_head(w, cbor_encode_tag(tag, h, sizeof h), h);
+	put_head(w, encode_head(h, MT_TAG, tag), h);
 }
 
 void
@@ -252,8 +265,7 @@ close_frame(cs_cw *w, int is_map)
 	count = is_map ? f->items / 2 : f->items;
 	if (is_map && !w->err && !w->b->overflow)
 		sort_entries(w, f);
-	hl = is_map ? cbor_encode_map_start(count, h, sizeof h)
-		    : cbor_encode_array_start(count, h, sizeof h);
+	hl = encode_head(h, is_map ? MT_MAP : MT_ARRAY, count);
 	if (hl == 0 || (room = cs_buf_room(w->b, hl)) == NULL || w->err) {
 		w->err = 1;
 		w->depth--;
@@ -288,74 +300,6 @@ struct tok {
 	const uint8_t *data; /* strings */
 };
 
-static void cb_u8(void *c, uint8_t v) { ((struct tok *)c)->t = CS_CBOR_UINT; ((struct tok *)c)->v = v; }
-static void cb_u16(void *c, uint16_t v) { ((struct tok *)c)->t = CS_CBOR_UINT; ((struct tok *)c)->v = v; }
-static void cb_u32(void *c, uint32_t v) { ((struct tok *)c)->t = CS_CBOR_UINT; ((struct tok *)c)->v = v; }
-static void cb_u64(void *c, uint64_t v) { ((struct tok *)c)->t = CS_CBOR_UINT; ((struct tok *)c)->v = v; }
-static void cb_n8(void *c, uint8_t v) { ((struct tok *)c)->t = CS_CBOR_NEGINT; ((struct tok *)c)->v = v; }
-static void cb_n16(void *c, uint16_t v) { ((struct tok *)c)->t = CS_CBOR_NEGINT; ((struct tok *)c)->v = v; }
-static void cb_n32(void *c, uint32_t v) { ((struct tok *)c)->t = CS_CBOR_NEGINT; ((struct tok *)c)->v = v; }
-static void cb_n64(void *c, uint64_t v) { ((struct tok *)c)->t = CS_CBOR_NEGINT; ((struct tok *)c)->v = v; }
-
-static void
-cb_bytes(void *c, cbor_data d, cs_cblen n)
-{
-	struct tok *t = c;
-
-	t->t = CS_CBOR_BYTES;
-	t->v = n;
-	t->data = d;
-}
-
-static void
-cb_text(void *c, cbor_data d, cs_cblen n)
-{
-	struct tok *t = c;
-
-	t->t = CS_CBOR_TEXT;
-	t->v = n;
-	t->data = d;
-}
-
-static void cb_array(void *c, cs_cblen n) { ((struct tok *)c)->t = CS_CBOR_ARRAY; ((struct tok *)c)->v = n; }
-static void cb_map(void *c, cs_cblen n) { ((struct tok *)c)->t = CS_CBOR_MAP; ((struct tok *)c)->v = n; }
-static void cb_tag(void *c, uint64_t v) { ((struct tok *)c)->t = CS_CBOR_TAG; ((struct tok *)c)->v = v; }
-static void cb_null(void *c) { ((struct tok *)c)->t = CS_CBOR_NULL; ((struct tok *)c)->v = 0; }
-
-static void
-cb_bool(void *c, bool v)
-{
-	((struct tok *)c)->t = v ? CS_CBOR_TRUE : CS_CBOR_FALSE;
-	((struct tok *)c)->v = 0;
-}
-
-/* Everything not set here (indefinite starts, breaks, floats, undefined and,
- * in newer libcbor, other simple values) keeps libcbor's no-op callback, so
- * the token stays CS_CBOR_BAD. Copying cbor_empty_callbacks first keeps
- * members added by later libcbor versions non-NULL. */
-static struct cbor_callbacks cbs;
-
-__attribute__((constructor)) static void
-init_callbacks(void)
-{
-	cbs = cbor_empty_callbacks;
-	cbs.uint8 = cb_u8;
-	cbs.uint16 = cb_u16;
-	cbs.uint32 = cb_u32;
-	cbs.uint64 = cb_u64;
-	cbs.negint8 = cb_n8;
-	cbs.negint16 = cb_n16;
-	cbs.negint32 = cb_n32;
-	cbs.negint64 = cb_n64;
-	cbs.byte_string = cb_bytes;
-	cbs.string = cb_text;
-	cbs.array_start = cb_array;
-	cbs.map_start = cb_map;
-	cbs.tag = cb_tag;
-	cbs.null = cb_null;
-	cbs.boolean = cb_bool;
-}
-
 void
 cs_cr_init(cs_cr *r, const uint8_t *p, size_t n, cs_err *e)
 {
@@ -383,7 +327,7 @@ cs_cr_schema(cs_cr *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(m, sizeof m, fmt, ap);
+	cs_vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
 	return cs_fail(r->e, CS_MALFORMED, "schema", "offset %zu: %s", cs_cr_offset(r), m);
 }
@@ -402,44 +346,77 @@ shortest(uint64_t v)
 	return 9;
 }
 
-/* Decodes the next token; consumes it when consume is set. */
+/* Decodes the next token; consumes it when consume is set. What is not
+ * well-formed (a reserved additional information, an indefinite length on
+ * an integer or a tag, an unassigned simple value) is told apart from what is
+ * well-formed but not allowed here (floats, undefined, indefinite lengths,
+ * breaks), and both from an item cut short. */
 static int
 token(cs_cr *r, struct tok *t, int consume)
 {
-	struct cbor_decoder_result res;
-	size_t avail = (size_t)(r->end - r->p), head;
+	size_t avail = (size_t)(r->end - r->p), hl = 1, i;
+	unsigned mt, ai;
+	uint64_t v;
 
 	memset(t, 0, sizeof *t);
 	t->t = CS_CBOR_BAD;
 	if (avail == 0)
 		return bad(r, "unexpected end of data");
-	/* libcbor 0.8 reports tags 6..20 in the one-byte form as decoding errors
-	 * ("unassigned"), and COSE_Sign1 is tag 18: read that head here */
-	if (r->p[0] >= 0xc6 && r->p[0] <= 0xd4) {
-		t->t = CS_CBOR_TAG;
-		t->v = r->p[0] & 0x1fu;
+	mt = r->p[0] >> 5;
+	ai = r->p[0] & 0x1fu;
+	if (ai >= 28 && ai <= 30)
+		return bad(r, "not well-formed");
+	if (ai == 31) {
+		if (mt == MT_UINT || mt == MT_NEGINT || mt == MT_TAG)
+			return bad(r, "not well-formed");
+		return bad(r, "item type not allowed (float, undefined, simple value or indefinite length)");
+	}
+	if (mt == MT_SIMPLE) {
+		switch (ai) {
+		case 20: t->t = CS_CBOR_FALSE; break;
+		case 21: t->t = CS_CBOR_TRUE; break;
+		case 22: t->t = CS_CBOR_NULL; break;
+		case 23: break; /* undefined */
+		case 25:
+		case 26:
+		case 27: /* floats */
+			if (avail < 1 + ((size_t)1 << (ai - 24)))
+				return bad(r, "truncated item");
+			break;
+		default: return bad(r, "not well-formed"); /* unassigned simple values */
+		}
+		if (t->t == CS_CBOR_BAD)
+			return bad(r, "item type not allowed (float, undefined, simple value or "
+				      "indefinite length)");
 		if (consume)
 			r->p++;
 		return CS_OK;
 	}
-	res = cbor_stream_decode(r->p, avail, &cbs, t);
-	if (res.status == CBOR_DECODER_NEDATA)
-		return bad(r, "truncated item");
-	if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || res.read > avail)
-		return bad(r, "not well-formed");
-	if (t->t == CS_CBOR_BAD)
-		return bad(r, "item type not allowed (float, undefined, simple value or indefinite length)");
-	head = res.read;
-	if (t->t == CS_CBOR_BYTES || t->t == CS_CBOR_TEXT) {
-		if (t->v > head)
+	v = ai;
+	if (ai >= 24) {
+		hl = 1 + ((size_t)1 << (ai - 24));
+		if (avail < hl)
 			return bad(r, "truncated item");
-		head -= (size_t)t->v;
+		for (v = 0, i = 1; i < hl; i++)
+			v = v << 8 | r->p[i];
 	}
-	if (t->t != CS_CBOR_NULL && t->t != CS_CBOR_TRUE && t->t != CS_CBOR_FALSE &&
-	    head != shortest(t->v))
+	t->v = v;
+	t->t = mt == MT_UINT	 ? CS_CBOR_UINT
+	       : mt == MT_NEGINT ? CS_CBOR_NEGINT
+	       : mt == MT_BYTES	 ? CS_CBOR_BYTES
+	       : mt == MT_TEXT	 ? CS_CBOR_TEXT
+	       : mt == MT_ARRAY	 ? CS_CBOR_ARRAY
+	       : mt == MT_MAP	 ? CS_CBOR_MAP
+				 : CS_CBOR_TAG;
+	if (t->t == CS_CBOR_BYTES || t->t == CS_CBOR_TEXT) {
+		if (v > avail - hl)
+			return bad(r, "truncated item");
+		t->data = r->p + hl;
+	}
+	if (hl != shortest(v))
 		return bad(r, "integer or length not in its shortest form");
 	if (consume)
-		r->p += res.read;
+		r->p += hl + (t->t == CS_CBOR_BYTES || t->t == CS_CBOR_TEXT ? (size_t)v : 0);
 	return CS_OK;
 }
 

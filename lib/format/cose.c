@@ -2,10 +2,9 @@
  * canonical encode, signing that verifies its own result. */
 #include "format/cose.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
+#include "crypto/port.h"
 
 static const uint8_t empty_map[1] = {0xa0};
 
@@ -209,7 +208,7 @@ cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *
 	if (i >= c->nsig)
 		return -1;
 	cs_keyid(kid, pk);
-	if (sodium_memcmp(kid, c->s[i].kid, CS_KID_LEN) != 0)
+	if (cs_port_memcmp(kid, c->s[i].kid, CS_KID_LEN) != 0)
 		return -1;
 	scratch->len = 0;
 	if (cs_cose_tbs(scratch, c, i) != CS_OK)
@@ -297,6 +296,12 @@ cs_cose_encode(cs_buf *out, const cs_cose *c)
 	return cs_cose_encode_sign_raw(out, c->prot, c->prot_len, empty_map, 1, c->payload,
 	    c->payload_len, rs, ns);
 }
+
+/* Making signatures with a key in memory, into buffers that grow: host
+ * tools only (the device agent signs its record itself, into its own fixed
+ * buffers, and a freestanding build has no heap). */
+#if __STDC_HOSTED__
+#include <stdlib.h>
 
 /* {1: -8, [3: ctype,] 4: kid} */
 static int
@@ -424,7 +429,7 @@ cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *ad
 	if ((rc = cs_signer_sign(s, sig, tbs.p, tbs.len, e)) != CS_OK)
 		goto done;
 	for (i = 0; i < c->nsig; i++)
-		if (sodium_memcmp(c->s[i].sig, sig, CS_SIG_LEN) == 0)
+		if (cs_port_memcmp(c->s[i].sig, sig, CS_SIG_LEN) == 0)
 			break;
 	*added = i == c->nsig;
 	n->nsig++;
@@ -435,3 +440,4 @@ done:
 	cs_buf_free(&tbs);
 	return rc;
 }
+#endif

@@ -85,6 +85,9 @@ int cs_cose_encode_sign_raw(cs_buf *out, const uint8_t *prot, size_t prot_len,
  * signature bytes and exact repeats dropped (so merging is order-free). */
 int cs_cose_encode(cs_buf *out, const cs_cose *c);
 
+/* The functions below, up to cs_cose_ctype, sign and grow their
+ * buffers: hosted builds only (a device signs its record in the agent). */
+
 /* Signs payload as a COSE_Sign1 of the given kind with sk (libsodium's
  * 64-byte secret key), verifies the result, and appends it to out. */
 int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,

@@ -1,10 +1,15 @@
-/* Fixed or capped growable byte buffers with a sticky overflow flag. */
+/* Fixed or capped growable byte buffers with a sticky overflow flag. A
+ * freestanding build (device firmware) has no heap: there a buffer never
+ * grows, and a growable one is always full. */
 #include "util/buf.h"
 
-#include <stdlib.h>
 #include <string.h>
 
+#if __STDC_HOSTED__
+#include <stdlib.h>
+
 #include <sodium.h>
+#endif
 
 void
 cs_buf_fixed(cs_buf *b, uint8_t *mem, size_t cap)
@@ -25,10 +30,12 @@ cs_buf_init(cs_buf *b, size_t max)
 void
 cs_buf_free(cs_buf *b)
 {
+#if __STDC_HOSTED__
 	if (b->growable && b->p != NULL) {
 		sodium_memzero(b->p, b->cap);
 		free(b->p);
 	}
+#endif
 	if (b->growable) {
 		b->p = NULL;
 		b->cap = 0;
@@ -37,11 +44,12 @@ cs_buf_free(cs_buf *b)
 	b->overflow = 0;
 }
 
+static uint8_t *grow(cs_buf *b, size_t want);
+
 uint8_t *
 cs_buf_room(cs_buf *b, size_t n)
 {
-	size_t want, ncap;
-	uint8_t *np;
+	size_t want;
 
 	if (b->overflow)
 		return NULL;
@@ -56,6 +64,16 @@ cs_buf_room(cs_buf *b, size_t n)
 		b->overflow = 1;
 		return NULL;
 	}
+	return grow(b, want);
+}
+
+#if __STDC_HOSTED__
+static uint8_t *
+grow(cs_buf *b, size_t want)
+{
+	size_t ncap;
+	uint8_t *np;
+
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < want)
 		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
@@ -73,6 +91,16 @@ cs_buf_room(cs_buf *b, size_t n)
 	b->cap = ncap;
 	return b->p + b->len;
 }
+#else
+/* no heap: a growable buffer is full before its first byte */
+static uint8_t *
+grow(cs_buf *b, size_t want)
+{
+	(void)want;
+	b->overflow = 1;
+	return NULL;
+}
+#endif
 
 int
 cs_buf_add(cs_buf *b, const void *data, size_t n)

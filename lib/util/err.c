@@ -2,8 +2,9 @@
 #include "util/err.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "util/fmt.h"
 
 int
 cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
@@ -13,9 +14,9 @@ cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
 	if (e == NULL || e->status != CS_OK)
 		return status;
 	e->status = status;
-	snprintf(e->reason, sizeof e->reason, "%s", reason);
+	cs_snprintf(e->reason, sizeof e->reason, "%s", reason);
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	cs_vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -38,7 +39,7 @@ cs_err_subject(cs_err *e, const char *fmt, ...)
 	if (e == NULL || e->status == CS_OK || e->subject[0] != '\0')
 		return;
 	va_start(ap, fmt);
-	vsnprintf(e->subject, sizeof e->subject, fmt, ap);
+	cs_vsnprintf(e->subject, sizeof e->subject, fmt, ap);
 	va_end(ap);
 }
 
@@ -51,8 +52,8 @@ cs_err_prefix(cs_err *e, const char *fmt, ...)
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof pre, fmt, ap);
+	cs_vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", pre, old);
+	cs_snprintf(e->msg, sizeof e->msg, "%s: %s", pre, old);
 }
