@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* Status values double as the CLI's exit codes (DESIGN.md, "Commands"). */
+/* Status values double as the CLI's exit codes (docs/design.md, "Commands"). */
 enum {
 	CS_OK = 0,        /* success, or accepted */
 	CS_REJECT = 1,    /* well-formed input that fails verification or policy */

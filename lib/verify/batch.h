@@ -1,4 +1,4 @@
-/* Verifying a batch or a release zip (DESIGN.md, "What verification
+/* Verifying a batch or a release zip (docs/design.md, "What verification
  * checks"): batch-level checks on the header, order and release, then the
  * records streamed twice. The calling thread reads and splits the records
  * entry and copies the records into blocks of up to 256; worker threads
