@@ -301,7 +301,8 @@ verify_sign1(struct report *r, const cs_cose *c)
 		    rc_.nproblem ? ", batch refused: " : "", rc_.nproblem ? rc_.problem[0] : "");
 		/* a receipt speaks for the policy's deployment only */
 		if (memcmp(rc_.deployment, pin.deployment, CS_DEPLOY_LEN) != 0) {
-			cs_fail(&e, CS_REJECT, "signature", "the receipt belongs to another deployment");
+			cs_fail(&e, CS_REJECT, "receipt-deployment", "the receipt belongs to another "
+			    "deployment than the policy's");
 			problem(r, &e);
 			return CS_OK;
 		}

@@ -92,7 +92,7 @@ exclusions_valid(const cs_exclusion *x, size_t nx, uint64_t count)
 
 	for (i = 0; i < nx; i++) {
 		if (x[i].index >= count || (i > 0 && x[i].index <= x[i - 1].index) ||
-		    !cs_id_valid(x[i].reason) ||
+		    !cs_reason_per_record(x[i].reason) ||
 		    cs_reason_released(x[i].reason) != (x[i].released_in != 0))
 			return 0;
 	}
@@ -276,11 +276,11 @@ cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_
 	size_t i;
 
 	if (!cs_id_valid(r->batch) || r->count > CS_MAX_QUANTITY || nx > r->count ||
-	    r->accepted > r->count - nx || !exclusions_valid(x, nx, r->count) ||
-	    r->nproblem > CS_RECEIPT_MAX_PROBLEMS || (r->nproblem > 0 && r->accepted != 0))
+	    r->accepted != (r->nproblem > 0 ? 0 : r->count - nx) ||
+	    !exclusions_valid(x, nx, r->count) || r->nproblem > CS_RECEIPT_MAX_PROBLEMS)
 		return CS_USAGE;
 	for (i = 0; i < r->nproblem; i++)
-		if (!cs_id_valid(r->problem[i]))
+		if (!cs_reason_batch(r->problem[i]))
 			return CS_USAGE;
 	cs_cw_init(&w, out);
 	put_common(&w, r->deployment, CS_KIND_RECEIPT);
@@ -388,8 +388,9 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 	}
 	if ((rc = cs_cr_textz(r, x->reason, sizeof x->reason, 1)) != CS_OK)
 		return rc;
-	if (!cs_id_valid(x->reason))
-		return cs_cr_schema(r, "reason code has characters outside [A-Za-z0-9._-]");
+	if (!cs_reason_per_record(x->reason))
+		return cs_cr_schema(r, "\"%s\" is not a per-record reason code (reasons.md)",
+		    cs_id_valid(x->reason) ? x->reason : "?");
 	x->released_in = 0;
 	if (cs_reason_released(x->reason) != (n == 4))
 		return cs_cr_schema(r, n == 4 ? "an earlier release named for %s"
@@ -402,6 +403,40 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 			return cs_cr_schema(r, "earlier release 0 (sequences start at 1)");
 	}
 	return CS_OK;
+}
+
+/* The reason codes of reasons.md a receipt or release may carry: each
+ * list is the spec's, so a code it does not name is a schema fault. */
+static const char *const per_record[] = {"record-malformed", "record-signature",
+    "record-key-invalid", "record-deployment", "record-batch", "record-nonce",
+    "record-serial-range", "record-duplicate-serial", "record-duplicate-key",
+    "record-duplicate-hwid", "record-released-serial", "record-released-key",
+    "record-released-hwid", NULL};
+static const char *const batch_level[] = {"zip-entries", "zip-name", "zip-method",
+    "zip-encrypted", "zip-size", "zip-ratio", "zip-corrupt", "station-signature",
+    "station-not-allowed", "header-order", "header-batch", "records-count", "records-digest",
+    "quantity-exceeded", "quantity-remaining", "records-malformed", "batch-released",
+    "order-threshold", "order-policy", "order-deployment", NULL};
+
+static int
+listed(const char *const *l, const char *s)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cs_reason_per_record(const char *reason)
+{
+	return listed(per_record, reason);
+}
+
+int
+cs_reason_batch(const char *reason)
+{
+	return listed(batch_level, reason);
 }
 
 int
@@ -464,6 +499,8 @@ cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY
 	size_t kn, entries;
 	int rc;
 
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = cs_cr_map(&r, &entries, 3, 32)) != CS_OK)
 		return rc;
@@ -488,6 +525,8 @@ cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(p, 0, sizeof *p);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_POLICY, p->deployment, &entries, 8, 8, &prev)) != CS_OK)
 		return rc;
@@ -568,6 +607,8 @@ cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(o, 0, sizeof *o);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_ORDER, o->deployment, &entries, 11, 11, &prev)) != CS_OK)
 		return rc;
@@ -623,6 +664,8 @@ cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RECORD, d->deployment, &entries, 9, 10, &prev)) != CS_OK)
 		return rc;
@@ -676,6 +719,8 @@ cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(h, 0, sizeof *h);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_HEADER, h->deployment, &entries, 9, 9, &prev)) != CS_OK)
 		return rc;
@@ -711,6 +756,8 @@ cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RELEASE, d->deployment, &entries, 13, 13, &prev)) != CS_OK)
 		return rc;
@@ -762,6 +809,8 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RECEIPT, d->deployment, &entries, 10, 10, &prev)) != CS_OK)
 		return rc;
@@ -784,8 +833,9 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 				break;
 			for (j = 0; j < d->nproblem && rc == CS_OK; j++) {
 				rc = cs_cr_textz(&r, d->problem[j], CS_REASON_MAX, 1);
-				if (rc == CS_OK && !cs_id_valid(d->problem[j]))
-					rc = cs_cr_schema(&r, "reason code has characters outside [A-Za-z0-9._-]");
+				if (rc == CS_OK && !cs_reason_batch(d->problem[j]))
+					rc = cs_cr_schema(&r, "\"%s\" is not a batch-level reason code "
+					    "(reasons.md)", cs_id_valid(d->problem[j]) ? d->problem[j] : "?");
 			}
 			break;
 		default: rc = unknown(&r, key);
@@ -795,9 +845,14 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 	}
 	if ((rc = cs_cr_done(&r)) != CS_OK)
 		return rc;
-	if (d->refused.n > d->count || d->accepted > d->count - d->refused.n ||
-	    (d->nproblem > 0 && d->accepted != 0))
-		return cs_cr_schema(&r, "accepted and refused counts do not add up");
+	/* a factory reads it: the counts must add up exactly */
+	if (d->refused.n > d->count ||
+	    d->accepted != (d->nproblem > 0 ? 0 : d->count - d->refused.n))
+		return cs_cr_schema(&r, "accepted %llu, but %llu records, %zu refused and %zu "
+		    "batch-level problems make %llu", (unsigned long long)d->accepted,
+		    (unsigned long long)d->count, d->refused.n, d->nproblem,
+		    (unsigned long long)(d->nproblem > 0 || d->refused.n > d->count
+			    ? 0 : d->count - d->refused.n));
 	return CS_OK;
 }
 
@@ -829,6 +884,8 @@ cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
+		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_WITHDRAWAL, d->deployment, &entries, 6, 6, &prev)) != CS_OK)
 		return rc;

@@ -100,6 +100,12 @@ typedef struct cs_exclusion {
 					     holds the value (>= 1); 0 for every other reason */
 } cs_exclusion;
 
+/* 1 when reason is a per-record code of reasons.md (what an exclusion or a
+ * receipt's refusal may carry); cs_reason_batch: a batch-level code (what a
+ * receipt's problems may carry). */
+int cs_reason_per_record(const char *reason);
+int cs_reason_batch(const char *reason);
+
 /* 1 when reason is one of record-released-serial, -key, -hwid: the reasons
  * whose exclusion names the earlier release holding the value. */
 int cs_reason_released(const char *reason);

@@ -665,8 +665,11 @@ cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name)
 	return CS_OK;
 }
 
-int
-cs_cr_skip(cs_cr *r, int depth)
+/* Walks one item; text is checked for printable ASCII only when text is
+ * set (a schema rule, which the canonical pre-check leaves to the
+ * decoder, so that every cbor fault is found before any schema fault). */
+static int
+skip(cs_cr *r, int depth, int text)
 {
 	const uint8_t *at = r->p, *pk = NULL, *k;
 	size_t pkn = 0, kn, i;
@@ -679,7 +682,7 @@ cs_cr_skip(cs_cr *r, int depth)
 		return rc;
 	switch (t.t) {
 	case CS_CBOR_TEXT:
-		for (i = 0; i < t.v; i++)
+		for (i = 0; text && i < t.v; i++)
 			if (t.data[i] < 0x20 || t.data[i] > 0x7e) {
 				r->p = at;
 				return cs_cr_schema(r, "text is not printable ASCII");
@@ -689,7 +692,7 @@ cs_cr_skip(cs_cr *r, int depth)
 		if (t.v > (uint64_t)(r->end - r->p))
 			return bad(r, "container longer than the data");
 		for (i = 0; i < t.v; i++)
-			if ((rc = cs_cr_skip(r, depth - 1)) != CS_OK)
+			if ((rc = skip(r, depth - 1, text)) != CS_OK)
 				return rc;
 		break;
 	case CS_CBOR_MAP:
@@ -697,7 +700,7 @@ cs_cr_skip(cs_cr *r, int depth)
 			return bad(r, "container longer than the data");
 		for (i = 0; i < t.v; i++) {
 			k = r->p;
-			if ((rc = cs_cr_skip(r, depth - 1)) != CS_OK)
+			if ((rc = skip(r, depth - 1, text)) != CS_OK)
 				return rc;
 			kn = (size_t)(r->p - k);
 			if (pk != NULL && keycmp(pk, pkn, k, kn) >= 0) {
@@ -707,16 +710,22 @@ cs_cr_skip(cs_cr *r, int depth)
 			}
 			pk = k;
 			pkn = kn;
-			if ((rc = cs_cr_skip(r, depth - 1)) != CS_OK)
+			if ((rc = skip(r, depth - 1, text)) != CS_OK)
 				return rc;
 		}
 		break;
 	case CS_CBOR_TAG:
-		return cs_cr_skip(r, depth - 1);
+		return skip(r, depth - 1, text);
 	default:
 		break;
 	}
 	return CS_OK;
+}
+
+int
+cs_cr_skip(cs_cr *r, int depth)
+{
+	return skip(r, depth, 1);
 }
 
 int
@@ -735,6 +744,18 @@ cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e)
 
 	cs_cr_init(&r, p, n, e);
 	if ((rc = cs_cr_skip(&r, depth)) != CS_OK)
+		return rc;
+	return cs_cr_done(&r);
+}
+
+int
+cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e)
+{
+	cs_cr r;
+	int rc;
+
+	cs_cr_init(&r, p, n, e);
+	if ((rc = skip(&r, depth, 0)) != CS_OK)
 		return rc;
 	return cs_cr_done(&r);
 }

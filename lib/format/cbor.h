@@ -122,4 +122,11 @@ int cs_cr_schema(cs_cr *r, const char *fmt, ...) __attribute__((format(printf, 2
 /* Checks that p[0..n) is exactly one canonical item, nested at most depth. */
 int cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e);
 
+/* Only the encoding rules (manifests/formats.md): exactly one well-formed
+ * item in p[0..n), shortest heads, definite lengths, map keys unique and in
+ * canonical order, nesting at most depth; CS_MALFORMED "cbor" at the first
+ * fault by offset. Decoders run it before reading any field, so a payload's
+ * cbor fault is always reported before its schema faults. */
+int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
+
 #endif

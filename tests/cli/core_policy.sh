@@ -57,8 +57,8 @@ expect_reason 1 "not a custodian" "signing v2 with a key of neither policy is re
 	--policy "$T/p1.cbor" "$T/p2.cbor"
 cp "$T/p2.cbor" "$T/p2-alone.cbor"
 run "$CONSIGN" sign --key "$K/carol.key" --passphrase-file "$K/carol.pass" --yes "$T/p2-alone.cbor"
-check "signing a rotation without the policy it replaces warns that it was not checked" \
-	grep -q "warning: version 2 replaces another policy, which was not checked" "$T/err"
+checkx "signing a rotation without the policy it replaces is a usage error (exit $RC)" \
+	'[ "$RC" -eq 2 ] && grep -q "replaces another: give that one with --policy" "$T/err"'
 sign_as "$K" "$T/p2.cbor" carol --policy "$T/p1.cbor"
 sign_as "$K" "$T/p2.cbor" dave --policy "$T/p1.cbor"
 expect_reason 1 policy-threshold-previous \

@@ -54,7 +54,7 @@ write("zip-missing.zip", batch()[:2], 1, "zip-entries")
 write("zip-extra.zip", batch() + [("evil.sh", b"#!/bin/sh\n")], 1, "zip-entries")
 write("zip-many.zip", [("e%03d" % i, b"x") for i in range(300)], 1, "zip-entries")
 # an empty archive is only an end record ("PK\x05\x06"), not taken for a zip
-write("zip-empty.zip", [], 3, "schema")
+write("zip-empty.zip", [], 3, "cbor")
 write("zip-bzip2.zip", batch(), 1, "zip-method", zipfile.ZIP_BZIP2)
 write("zip-lzma.zip", batch(), 1, "zip-method", zipfile.ZIP_LZMA)
 

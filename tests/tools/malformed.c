@@ -653,12 +653,12 @@ deep(void)
 
 	memset(b, 0x81, sizeof b - 1);
 	b[sizeof b - 1] = 0x00;
-	raw("deep-arrays.cbor", b, sizeof b, 3, "schema");
+	raw("deep-arrays.cbor", b, sizeof b, 3, "cbor");
 	memset(b, 0xd8, sizeof b - 1); /* tag 24 (0xd8 0x18) repeated: tags of tags */
 	for (size_t i = 1; i < sizeof b - 1; i += 2)
 		b[i] = 0x18;
 	b[sizeof b - 1] = 0x00;
-	raw("deep-tags.cbor", b, sizeof b, 3, "schema");
+	raw("deep-tags.cbor", b, sizeof b, 3, "cbor");
 }
 
 /* Secret key file with chosen KDF parameters and a random ciphertext. */
@@ -785,7 +785,7 @@ main(int argc, char **argv)
 
 	raw("empty.cbor", "", 0, 3, "cbor");
 	raw("float.cbor", "\xd8\x62\xfb\x3f\xf0\x00\x00\x00\x00\x00\x00", 11, 3, "cbor");
-	raw("huge-array.cbor", "\xd8\x62\x9b\x00\x00\x00\x01\x00\x00\x00\x00", 11, 3, "schema");
+	raw("huge-array.cbor", "\xd8\x62\x9b\x00\x00\x00\x01\x00\x00\x00\x00", 11, 3, "cbor");
 	raw("huge-bytes.cbor", "\xd8\x62\x84\x5b\xff\xff\xff\xff\xff\xff\xff\xff", 12, 3, "cbor");
 	deep();
 
