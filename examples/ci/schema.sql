@@ -13,9 +13,10 @@
 -- printable ASCII within the format's limits; history tables are append-only
 -- and the state only moves forward one step at a time.
 --
--- Text is checked with a length and a negated character class, not a regular
--- expression with a counted repetition ({1,32}): PostgreSQL runs the latter
--- several times slower, and a device row pays it on every import.
+-- Text is checked with its length in bytes and a negated character class of
+-- ASCII (so bytes are characters), not a regular expression with a counted
+-- repetition ({1,32}): PostgreSQL runs that several times slower, and a
+-- device row pays it on every import.
 
 CREATE SCHEMA IF NOT EXISTS consign;
 
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS consign.orders (
 	order_digest bytea PRIMARY KEY
 		CONSTRAINT orders_digest_shape CHECK (octet_length(order_digest) = 32),
 	batch text NOT NULL
-		CONSTRAINT orders_batch_shape CHECK (length(batch) BETWEEN 1 AND 32
+		CONSTRAINT orders_batch_shape CHECK (octet_length(batch) BETWEEN 1 AND 32
 			AND batch !~ '[^A-Za-z0-9._-]'),
 	quantity bigint NOT NULL
 		CONSTRAINT orders_quantity_range CHECK (quantity BETWEEN 1 AND 16777216),
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS consign.releases (
 	policy_digest bytea NOT NULL REFERENCES consign.policies (digest),
 	order_digest bytea NOT NULL REFERENCES consign.orders (order_digest),
 	batch text NOT NULL
-		CONSTRAINT releases_batch_shape CHECK (length(batch) BETWEEN 1 AND 32
+		CONSTRAINT releases_batch_shape CHECK (octet_length(batch) BETWEEN 1 AND 32
 			AND batch !~ '[^A-Za-z0-9._-]'),
 	devices bigint NOT NULL CONSTRAINT releases_devices_range CHECK (devices >= 0),
 	excluded bigint NOT NULL CONSTRAINT releases_excluded_range CHECK (excluded >= 0),
@@ -78,10 +79,10 @@ CREATE TABLE IF NOT EXISTS consign.devices (
 	hardware_id bytea NOT NULL UNIQUE
 		CONSTRAINT devices_hardware_id_shape CHECK (octet_length(hardware_id) BETWEEN 1 AND 64),
 	firmware text NOT NULL
-		CONSTRAINT devices_firmware_shape CHECK (length(firmware) BETWEEN 1 AND 32
+		CONSTRAINT devices_firmware_shape CHECK (octet_length(firmware) BETWEEN 1 AND 32
 			AND firmware !~ '[^\x20-\x7e]'),
 	batch text NOT NULL
-		CONSTRAINT devices_batch_shape CHECK (length(batch) BETWEEN 1 AND 32
+		CONSTRAINT devices_batch_shape CHECK (octet_length(batch) BETWEEN 1 AND 32
 			AND batch !~ '[^A-Za-z0-9._-]'),
 	order_digest bytea NOT NULL,
 	release_seq numeric(20, 0) NOT NULL,
@@ -129,13 +130,14 @@ CREATE OR REPLACE FUNCTION consign.devices_release() RETURNS trigger LANGUAGE pl
 DECLARE
 	d record;
 BEGIN
-	SELECT n.serial, n.release_seq INTO d FROM written n
+	SELECT n.release_seq INTO d
+	  FROM (SELECT DISTINCT release_seq, release_digest, order_digest, batch FROM written) n
 	 WHERE NOT EXISTS (SELECT 1 FROM consign.releases r WHERE r.seq = n.release_seq
 	    AND r.digest = n.release_digest AND r.order_digest = n.order_digest AND r.batch = n.batch)
 	 LIMIT 1;
 	IF FOUND THEN
-		RAISE EXCEPTION 'ci-device-release: device % names release %, which is not recorded '
-		    'with its digest, order and batch', d.serial, d.release_seq
+		RAISE EXCEPTION 'ci-device-release: a device row names release %, which is not recorded '
+		    'with that digest, order and batch', d.release_seq
 		    USING ERRCODE = 'foreign_key_violation';
 	END IF;
 	RETURN NULL;
