@@ -260,6 +260,8 @@ snap >"$T/snap"
 # ---- refused: nothing changes ------------------------------------------------------------
 
 expect_reason 1 release-replayed "release 1 replayed after release 2: refused" job "$T/r1.zip"
+expect_reason 1 release-replayed "... and with --deep (every record signature again)" \
+	job --deep "$T/r1.zip"
 unchanged "... replayed"
 expect_reason 1 release-skipped "release 4 right after release 2: refused (skipped)" job "$T/r4.zip"
 unchanged "... skipped"
@@ -303,6 +305,16 @@ lie "an export whose hex and base64 keys differ" export_key_encodings_agree \
 lie "an export with a 33-byte device key" export_key_hex \
 	'sed -i "1s/\"public_key_hex\":\"/&00/" "$1"'
 unchanged "... all six"
+# checked against the release (every line names its order and batch), and
+# the line's shape, field by field
+lie "an export line whose batch id is outside the format" ci-export-mismatch \
+	'sed -i "1s/\"batch\":\"B42\"/\"batch\":\"B 42\"/" "$1"'
+lie "an export line naming another order" ci-export-mismatch \
+	'sed -i "1s/\"order\":\"[0-9a-f]/\"order\":\"x/" "$1"'
+lie "an export line with a field the format does not have" export_fields \
+	'sed -i "1s/}\$/,\"extra\":1}/" "$1"'
+lie "an export line that is not a JSON object" export_fields 'sed -i "1s/.*/[1,2]/" "$1"'
+unchanged "... these four"
 
 # ---- a crash in the middle: nothing changes ---------------------------------------
 
@@ -471,4 +483,11 @@ refused "a second trust state row" \
 refused "the trust state deleted" "DELETE FROM consign.trust_state"
 refused "a pinned policy rewritten" "UPDATE consign.policies SET policy = '\\x00'"
 refused "a release deleted from the history" "DELETE FROM consign.releases WHERE seq = 6"
+refused "the release history truncated" "TRUNCATE consign.releases CASCADE"
+# a device names a recorded release, with that release's order and batch
+refused "a device naming a release that is not recorded" \
+	"$(dev 5000 "$kk" 01 1.0 B42 | sed 's/order_digest, seq,/order_digest, 99,/')"
+refused "a device with another batch than its release's" "$(dev 5000 "$kk" 01 1.0 B43)"
+refused "a device moved to a release that is not recorded" \
+	"UPDATE consign.devices SET release_seq = 99 WHERE serial = 1000"
 unchanged "... all of them"
