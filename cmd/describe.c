@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "util/file.h"
 #include "util/text.h"
 
 static void
@@ -233,4 +234,52 @@ cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list)
 	cmd_desc_release(r, v->release_s.digest, &v->release);
 	set(r, "excluded", list != NULL ? json_incref(list) : cmd_desc_exclusions(&v->release.excluded));
 	cmd_desc_signatures(r, &v->release_s.cose, v->have_release_q ? &v->release_q : NULL, pol);
+}
+
+json_t *
+cmd_desc_vrec_exclusion(const cs_vrec *r)
+{
+	json_t *x = json_object();
+
+	set(x, "index", cmd_json_u64(r->index));
+	set(x, "serial", r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
+	set(x, "reason", json_string(r->excl_reason));
+	if (r->excl_released_in != 0) {
+		set(x, "released_in", cmd_json_u64(r->excl_released_in));
+		/* what a registry checks the claim against: the value */
+		if (r->decoded && strcmp(r->excl_reason, "record-released-key") == 0)
+			set(x, "value", cmd_json_hex(r->rec->pk, CS_PK_LEN));
+		else if (r->decoded && strcmp(r->excl_reason, "record-released-hwid") == 0)
+			set(x, "value", cmd_json_hex(r->rec->hwid, r->rec->hwid_len));
+		else if (r->decoded)
+			set(x, "value", json_sprintf("%llu", (unsigned long long)r->rec->serial));
+	}
+	set(x, "checked", json_boolean(r->reason != NULL));
+	return x;
+}
+
+int
+office_load_withdrawal(const char *path, const cs_policy *pol, const uint8_t pd[CS_DIGEST_LEN],
+    uint8_t digest[CS_DIGEST_LEN])
+{
+	cs_signed s;
+	cs_withdrawal w;
+	cs_quorum q;
+	uint8_t *buf;
+	size_t n;
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		return rc;
+	if ((rc = cmd_expect_kind(path, buf, n, CS_KIND_WITHDRAWAL)) != CS_OK) {
+		cs_file_free(buf, n);
+		return rc;
+	}
+	cs_err_clear(&e);
+	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) == CS_OK &&
+	    (rc = cs_withdrawal_verify(&s, &w, pol, pd, &q, &e)) == CS_OK)
+		memcpy(digest, w.release, CS_DIGEST_LEN);
+	cs_file_free(buf, n);
+	return rc == CS_OK ? CS_OK : cmd_report(path, &e);
 }

@@ -11,7 +11,8 @@
 
 static const char usage[] =
     "usage: consign export --policy P (--first | --after SEQ:DIGEST) --format jsonl|csv\n"
-    "                      [--deep] [--threads N] registry.zip [-o FILE [--json]]\n"
+    "                      [--deep] [--threads N] [--withdrawn W]... registry.zip\n"
+    "                      [-o FILE [--json] [--force]]\n"
     "\n"
     "Verifies the release as consign verify does (M custodian signatures of P, the\n"
     "next in the chain, every cheap check of its batch; --deep every signature\n"
@@ -19,7 +20,7 @@ static const char usage[] =
     "(hex and base64), hardware id, firmware, batch, order, release sequence and\n"
     "release digest. With -o the file appears only when verification passed.\n";
 
-enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON };
+enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN };
 
 #define OUTBUF (1u << 16)
 #define LINE_MAX_LEN 1024 /* longer than any line: hex, base64 and escaped text are bounded */
@@ -28,6 +29,10 @@ struct ex {
 	const char *policy, *after, *format, *out;
 	int first, deep, csv, json;
 	unsigned threads;
+	const char *withdrawn[OFFICE_MAX_WITHDRAWN];
+	uint8_t wd[OFFICE_MAX_WITHDRAWN][CS_DIGEST_LEN];
+	size_t nwithdrawn;
+	json_t *excl;            /* --json: the exclusions as verified */
 	/* output */
 	int writing;
 	cs_atomic a;
@@ -61,6 +66,11 @@ opt(int key, const char *arg, void *ctx)
 	case O_AFTER: o->after = arg; break;
 	case O_DEEP: o->deep = 1; break;
 	case O_JSON: o->json = 1; break;
+	case O_WITHDRAWN:
+		if (o->nwithdrawn == OFFICE_MAX_WITHDRAWN)
+			return cmd_usage(usage, "at most %d --withdrawn", OFFICE_MAX_WITHDRAWN);
+		o->withdrawn[o->nwithdrawn++] = arg;
+		break;
 	case O_FORMAT: o->format = arg; break;
 	case O_THREADS:
 		return office_parse_threads(usage, arg, &o->threads);
@@ -156,6 +166,8 @@ line(void *ctx, const cs_vrec *r)
 	char b64[64], b64cell[72], *p;
 	const char *fw, *batch;
 
+	if (r->excluded && o->excl != NULL && o->writing)
+		json_array_append_new(o->excl, cmd_desc_vrec_exclusion(r));
 	if (!o->writing || r->excluded || r->reason != NULL || !r->decoded)
 		return 0;
 	if (o->len + LINE_MAX_LEN > OUTBUF && flush_out(o) != 0)
@@ -239,6 +251,8 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 	vo->threads = o->threads;
 	vo->expect = CS_V_RELEASE;
 	vo->chain = o->first ? CS_CHAIN_FIRST : CS_CHAIN_AFTER;
+	vo->withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])o->wd;
+	vo->nwithdrawn = o->nwithdrawn;
 	if (o->after != NULL)
 		office_parse_after(o->after, &vo->after_seq, vo->after_digest);
 	vo->on_record = line;
@@ -258,6 +272,7 @@ cmd_export(int argc, char **argv)
 	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
 	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
 	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON},
+	    {"withdrawn", 1, 1, O_WITHDRAWN},
 	    CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static struct ex o;
 	static cs_signed ps;
@@ -269,6 +284,7 @@ cmd_export(int argc, char **argv)
 	const char *file;
 	char f[1024];
 	cs_err e;
+	size_t i;
 	int a, rc;
 
 	memset(&o, 0, sizeof o);
@@ -294,10 +310,15 @@ cmd_export(int argc, char **argv)
 	cs_escapez(f, sizeof f, file);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
+	for (i = 0; i < o.nwithdrawn; i++)
+		if ((rc = office_load_withdrawal(o.withdrawn[i], &pol, ps.digest, o.wd[i])) != CS_OK)
+			return rc;
 	if (o.out != NULL) {
 		/* one pass: the file appears only if verification passed */
 		if ((rc = cs_atomic_open(&o.a, o.out, 0644, 0, &e)) != CS_OK)
 			return cmd_report(o.out, &e);
+		if (o.json)
+			o.excl = json_array();
 		o.to_file = 1;
 		o.writing = 1;
 		rc = pass(&o, file, &ps, &pol, &vo, &v, &e);
@@ -305,6 +326,7 @@ cmd_export(int argc, char **argv)
 			rc = CS_MALFORMED;
 		if (rc == CS_OK && (rc = cs_atomic_commit(&o.a, &e)) != CS_OK) {
 			cs_verify_free(&v);
+			json_decref(o.excl);
 			return cmd_report(o.out, &e);
 		}
 		if (rc != CS_OK)
@@ -337,7 +359,7 @@ cmd_export(int argc, char **argv)
 	} else if (o.json) {
 		json_t *j = cmd_json_report("accepted", "release", file);
 
-		cmd_desc_zip(j, &v, &pol, NULL);
+		cmd_desc_zip(j, &v, &pol, o.excl);
 		json_object_set_new(j, "output", cmd_json_text(o.out));
 		json_object_set_new(j, "exported", cmd_json_u64(o.lines));
 		cmd_json_print(j);
@@ -346,5 +368,7 @@ cmd_export(int argc, char **argv)
 		    (unsigned long long)o.lines, (unsigned long long)o.seq);
 	}
 	cs_verify_free(&v);
+	json_decref(o.excl);
+	o.excl = NULL;
 	return rc;
 }

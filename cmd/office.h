@@ -66,5 +66,16 @@ void cmd_desc_problems(json_t *r, const cs_verify *v);
  * may be NULL) is every failing record (a batch) or every exclusion as
  * verified (a release; NULL: the payload's list). */
 void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list);
+/* An excluded record as verified: index, serial, reason, and for
+ * record-released-* released_in and value (what a registry checks), and
+ * checked (this run found the same reason itself). */
+json_t *cmd_desc_vrec_exclusion(const cs_vrec *r);
+
+#define OFFICE_MAX_WITHDRAWN 64
+/* A withdrawal given with --withdrawn: M custodians of the pinned policy
+ * signed it (else the error is reported and its status returned); digest
+ * gets the release it withdraws. */
+int office_load_withdrawal(const char *path, const cs_policy *pol,
+    const uint8_t pd[CS_DIGEST_LEN], uint8_t digest[CS_DIGEST_LEN]);
 
 #endif

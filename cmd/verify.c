@@ -35,7 +35,7 @@ static const char usage[] =
 
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_LEDGER, O_THREADS, O_RELEASED, O_WITHDRAWN };
 
-#define MAX_WITHDRAWN 64
+#define MAX_WITHDRAWN OFFICE_MAX_WITHDRAWN
 
 struct opts {
 	const char *policy, *after, *ledger, *released;
@@ -383,26 +383,15 @@ on_record(void *ctx, const cs_vrec *r)
 		return 0;
 	reason = z->is_release ? r->excl_reason : r->reason;
 	if (z->o->json) {
-		x = json_object();
-		json_object_set_new(x, "index", cmd_json_u64(r->index));
-		json_object_set_new(x, "serial", r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
-		json_object_set_new(x, "reason", json_string(reason));
-		if (!z->is_release) {
-			json_object_set_new(x, "message", cmd_json_text(r->msg));
+		if (z->is_release) {
+			x = cmd_desc_vrec_exclusion(r);
 		} else {
-			if (r->excl_released_in != 0) {
-				json_object_set_new(x, "released_in", cmd_json_u64(r->excl_released_in));
-				/* what a registry checks the claim against: the value */
-				if (r->decoded && strcmp(reason, "record-released-key") == 0)
-					json_object_set_new(x, "value", cmd_json_hex(r->rec->pk, CS_PK_LEN));
-				else if (r->decoded && strcmp(reason, "record-released-hwid") == 0)
-					json_object_set_new(x, "value",
-					    cmd_json_hex(r->rec->hwid, r->rec->hwid_len));
-				else if (r->decoded)
-					json_object_set_new(x, "value", json_sprintf("%llu",
-					    (unsigned long long)r->rec->serial));
-			}
-			json_object_set_new(x, "checked", json_boolean(r->reason != NULL));
+			x = json_object();
+			json_object_set_new(x, "index", cmd_json_u64(r->index));
+			json_object_set_new(x, "serial",
+			    r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
+			json_object_set_new(x, "reason", json_string(reason));
+			json_object_set_new(x, "message", cmd_json_text(r->msg));
 		}
 		json_array_append_new(z->list, x);
 		return 0;
@@ -433,34 +422,6 @@ print_lines(const struct zrun *z)
 		fputs(z->line[i], stdout);
 	if (z->hidden > 0)
 		printf("  ... and %llu more (--json lists them all)\n", (unsigned long long)z->hidden);
-}
-
-/* A withdrawal given with --withdrawn: M custodians of the pinned policy
- * signed it, or it counts for nothing and the command stops. */
-static int
-load_withdrawal(const char *path, const cs_policy *pol, const uint8_t pd[CS_DIGEST_LEN],
-    uint8_t digest[CS_DIGEST_LEN])
-{
-	cs_signed s;
-	cs_withdrawal w;
-	cs_quorum q;
-	uint8_t *buf;
-	size_t n;
-	cs_err e;
-	int rc;
-
-	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
-		return rc;
-	if ((rc = cmd_expect_kind(path, buf, n, CS_KIND_WITHDRAWAL)) != CS_OK) {
-		cs_file_free(buf, n);
-		return rc;
-	}
-	cs_err_clear(&e);
-	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) == CS_OK &&
-	    (rc = cs_withdrawal_verify(&s, &w, pol, pd, &q, &e)) == CS_OK)
-		memcpy(digest, w.release, CS_DIGEST_LEN);
-	cs_file_free(buf, n);
-	return rc == CS_OK ? CS_OK : cmd_report(path, &e);
 }
 
 /* The zip's report, in text or JSON; returns rc. */
@@ -571,7 +532,7 @@ verify_zip(const struct opts *o)
 		goto done;
 	}
 	for (i = 0; i < o->nwithdrawn; i++)
-		if ((rc = load_withdrawal(o->withdrawn[i], &pol, ps.digest, wd[i])) != CS_OK)
+		if ((rc = office_load_withdrawal(o->withdrawn[i], &pol, ps.digest, wd[i])) != CS_OK)
 			goto done;
 	vo.withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])wd;
 	vo.nwithdrawn = o->nwithdrawn;

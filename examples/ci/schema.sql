@@ -90,6 +90,19 @@ CREATE TABLE IF NOT EXISTS consign.devices (
 	imported_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Withdrawals M custodians signed (consign ledger withdraw): the release each
+-- names is refused, whatever copies of it exist.
+CREATE TABLE IF NOT EXISTS consign.withdrawals (
+	seq numeric(20, 0) NOT NULL
+		CONSTRAINT withdrawals_seq_range CHECK (seq BETWEEN 1 AND 18446744073709551615),
+	release_digest bytea NOT NULL
+		CONSTRAINT withdrawals_digest_shape CHECK (octet_length(release_digest) = 32),
+	withdrawal bytea NOT NULL
+		CONSTRAINT withdrawals_size CHECK (octet_length(withdrawal) BETWEEN 1 AND 65536),
+	recorded_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (seq, release_digest)
+);
+
 -- The cloud's trust state: one row.
 CREATE TABLE IF NOT EXISTS consign.trust_state (
 	id boolean PRIMARY KEY DEFAULT true CONSTRAINT trust_state_one_row CHECK (id),

@@ -215,8 +215,10 @@ check "... the stored policy is the file byte for byte" \
 		"$(sha256sum <"$P" | cut -c1-64)" ]
 snap >"$T/snap"
 expect_reason 0 "pinned already" "--init-policy again with the same policy is a no-op" \
-	job --init-policy "$P"
+	job --init-policy "$P" --expect-digest "$pdig"
 expect_reason 1 ci-initialised "--init-policy with another policy is refused" \
+	job --init-policy "$G/policy.cbor" --trust-on-first-use
+expect_reason 2 "expect-digest" "--init-policy without --expect-digest or --trust-on-first-use is refused" \
 	job --init-policy "$G/policy.cbor"
 unchanged "... both"
 
@@ -444,6 +446,61 @@ check "... 17 devices, the chain at release 6, order B43 at 4 of 4" \
 	[ "$(ndev) $(chain_db) $(q "SELECT imported || '/' || quantity FROM consign.orders WHERE batch = 'B43'")" = \
 		"17 $(chain_of "$T/r6.zip") 4/4" ]
 snap >"$T/snap"
+
+# ---- "released before" exclusions against the registry; withdrawals; a copy --------
+# order B44 under v2; r7 imports serials 2000-2002; r8's batch repeats serial
+# 2002, which the ledger excludes as released in 7 (true: imported); an office
+# insider's r9x excludes a good record as released in 7 (false: refused by the
+# registry, though the custodians signed it without the earlier releases); r9
+# withdrawn by the custodians is refused; a copy of r8 with other batch entries
+# is not "already imported".
+"$CONSIGN" order create --policy "$P2" --batch B44 --product "Sensor v4" --serials 2000-2999 \
+	--quantity 20 --station "$F/station.pub" -o "$T/order3.cbor" >/dev/null &&
+	sign_as "$F" "$T/order3.cbor" bob --policy "$P2" && sign_as "$F" "$T/order3.cbor" dave --policy "$P2" ||
+	notok "order 3"
+mkrel3() { # N SEED FIRST-SERIAL COUNT [CREATE-OPTIONS]
+	"$TOOLS/mkbatch" --order "$T/order3.cbor" --key "$F/station.key" \
+		--passphrase-file "$F/station.pass" --count "$4" --seed "$2" --first-serial "$3" \
+		-o "$T/b$1.zip" && "$CONSIGN" release create --policy "$P2" --ledger "$F/L" \
+		"${@:5}" "$T/b$1.zip" -o "$T/r$1.zip" >/dev/null &&
+		sign_as "$F" "$T/r$1.zip" bob --policy "$P2" && sign_as "$F" "$T/r$1.zip" dave --policy "$P2"
+}
+mkrel3 7 7 2000 3 && "$CONSIGN" ledger --ledger "$F/L" add "$T/r7.zip" >/dev/null || notok "release 7"
+expect 0 "release 7 (order B44) imports" job "$T/r7.zip"
+# serial 2002 again, with another key and hardware id (seed 8)
+mkrel3 8 8 2002 3 --exclude-refused && "$CONSIGN" ledger --ledger "$F/L" add "$T/r8.zip" >/dev/null ||
+	notok "release 8"
+checkx "release 8 excludes serial 2002 as released in release 7" \
+	'[ "$("$CONSIGN" inspect --json "$T/r8.zip" | jq -c "[.excluded[] | [.serial, .reason, .released_in]]")" = "[[2002,\"record-released-serial\",7]]" ]'
+expect 0 "release 8 imports: the registry holds serial 2002 from release 7" job "$T/r8.zip"
+checkx "... its 2 devices, the chain at release 8" '[ "$(ndev) $(chain_db)" = "22 $(chain_of "$T/r8.zip")" ]'
+snap >"$T/snap"
+mkrel3 9 9 2100 3 || notok "release 9"
+"$TOOLS/relsig" "$F/office.key" "$F/office.pass" "$T/r9.zip" "$T/r9x.zip" exclude 1 \
+	record-released-key 7 && sign_as "$F" "$T/r9x.zip" bob --policy "$P2" &&
+	sign_as "$F" "$T/r9x.zip" dave --policy "$P2" || notok "r9x: a false released-before exclusion"
+expect_reason 1 release-exclusions "a false \"released before\" exclusion, M-signed, is refused by the registry" \
+	job "$T/r9x.zip"
+unchanged "... and nothing changed"
+"$CONSIGN" ledger --ledger "$F/L" withdraw 9 -o "$T/w9.cbor" >/dev/null &&
+	sign_as "$F" "$T/w9.cbor" bob --policy "$P2" && cp "$T/w9.cbor" "$T/w9-one.cbor" &&
+	sign_as "$F" "$T/w9.cbor" dave --policy "$P2" || notok "withdrawal of 9"
+expect_reason 1 withdrawal-threshold "a withdrawal with one signature is not recorded" \
+	job --withdrawal "$T/w9-one.cbor"
+expect_reason 0 "is withdrawn" "the withdrawal M custodians signed is recorded" job --withdrawal "$T/w9.cbor"
+expect_reason 1 release-withdrawn "the withdrawn release 9, M-signed, is refused" job "$T/r9.zip"
+python3 - "$T/r8.zip" "$T/b7.zip" "$T/r8-other.zip" <<'PY' || notok "r8-other"
+import sys, zipfile
+a, b = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2])
+with zipfile.ZipFile(sys.argv[3], "w", zipfile.ZIP_STORED) as out:
+    for n in ["header.cose", "order.cose", "records.cborseq", "release.cose"]:
+        out.writestr(n, (b if n == "records.cborseq" else a).read(n))
+PY
+snap >"$T/snap"
+expect_reason 1 REJECTED "release 8's release.cose over other records is not \"already imported\"" \
+	job "$T/r8-other.zip"
+unchanged "... and nothing changed"
+expect_reason 0 "already imported" "the very release 8 again is" job "$T/r8.zip"
 
 # ---- the schema's own rules, whoever writes -------------------------------------------------
 

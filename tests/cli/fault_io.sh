@@ -1,7 +1,8 @@
 # Output faults seen from outside: a full disk (a tiny tmpfs when root may
 # mount one; RLIMIT_FSIZE's EFBIG everywhere), a missing target directory, a
 # read-only file system or directory, and an output name that is a FIFO or a
-# device node. After each: exit 3 with one line naming the file and the
+# device node (given --force: without it an existing name is refused first,
+# exit 2, as every output is). After each: exit 3 with one line naming the file and the
 # reason (io), the previous file byte for byte intact, no new file, and no
 # temporary file left behind.
 . "$(dirname "$0")/../lib.sh"
@@ -61,7 +62,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/tiny" && mount -t tmpfs -o size=8k tmpfs "
 	# read-only: the file system remounted ro
 	cp "$T/tiny/p.cbor" "$T/signed.cbor"
 	mount -o remount,ro "$T/tiny"
-	run "$CONSIGN" merge -o "$T/tiny/p.cbor" "$T/signed.cbor" "$T/signed.cbor"
+	run "$CONSIGN" merge --force -o "$T/tiny/p.cbor" "$T/signed.cbor" "$T/signed.cbor"
 	check "merge onto a read-only file system fails with exit 3 (got $RC)" [ "$RC" -eq 3 ]
 	check "  with one line naming the file, reason io" one_io_line p.cbor
 	check "  the previous file is intact" cmp -s "$T/tiny/p.cbor" "$T/signed.cbor"
@@ -94,11 +95,11 @@ check "keygen into a missing directory fails with exit 3 (got $RC)" [ "$RC" -eq 
 
 # --- the output is not a regular file -------------------------------------------------
 mkfifo "$T/fifo"
-run timeout 10 "$CONSIGN" merge -o "$T/fifo" "$T/draft.cbor" "$T/draft.cbor"
+run timeout 10 "$CONSIGN" merge --force -o "$T/fifo" "$T/draft.cbor" "$T/draft.cbor"
 checkx "merge onto a FIFO is refused with exit 3 (got $RC)" '[ "$RC" -eq 3 ] && one_io_line fifo'
 check "  and the FIFO is still a FIFO" [ -p "$T/fifo" ]
 if [ "$(id -u)" = 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
-	run "$CONSIGN" merge -o "$T/null" "$T/draft.cbor" "$T/draft.cbor"
+	run "$CONSIGN" merge --force -o "$T/null" "$T/draft.cbor" "$T/draft.cbor"
 	check "merge onto a device node is refused with exit 3 (got $RC)" [ "$RC" -eq 3 ]
 	check "  and the device node is still a device node" [ -c "$T/null" ]
 else
@@ -111,14 +112,15 @@ if "$CONSIGN" release create --help >/dev/null 2>&1 && [ -x "$TOOLS/mkbatch" ] &
 	"$TOOLS/mkbatch" --order "$T/f/order.cbor" --key "$T/f/station.key" \
 		--passphrase-file "$T/f/station.pass" --count 1 -o "$T/b.zip" >/dev/null 2>&1 &&
 	"$CONSIGN" ledger --ledger "$T/L" init --policy "$T/f/policy.cbor" >/dev/null 2>&1; then
-	run "$CONSIGN" release create --ledger "$T/L" --policy "$T/f/policy.cbor" "$T/b.zip" -o "$T/fifo"
+	run "$CONSIGN" release create --ledger "$T/L" --policy "$T/f/policy.cbor" "$T/b.zip" -o "$T/fifo" \
+		--force
 	checkx "release create onto a FIFO is refused with exit 3 (got $RC)" \
 		'[ "$RC" -eq 3 ] && one_io_line fifo && [ -p "$T/fifo" ]'
 	checkx "  and reserves no release in the ledger" \
 		'"$CONSIGN" ledger --ledger "$T/L" --json show | grep -q "\"drafts\":\[\]"'
 	if [ -c "$T/null" ]; then
 		run "$CONSIGN" release create --ledger "$T/L" --policy "$T/f/policy.cbor" "$T/b.zip" \
-			-o "$T/null"
+			-o "$T/null" --force
 		checkx "release create onto a device node is refused, the node kept (got $RC)" \
 			'[ "$RC" -eq 3 ] && [ -c "$T/null" ]'
 	fi

@@ -75,9 +75,9 @@ seal_state() {
 }
 KILL_MAX=10 kill_at_syscalls "station seal" seal_state \
 	"$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass" \
-	--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet
+	--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet --force
 run "$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass" \
-	--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet
+	--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet --force
 check "after the kills, seal works (exit $RC)" [ "$RC" -eq 0 ]
 
 # --- seal whose read-back fails ---------------------------------------------------------
@@ -90,7 +90,7 @@ if nm "$CONSIGN" 2>/dev/null | grep -q __asan_init; then
 	skip "seal whose read-back fails: the openat to fail moves under ASan"
 elif command -v strace >/dev/null; then
 	SEAL=("$CONSIGN" station seal --key "$T/f/station.key" --passphrase-file "$T/f/station.pass"
-		--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet)
+		--order "$T/f/order.cbor" --journal "$T/J" -o "$T/b2.zip" --quiet --force)
 	traced -f -qq -e trace=openat -o "$T/strace.open" "${SEAL[@]}" >/dev/null 2>&1
 	k=$(grep -n -E '^[0-9]+ +openat\(' "$T/strace.open" | grep '\.b2\.zip\.tmp-' | tail -1 | cut -d: -f1)
 	k=$(head -n "${k:-0}" "$T/strace.open" | grep -c -E '^[0-9]+ +openat\(')

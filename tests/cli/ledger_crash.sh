@@ -9,7 +9,7 @@ F=$T/f
 office "$F" 100 1000-1999 || { notok "fixture"; exit 1; }
 P=$F/policy.cbor
 L=$F/L
-state() { "$CONSIGN" ledger --ledger "$1" --json | jq -c 'del(.ledger)'; }
+state() { "$CONSIGN" ledger --ledger "$1" --json | jq -c 'del(.subject)'; }
 
 office_mkb "$F" --count 20 --break record-nonce@3 -o "$T/b.zip"
 office_release "$F" "$T/b.zip" "$T/r.zip" --exclude-refused || { notok "release"; exit 1; }

@@ -9,7 +9,7 @@ office "$F" 10 1000-1999 || { notok "fixture"; exit 1; }
 P=$F/policy.cbor
 L=$F/L
 rel() { "$CONSIGN" release create --policy "$P" --ledger "$L" "$@"; }
-state() { "$CONSIGN" ledger --ledger "$1" --json | jq -c 'del(.ledger)'; }
+state() { "$CONSIGN" ledger --ledger "$1" --json | jq -c 'del(.subject)'; }
 
 office_mkb "$F" --count 6 --seed 1 -o "$T/a.zip"
 office_release "$F" "$T/a.zip" "$T/ra.zip" || notok "release A"

@@ -1,6 +1,7 @@
 /* relsig: test helper that adds a signature to a release zip the way an
  * attacker could, bypassing consign sign's checks:
  *   relsig KEY.key PASSFILE IN.zip OUT.zip [random]
+ * (IN may also be a COSE_Sign file, a policy or an order, signed alike)
  * signs release.cose with any key (a station's, an office key, a custodian's
  * again); "random" uses a random Ed25519 nonce, so a custodian who already
  * signed gets a second, different but valid, signature; "clear" first
@@ -62,12 +63,13 @@ main(int argc, char **argv)
 	uint8_t *kb, *pb, protm[64], sig[64];
 	size_t kn = 0, pn = 0, len, i;
 	cs_seckey k;
-	cs_zipr *z;
+	cs_zipr *z = NULL;
 	cs_buf ent[4], out, tbs, prot, np;
 	cs_cose c;
 	cs_cw w;
 	cs_bundle_entry be[4];
 	cs_err e;
+	int plain = 0;
 	static const char *names[4] = {CS_ENTRY_HEADER, CS_ENTRY_ORDER, CS_ENTRY_RECORDS,
 	    CS_ENTRY_RELEASE};
 
@@ -81,12 +83,28 @@ main(int argc, char **argv)
 		;
 	if (cs_seckey_unlock(&k, kb, kn, (const char *)pb, len, &e) != CS_OK)
 		die("cannot unlock the key");
-	if (cs_zipr_open(&z, argv[3], &e) != CS_OK || cs_zipr_entries(z) != 4)
+	if (cs_zipr_open(&z, argv[3], &e) != CS_OK) {
+		/* not a zip: a COSE_Sign file (a policy, an order), signed the same way */
+		uint8_t *fb;
+		size_t fn;
+
+		cs_err_clear(&e);
+		if (cs_read_file(argv[3], 1u << 24, &fb, &fn, &e) != CS_OK)
+			die("cannot read the input");
+		for (i = 0; i < 4; i++)
+			cs_buf_init(&ent[i], 1u << 30);
+		if (cs_buf_add(&ent[3], fb, fn) != 0)
+			die("out of memory");
+		cs_file_free(fb, fn);
+		plain = 1;
+	} else if (cs_zipr_entries(z) != 4) {
 		die("not a release zip");
-	for (i = 0; i < 4; i++) {
-		cs_buf_init(&ent[i], 1u << 30);
-		if (cs_zipr_read(z, (int)i, &ent[i], 1u << 30, &e) != CS_OK)
-			die("cannot read an entry");
+	} else {
+		for (i = 0; i < 4; i++) {
+			cs_buf_init(&ent[i], 1u << 30);
+			if (cs_zipr_read(z, (int)i, &ent[i], 1u << 30, &e) != CS_OK)
+				die("cannot read an entry");
+		}
 	}
 	if (cs_cose_decode(&c, ent[3].p, ent[3].len, &e) != CS_OK || c.nsig >= CS_COSE_MAX_SIGS)
 		die("release.cose");
@@ -174,6 +192,11 @@ main(int argc, char **argv)
 	cs_buf_init(&out, 1u << 30);
 	if (cs_cose_encode(&out, &c) != CS_OK)
 		die("encode");
+	if (plain) {
+		if (cs_write_atomic(argv[4], out.p, out.len, 0644, 0, &e) != CS_OK)
+			die("cannot write the output");
+		return 0;
+	}
 	memset(be, 0, sizeof be);
 	for (i = 0; i < 4; i++) {
 		be[i].name = names[i];
@@ -187,7 +210,8 @@ main(int argc, char **argv)
 	cs_buf_free(&out);
 	cs_buf_free(&tbs);
 	cs_buf_free(&np);
-	cs_zipr_close(z);
+	if (z != NULL)
+		cs_zipr_close(z);
 	cs_seckey_free(&k);
 	cs_file_free(kb, kn);
 	cs_file_free(pb, pn);
