@@ -183,6 +183,7 @@ event(void *ctx, const cs_collect_event *ev, const cs_collect_stats *st)
 		if (v->log)
 			printf("%s: port open\n", port);
 		break;
+	case CS_EV_PORT_WARNING: cmd_warn("%s: %s", port, ev->err->msg); break;
 	}
 	if (v->log)
 		fflush(stdout);
@@ -346,7 +347,7 @@ collect(int argc, char **argv)
 	rc = cs_collect_run(&c, &st, &e);
 	clear_line(&v);
 	if (rc != CS_OK) {
-		cmd_report(o.journal, &e);
+		cmd_report(st.bad_port != NULL ? st.bad_port : o.journal, &e);
 		goto done;
 	}
 	t = since(&v.start);
