@@ -347,7 +347,7 @@ collect(int argc, char **argv)
 	rc = cs_collect_run(&c, &st, &e);
 	clear_line(&v);
 	if (rc != CS_OK) {
-		cmd_report(st.bad_port != NULL ? st.bad_port : o.journal, &e);
+		cmd_report(o.journal, &e);
 		goto done;
 	}
 	t = since(&v.start);

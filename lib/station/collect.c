@@ -323,12 +323,14 @@ port_start(struct eng *g, size_t i, cs_err *e)
 	struct stat a, b;
 	size_t k;
 
-	if (stat(g->c->ports[i], &a) == 0 && S_ISCHR(a.st_mode))
-		for (k = 0; k < i; k++)
-			if (stat(g->c->ports[k], &b) == 0 && S_ISCHR(b.st_mode) &&
-			    a.st_rdev == b.st_rdev)
-				return cs_fail(e, CS_USAGE, "usage", "the same device as --port %s",
-				    g->c->ports[k]);
+	if (stat(g->c->ports[i], &a) != 0 || !S_ISCHR(a.st_mode))
+		return port_open(g, &g->p[i], 1, e);
+	for (k = 0; k < i; k++)
+		if (stat(g->c->ports[k], &b) == 0 && S_ISCHR(b.st_mode) && a.st_rdev == b.st_rdev) {
+			cs_fail(e, CS_USAGE, "usage", "the same device as --port %s", g->c->ports[k]);
+			cs_err_subject(e, "%s", g->c->ports[i]);
+			return CS_USAGE;
+		}
 	return port_open(g, &g->p[i], 1, e);
 }
 
@@ -820,10 +822,8 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 	/* every port is this station's before anything else happens: a second
 	 * station on a held port must stop here, not share the devices' answers */
 	for (i = 0; i < c->nports; i++) {
-		if ((rc = port_start(g, i, e)) != CS_OK) {
-			g->st.bad_port = c->ports[i];
+		if ((rc = port_start(g, i, e)) != CS_OK)
 			goto done;
-		}
 		/* open, and asked for a device at the first turn of the loop */
 		g->p[i].st = P_PAUSE;
 		g->st.ports_up++;

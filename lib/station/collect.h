@@ -48,7 +48,6 @@ typedef struct cs_collect_stats {
 	uint64_t in_flight;    /* devices being provisioned now */
 	uint64_t torn;         /* bytes of a torn last write discarded at start */
 	size_t ports_up;
-	const char *bad_port;  /* the port a failure at start is about, else NULL */
 } cs_collect_stats;
 
 typedef struct cs_collect_event {
@@ -88,7 +87,7 @@ int cs_collect_baud_ok(unsigned baud);
 /* Takes every port first, each for the whole run (station/port.h: the
  * device node's flock and the UUCP lock file, released however the run
  * ends): a port that does not exist or is not a terminal is CS_USAGE, one
- * another process holds CS_USAGE "port-busy"; st->bad_port then names it
+ * another process holds CS_USAGE "port-busy"; e's subject then names it
  * and nothing else is done (the journal is not opened). Then runs until the
  * order's quantity is journaled and every journaled record is confirmed by
  * its device (or confirm_wait_ms passed without a confirmation:

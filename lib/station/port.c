@@ -244,8 +244,8 @@ kind_of(mode_t m)
 	return "not a device";
 }
 
-int
-cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e)
+static int
+port_open(cs_port *p, speed_t sp, int first, cs_err *e)
 {
 	const int bad = first ? CS_USAGE : CS_MALFORMED;
 	const char *badr = first ? "usage" : "io";
@@ -303,6 +303,16 @@ cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e)
 	tcflush(fd, TCIOFLUSH);
 	p->fd = fd;
 	return CS_OK;
+}
+
+int
+cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e)
+{
+	int rc;
+
+	if ((rc = port_open(p, sp, first, e)) != CS_OK)
+		cs_err_subject(e, "%s", p->path);
+	return rc;
 }
 
 void

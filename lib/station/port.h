@@ -30,11 +30,12 @@ void cs_port_init(cs_port *p, const char *path);
  * nothing otherwise), kept until cs_port_release. Then TIOCEXCL, raw mode at
  * sp, and a flush of what was on the line before. first is set for the open
  * at start.
- * Failures (p stays closed): CS_USAGE "port-busy" when another process holds
- * the port (the message names its PID when its lock file does); with first,
- * CS_USAGE "usage" for a path that does not exist or is not a terminal, and
- * CS_MALFORMED "io" for the rest (without first, all but port-busy are "io":
- * a port that goes away later is an I/O matter, not the caller's mistake).
+ * Failures (p stays closed; e's subject is the path): CS_USAGE "port-busy"
+ * when another process holds the port (the message names its PID when its
+ * lock file does); with first, CS_USAGE "usage" for a path that does not
+ * exist or is not a terminal, and CS_MALFORMED "io" for the rest (without
+ * first, all but port-busy are "io": a port that goes away later is an I/O
+ * matter, not the caller's mistake).
  * CS_OK with p->excl 0 when TIOCEXCL failed: other programs can open the
  * line, but no cooperating one (flock, lock file) takes it. */
 int cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e);
