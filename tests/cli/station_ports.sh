@@ -12,8 +12,24 @@ SIMS=""
 ST=""
 NB=""
 SLEEPER=""
-trap '[ -n "$SIMS" ] && kill -CONT $SIMS 2>/dev/null; sim_stop $SIMS; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; [ -n "$SLEEPER" ] && kill "$SLEEPER" 2>/dev/null; rm -f $LOCKS; [ -n "$NB" ] && rm -rf "$NB"; rm -rf "$T"' EXIT
 LOCKS=""
+# the lock files of this test's ports that still name no live process (a
+# station killed here, a planted one); a live one belongs to whoever has the
+# pseudo-terminal's number now
+cleanup() {
+	local f p
+	[ -n "$SIMS" ] && kill -CONT $SIMS 2>/dev/null
+	sim_stop $SIMS
+	[ -n "$ST" ] && kill -9 "$ST" 2>/dev/null && wait "$ST" 2>/dev/null
+	[ -n "$SLEEPER" ] && kill "$SLEEPER" 2>/dev/null && wait "$SLEEPER" 2>/dev/null
+	for f in $LOCKS; do
+		p=$(tr -d ' \n' 2>/dev/null <"$f") || continue
+		case "$p" in '' | *[!0-9]*) rm -f "$f" ;; *) kill -0 "$p" 2>/dev/null || rm -f "$f" ;; esac
+	done
+	[ -n "$NB" ] && rm -rf "$NB"
+	rm -rf "$T"
+}
+trap cleanup EXIT
 F=$T/f
 fixture "$F" 100 1000-1999 || { notok "fixture"; exit 1; }
 POL=(--policy "$F/policy.cbor")
@@ -32,8 +48,7 @@ lockfile() {
 pid_in() { { tr -d ' \n' <"$1"; } 2>/dev/null; }
 # wait_for CMD...: up to 10 s until CMD succeeds
 wait_for() {
-	local i
-	for i in $(seq 1 1000); do
+	for _ in $(seq 1 1000); do
 		"$@" && return 0
 		sleep 0.01
 	done
@@ -53,8 +68,7 @@ one_line() {
 # finish PID: waits up to 60 s for a station started in the background; its
 # exit status in RC (killed: 137)
 finish() {
-	local i
-	for i in $(seq 1 6000); do
+	for _ in $(seq 1 6000); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.01
 	done
