@@ -128,36 +128,58 @@ busy(const cs_port *p, const char *how, cs_err *e)
 	return cs_fail(e, CS_USAGE, "port-busy", "in use by another process: %s", how);
 }
 
-/* Makes lock file lf, or finds it held. Written under a temporary name and
- * linked into place, so it never appears empty; a file naming a process that
- * has ended is stale and taken over. Two stations cannot both take over one
- * stale file: the caller holds the node's flock already. */
+/* The lock file's content, ready to be linked into place: an unnamed file
+ * (O_TMPFILE) where the file system has them, so that a station killed
+ * before the link leaves nothing behind, else LTMP.PID as UUCP itself does.
+ * Returns its descriptor (-1 on failure, e says why); src is what link()
+ * takes, and *named says src is a file to remove after. */
+static int
+lock_draft(char *src, size_t n, int *named, cs_err *e)
+{
+	const int excl = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	char line[PID_LINE + 1];
+	int fd;
+
+	snprintf(line, sizeof line, "%10ld\n", (long)getpid());
+	*named = 0;
+	if ((fd = open(CS_PORT_LOCK_DIR, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644)) >= 0)
+		snprintf(src, n, "/proc/self/fd/%d", fd);
+	else {
+		snprintf(src, n, "%s/LTMP.%ld", CS_PORT_LOCK_DIR, (long)getpid());
+		unlink(src);
+		if ((fd = open(src, excl, 0644)) < 0) {
+			cs_fail(e, CS_MALFORMED, "io", "cannot write a lock file in %s: %s",
+			    CS_PORT_LOCK_DIR, strerror(errno));
+			return -1;
+		}
+		*named = 1;
+	}
+	if (write(fd, line, PID_LINE) != PID_LINE) {
+		cs_fail(e, CS_MALFORMED, "io", "cannot write a lock file in %s: %s",
+		    CS_PORT_LOCK_DIR, strerror(errno));
+		close(fd);
+		if (*named)
+			unlink(src);
+		return -1;
+	}
+	return fd;
+}
+
+/* Makes lock file lf, or finds it held. Linked into place whole, so that it
+ * never appears empty; a file naming a process that has ended is stale and
+ * taken over. Two stations cannot both take over one stale file: the caller
+ * holds the node's flock already. */
 static int
 lock_take(const char *lf, cs_err *e)
 {
-	char tmp[CS_PORT_LOCK_PATH_MAX], line[PID_LINE + 1], who[128];
+	char src[CS_PORT_LOCK_PATH_MAX], who[128];
 	long pid;
-	int fd, tries, rc = CS_OK;
+	int fd, named, tries, rc = CS_OK;
 
-	snprintf(line, sizeof line, "%10ld\n", (long)getpid());
-	snprintf(tmp, sizeof tmp, "%s/LTMP.%ld", CS_PORT_LOCK_DIR, (long)getpid());
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-		return cs_fail(e, CS_MALFORMED, "io", "cannot write its lock file %s: %s", tmp,
-		    strerror(errno));
-	if (write(fd, line, PID_LINE) != PID_LINE) {
-		rc = cs_fail(e, CS_MALFORMED, "io", "cannot write its lock file %s: %s", tmp,
-		    strerror(errno));
-		close(fd);
-		goto done;
-	}
-	if (close(fd) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "io", "cannot write its lock file %s: %s", tmp,
-		    strerror(errno));
-		goto done;
-	}
+	if ((fd = lock_draft(src, sizeof src, &named, e)) < 0)
+		return CS_MALFORMED;
 	for (tries = 0;; tries++) {
-		if (link(tmp, lf) == 0)
+		if (linkat(AT_FDCWD, src, AT_FDCWD, lf, AT_SYMLINK_FOLLOW) == 0)
 			break;
 		if (errno != EEXIST || tries == 2) {
 			rc = cs_fail(e, CS_MALFORMED, "io", "cannot make its lock file %s: %s", lf,
@@ -187,8 +209,9 @@ lock_take(const char *lf, cs_err *e)
 			break;
 		}
 	}
-done:
-	unlink(tmp);
+	close(fd);
+	if (named)
+		unlink(src);
 	return rc;
 }
 

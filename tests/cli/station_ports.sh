@@ -196,6 +196,8 @@ if [ "$uucp" -eq 1 ]; then
 	# another program that keeps the convention holds the port
 	sleep 60 &
 	SLEEPER=$!
+	# named by what it runs once it runs it
+	wait_for grep -qx sleep "/proc/$SLEEPER/comm" || notok "the sleeper runs"
 	printf '%10d\n' "$SLEEPER" >"$LB"
 	run timeout 10 "$CONSIGN" station collect --order "$F/order.cbor" "${POL[@]}" \
 		--port "$T/b.port" --journal "$T/jl"
