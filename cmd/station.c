@@ -183,6 +183,7 @@ event(void *ctx, const cs_collect_event *ev, const cs_collect_stats *st)
 		if (v->log)
 			printf("%s: port open\n", port);
 		break;
+	case CS_EV_PORT_WARNING: cmd_warn("%s: %s", port, ev->err->msg); break;
 	}
 	if (v->log)
 		fflush(stdout);

@@ -4,13 +4,12 @@
 #include "station/collect.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "format/cose.h"
 #include "station/check.h"
 #include "station/journal.h"
+#include "station/port.h"
 #include "util/text.h"
 
 #define READ_CHUNK 4096
@@ -37,8 +37,7 @@ enum pstate {
 };
 
 struct port {
-	const char *path;
-	int fd;
+	cs_port line;
 	enum pstate st;
 	cs_wire_rx rx;
 	uint8_t session[CS_WIRE_SESSION_LEN];
@@ -61,6 +60,7 @@ struct port {
 	uint8_t out[OUT_MAX];
 	size_t out_off, out_len;
 	int lost;                 /* reported as lost, not yet back */
+	int warned;               /* its lack of TIOCEXCL was reported */
 	int lost_in_journal;      /* lost while its record waited for the commit */
 };
 
@@ -126,7 +126,7 @@ static void
 emit(struct eng *g, enum cs_collect_kind kind, struct port *p, int has_serial, uint64_t serial,
     int by_device, const cs_err *err)
 {
-	cs_collect_event ev = {kind, p ? p->path : NULL, has_serial, serial, by_device, err};
+	cs_collect_event ev = {kind, p ? p->line.path : NULL, has_serial, serial, by_device, err};
 
 	if (g->c->event != NULL)
 		g->c->event(g->c->ctx, &ev, &g->st);
@@ -134,35 +134,24 @@ emit(struct eng *g, enum cs_collect_kind kind, struct port *p, int has_serial, u
 
 /* ---- ports ---------------------------------------------------------------- */
 
+/* Opens the line (first: at start, taking it for the whole run) and starts
+ * its receiver afresh. */
 static int
-port_open(struct eng *g, struct port *p, cs_err *e)
+port_open(struct eng *g, struct port *p, int first, cs_err *e)
 {
-	struct termios t;
-	int fd;
+	cs_err w;
+	int rc;
 
-	if ((fd = open(p->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return cs_fail(e, CS_MALFORMED, "io", "cannot open: %s", strerror(errno));
-	if (!isatty(fd) || tcgetattr(fd, &t) != 0) {
-		close(fd);
-		return cs_fail(e, CS_USAGE, "usage", "not a serial port (terminal)");
+	if ((rc = cs_port_open(&p->line, speed_of(g->c->baud), first, e)) != CS_OK)
+		return rc;
+	if (!p->line.excl && !p->warned) {
+		p->warned = 1;
+		cs_err_clear(&w);
+		cs_fail(&w, CS_MALFORMED, "io",
+		    "the driver refused exclusive use (TIOCEXCL); a program that ignores port "
+		    "locks can still open it");
+		emit(g, CS_EV_PORT_WARNING, p, 0, 0, 0, &w);
 	}
-	/* nobody else may open the line while the station drives it */
-	ioctl(fd, TIOCEXCL);
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	t.c_cflag &= ~(tcflag_t)CRTSCTS;
-	/* with O_NONBLOCK, VMIN 1 makes an empty line EAGAIN and a hangup 0 or EIO */
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	cfsetispeed(&t, speed_of(g->c->baud));
-	cfsetospeed(&t, speed_of(g->c->baud));
-	if (tcsetattr(fd, TCSANOW, &t) != 0) {
-		close(fd);
-		return cs_fail(e, CS_MALFORMED, "io", "cannot set raw mode: %s", strerror(errno));
-	}
-	/* what a device said to an earlier station is stale */
-	tcflush(fd, TCIOFLUSH);
-	p->fd = fd;
 	cs_wire_rx_init(&p->rx, g->frame_ms);
 	p->out_off = p->out_len = 0;
 	return CS_OK;
@@ -173,8 +162,8 @@ flush_out(struct port *p)
 {
 	ssize_t w;
 
-	while (p->fd >= 0 && p->out_off < p->out_len) {
-		w = write(p->fd, p->out + p->out_off, p->out_len - p->out_off);
+	while (p->line.fd >= 0 && p->out_off < p->out_len) {
+		w = write(p->line.fd, p->out + p->out_off, p->out_len - p->out_off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -288,7 +277,7 @@ refuse(struct eng *g, struct port *p, int by_device, uint64_t now, const char *r
 	/* every reason here is a code of reasons.md; the check keeps the wire valid */
 	snprintf(m.reason, sizeof m.reason, "%s", cs_id_valid(reason) ? reason : "wire-message");
 	cs_escape(m.text, sizeof m.text, msg, strnlen(msg, CS_WIRE_TEXT_MAX - 8));
-	if (p->fd >= 0)
+	if (p->line.fd >= 0)
 		send_msg(g, p, &m, 0, now);
 	g->st.refused++;
 	emit(g, CS_EV_REFUSED, p, p->id.hwid_len > 0, p->id.serial, by_device, &e);
@@ -301,9 +290,7 @@ port_lost(struct eng *g, struct port *p, uint64_t now, const char *why)
 	cs_err e;
 
 	cs_err_clear(&e);
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
+	cs_port_close(&p->line);
 	if (p->st == P_PROVISION) {
 		release(g, p);
 		cs_fail(&e, CS_REJECT, "device-lost", "the line went away mid-exchange");
@@ -326,6 +313,25 @@ port_lost(struct eng *g, struct port *p, uint64_t now, const char *why)
 		cs_fail(&e, CS_MALFORMED, "io", "%s", why);
 		emit(g, CS_EV_PORT_LOST, p, 0, 0, 0, &e);
 	}
+}
+
+/* Takes port i at start. The same device under two names (a symlink and
+ * its node) would otherwise be refused as held by this very station. */
+static int
+port_start(struct eng *g, size_t i, cs_err *e)
+{
+	struct stat a, b;
+	size_t k;
+
+	if (stat(g->c->ports[i], &a) != 0 || !S_ISCHR(a.st_mode))
+		return port_open(g, &g->p[i], 1, e);
+	for (k = 0; k < i; k++)
+		if (stat(g->c->ports[k], &b) == 0 && S_ISCHR(b.st_mode) && a.st_rdev == b.st_rdev) {
+			cs_fail(e, CS_USAGE, "usage", "the same device as --port %s", g->c->ports[k]);
+			cs_err_subject(e, "%s", g->c->ports[i]);
+			return CS_USAGE;
+		}
+	return port_open(g, &g->p[i], 1, e);
 }
 
 /* ---- one device's exchange ------------------------------------------------ */
@@ -588,7 +594,7 @@ on_readable(struct eng *g, struct port *p, uint64_t now, cs_err *e)
 	int rc;
 
 	for (;;) {
-		r = read(p->fd, buf, sizeof buf);
+		r = read(p->line.fd, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
@@ -622,7 +628,7 @@ on_timer(struct eng *g, struct port *p, uint64_t now, cs_err *err)
 		if (now < p->next_open || p->lost_in_journal)
 			return CS_OK;
 		cs_err_clear(&e);
-		if (port_open(g, p, &e) != CS_OK) {
+		if (port_open(g, p, 0, &e) != CS_OK) {
 			p->next_open = now + CS_COLLECT_REOPEN_MS;
 			if (!p->lost) {
 				p->lost = 1;
@@ -808,6 +814,20 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 		rc = cs_fail(e, CS_MALFORMED, "system", "out of memory");
 		goto done;
 	}
+	for (i = 0; i < c->nports; i++) {
+		cs_port_init(&g->p[i].line, c->ports[i]);
+		g->p[i].st = P_DOWN;
+		g->p[i].index = -1;
+	}
+	/* every port is this station's before anything else happens: a second
+	 * station on a held port must stop here, not share the devices' answers */
+	for (i = 0; i < c->nports; i++) {
+		if ((rc = port_start(g, i, e)) != CS_OK)
+			goto done;
+		/* open, and asked for a device at the first turn of the loop */
+		g->p[i].st = P_PAUSE;
+		g->st.ports_up++;
+	}
 	if ((rc = cs_seen_init(&g->seen, e)) != CS_OK)
 		goto done;
 	visit.ctx = g;
@@ -825,12 +845,6 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 		goto done;
 	}
 	emit(g, CS_EV_JOURNAL, NULL, 0, 0, 0, NULL);
-	for (i = 0; i < c->nports; i++) {
-		g->p[i].path = c->ports[i];
-		g->p[i].fd = -1;
-		g->p[i].st = P_DOWN;
-		g->p[i].index = -1;
-	}
 	while (!(c->stop != NULL && *c->stop) && !complete(g, now_ms())) {
 		now = now_ms();
 		for (i = 0; i < c->nports; i++)
@@ -848,9 +862,9 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 				wait = p->deadline - now;
 			if (p->st == P_DOWN && p->next_open > now && p->next_open - now < wait)
 				wait = p->next_open - now;
-			if (p->fd < 0)
+			if (p->line.fd < 0)
 				continue;
-			pf[n].fd = p->fd;
+			pf[n].fd = p->line.fd;
 			pf[n].events = (short)(POLLIN | (p->out_len > p->out_off ? POLLOUT : 0));
 			pf[n].revents = 0;
 			n++;
@@ -866,9 +880,9 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 		for (i = n = 0; pr > 0 && i < c->nports; i++) {
 			struct port *p = &g->p[i];
 
-			if (p->fd < 0)
+			if (p->line.fd < 0)
 				continue;
-			if (pf[n].fd == p->fd && pf[n].revents != 0) {
+			if (pf[n].fd == p->line.fd && pf[n].revents != 0) {
 				if (pf[n].revents & POLLOUT)
 					flush_out(p);
 				if (pf[n].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -888,8 +902,7 @@ done:
 		*st = g->st;
 		if (g->p != NULL)
 			for (i = 0; i < c->nports; i++)
-				if (g->p[i].fd >= 0)
-					close(g->p[i].fd);
+				cs_port_release(&g->p[i].line);
 		cs_journal_close(&g->j);
 		cs_seen_free(&g->seen);
 		free(g->p);

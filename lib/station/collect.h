@@ -36,6 +36,7 @@ enum cs_collect_kind {
 	CS_EV_REFUSED,     /* a device refused (by the station, or by the device itself) */
 	CS_EV_PORT_LOST,   /* a port went away or cannot be opened (err says why) */
 	CS_EV_PORT_BACK,   /* a lost port works again */
+	CS_EV_PORT_WARNING, /* a port works, but err says what it lacks (once per port) */
 };
 
 typedef struct cs_collect_stats {
@@ -83,12 +84,17 @@ typedef struct cs_collect {
 /* 1 when baud is a rate the station can set. */
 int cs_collect_baud_ok(unsigned baud);
 
-/* Runs until the order's quantity is journaled and every journaled record is
- * confirmed by its device (or confirm_wait_ms passed without a confirmation:
- * st->unconfirmed says how many are left), or until *stop. Refused devices, lost ports and
- * silent lines are reported and the line carries on; only journal and
- * system errors end the run early (non-CS_OK, e says why). st holds the
- * totals at the end. */
+/* Takes every port first, each for the whole run (station/port.h: the
+ * device node's flock and the UUCP lock file, released however the run
+ * ends): a port that does not exist or is not a terminal is CS_USAGE, one
+ * another process holds CS_USAGE "port-busy"; e's subject then names it
+ * and nothing else is done (the journal is not opened). Then runs until the
+ * order's quantity is journaled and every journaled record is confirmed by
+ * its device (or confirm_wait_ms passed without a confirmation:
+ * st->unconfirmed says how many are left), or until *stop. Refused devices,
+ * ports lost later (tried again until they come back) and silent lines are
+ * reported and the line carries on; only journal and system errors end the
+ * run early (non-CS_OK, e says why). st holds the totals at the end. */
 int cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e);
 
 #endif

@@ -35,8 +35,14 @@ check "the batch holds exactly the records the devices were told are done" cmp -
 check "no temporary files are left beside the batch or the journal" \
 	[ "$(ls -A "$T/j" | tr '\n' ' ')" = "journal " ]
 
+# a line whose one device is outside the order's range (it refuses, and
+# makes no record): a port that is there for the runs below
+sim_start idle --policy "$F/policy.cbor" --serial 5000 --count 1 --linger 600000 ||
+	notok "simulator idle starts"
+SIMS="$SIMS $SIM_PID"
+
 # resuming a finished journal: nothing to do, exit 0 at once
-run timeout 10 "$CONSIGN" station collect --order "$F/order.cbor" --port "$T/a.port" \
+run timeout 10 "$CONSIGN" station collect --order "$F/order.cbor" --port "$T/idle.port" \
 	--journal "$T/j" --quiet
 check "collect on a complete journal exits 0 at once" [ "$RC" -eq 0 ]
 check "--quiet prints nothing on stdout" [ ! -s "$T/out" ]
@@ -48,14 +54,14 @@ expect_reason 1 station-not-allowed "seal with a key the order does not allow" \
 check "nothing is written when the station key is refused" [ ! -e "$T/b2.zip" ]
 fixture "$T/g" 5 1000-1999 >/dev/null || notok "second fixture"
 expect_reason 1 journal-order "collect refuses another order's journal" \
-	"$CONSIGN" station collect --order "$T/g/order.cbor" --port "$T/a.port" --journal "$T/j"
+	"$CONSIGN" station collect --order "$T/g/order.cbor" --port "$T/idle.port" --journal "$T/j"
 expect_reason 1 journal-order "seal refuses another order's journal" \
 	"$CONSIGN" station seal --key "$T/g/station.key" --passphrase-file "$T/g/station.pass" \
 	--order "$T/g/order.cbor" --journal "$T/j" -o "$T/b3.zip"
 expect_reason 3 "no journal" "seal of a directory without a journal is an I/O error" \
 	"$CONSIGN" station seal --key "$F/station.key" --passphrase-file "$F/station.pass" \
 	--order "$F/order.cbor" --journal "$T/j0" -o "$T/b4.zip"
-"$CONSIGN" station collect --order "$F/order.cbor" --port "$T/nowhere" --journal "$T/j0" \
+"$CONSIGN" station collect --order "$F/order.cbor" --port "$T/idle.port" --journal "$T/j0" \
 	--quiet >/dev/null 2>&1 &
 ST=$!
 for i in $(seq 1 200); do [ -s "$T/j0/journal" ] && break; sleep 0.01; done
@@ -94,7 +100,7 @@ ST=$!
 for i in $(seq 1 200); do [ -e "$T/jh/journal" ] && break; sleep 0.01; done
 sleep 0.2
 expect_reason 2 journal-locked "a second collect on the same journal is refused" \
-	"$CONSIGN" station collect --order "$T/h/order.cbor" --port "$T/b.port" --journal "$T/jh"
+	"$CONSIGN" station collect --order "$T/h/order.cbor" --port "$T/idle.port" --journal "$T/jh"
 expect_reason 2 journal-locked "seal while collect runs is refused" \
 	"$CONSIGN" station seal --key "$T/h/station.key" --passphrase-file "$T/h/station.pass" \
 	--order "$T/h/order.cbor" --journal "$T/jh" -o "$T/bh.zip"

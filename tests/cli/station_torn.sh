@@ -5,10 +5,13 @@
 # seal refuse it and leave the file alone.
 . "$(dirname "$0")/../lib.sh"
 SIMS=""
-trap 'sim_stop $SIMS; rm -rf "$T"' EXIT
+IDLE_PID=""
+trap 'sim_stop $SIMS $IDLE_PID; rm -rf "$T"' EXIT
 F=$T/f
 fixture "$F" 5 1000-1999 || { notok "fixture"; exit 1; }
 COLLECT=(station collect --order "$F/order.cbor" --journal "$T/j" --port "$T/a.port" --wait-confirm 1)
+# for the runs with no device to see: the port must be there all the same
+IDLE=(station collect --order "$F/order.cbor" --journal "$T/j" --port "$T/idle.port" --wait-confirm 1)
 sim_start a --policy "$F/policy.cbor" --serial 1000 --count 5
 SIMS="$SIMS $SIM_PID"
 expect 0 "five devices collected" timeout 60 "$CONSIGN" "${COLLECT[@]}"
@@ -16,11 +19,14 @@ sim_wait 5 "$T/a.log"
 sim_stop $SIMS
 SIMS=""
 cp "$T/j/journal" "$T/journal.full"
+sim_start idle --policy "$F/policy.cbor" --serial 5000 --count 1 --linger 600000 ||
+	notok "an idle line starts"
+IDLE_PID=$SIM_PID
 "$TOOLS/recls" journal "$T/j" "$F/order.cbor" >"$T/before"
 
 # a half-written entry after the last one (never acknowledged: no fdatasync)
 head -c 150 "$T/journal.full" | tail -c 100 >>"$T/j/journal"
-run timeout 30 "$CONSIGN" "${COLLECT[@]}"
+run timeout 30 "$CONSIGN" "${IDLE[@]}"
 check "collect starts again after a torn write (exit 0, nothing left to do)" [ "$RC" -eq 0 ]
 check "and warns that it discarded a torn last write" grep -q "discarded a torn last write of 100 bytes" "$T/err"
 check "the journal is as before the torn write" cmp -s "$T/j/journal" "$T/journal.full"
@@ -51,7 +57,7 @@ cp "$T/j/journal" "$T/journal.good"
 printf '\377' | dd of="$T/j/journal" bs=1 seek=100 conv=notrunc 2>/dev/null
 cp "$T/j/journal" "$T/journal.bad"
 expect_reason 3 journal-corrupt "collect refuses a journal damaged in the middle" \
-	timeout 10 "$CONSIGN" "${COLLECT[@]}"
+	timeout 10 "$CONSIGN" "${IDLE[@]}"
 expect_reason 3 journal-corrupt "seal refuses it too" "$CONSIGN" station seal --key "$F/station.key" \
 	--passphrase-file "$F/station.pass" --order "$F/order.cbor" --journal "$T/j" -o "$T/b2.zip"
 check "the damaged journal is left as it was" cmp -s "$T/j/journal" "$T/journal.bad"
