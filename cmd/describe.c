@@ -217,7 +217,8 @@ cmd_desc_problems(json_t *r, const cs_verify *v)
 }
 
 void
-cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list)
+cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *failures,
+    json_t *excluded)
 {
 	int rel = v->kind == CS_V_RELEASE;
 
@@ -228,11 +229,12 @@ cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list)
 	set(r, "records", cmd_json_u64(v->records));
 	set(r, "header_records", cmd_json_u64(v->header.count));
 	set(r, "failed", cmd_json_u64(v->failed));
-	set(r, "failures", !rel && list != NULL ? json_incref(list) : json_array());
+	set(r, "failures", failures != NULL ? json_incref(failures) : json_array());
 	if (!rel)
 		return;
 	cmd_desc_release(r, v->release_s.digest, &v->release);
-	set(r, "excluded", list != NULL ? json_incref(list) : cmd_desc_exclusions(&v->release.excluded));
+	set(r, "excluded", excluded != NULL ? json_incref(excluded)
+					    : cmd_desc_exclusions(&v->release.excluded));
 	cmd_desc_signatures(r, &v->release_s.cose, v->have_release_q ? &v->release_q : NULL, pol);
 }
 

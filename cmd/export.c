@@ -347,7 +347,7 @@ cmd_export(int argc, char **argv)
 	if (rc == CS_REJECT && o.json) {
 		json_t *j = cmd_json_report("rejected", "release", file);
 
-		cmd_desc_zip(j, &v, &pol, NULL);
+		cmd_desc_zip(j, &v, &pol, NULL, NULL);
 		json_object_set_new(j, "exported", json_integer(0));
 		cmd_json_print(j);
 	} else if (rc == CS_REJECT) {
@@ -359,7 +359,7 @@ cmd_export(int argc, char **argv)
 	} else if (o.json) {
 		json_t *j = cmd_json_report("accepted", "release", file);
 
-		cmd_desc_zip(j, &v, &pol, o.excl);
+		cmd_desc_zip(j, &v, &pol, NULL, o.excl);
 		json_object_set_new(j, "output", cmd_json_text(o.out));
 		json_object_set_new(j, "exported", cmd_json_u64(o.lines));
 		cmd_json_print(j);

@@ -62,10 +62,12 @@ json_t *cmd_desc_exclusions(const cs_excl_list *l);
 json_t *cmd_desc_order_ref(const cs_verify *v, const cs_quorum *q, const cs_policy *p);
 /* v's batch-level problems into r's problems */
 void cmd_desc_problems(json_t *r, const cs_verify *v);
-/* A verified batch or release: its problems and fields; list (borrowed,
- * may be NULL) is every failing record (a batch) or every exclusion as
- * verified (a release; NULL: the payload's list). */
-void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *list);
+/* A verified batch or release: its problems and fields. failures (borrowed,
+ * NULL: none listed) is every record failing a check of this run (excluded
+ * or not); excluded (a release; NULL: the payload's list) every exclusion
+ * as verified. */
+void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *failures,
+    json_t *excluded);
 /* An excluded record as verified: index, serial, reason, and for
  * record-released-* released_in and value (what a registry checks), and
  * checked (this run found the same reason itself). */

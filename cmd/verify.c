@@ -310,6 +310,13 @@ verify_sign1(struct report *r, const cs_cose *c)
 		return cmd_fail(CS_MALFORMED, "kind", r->o->file, "unexpected COSE_Sign1 of kind %s",
 		    c->kind);
 	}
+	/* a record's key is checked as in a batch: the prime-order check first */
+	if (strcmp(c->kind, CS_KIND_RECORD) == 0 && !cs_pk_valid(pk)) {
+		cs_fail(&e, CS_REJECT, "record-key-invalid",
+		    "the device key is not a valid prime-order point");
+		problem(r, &e);
+		return CS_OK;
+	}
 	cs_buf_init(&sb, c->payload_len + 1024);
 	if (cs_cose_verify(c, 0, pk, &sb) != 0) {
 		cs_fail(&e, CS_REJECT, strcmp(c->kind, CS_KIND_RECORD) == 0 ? "record-signature"
@@ -364,11 +371,24 @@ struct zrun {
 	const struct opts *o;
 	const cs_verify *v;       /* its header's count, for the progress line */
 	int is_release;
-	json_t *list;             /* failures (batch) or excluded (release), all of them */
+	json_t *fails;            /* --json: every failing record */
+	json_t *list;             /* --json: a release's exclusions as verified */
 	uint64_t shown, hidden;
 	/* the first failures, shown after the summary they belong to */
 	char line[OFFICE_SHOW_FIRST][CS_VREC_MSG_MAX * 6 + 128];
 };
+
+static json_t *
+failure(const cs_vrec *r)
+{
+	json_t *x = json_object();
+
+	json_object_set_new(x, "index", cmd_json_u64(r->index));
+	json_object_set_new(x, "serial", r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
+	json_object_set_new(x, "reason", json_string(r->reason));
+	json_object_set_new(x, "message", cmd_json_text(r->msg));
+	return x;
+}
 
 static int
 on_record(void *ctx, const cs_vrec *r)
@@ -376,26 +396,20 @@ on_record(void *ctx, const cs_vrec *r)
 	struct zrun *z = ctx;
 	char esc[CS_VREC_MSG_MAX * 6], ser[40] = "";
 	const char *reason;
-	json_t *x;
 
 	cmd_progress("verify", r->index + 1, z->v->header.count);
+	if (z->o->json) {
+		/* every record failing a check of this run, and a release's
+		 * exclusions as verified */
+		if (r->reason != NULL)
+			json_array_append_new(z->fails, failure(r));
+		if (z->is_release && r->excluded)
+			json_array_append_new(z->list, cmd_desc_vrec_exclusion(r));
+		return 0;
+	}
 	if (z->is_release ? !r->excluded : r->reason == NULL)
 		return 0;
 	reason = z->is_release ? r->excl_reason : r->reason;
-	if (z->o->json) {
-		if (z->is_release) {
-			x = cmd_desc_vrec_exclusion(r);
-		} else {
-			x = json_object();
-			json_object_set_new(x, "index", cmd_json_u64(r->index));
-			json_object_set_new(x, "serial",
-			    r->decoded ? cmd_json_u64(r->rec->serial) : json_null());
-			json_object_set_new(x, "reason", json_string(reason));
-			json_object_set_new(x, "message", cmd_json_text(r->msg));
-		}
-		json_array_append_new(z->list, x);
-		return 0;
-	}
 	if (z->shown >= OFFICE_SHOW_FIRST) {
 		z->hidden++;
 		return 0;
@@ -435,7 +449,7 @@ zip_report(struct zrun *z, const cs_verify *v, const cs_policy *pol, const cs_vo
 	if (o->json) {
 		j = cmd_json_report(rc == CS_OK ? "accepted" : "rejected",
 		    z->is_release ? "release" : "batch", o->file);
-		cmd_desc_zip(j, v, pol, z->list);
+		cmd_desc_zip(j, v, pol, z->fails, z->is_release ? z->list : NULL);
 		cmd_json_print(j);
 		return rc;
 	}
@@ -566,6 +580,7 @@ verify_zip(const struct opts *o)
 	vo.on_record = on_record;
 	vo.ctx = &z;
 	z.list = json_array();
+	z.fails = json_array();
 	z.v = &v;
 	rc = cs_verify_zip(&v, zr, &vo, &e);
 	cmd_status_end();
@@ -579,7 +594,8 @@ verify_zip(const struct opts *o)
 	}
 done:
 	json_decref(z.list);
-	z.list = NULL;
+	json_decref(z.fails);
+	z.list = z.fails = NULL;
 	cs_verify_free(&v);
 	cs_zipr_close(zr);
 	cs_ledger_close(l);
