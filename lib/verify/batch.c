@@ -13,112 +13,6 @@
 
 #include "verify/dupset.h"
 
-/* ---- splitting a CBOR sequence ---------------------------------------- */
-
-int
-cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len)
-{
-	uint64_t left[CS_CBOR_MAX_DEPTH + 1], val;
-	int indef[CS_CBOR_MAX_DEPTH + 1], d = 0;
-	size_t off = 0, hl, i;
-	uint8_t b, mt, ai;
-
-#define NEED(x) \
-	do { \
-		if ((x) > max) \
-			return -1; \
-		if ((x) > n) \
-			return 1; \
-	} while (0)
-#define PUSH(count, inf) \
-	do { \
-		if (d == CS_CBOR_MAX_DEPTH) \
-			return -1; \
-		d++; \
-		left[d] = (count); \
-		indef[d] = (inf); \
-	} while (0)
-
-	left[0] = 1;
-	indef[0] = 0;
-	for (;;) {
-		NEED(off + 1);
-		b = p[off];
-		mt = b >> 5;
-		ai = b & 31;
-		if (b == 0xff) {
-			if (d == 0 || !indef[d])
-				return -1;
-			off++;
-			d--;
-			goto done;
-		}
-		if (ai < 24) {
-			val = ai;
-			hl = 1;
-		} else if (ai <= 27) {
-			hl = 1 + ((size_t)1 << (ai - 24));
-			NEED(off + hl);
-			for (val = 0, i = 1; i < hl; i++)
-				val = val << 8 | p[off + i];
-		} else if (ai == 31 && mt >= 2 && mt <= 5) {
-			hl = 1;
-			val = 0;
-		} else {
-			return -1;
-		}
-		off += hl;
-		switch (mt) {
-		case 2:
-		case 3:
-			if (ai == 31) {
-				PUSH(0, 1);
-				continue;
-			}
-			if (val > max)
-				return -1;
-			NEED(off + val);
-			off += val;
-			break;
-		case 4:
-		case 5:
-			if (ai == 31) {
-				PUSH(0, 1);
-				continue;
-			}
-			if (val > max)
-				return -1;
-			if (mt == 5)
-				val *= 2;
-			if (val > 0) {
-				PUSH(val, 0);
-				continue;
-			}
-			break;
-		case 6:
-			PUSH(1, 0);
-			continue;
-		default: /* integers, simple values and floats: the head is all */
-			break;
-		}
-	done:
-		/* an item ended at level d; containers that are now full end too */
-		for (;;) {
-			if (indef[d])
-				break;
-			if (--left[d] > 0)
-				break;
-			if (d == 0) {
-				*len = off;
-				return 0;
-			}
-			d--;
-		}
-	}
-#undef NEED
-#undef PUSH
-}
-
 /* ---- reasons ------------------------------------------------------------ */
 
 int
@@ -1197,8 +1091,8 @@ read_pass(struct run *r, int pass, uint8_t *win, uint8_t *tbs)
 				problem(v, "records-malformed", "the records entry cannot be split after "
 				    "record %llu (offset %llu): %s", (unsigned long long)index,
 				    (unsigned long long)(base + pos),
-				    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, or an item "
-				    "above 8 KiB");
+				    sp > 0 ? "it ends inside an item" : "not well-formed CBOR, an "
+				    "indefinite length, or an item above 8 KiB");
 			split = 0;
 			/* the records before this point first */
 			submit(r, tbs);

@@ -141,9 +141,4 @@ int cs_reason_deep(const char *reason);
 /* 1 when reason is a per-record reason that only the ledger finds. */
 int cs_reason_ledger(const char *reason);
 
-/* Splits a CBOR sequence: the length of the well-formed item (any encoding,
- * nesting at most CS_CBOR_MAX_DEPTH) at p[0..n). 0 and *len; 1 when n ends
- * inside the item; -1 when it is not well-formed or longer than max. */
-int cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len);
-
 #endif
