@@ -1,20 +1,9 @@
 /* Verifying a batch or a release zip (docs/design.md, "What verification
- * checks"): batch-level checks on the header, order and release, then the
- * records streamed twice. The calling thread reads and splits the records
- * entry and copies the records into blocks of up to 256; worker threads
- * decode and check whole blocks; the calling thread takes the blocks back
- * in record order. The first pass puts every serial, device key and
- * hardware id through the duplicate filter (lib/verify/dupset.h: a few
- * bytes a record, so memory stays nearly flat) and hashes the entry with
- * SHA-256 (once per byte); the second checks every record (form, order,
- * range, the deep Ed25519 and prime-order checks when asked), and on the
- * calling thread resolves duplicates exactly, asks the ledger and hands the
- * verdicts out. Both passes run the entry's bytes through a MAC under a key
- * of the run: if a second read differs from the first (a medium that
- * answers differently), verification fails rather than trust either. The
- * MAC and the hash take the blocks' bytes in record order, fed by the
- * workers as they finish blocks and by the calling thread only when it
- * would otherwise wait. */
+ * checks"; manifests/batch.md, release.md, reasons.md): batch-level checks
+ * on the header, order and release, then every record of the records
+ * entry, streamed by the fast engine (batch.c: two passes over the entry,
+ * worker threads, a duplicate filter) on the rules in rules.c, which is
+ * where to read what is accepted. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
