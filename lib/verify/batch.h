@@ -1,9 +1,10 @@
 /* Verifying a batch or a release zip (docs/design.md, "What verification
  * checks"; manifests/batch.md, release.md, reasons.md): batch-level checks
  * on the header, order and release, then every record of the records
- * entry, streamed by the fast engine (batch.c: two passes over the entry,
- * worker threads, a duplicate filter) on the rules in rules.c, which is
- * where to read what is accepted. */
+ * entry, streamed. Two engines give the same answers: the fast one
+ * (batch.c: two passes over the entry, worker threads, a duplicate filter)
+ * and the reference one (ref.c: one plain loop), both on the rules in
+ * rules.c, which is where to read what is accepted. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
@@ -25,6 +26,10 @@
 #define CS_VREC_MSG_MAX 160
 
 enum { CS_V_BATCH = 3, CS_V_RELEASE = 4 };
+/* CS_ENGINE_REFERENCE: the serial verifier the fast one is tested against
+ * (tests/cli/verify_engines.sh, tests/fuzz/batch.c); every result the same,
+ * slower, and its duplicate set holds every value (about 150 bytes a record). */
+enum { CS_ENGINE_FAST = 0, CS_ENGINE_REFERENCE = 1 };
 enum { CS_CHAIN_NONE = 0, CS_CHAIN_FIRST, CS_CHAIN_AFTER };
 
 typedef struct cs_vproblem {
@@ -63,7 +68,9 @@ typedef struct cs_vopts {
 	const cs_policy *policy;          /* pinned */
 	const uint8_t *policy_digest;
 	int deep;                         /* per-record signature and prime-order checks */
-	unsigned threads;                 /* for decoding and checking, this one included; 0: all cores */
+	unsigned threads;                 /* for decoding and checking, this one included; 0: all cores
+					     (the fast engine's) */
+	int engine;                       /* CS_ENGINE_FAST (0) or CS_ENGINE_REFERENCE */
 	int expect;                       /* 0, CS_V_BATCH or CS_V_RELEASE */
 	int chain;                        /* releases: CS_CHAIN_* */
 	int drafting;                     /* releases being signed: neither the chain nor
@@ -115,7 +122,10 @@ typedef struct cs_verify {
  * says why the input could not be read (zip-corrupt, cbor, schema, kind, io),
  * or (ledger-inconsistent) that the lookup named an earlier release that
  * does not hold the value, when o->earlier checks it.
- * CS_USAGE: bad options. Safe to call cs_verify_free afterwards in every case. */
+ * CS_USAGE: bad options. Safe to call cs_verify_free afterwards in every case.
+ * Either engine gives the same result, v and on_record calls, except where
+ * the input changes while it is read (the fast engine reads it twice and
+ * fails with "io"), or on_record stops it (then the counts may differ). */
 int cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
     __attribute__((warn_unused_result));
 void cs_verify_free(cs_verify *v);

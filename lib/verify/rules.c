@@ -250,6 +250,8 @@ cs_vr_begin(cs_vrun *r, cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 	v->kind = cs_zipr_entries(z);
 	if (o->policy == NULL || o->policy_digest == NULL)
 		return cs_fail(e, CS_USAGE, "usage", "a batch is verified against a policy");
+	if (o->engine != CS_ENGINE_FAST && o->engine != CS_ENGINE_REFERENCE)
+		return cs_fail(e, CS_USAGE, "usage", "no verification engine %d", o->engine);
 	if (o->expect != 0 && o->expect != v->kind)
 		return cs_fail(e, CS_USAGE, "usage", "a %s, where a %s was expected",
 		    v->kind == CS_V_RELEASE ? "release" : "batch",
@@ -642,7 +644,7 @@ check_claims(cs_vrun *r)
 	int rc;
 
 	cs_err_clear(&e2);
-	rc = cs_rclaims_check(r->claim, r->nclaim, r->o->earlier, r->o->threads, &e2);
+	rc = cs_rclaims_check(r->claim, r->nclaim, r->o->earlier, r->o->threads, r->o->engine, &e2);
 	if (rc != CS_OK && v->kind == CS_V_RELEASE && e2.status == CS_REJECT) {
 		problem(v, e2.reason, "%s", e2.msg);
 		return CS_OK;
@@ -732,6 +734,6 @@ cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 
 	if ((rc = cs_vr_begin(&r, v, z, o, e)) != CS_OK)
 		return rc;
-	rc = cs_verify_fast(&r);
+	rc = o->engine == CS_ENGINE_REFERENCE ? cs_verify_ref(&r) : cs_verify_fast(&r);
 	return cs_vr_end(&r, rc);
 }

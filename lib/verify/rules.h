@@ -2,7 +2,7 @@
  * engines (lib/verify/batch.h): what is accepted, every verdict, message,
  * count and problem, and the order in which they rank. An engine only reads
  * the records entry and schedules this work: the fast one (batch.c) on
- * worker threads in two passes.
+ * worker threads in two passes, the reference one (ref.c) in a plain loop.
  * Internal to lib/verify. */
 #ifndef CS_RULES_H
 #define CS_RULES_H
@@ -115,6 +115,7 @@ int cs_vr_end(cs_vrun *r, int rc) __attribute__((warn_unused_result));
  * record read, none stopped). CS_OK or a read error's status (e set). ---- */
 
 int cs_verify_fast(cs_vrun *r) __attribute__((warn_unused_result));
+int cs_verify_ref(cs_vrun *r) __attribute__((warn_unused_result));
 
 void cs_vr_problem(cs_verify *v, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
