@@ -65,7 +65,7 @@ V() { "$CONSIGN" verify --policy "$P" "$@"; }
 office_mkb "$F" --count 30 -o "$T/good.zip" || notok "mkbatch good"
 CONSIGN_ENGINE=turbo run "$CONSIGN" verify --policy "$P" "$T/good.zip"
 checkx "CONSIGN_ENGINE=turbo is a usage error naming the variable (exit $RC)" \
-	'[ "$RC" = 2 ] && grep -q "CONSIGN_ENGINE=turbo: the engines are fast and reference" "$T/err"'
+	'[ "$RC" = 2 ] && grep -q "CONSIGN_ENGINE: no engine \"turbo\": fast or reference (usage)" "$T/err"'
 same 0 "a valid batch" V --json "$T/good.zip"
 same 0 "... and its text report" V "$T/good.zip"
 for b in record-signature record-key-invalid record-nonce record-batch record-deployment \
@@ -122,7 +122,7 @@ same 0 "the golden release, --deep" "$CONSIGN" verify --policy "$G/policy.cbor" 
 	--json "$G/office/release.zip"
 same 0 "the golden release, text" "$CONSIGN" verify --policy "$G/policy.cbor" --first --deep \
 	"$G/office/release.zip"
-KEEP="$T/golden.jsonl" same 0 "the golden release exported" "$CONSIGN" export --policy \
+PREP="rm -f $T/golden.jsonl" KEEP="$T/golden.jsonl" same 0 "the golden release exported" "$CONSIGN" export --policy \
 	"$G/policy.cbor" --first --deep --format jsonl "$G/office/release.zip" -o "$T/golden.jsonl"
 # (their statuses are hostile_malformed.sh's: with --threads, verify takes
 # an empty zip for a batch, zip-entries, not for an artifact)
@@ -155,8 +155,10 @@ same 1 "the draft (unsigned) of release 1" V --first --json "$T/r1.draft"
 "$TOOLS/relsig" "$F/office.key" "$F/office.pass" "$T/r1.zip" "$T/r1clear.zip" clear ||
 	notok "relsig clear"
 same 1 "a release whose exclusions lie (none)" V --first --deep --json "$T/r1clear.zip"
+PREP="rm -f $T/r1j.jsonl" KEEP="$T/r1j.jsonl" same 0 "export --json" "$CONSIGN" export --policy "$P" \
+	--first --json --format jsonl "$T/r1.zip" -o "$T/r1j.jsonl"
 for fmt in jsonl csv; do
-	KEEP="$T/r1.$fmt" same 0 "export --format $fmt" "$CONSIGN" export --policy "$P" --first --deep \
+	PREP="rm -f $T/r1.$fmt" KEEP="$T/r1.$fmt" same 0 "export --format $fmt" "$CONSIGN" export --policy "$P" --first --deep \
 		--format "$fmt" "$T/r1.zip" -o "$T/r1.$fmt"
 done
 "$CONSIGN" ledger --ledger "$L" add "$T/r1.zip" >/dev/null || notok "ledger add r1"
@@ -167,8 +169,9 @@ office_mkb "$F" --count 20 --seed 7 --first-serial 1020 -o "$T/by.zip" || notok 
 same 1 "a batch against the ledger (record-released-serial, checked in release 1)" \
 	V --ledger "$L" --json "$T/by.zip"
 same 1 "... text" V --ledger "$L" "$T/by.zip"
-KEEP="$T/rcpt.cbor" THREADS=1 same 0 "receipt of it" "$CONSIGN" receipt --key "$F/office.key" \
-	--passphrase-file "$F/office.pass" --policy "$P" --ledger "$L" -o "$T/rcpt.cbor" "$T/by.zip"
+PREP="rm -f $T/rcpt.cbor" KEEP="$T/rcpt.cbor" same 0 "receipt of it (--json)" "$CONSIGN" receipt \
+	--key "$F/office.key" --passphrase-file "$F/office.pass" --policy "$P" --ledger "$L" --json \
+	-o "$T/rcpt.cbor" "$T/by.zip"
 cp -a "$L" "$T/L.1"
 PREP="eval rm -rf $L $T/r2.zip && cp -a $T/L.1 $L" KEEP="$T/r2.zip" \
 	same 0 "release create excludes the released serials" "$CONSIGN" release create --policy "$P" \
