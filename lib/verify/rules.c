@@ -702,7 +702,8 @@ cs_vr_end(cs_vrun *r, int rc)
 		if (r->overflow)
 			problem(v, "records-count", "%s holds more than the header's %llu records",
 			    CS_ENTRY_RECORDS, (unsigned long long)v->header.count);
-		else if (v->records != v->header.count)
+		else if (r->split == 0 && v->records != v->header.count)
+			/* after records-malformed, how many the rest holds is unknown */
 			problem(v, "records-count", "%s holds %llu records, the header says %llu",
 			    CS_ENTRY_RECORDS, (unsigned long long)v->records,
 			    (unsigned long long)v->header.count);

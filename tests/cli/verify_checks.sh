@@ -36,9 +36,10 @@ for b in record-signature record-key-invalid record-nonce record-batch record-de
 	only "$b" "$T/$b.zip"
 done
 # an indefinite length inside record 17: records are canonical, so the
-# entry stops splitting there (and holds 17 records, not the header's 30)
+# entry stops splitting there (and records-count is not reported besides:
+# how many records the rest holds is unknown)
 mkb --count 30 --break record-indefinite@17 -o "$T/indefinite.zip" || notok "mkbatch record-indefinite"
-only records-count,records-malformed "$T/indefinite.zip"
+only records-malformed "$T/indefinite.zip"
 check "... records-malformed says where, and why" jq -e '.problems[0].message |
 	test("cannot be split after record 17 .*: not well-formed CBOR, an indefinite length")' "$T/out"
 
