@@ -27,7 +27,7 @@ enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN 
 
 struct ex {
 	const char *policy, *after, *format, *out;
-	int first, deep, csv, json;
+	int first, deep, csv, json, engine;
 	unsigned threads;
 	const char *withdrawn[OFFICE_MAX_WITHDRAWN];
 	uint8_t wd[OFFICE_MAX_WITHDRAWN][CS_DIGEST_LEN];
@@ -249,6 +249,7 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 	vo->policy_digest = ps->digest;
 	vo->deep = o->deep;
 	vo->threads = o->threads;
+	vo->engine = o->engine;
 	vo->expect = CS_V_RELEASE;
 	vo->chain = o->first ? CS_CHAIN_FIRST : CS_CHAIN_AFTER;
 	vo->withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])o->wd;
@@ -306,6 +307,8 @@ cmd_export(int argc, char **argv)
 					"(without it nothing is exported)");
 	if (o.after != NULL && office_parse_after(o.after, &s, d) != 0)
 		return cmd_usage(usage, "--after wants SEQ:DIGEST (64 hex digits)");
+	if (office_engine(&o.engine) != 0)
+		return CS_USAGE;
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)

@@ -41,6 +41,24 @@ office_parse_threads(const char *usage, const char *s, unsigned *n)
 	return 0;
 }
 
+int
+office_engine(int *engine)
+{
+	const char *env = getenv(OFFICE_ENGINE_ENV);
+	char esc[64];
+
+	if (env == NULL || *env == '\0' || strcmp(env, "fast") == 0)
+		*engine = CS_ENGINE_FAST;
+	else if (strcmp(env, "reference") == 0)
+		*engine = CS_ENGINE_REFERENCE;
+	else {
+		cmd_fail(CS_USAGE, "usage", OFFICE_ENGINE_ENV, "no engine \"%s\": fast or reference",
+		    cs_escapez(esc, sizeof esc, env));
+		return -1;
+	}
+	return 0;
+}
+
 void
 office_chain(char out[OFFICE_CHAIN_MAX], uint64_t seq, const uint8_t d[CS_DIGEST_LEN])
 {

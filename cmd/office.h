@@ -13,6 +13,7 @@
 #define OFFICE_CHAIN_MAX 88     /* "SEQ:" and 64 hex digits */
 #define OFFICE_LEDGER_ENV "CONSIGN_LEDGER"
 #define OFFICE_LEDGER_DEFAULT "ledger"
+#define OFFICE_ENGINE_ENV "CONSIGN_ENGINE"
 
 /* "SEQ:DIGEST": a decimal sequence and the release digest in 64 hex digits;
  * 0 on success. */
@@ -21,6 +22,12 @@ int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
 /* --threads: a count 1..CS_VERIFY_MAX_THREADS into *n and 0; else the usage
  * error printed and -1. */
 int office_parse_threads(const char *usage, const char *s, unsigned *n);
+
+/* $CONSIGN_ENGINE, the verifier every verifying command runs: unset or
+ * "fast", or "reference" (the serial engine the fast one is tested
+ * against). Read here only. 0 and *engine; else the usage error printed
+ * and -1. */
+int office_engine(int *engine);
 
 /* The chain position a CI job stores and gives to --after. */
 void office_chain(char out[OFFICE_CHAIN_MAX], uint64_t seq, const uint8_t d[CS_DIGEST_LEN]);

@@ -88,7 +88,7 @@ cmd_receipt(int argc, char **argv)
 	size_t i, j;
 	const char *file;
 	char f[1024];
-	int a, rc;
+	int a, rc, engine;
 
 	memset(&o, 0, sizeof o);
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
@@ -100,6 +100,8 @@ cmd_receipt(int argc, char **argv)
 		cmd_json_errors(CS_KIND_RECEIPT);
 	if (a != argc - 1 || o.key == NULL || o.policy == NULL || o.out == NULL)
 		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
+	if (office_engine(&engine) != 0)
+		return CS_USAGE;
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
@@ -131,6 +133,7 @@ cmd_receipt(int argc, char **argv)
 	vo.policy_digest = ps.digest;
 	vo.deep = 1;
 	vo.threads = o.threads;
+	vo.engine = engine;
 	vo.on_record = refused;
 	vo.ctx = &o;
 	if (l != NULL) {

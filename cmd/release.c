@@ -102,7 +102,7 @@ release_create(int argc, char **argv)
 	cs_err e;
 	uint64_t seq;
 	char f[1024], chain[OFFICE_CHAIN_MAX], excl[4096];
-	int a, rc;
+	int a, rc, engine;
 
 	memset(&o, 0, sizeof o);
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
@@ -112,6 +112,8 @@ release_create(int argc, char **argv)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1 || o.policy == NULL || o.out == NULL)
 		return cmd_usage(create_usage, "--policy, -o and exactly one batch.zip are required");
+	if (office_engine(&engine) != 0)
+		return CS_USAGE;
 	file = argv[a];
 	cs_escapez(f, sizeof f, file);
 	dir = office_ledger_dir(o.ledger);
@@ -144,6 +146,7 @@ release_create(int argc, char **argv)
 	vo.policy_digest = ps.digest;
 	vo.deep = 1;
 	vo.threads = o.threads;
+	vo.engine = engine;
 	vo.lookup = &lk;
 	vo.earlier = &ea;
 	vo.on_record = collect;
@@ -374,7 +377,7 @@ cmd_sign_zip(const struct sign_opts *so)
 	uint8_t kid[CS_KID_LEN];
 	size_t i, shown;
 	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[CMD_FP_LEN], q[160];
-	int rc, who = -1, added;
+	int rc, who = -1, added, engine;
 
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
@@ -382,6 +385,8 @@ cmd_sign_zip(const struct sign_opts *so)
 	if (so->policy == NULL)
 		return cmd_fail(CS_USAGE, "usage", so->file,
 		    "a release is signed against the policy: give --policy");
+	if (office_engine(&engine) != 0)
+		return CS_USAGE;
 	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
 	/* the public half first: membership is checked before any passphrase or PIN */
@@ -426,6 +431,7 @@ cmd_sign_zip(const struct sign_opts *so)
 	vo.deep = 1;
 	vo.expect = CS_V_RELEASE;
 	vo.drafting = 1;
+	vo.engine = engine;
 	vo.on_record = quiet;
 	vo.ctx = &v;
 	rc = cs_verify_zip(&v, z, &vo, &e);

@@ -504,6 +504,8 @@ verify_zip(const struct opts *o)
 	memset(&z, 0, sizeof z);
 	z.o = o;
 	memset(&vo, 0, sizeof vo);
+	if (office_engine(&vo.engine) != 0)
+		return CS_USAGE;
 	if (o->policy == NULL)
 		return cmd_usage(usage, "a batch or release is verified against a policy: give "
 					"--policy");

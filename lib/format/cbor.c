@@ -759,3 +759,66 @@ cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e)
 		return rc;
 	return cs_cr_done(&r);
 }
+
+/* A walk over the heads only: the records entry is split at millions of
+ * items a second, and each item is read strictly afterwards. */
+int
+cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len)
+{
+	uint64_t left[CS_CBOR_MAX_DEPTH + 1], val;
+	size_t off = 0, hl, i;
+	uint8_t mt, ai;
+	int d = 0;
+
+#define NEED(x) \
+	do { \
+		if ((x) > max) \
+			return -1; \
+		if ((x) > n) \
+			return 1; \
+	} while (0)
+
+	left[0] = 1;
+	for (;;) {
+		NEED(off + 1);
+		mt = p[off] >> 5;
+		ai = p[off] & 31;
+		if (ai < 24) {
+			val = ai;
+			hl = 1;
+		} else if (ai <= 27) {
+			hl = 1 + ((size_t)1 << (ai - 24));
+			NEED(off + hl);
+			for (val = 0, i = 1; i < hl; i++)
+				val = val << 8 | p[off + i];
+		} else {
+			return -1; /* reserved, an indefinite length or a break */
+		}
+		off += hl;
+		if (mt == 2 || mt == 3) {
+			if (val > max)
+				return -1;
+			NEED(off + val);
+			off += (size_t)val;
+		} else if ((mt == 4 || mt == 5) && val > 0) {
+			if (val > max || d == CS_CBOR_MAX_DEPTH)
+				return -1;
+			left[++d] = mt == 5 ? 2 * val : val;
+			continue;
+		} else if (mt == 6) {
+			if (d == CS_CBOR_MAX_DEPTH)
+				return -1;
+			left[++d] = 1;
+			continue;
+		}
+		/* an item ended at level d; containers that are now full end too */
+		while (--left[d] == 0) {
+			if (d == 0) {
+				*len = off;
+				return 0;
+			}
+			d--;
+		}
+	}
+#undef NEED
+}

@@ -129,4 +129,12 @@ int cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e);
  * cbor fault is always reported before its schema faults. */
 int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
 
+/* Splits a CBOR sequence (RFC 8742): the length of the first item of
+ * p[0..n), well-formed with definite lengths (as the strict reader wants
+ * them; heads need not be the shortest, which the item's own reader checks),
+ * nested at most CS_CBOR_MAX_DEPTH. 0 and *len; 1 when n ends inside the
+ * item; -1 when it is not well-formed, has an indefinite length, or is
+ * longer than max. Fast enough for millions of records: reads heads only. */
+int cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len);
+
 #endif

@@ -1,20 +1,10 @@
 /* Verifying a batch or a release zip (docs/design.md, "What verification
- * checks"): batch-level checks on the header, order and release, then the
- * records streamed twice. The calling thread reads and splits the records
- * entry and copies the records into blocks of up to 256; worker threads
- * decode and check whole blocks; the calling thread takes the blocks back
- * in record order. The first pass puts every serial, device key and
- * hardware id through the duplicate filter (lib/verify/dupset.h: a few
- * bytes a record, so memory stays nearly flat) and hashes the entry with
- * SHA-256 (once per byte); the second checks every record (form, order,
- * range, the deep Ed25519 and prime-order checks when asked), and on the
- * calling thread resolves duplicates exactly, asks the ledger and hands the
- * verdicts out. Both passes run the entry's bytes through a MAC under a key
- * of the run: if a second read differs from the first (a medium that
- * answers differently), verification fails rather than trust either. The
- * MAC and the hash take the blocks' bytes in record order, fed by the
- * workers as they finish blocks and by the calling thread only when it
- * would otherwise wait. */
+ * checks"; manifests/batch.md, release.md, reasons.md): batch-level checks
+ * on the header, order and release, then every record of the records
+ * entry, streamed. Two engines give the same answers: the fast one
+ * (batch.c: two passes over the entry, worker threads, a duplicate filter)
+ * and the reference one (ref.c: one plain loop), both on the rules in
+ * rules.c, which is where to read what is accepted. */
 #ifndef CS_BATCH_H
 #define CS_BATCH_H
 
@@ -36,6 +26,10 @@
 #define CS_VREC_MSG_MAX 160
 
 enum { CS_V_BATCH = 3, CS_V_RELEASE = 4 };
+/* CS_ENGINE_REFERENCE: the serial verifier the fast one is tested against
+ * (tests/cli/verify_engines.sh, tests/fuzz/batch.c); every result the same,
+ * slower, and its duplicate set holds every value (about 150 bytes a record). */
+enum { CS_ENGINE_FAST = 0, CS_ENGINE_REFERENCE = 1 };
 enum { CS_CHAIN_NONE = 0, CS_CHAIN_FIRST, CS_CHAIN_AFTER };
 
 typedef struct cs_vproblem {
@@ -74,7 +68,9 @@ typedef struct cs_vopts {
 	const cs_policy *policy;          /* pinned */
 	const uint8_t *policy_digest;
 	int deep;                         /* per-record signature and prime-order checks */
-	unsigned threads;                 /* for decoding and checking, this one included; 0: all cores */
+	unsigned threads;                 /* for decoding and checking, this one included; 0: all cores
+					     (the fast engine's) */
+	int engine;                       /* CS_ENGINE_FAST (0) or CS_ENGINE_REFERENCE */
 	int expect;                       /* 0, CS_V_BATCH or CS_V_RELEASE */
 	int chain;                        /* releases: CS_CHAIN_* */
 	int drafting;                     /* releases being signed: neither the chain nor
@@ -126,7 +122,10 @@ typedef struct cs_verify {
  * says why the input could not be read (zip-corrupt, cbor, schema, kind, io),
  * or (ledger-inconsistent) that the lookup named an earlier release that
  * does not hold the value, when o->earlier checks it.
- * CS_USAGE: bad options. Safe to call cs_verify_free afterwards in every case. */
+ * CS_USAGE: bad options. Safe to call cs_verify_free afterwards in every case.
+ * Either engine gives the same result, v and on_record calls, except where
+ * the input changes while it is read (the fast engine reads it twice and
+ * fails with "io"), or on_record stops it (then the counts may differ). */
 int cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
     __attribute__((warn_unused_result));
 void cs_verify_free(cs_verify *v);
@@ -140,10 +139,5 @@ int cs_verify_load(cs_verify *v, cs_zipr *z, cs_err *e) __attribute__((warn_unus
 int cs_reason_deep(const char *reason);
 /* 1 when reason is a per-record reason that only the ledger finds. */
 int cs_reason_ledger(const char *reason);
-
-/* Splits a CBOR sequence: the length of the well-formed item (any encoding,
- * nesting at most CS_CBOR_MAX_DEPTH) at p[0..n). 0 and *len; 1 when n ends
- * inside the item; -1 when it is not well-formed or longer than max. */
-int cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len);
 
 #endif

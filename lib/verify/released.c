@@ -112,7 +112,8 @@ on_earlier(void *ctx, const cs_vrec *r)
 
 /* Streams release seq and marks the claims c[0..n) on it. */
 static int
-check_one(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, cs_err *e)
+check_one(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, int engine,
+    cs_err *e)
 {
 	static const char *const what = "earlier release";
 	const cs_policy *pol = NULL;
@@ -140,6 +141,7 @@ check_one(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, cs_er
 	vo.policy = pol;
 	vo.policy_digest = pd;
 	vo.threads = threads;
+	vo.engine = engine;
 	vo.expect = CS_V_RELEASE;
 	vo.drafting = 1; /* its place in the chain is its digest, checked below */
 	vo.on_record = on_earlier;
@@ -169,7 +171,8 @@ check_one(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, cs_er
 }
 
 int
-cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, cs_err *e)
+cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads, int engine,
+    cs_err *e)
 {
 	size_t i, j;
 	int rc;
@@ -178,7 +181,7 @@ cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && c[j].seq == c[i].seq; j++)
 			;
-		if ((rc = check_one(c + i, j - i, ea, threads, e)) != CS_OK)
+		if ((rc = check_one(c + i, j - i, ea, threads, engine, e)) != CS_OK)
 			return rc;
 	}
 	return CS_OK;

@@ -49,10 +49,11 @@ void cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reas
  * signatures of its policy, its digest the one expected, its batch and
  * exclusions sound) and is streamed; a claim is HELD when a record that
  * release accepted has the value, NOT_HELD when not, UNAVAILABLE when the
- * release cannot be had. CS_OK (states set), or CS_MALFORMED/CS_REJECT when a
+ * release cannot be had (threads and engine verify each, as in cs_vopts).
+ * CS_OK (states set), or CS_MALFORMED/CS_REJECT when a
  * named release is unreadable or does not verify (e says which). */
 int cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads,
-    cs_err *e) __attribute__((warn_unused_result));
+    int engine, cs_err *e) __attribute__((warn_unused_result));
 
 /* The value kind a record-released-* reason names: "serial", "device key"
  * or "hardware id". */

@@ -35,6 +35,14 @@ for b in record-signature record-key-invalid record-nonce record-batch record-de
 	mkb --count 30 --break "$b@17" -o "$T/$b.zip" || notok "mkbatch $b"
 	only "$b" "$T/$b.zip"
 done
+# an indefinite length inside record 17: records are canonical, so the
+# entry stops splitting there (and records-count is not reported besides:
+# how many records the rest holds is unknown)
+mkb --count 30 --break record-indefinite@17 -o "$T/indefinite.zip" || notok "mkbatch record-indefinite"
+only records-malformed "$T/indefinite.zip"
+check "... records-malformed says where, and why" jq -e '.problems[0].message |
+	test("cannot be split after record 17 .*: not well-formed CBOR, an indefinite length")' "$T/out"
+
 # the failing record is named by index and serial
 run "$CONSIGN" verify --policy "$F/policy.cbor" "$T/record-signature.zip"
 check "record-signature names record 17 (serial 1017)" grep -q "record 17 (serial 1017): record-signature" "$T/out"

@@ -11,7 +11,9 @@
  * record-nonce, record-batch, record-deployment, record-serial-range,
  * record-duplicate-serial, record-duplicate-key, record-duplicate-hwid
  * (each a copy of record 0's value), record-copy (all three: the record
- * before it again, byte for byte), record-malformed.
+ * before it again, byte for byte), record-malformed, record-indefinite (its
+ * envelope's array in indefinite-length form: the entry no longer splits
+ * there, records-malformed).
  * WHAT (the batch): records-digest, records-count, station-not-allowed,
  * station-signature, header-order, header-batch, records-tail (bytes after
  * the last record that do not split into an item; the header's digest and
@@ -229,6 +231,13 @@ make_record(cs_buf *out, uint64_t i)
 		out->p[start] = 0xd8;
 		out->p[start + 1] = 0x12;
 		out->len++;
+	}
+	if (brk != NULL && strcmp(brk, "record-indefinite") == 0) {
+		/* tag 18, then the 4-array's head 0x84 becomes 0x9f ... 0xff */
+		if (out->p[start] != 0xd2 || out->p[start + 1] != 0x84 || cs_buf_room(out, 1) == NULL)
+			die("%s", "record-indefinite");
+		out->p[start + 1] = 0x9f;
+		out->p[out->len++] = 0xff;
 	}
 	sodium_memzero(sk, sizeof sk);
 	sodium_memzero(other, sizeof other);

@@ -384,6 +384,46 @@ against_libcbor(void)
 	    bad_r, compared);
 }
 
+/* The records entry's splitter: the length of each item of a sequence,
+ * definite lengths only, as the strict reader. */
+static void
+split(void)
+{
+	static const uint8_t seq[] = {0x01, 0x82, 0x01, 0x02, 0xd2, 0x41, 0x00, 0xa1, 0x01, 0x02,
+	    0x18, 0x01};
+	static const uint8_t indef_arr[] = {0x9f, 0x01, 0xff};
+	static const uint8_t indef_str[] = {0x5f, 0x41, 0x00, 0x41, 0x01, 0xff};
+	static const uint8_t inner_indef[] = {0x82, 0x01, 0xbf, 0x01, 0x02, 0xff};
+	uint8_t deep[40];
+	size_t len;
+
+	T_OK(cs_cbor_item_len(seq, sizeof seq, 64, &len) == 0 && len == 1, "split: an integer is 1 byte");
+	T_OK(cs_cbor_item_len(seq + 1, sizeof seq - 1, 64, &len) == 0 && len == 3,
+	    "split: an array of 2");
+	T_OK(cs_cbor_item_len(seq + 4, sizeof seq - 4, 64, &len) == 0 && len == 3,
+	    "split: a tagged byte string");
+	T_OK(cs_cbor_item_len(seq + 7, sizeof seq - 7, 64, &len) == 0 && len == 3, "split: a map");
+	T_OK(cs_cbor_item_len(seq + 10, sizeof seq - 10, 64, &len) == 0 && len == 2,
+	    "split: a head that is not the shortest still splits (the record's reader refuses it)");
+	T_OK(cs_cbor_item_len(indef_arr, sizeof indef_arr, 64, &len) == -1,
+	    "split: an indefinite-length array is refused");
+	T_OK(cs_cbor_item_len(indef_str, sizeof indef_str, 64, &len) == -1,
+	    "split: an indefinite-length byte string is refused");
+	T_OK(cs_cbor_item_len(inner_indef, sizeof inner_indef, 64, &len) == -1,
+	    "split: an indefinite-length map inside a definite array is refused");
+	T_OK(cs_cbor_item_len(seq + 1, 2, 64, &len) == 1, "split: a cut item wants more");
+	T_OK(cs_cbor_item_len(seq + 1, 2, 2, &len) == -1, "split: ... unless the limit is reached");
+	T_OK(cs_cbor_item_len((const uint8_t *)"\xff", 1, 64, &len) == -1, "split: a lone break");
+	T_OK(cs_cbor_item_len((const uint8_t *)"\x1c", 1, 64, &len) == -1, "split: a reserved head");
+	T_OK(cs_cbor_item_len((const uint8_t *)"\x5b\xff\xff\xff\xff\xff\xff\xff\xff", 9, 8192,
+		 &len) == -1, "split: a byte string longer than the limit");
+	memset(deep, 0x81, sizeof deep);
+	T_OK(cs_cbor_item_len(deep, sizeof deep, 64, &len) == -1, "split: nesting beyond the limit");
+	deep[CS_CBOR_MAX_DEPTH] = 0x00;
+	T_OK(cs_cbor_item_len(deep, sizeof deep, 64, &len) == 0 && len == CS_CBOR_MAX_DEPTH + 1,
+	    "split: nesting at the limit");
+}
+
 int
 main(void)
 {
@@ -391,5 +431,6 @@ main(void)
 	reader();
 	cursor();
 	against_libcbor();
+	split();
 	return t_done();
 }

@@ -172,37 +172,6 @@ test_reader(void)
 	T_OK(open_reason(NULL, 0, reason) != CS_OK, "nothing at all is refused (%s)", reason);
 }
 
-static void
-test_split(void)
-{
-	size_t len;
-	static const uint8_t seq[] = {0x01, 0x82, 0x01, 0x02, 0xd2, 0x41, 0x00, 0x9f, 0x01, 0xff,
-	    0xa1, 0x01, 0x02};
-	static const uint8_t indef_str[] = {0x5f, 0x41, 0x00, 0x41, 0x01, 0xff};
-
-	T_OK(cs_cbor_item_len(seq, sizeof seq, 64, &len) == 0 && len == 1, "an integer is 1 byte");
-	T_OK(cs_cbor_item_len(seq + 1, sizeof seq - 1, 64, &len) == 0 && len == 3, "an array of 2");
-	T_OK(cs_cbor_item_len(seq + 4, sizeof seq - 4, 64, &len) == 0 && len == 3,
-	    "a tagged byte string");
-	T_OK(cs_cbor_item_len(seq + 7, sizeof seq - 7, 64, &len) == 0 && len == 3,
-	    "an indefinite array ends at its break");
-	T_OK(cs_cbor_item_len(seq + 10, sizeof seq - 10, 64, &len) == 0 && len == 3, "a map");
-	T_OK(cs_cbor_item_len(indef_str, sizeof indef_str, 64, &len) == 0 && len == 6,
-	    "an indefinite byte string");
-	T_OK(cs_cbor_item_len(seq + 1, 2, 64, &len) == 1, "a cut item wants more");
-	T_OK(cs_cbor_item_len(seq + 1, 2, 2, &len) == -1, "... unless the limit is reached");
-	T_OK(cs_cbor_item_len((const uint8_t *)"\xff", 1, 64, &len) == -1, "a lone break");
-	T_OK(cs_cbor_item_len((const uint8_t *)"\x1c", 1, 64, &len) == -1, "a reserved head");
-	T_OK(cs_cbor_item_len((const uint8_t *)"\x5b\xff\xff\xff\xff\xff\xff\xff\xff", 9, 8192,
-		 &len) == -1, "a byte string longer than the limit");
-	{
-		uint8_t deep[40];
-
-		memset(deep, 0x81, sizeof deep);
-		T_OK(cs_cbor_item_len(deep, sizeof deep, 64, &len) == -1, "nesting beyond the limit");
-	}
-}
-
 /* A confirmation that checks the values the test stored by index. */
 static uint8_t vals[64][8];
 static int confirms;
@@ -250,7 +219,6 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	test_reader();
-	test_split();
 	test_dupset();
 	return t_done();
 }
