@@ -355,6 +355,10 @@ bzip() {
 	# kept for the releases below: the header payload and the records
 	mkdir -p "$W/kept/$(dirname "$base")"
 	cp "$W/hp" "$W/kept/$base.hp" && cp "$W/records" "$W/kept/$base.rec" && cp "$W/header" "$W/kept/$base.hdr"
+	cp "${Z_ORDER:-order.cbor}" "$W/kept/$base.ord"
+	"$MK" payload "$W/kept/$base.ord" "$W/op" && dig order "$W/op" >"$W/kept/$base.od"
+	echo "$count" >"$W/kept/$base.count"
+	echo "${H_DIGEST:-$(sha256sum "$W/records" | cut -c1-64)}" >"$W/kept/$base.claim"
 }
 S=release.md#what-a-release-asserts
 bzip batch/valid.zip 3 "$W"/d1-{0,1,2}.rec
@@ -492,3 +496,309 @@ case_ batch/order-entry-is-header.zip policy.cbor - - 3 kind formats.md#envelope
 cp "$W/kept/batch/valid.hdr" "$W/x" && printf '\0' >>"$W/x"
 "$MK" zip batch/header-entry-cbor.zip header.cose="$W/x" order.cose=order.cbor records.cborseq="$W/kept/batch/valid.rec"
 case_ batch/header-entry-cbor.zip policy.cbor - - 3 cbor formats.md#encoding
+
+# ---- zip rules for readers (batch.md), in their order -------------------------------
+# the valid batch's three entries, arranged byte by byte by mkzip.py
+S=batch.md#rules-for-readers
+H=$W/kept/batch/valid.hdr O=order.cbor R=$W/kept/batch/valid.rec
+zc() { # NAME EXIT REASONS ENTRY...: one zip case
+	local name=$1 ex=$2 rs=$3
+	shift 3
+	$ZIP "zip/$name.zip" "$@"
+	case_ "zip/$name.zip" policy.cbor - - "$ex" "$rs" $S
+}
+zc plain 0 - header.cose=$H order.cose=$O records.cborseq=$R
+zc deflated 0 - header.cose=$H,deflate order.cose=$O,deflate records.cborseq=$R,deflate
+zc data-descriptor 0 - header.cose=$H,descriptor order.cose=$O,descriptor records.cborseq=$R,deflate,descriptor
+zc zip64-extra 0 - header.cose=$H,zip64 order.cose=$O,zip64 records.cborseq=$R,zip64
+# rule 1: readable to the end of every entry
+zc crc 3 zip-corrupt header.cose=$H order.cose=$O records.cborseq=$R,badcrc
+zc truncated 3 zip-corrupt --truncate 30 header.cose=$H order.cose=$O records.cborseq=$R
+zc local-name-differs 3 zip-corrupt header.cose=$H order.cose=$O,localname=order.cosf records.cborseq=$R
+# rule 2: names, each entry's before the list is compared
+zc directory 1 zip-name header.cose/="" header.cose=$H order.cose=$O records.cborseq=$R
+zc directory-for-entry 1 zip-name header.cose/="" order.cose=$O records.cborseq=$R
+zc dotdot-component 1 zip-name ../header.cose=$H order.cose=$O records.cborseq=$R
+zc dotdot-inner 1 zip-name x/../header.cose=$H order.cose=$O records.cborseq=$R
+zc dotdot-alone 1 zip-name header.cose=$H order.cose=$O records.cborseq=$R ..=$O
+zc dotdot-substring 1 zip-entries header..cose=$H order.cose=$O records.cborseq=$R
+zc absolute 1 zip-name /header.cose=$H order.cose=$O records.cborseq=$R
+zc backslash 1 zip-name header.cose=$H 'order\cose'=$O records.cborseq=$R
+zc control-byte 1 zip-name header.cose=$H $'order\x01.cose'=$O records.cborseq=$R
+zc name-before-list 1 zip-name header.cose=$H order.cose=$O records.cborseq=$R extra/../x=$O
+zc missing 1 zip-entries header.cose=$H order.cose=$O
+zc extra 1 zip-entries header.cose=$H order.cose=$O records.cborseq=$R notes.txt=$O
+zc repeated 1 zip-entries header.cose=$H order.cose=$O order.cose=$O records.cborseq=$R
+zc reordered 1 zip-entries order.cose=$O header.cose=$H records.cborseq=$R
+zc renamed 1 zip-entries header.cose=$H order.cbor=$O records.cborseq=$R
+zc list-before-method 1 zip-entries order.cose=$O header.cose=$H records.cborseq=$R,bzip2
+# rule 3: methods and encryption
+zc method-bzip2 1 zip-method header.cose=$H order.cose=$O records.cborseq=$R,bzip2
+zc encrypted 1 zip-encrypted header.cose=$H order.cose=$O,encrypt records.cborseq=$R
+# rule 4: sizes from the central directory, then as read
+head -c 5000 /dev/zero >"$W/z5000"
+zc header-above-limit 1 zip-size header.cose="$W/z5000" order.cose=$O records.cborseq=$R
+head -c 4000 /dev/zero >"$W/z4000"
+zc ratio 1 zip-ratio header.cose=$H order.cose="$W/z4000",deflate records.cborseq=$R
+zc declared-more-than-read 1 zip-size header.cose=$H order.cose=$O records.cborseq=$R,deflate,declare=$(($(wc -c <"$R") + 1))
+zc declared-less-than-read 1 zip-size header.cose=$H order.cose=$O records.cborseq=$R,deflate,declare=$(($(wc -c <"$R") - 1))
+
+# ---- releases (release.md) ---------------------------------------------------------
+# relpl BATCH SEQ PREVIOUS ACCEPTED EXCLUSIONS: the release payload (into
+# $W/rp) over a batch written above (batch/NAME, its entries kept), field by
+# field as release.md lists them; L_DEP, L_POLICY, L_ORDER, L_BATCH,
+# L_HEADER, L_RECORDS and L_COUNT change a field
+relpl() {
+	local k=$W/kept/$1
+	cb "{0: 1, 1: ${L_DEP:-$DEP}, 2: \"release\", 3: $2, 4: $3, 5: h'${L_POLICY:-$P1}',
+	     6: h'${L_ORDER:-$(cat "$k.od")}', 7: \"${L_BATCH:-B42}\",
+	     8: h'${L_HEADER:-$(dig batch-header "$k.hp")}', 9: h'${L_RECORDS:-$(cat "$k.claim")}',
+	     10: ${L_COUNT:-$(cat "$k.count")}, 11: $4, 12: [$5]}" "$W/rp"
+}
+# relzip OUT BATCH SIGNER...: the release zip of $W/rp over that batch
+relzip() {
+	local out=$1 k=$W/kept/$2
+	shift 2
+	sign release "$W/rp" "$W/rc" "$@"
+	"$MK" zip "$out" header.cose="$k.hdr" order.cose="$k.ord" records.cborseq="$k.rec" \
+		release.cose="$W/rc"
+}
+# rel NAME BATCH SEQ PREVIOUS ACCEPTED EXCLUSIONS: release/NAME.zip, signed by alice and bob
+rel() {
+	relpl "$2" "$3" "$4" "$5" "$6" && relzip "release/$1.zip" "$2" alice bob
+}
+rdig() { dig release "$W/rp"; } # the release digest of the payload just written
+
+# the chain: r1 (batch/valid), r2 after it, r3 after r2; r1-fork another
+# sequence 1, r2-wrong-previous a sequence 2 after the fork
+S=release.md#the-chain
+rel r1 batch/valid 1 null 3 ""
+D1=$(rdig)
+mkdir -p released/r1 released/other && cp release/r1.zip released/r1/
+# batch 2 repeats values of release 1: record 0 as it was (its serial is the
+# first value group 4 finds), record 1 the key of d1-1, record 2 the hardware
+# id of d1-2; record 3 is new
+rec "$W/x" d1-1 1011 "$(texthex hw-d2-1)"
+rec "$W/y" d2-2 1012 "$(texthex hw-d1-2)"
+bzip batch/repeats-release-1.zip 4 "$W/d1-0.rec" "$W/x" "$W/y" "$W/d2-3.rec"
+case_ batch/repeats-release-1.zip policy.cbor - - 0 - release.md#released-before
+RX="[0, 1000, \"record-released-serial\", 1], [1, 1011, \"record-released-key\", 1], [2, 1012, \"record-released-hwid\", 1]"
+rel r2 batch/repeats-release-1 2 "h'$D1'" 1 "$RX"
+D2=$(rdig)
+for i in 0 1 2; do dev "d3-$i" $((1020 + i)); done
+bzip batch/third.zip 3 "$W"/d3-{0,1,2}.rec
+rel r3 batch/third 3 "h'$D2'" 3 ""
+rel r1-fork batch/third 1 null 3 ""
+DF=$(rdig)
+cp release/r1-fork.zip released/other/
+rel r2-wrong-previous batch/third 2 "h'$DF'" 3 ""
+case_ release/r1.zip policy.cbor first - 0 - $S
+case_ release/r1.zip policy.cbor first deep 0 - $S
+case_ release/r1.zip policy.cbor - - 1 release-chain-unpinned $S
+case_ release/r1.zip policy.cbor "after 1:$D1" - 1 release-replayed $S
+case_ release/r1.zip policy.cbor "after 2:$D2" - 1 release-replayed $S
+case_ release/r2.zip policy.cbor "after 1:$D1" - 0 - $S
+case_ release/r2.zip policy.cbor "after 2:$D2" - 1 release-replayed $S
+case_ release/r2.zip policy.cbor first - 1 release-skipped $S
+case_ release/r3.zip policy.cbor "after 2:$D2" - 0 - $S
+case_ release/r3.zip policy.cbor "after 1:$D1" - 1 release-skipped $S
+case_ release/r1-fork.zip policy.cbor "after 1:$D1" - 1 release-chain $S
+case_ release/r2-wrong-previous.zip policy.cbor "after 1:$D1" - 1 release-chain $S
+case_ release/r2-wrong-previous.zip policy.cbor "after 1:$DF" - 0 - $S
+# command behaviour: chain positions that are not, and options for another kind
+S=formats.md#what-a-verifier-decides
+case_ release/r1.zip policy.cbor "after 0:$D1" - 2 usage $S
+case_ release/r1.zip - first - 2 usage $S
+case_ batch/valid.zip policy.cbor first - 2 usage $S
+case_ batch/valid.zip policy.cbor "after 1:$D1" - 2 usage $S
+case_ policy.cbor policy.cbor first - 3 zip-corrupt $S
+
+# "released before", checked against the release named (release.md)
+S=release.md#released-before
+case_ release/r2.zip policy.cbor "after 1:$D1" "released released/r1" 0 - $S
+case_ release/r2.zip policy.cbor "after 1:$D1" "released released/other" 1 release-exclusions $S
+case_ release/r2.zip policy.cbor "after 1:$D1" deep 0 - $S
+# record 3 is new: release 1 does not hold its serial
+rel r2-false-claim batch/repeats-release-1 2 "h'$D1'" 0 "$RX, [3, 1013, \"record-released-serial\", 1]"
+case_ release/r2-false-claim.zip policy.cbor "after 1:$D1" - 0 - $S
+case_ release/r2-false-claim.zip policy.cbor "after 1:$D1" "released released/r1" 1 release-exclusions $S
+# a release that is not before this one
+rel r2-claims-itself batch/repeats-release-1 2 "h'$D1'" 1 "[0, 1000, \"record-released-serial\", 2], [1, 1011, \"record-released-key\", 1], [2, 1012, \"record-released-hwid\", 1]"
+case_ release/r2-claims-itself.zip policy.cbor "after 1:$D1" - 1 release-exclusions $S
+# a record excluded for group 4 must pass groups 1 to 3
+R_NONCE="h'$(printf %064d 1)'" rec "$W/x" d1-0 1000 "$(texthex hw-d1-0)"
+bzip batch/repeat-with-other-nonce.zip 1 "$W/x"
+case_ batch/repeat-with-other-nonce.zip policy.cbor - - 1 record-nonce $S
+rel r2-group4-of-failing batch/repeat-with-other-nonce 2 "h'$D1'" 0 "[0, 1000, \"record-released-serial\", 1]"
+case_ release/r2-group4-of-failing.zip policy.cbor "after 1:$D1" - 1 release-exclusions $S
+
+# withdrawals (release.md)
+S=release.md#withdrawals
+wd() { # OUT SEQ RELEASE-DIGEST [POLICY DEPLOYMENT] SIGNER...
+	local out=$1 seq=$2 d=$3 pol=$4 dep=$5
+	shift 5
+	cb "{0: 1, 1: $dep, 2: \"withdrawal\", 3: h'$pol', 4: $seq, 5: h'$d'}" "$W/wp"
+	sign withdrawal "$W/wp" "$out" "$@"
+}
+wd withdrawal/r1.cbor 1 "$D1" "$P1" "$DEP" alice bob
+case_ withdrawal/r1.cbor policy.cbor - - 0 - formats.md#what-a-verifier-decides
+case_ withdrawal/r1.cbor - - - 2 usage formats.md#what-a-verifier-decides
+wd withdrawal/r1-fork.cbor 1 "$DF" "$P1" "$DEP" alice bob
+case_ release/r1.zip policy.cbor first "withdrawn withdrawal/r1.cbor" 1 release-withdrawn $S
+case_ release/r1.zip policy.cbor first "withdrawn withdrawal/r1-fork.cbor" 0 - $S
+wd withdrawal/one-signature.cbor 1 "$D1" "$P1" "$DEP" bob
+case_ withdrawal/one-signature.cbor policy.cbor - - 1 withdrawal-threshold $S
+wd withdrawal/other-policy.cbor 1 "$D1" "$P2" "$DEP" alice bob
+case_ withdrawal/other-policy.cbor policy.cbor - - 1 withdrawal-policy $S
+wd withdrawal/other-deployment.cbor 1 "$D1" "$P1" "$DEP2" alice bob
+case_ withdrawal/other-deployment.cbor policy.cbor - - 1 withdrawal-deployment $S
+
+# the release's own checks (release.md, "What a release asserts")
+S=release.md#what-a-release-asserts
+relpl batch/valid 1 null 3 ""
+relzip release/one-signature.zip batch/valid alice
+case_ release/one-signature.zip policy.cbor first - 1 release-threshold $S
+relzip release/unknown-key.zip batch/valid alice eve
+case_ release/unknown-key.zip policy.cbor first - 1 release-threshold $S
+relzip release/bad-signature.zip batch/valid alice bob/carol
+case_ release/bad-signature.zip policy.cbor first - 1 release-threshold $S
+relzip release/repeated-signer.zip batch/valid alice alice
+case_ release/repeated-signer.zip policy.cbor first - 1 release-threshold $S
+relzip release/custodian-of-v2.zip batch/valid alice dave
+case_ release/custodian-of-v2.zip policy.cbor first - 1 release-threshold $S
+relzip release/draft.zip batch/valid
+case_ release/draft.zip policy.cbor first - 1 release-threshold formats.md#cose-profile
+relzip release/three-signatures.zip batch/valid carol bob alice
+case_ release/three-signatures.zip policy.cbor first - 0 - $S
+L_POLICY=$P2 rel policy-v2-digest batch/valid 1 null 3 ""
+case_ release/policy-v2-digest.zip policy.cbor first - 1 release-policy $S
+L_DEP=$DEP2 rel other-deployment batch/valid 1 null 3 ""
+case_ release/other-deployment.zip policy.cbor first - 1 release-deployment $S
+L_ORDER=$OQ rel batch-order batch/valid 1 null 3 ""
+case_ release/batch-order.zip policy.cbor first - 1 release-batch $S
+L_BATCH=B43 rel batch-id batch/valid 1 null 3 ""
+case_ release/batch-id.zip policy.cbor first - 1 release-batch $S
+L_HEADER=$(printf %064d 0) rel batch-header batch/valid 1 null 3 ""
+case_ release/batch-header.zip policy.cbor first - 1 release-batch $S
+L_RECORDS=$(printf %064d 0) rel batch-records-digest batch/valid 1 null 3 ""
+case_ release/batch-records-digest.zip policy.cbor first - 1 release-batch $S
+L_COUNT=4 rel batch-count batch/valid 1 null 4 ""
+case_ release/batch-count.zip policy.cbor first - 1 release-batch $S
+# field 9 is compared with the header's claim; the claim with the bytes read
+# (the header of batch/records-digest claims 32 zero bytes)
+rel field9-header-claim batch/records-digest 1 null 3 ""
+case_ release/field9-header-claim.zip policy.cbor first - 1 records-digest batch.md#rules-for-readers
+L_RECORDS=$(sha256sum "$W/kept/batch/records-digest.rec" | cut -c1-64) rel field9-as-read batch/records-digest 1 null 3 ""
+case_ release/field9-as-read.zip policy.cbor first - 1 records-digest,release-batch batch.md#rules-for-readers
+rel station-signature batch/station-signature 1 null 3 ""
+case_ release/station-signature.zip policy.cbor first - 1 station-signature $S
+rel quantity-exceeded batch/quantity-exceeded 1 null 4 ""
+case_ release/quantity-exceeded.zip policy.cbor first - 1 quantity-exceeded $S
+rel empty batch/empty 1 null 0 ""
+case_ release/empty.zip policy.cbor first - 0 - batch.md#rules-for-readers
+relpl batch/valid 1 null 3 ""
+sign release "$W/rp" "$W/rc" alice bob
+"$MK" zip release/release-entry-is-order.zip header.cose="$W/kept/batch/valid.hdr" order.cose=order.cbor \
+	records.cborseq="$W/kept/batch/valid.rec" release.cose=order.cbor
+case_ release/release-entry-is-order.zip policy.cbor first - 3 kind formats.md#envelope-against-expectation
+
+# exclusions: each per-record code excluded as found (accepted), or not
+# (release-exclusions); groups 4 and 5 are taken on the custodians' word
+# unless --deep (group 5) or --released (group 4) checks them
+for r in record-deployment record-batch record-nonce record-serial-range record-duplicate-serial \
+	record-duplicate-key record-duplicate-hwid record-signature record-key-invalid; do
+	serial=1001
+	[ $r = record-duplicate-serial ] && serial=1000
+	[ $r = record-serial-range ] && serial=2000
+	rel "excluded-$r" "batch/$r" 1 null 2 "[1, $serial, \"$r\"]"
+	case_ "release/excluded-$r.zip" policy.cbor first - 0 - $S
+	case_ "release/excluded-$r.zip" policy.cbor first deep 0 - $S
+done
+rel excluded-record-malformed batch/record-malformed 1 null 2 "[1, null, \"record-malformed\"]"
+case_ release/excluded-record-malformed.zip policy.cbor first - 0 - $S
+rel excluded-record-other-kind batch/record-other-kind 1 null 2 "[1, null, \"record-malformed\"]"
+case_ release/excluded-record-other-kind.zip policy.cbor first - 0 - $S
+# a record that could not be read, while the exclusion names a serial
+rel excluded-malformed-with-serial batch/record-malformed 1 null 2 "[1, 1001, \"record-malformed\"]"
+case_ release/excluded-malformed-with-serial.zip policy.cbor first - 1 release-exclusions $S
+# not excluded: the list does not match (a release's reasons are its own and
+# its batch's batch-level ones: a record's own verdict shows as release-exclusions)
+rel not-excluded-record-nonce batch/record-nonce 1 null 3 ""
+case_ release/not-excluded-record-nonce.zip policy.cbor first - 1 release-exclusions $S
+rel not-excluded-record-duplicate-key batch/record-duplicate-key 1 null 3 ""
+case_ release/not-excluded-record-duplicate-key.zip policy.cbor first - 1 release-exclusions $S
+rel not-excluded-record-signature batch/record-signature 1 null 3 ""
+case_ release/not-excluded-record-signature.zip policy.cbor first - 0 - $S
+case_ release/not-excluded-record-signature.zip policy.cbor first deep 1 release-exclusions $S
+# excluded, but the record passes
+rel excluded-passing batch/valid 1 null 2 "[1, 1001, \"record-nonce\"]"
+case_ release/excluded-passing.zip policy.cbor first - 1 release-exclusions $S
+rel excluded-passing-signature batch/valid 1 null 2 "[1, 1001, \"record-signature\"]"
+case_ release/excluded-passing-signature.zip policy.cbor first - 0 - $S
+case_ release/excluded-passing-signature.zip policy.cbor first deep 1 release-exclusions $S
+# excluded for another reason than the record's first failing check
+rel excluded-other-reason batch/record-nonce 1 null 2 "[1, 1001, \"record-batch\"]"
+case_ release/excluded-other-reason.zip policy.cbor first - 1 release-exclusions $S
+rel excluded-group5-of-failing batch/record-nonce 1 null 2 "[1, 1001, \"record-signature\"]"
+case_ release/excluded-group5-of-failing.zip policy.cbor first - 1 release-exclusions $S
+rel excluded-signature-of-key-invalid batch/record-key-invalid 1 null 2 "[1, 1001, \"record-signature\"]"
+case_ release/excluded-signature-of-key-invalid.zip policy.cbor first - 0 - $S
+case_ release/excluded-signature-of-key-invalid.zip policy.cbor first deep 1 release-exclusions $S
+# excluded with another serial than the record's
+rel excluded-other-serial batch/record-nonce 1 null 2 "[1, 1005, \"record-nonce\"]"
+case_ release/excluded-other-serial.zip policy.cbor first - 1 release-exclusions $S
+# lists the payload alone shows wrong: schema (consign.cddl, reasons.md)
+S=consign.cddl#release
+rel exclusion-index-beyond-count batch/record-nonce 1 null 1 "[1, 1001, \"record-nonce\"], [3, null, \"record-malformed\"]"
+case_ release/exclusion-index-beyond-count.zip policy.cbor first - 3 schema $S
+rel exclusion-unknown-reason batch/record-nonce 1 null 2 "[1, 1001, \"record-bogus\"]"
+case_ release/exclusion-unknown-reason.zip policy.cbor first - 3 schema $S
+rel exclusion-batch-level-reason batch/record-nonce 1 null 2 "[1, 1001, \"records-digest\"]"
+case_ release/exclusion-batch-level-reason.zip policy.cbor first - 3 schema $S
+rel exclusion-not-ascending batch/duplicate-of-failed 1 null 1 "[1, 1000, \"record-duplicate-serial\"], [0, 1000, \"record-nonce\"]"
+case_ release/exclusion-not-ascending.zip policy.cbor first - 3 schema $S
+rel exclusion-repeated-index batch/record-nonce 1 null 1 "[1, 1001, \"record-nonce\"], [1, 1001, \"record-nonce\"]"
+case_ release/exclusion-repeated-index.zip policy.cbor first - 3 schema $S
+rel exclusion-accepted-wrong batch/record-nonce 1 null 3 "[1, 1001, \"record-nonce\"]"
+case_ release/exclusion-accepted-wrong.zip policy.cbor first - 3 schema $S
+rel exclusion-released-in-for-signature batch/record-signature 1 null 2 "[1, 1001, \"record-signature\", 1]"
+case_ release/exclusion-released-in-for-signature.zip policy.cbor first - 3 schema $S
+relpl batch/repeats-release-1 2 "h'$D1'" 3 "[0, 1000, \"record-released-serial\"]"
+relzip release/exclusion-released-in-missing.zip batch/repeats-release-1 alice bob
+case_ release/exclusion-released-in-missing.zip policy.cbor "after 1:$D1" - 3 schema $S
+rel exclusions-ascending batch/duplicate-of-failed 1 null 1 "[0, 1000, \"record-nonce\"], [1, 1000, \"record-duplicate-serial\"]"
+case_ release/exclusions-ascending.zip policy.cbor first - 0 - release.md#the-release-payload
+
+# ---- receipts (release.md) -------------------------------------------------------------
+# rcpt OUT COUNT ACCEPTED REFUSED PROBLEMS [KEY [DEPLOYMENT]]: a receipt for batch/valid
+S=release.md#receipts
+rcpt() {
+	cb "{0: 1, 1: ${7:-$DEP}, 2: \"receipt\", 3: h'$(dig batch-header "$W/kept/batch/valid.hp")', 4: \"B42\",
+	     5: h'$O1', 6: $2, 7: $3, 8: [$4], 9: [$5]}" "$W/rcp"
+	sign1 receipt "${6:-office}" "$W/rcp" "$1" "${8:-${6:-office}}"
+}
+rcpt receipt/all-accepted.cbor 3 3 "" ""
+case_ receipt/all-accepted.cbor policy.cbor - - 0 - $S
+case_ receipt/all-accepted.cbor - - - 2 usage formats.md#what-a-verifier-decides
+rcpt receipt/one-refused.cbor 3 2 "[1, 1001, \"record-signature\"]" ""
+case_ receipt/one-refused.cbor policy.cbor - - 0 - $S
+rcpt receipt/batch-refused.cbor 3 0 "" "\"station-signature\", \"records-digest\""
+case_ receipt/batch-refused.cbor policy.cbor - - 0 - $S
+rcpt receipt/station-signed.cbor 3 3 "" "" station
+case_ receipt/station-signed.cbor policy.cbor - - 1 signature $S
+rcpt receipt/office-kid-other-signer.cbor 3 3 "" "" eve "$DEP" office
+case_ receipt/office-kid-other-signer.cbor policy.cbor - - 1 signature $S
+rcpt receipt/other-deployment.cbor 3 3 "" "" office "$DEP2"
+case_ receipt/other-deployment.cbor policy.cbor - - 1 receipt-deployment formats.md#common-fields
+rcpt receipt/accepted-not-count-minus-refused.cbor 3 3 "[1, 1001, \"record-signature\"]" ""
+case_ receipt/accepted-not-count-minus-refused.cbor policy.cbor - - 3 schema consign.cddl#receipt
+rcpt receipt/accepted-with-problems.cbor 3 3 "" "\"station-signature\""
+case_ receipt/accepted-with-problems.cbor policy.cbor - - 3 schema consign.cddl#receipt
+rcpt receipt/refused-batch-level-code.cbor 3 2 "[1, 1001, \"records-digest\"]" ""
+case_ receipt/refused-batch-level-code.cbor policy.cbor - - 3 schema consign.cddl#receipt
+rcpt receipt/problem-per-record-code.cbor 3 0 "" "\"record-signature\""
+case_ receipt/problem-per-record-code.cbor policy.cbor - - 3 schema consign.cddl#receipt
+rcpt receipt/nine-problems.cbor 3 0 "" "$(printf '"station-signature", %.0s' 1 2 3 4 5 6 7 8)\"records-digest\""
+case_ receipt/nine-problems.cbor policy.cbor - - 3 schema consign.cddl#receipt
+# a receipt checked against a rotated policy with the same office key and deployment
+case_ receipt/all-accepted.cbor policy-v2.cbor - - 0 - $S
