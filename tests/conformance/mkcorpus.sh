@@ -802,3 +802,21 @@ rcpt receipt/nine-problems.cbor 3 0 "" "$(printf '"station-signature", %.0s' 1 2
 case_ receipt/nine-problems.cbor policy.cbor - - 3 schema consign.cddl#receipt
 # a receipt checked against a rotated policy with the same office key and deployment
 case_ receipt/all-accepted.cbor policy-v2.cbor - - 0 - $S
+
+# ---- more "released before" (release.md): each value type claimed falsely,
+# and a value the earlier release held only in a record it excluded
+S=release.md#released-before
+rel r2-false-key batch/repeats-release-1 2 "h'$D1'" 0 "$RX, [3, 1013, \"record-released-key\", 1]"
+case_ release/r2-false-key.zip policy.cbor "after 1:$D1" "released released/r1" 1 release-exclusions $S
+rel r2-false-hwid batch/repeats-release-1 2 "h'$D1'" 0 "$RX, [3, 1013, \"record-released-hwid\", 1]"
+case_ release/r2-false-hwid.zip policy.cbor "after 1:$D1" "released released/r1" 1 release-exclusions $S
+case_ release/r2-false-hwid.zip policy.cbor "after 1:$D1" - 0 - $S
+# release x1 excluded record 1 (serial 1001, for record-nonce); x2 claims that serial was released in x1
+rel x1 batch/record-nonce 1 null 2 "[1, 1001, \"record-nonce\"]"
+DX1=$(rdig)
+mkdir -p released/x1 && cp release/x1.zip released/x1/
+rec "$W/x" d2-1 1001 "$(texthex hw-x2-0)"
+bzip batch/serial-of-an-exclusion.zip 2 "$W/x" "$W/d2-2.rec"
+rel x2 batch/serial-of-an-exclusion 2 "h'$DX1'" 1 "[0, 1001, \"record-released-serial\", 1]"
+case_ release/x2.zip policy.cbor "after 1:$DX1" - 0 - $S
+case_ release/x2.zip policy.cbor "after 1:$DX1" "released released/x1" 1 release-exclusions $S
