@@ -820,3 +820,18 @@ bzip batch/serial-of-an-exclusion.zip 2 "$W/x" "$W/d2-2.rec"
 rel x2 batch/serial-of-an-exclusion 2 "h'$DX1'" 1 "[0, 1001, \"record-released-serial\", 1]"
 case_ release/x2.zip policy.cbor "after 1:$DX1" - 0 - $S
 case_ release/x2.zip policy.cbor "after 1:$DX1" "released released/x1" 1 release-exclusions $S
+
+# ---- where consign departs from the spec ---------------------------------------------
+# Comment lines for consign's own test (tests/cli/conformance.sh), which
+# still reports these cases "not ok": the expected verdicts above stay the
+# spec's until the spec or consign changes (issue 17). Other readers of the
+# index skip every line that starts with "#".
+departs() { printf '# known-departure %s: %s\n' "$1" "$2" >>"$INDEX"; }
+departs encoding/policy-as-sign1.cbor "consign says kind (exit 3) for a COSE_Sign1 whose content type is policy; formats.md: a COSE structure outside the profile is schema (the profile gives policies COSE_Sign)"
+departs record/key-invalid.cbor "consign verifies a record alone by its signature only (record-signature); formats.md: a record's key gets record-key-invalid, and alone the key's prime-order check is made"
+departs batch/records-malformed-count.zip "consign reports records-count besides records-malformed; batch.md: records-count is not reported besides"
+departs batch/records-malformed.zip "consign reports records-count besides records-malformed; batch.md: records-count is not reported besides"
+departs batch/records-malformed-after-failure.zip "consign reports records-count besides records-malformed; batch.md: records-count is not reported besides"
+departs batch/records-item-too-large.zip "consign reports records-count besides records-malformed; batch.md: records-count is not reported besides"
+departs batch/records-junk-past-count.zip "consign examines the bytes past the header's count (records-malformed); batch.md: items past the count are never examined, they make records-count"
+departs batch/records-indefinite.zip "consign splits an indefinite-length item and judges it as a record (record-malformed); batch.md: an item in indefinite-length encoding does not split (records-malformed)"
