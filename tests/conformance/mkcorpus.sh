@@ -362,7 +362,7 @@ bzip() {
 }
 S=release.md#what-a-release-asserts
 bzip batch/valid.zip 3 "$W"/d1-{0,1,2}.rec
-case_ batch/valid.zip policy.cbor - - 0 - batch.md
+case_ batch/valid.zip policy.cbor - - 0 - batch.md#rules-for-readers
 case_ batch/valid.zip - - - 2 usage formats.md#what-a-verifier-decides
 bzip batch/empty.zip 0
 case_ batch/empty.zip policy.cbor - - 0 - batch.md#rules-for-readers
