@@ -339,15 +339,15 @@ cs_vr_read(cs_vr_reader *rd, int *what, const uint8_t **p, size_t *n, uint64_t *
 	}
 	sp = cs_cbor_item_len(rd->win + rd->pos, rd->have - rd->pos, CS_RECORD_MAX, &len);
 	if (sp != 0 || rd->index == rd->r->limit) {
-		/* not split further: the entry ends inside an item or is not
-		 * CBOR (records-malformed), or holds an item past the header's
-		 * count (records-count), which is not examined */
-		if (rd->report && sp != 0) {
+		/* not split further: bytes past the header's count of records
+		 * (records-count, whatever they are: never examined), or the
+		 * entry ends inside an item or is not CBOR (records-malformed) */
+		if (rd->report && rd->index == rd->r->limit) {
+			rd->r->overflow = 1;
+		} else if (rd->report) {
 			rd->r->split = sp;
 			rd->r->split_index = rd->index;
 			rd->r->split_off = rd->base + rd->pos;
-		} else if (rd->report) {
-			rd->r->overflow = 1;
 		}
 		rd->splitting = 0;
 		*what = CS_VR_TAIL;

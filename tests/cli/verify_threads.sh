@@ -34,20 +34,30 @@ check "... failures in record order, each once" \
 	[ "$(jq -c '[.failures[].index]' "$T/many.1")" = "[3,777,1300,2400,2999]" ]
 checkx "... 3,000 records read" '[ "$(jq .records "$T/many.1")" = 3000 ]'
 
-# a records entry that does not split after its last record
+# a records entry that does not split after its last record: bytes past the
+# header's count are records-count, whatever they are; inside the count they
+# are records-malformed, named after the last record split
 office_mkb "$F" --count 3000 --break records-tail -o "$T/tail.zip" || notok "mkbatch tail"
+office_mkb "$F" --count 2999 --header-count 3000 --break records-tail -o "$T/split.zip" ||
+	notok "mkbatch split"
 for n in $THREADS; do
 	"$CONSIGN" verify "${P[@]}" --json --threads "$n" "$T/tail.zip" >"$T/tail.$n" 2>&1
+	echo $? >>"$T/tail.rc"
+	"$CONSIGN" verify "${P[@]}" --json --threads "$n" "$T/split.zip" >"$T/split.$n" 2>&1
 	echo $? >>"$T/tail.rc"
 done
 checkx "an unsplittable end is rejected (exit 1) on every thread count" \
 	'[ "$(sort -u "$T/tail.rc")" = 1 ]'
-check "... for records-malformed alone: the digest over the blocks and the tail matches" \
-	[ "$(jq -r '[.problems[].reason] + [(.failures // [])[].reason] | unique | join(",")' \
-		"$T/tail.1")" = records-malformed ]
-check "... named after record 3000" \
-	jq -e '.problems[0].message | test("cannot be split after record 3000 ")' "$T/tail.1" >/dev/null
-checkx "... the same report on 1, 2, 3, 5 and 8 threads" 'same "$T"/tail.{1,2,3,5,8}'
+reasons() { jq -r '[.problems[].reason] + [(.failures // [])[].reason] | unique | join(",")' "$1"; }
+check "... past the header's count: records-count alone, the bytes never examined" \
+	[ "$(reasons "$T/tail.1")" = records-count ]
+check "... named with the header's count" \
+	jq -e '.problems[0].message | test("holds more than the header.s 3000 records")' "$T/tail.1" >/dev/null
+check "... inside the count: records-malformed alone" [ "$(reasons "$T/split.1")" = records-malformed ]
+check "... named after record 2999" \
+	jq -e '.problems[0].message | test("cannot be split after record 2999 ")' "$T/split.1" >/dev/null
+checkx "... the same reports on 1, 2, 3, 5 and 8 threads" \
+	'same "$T"/tail.{1,2,3,5,8} && same "$T"/split.{1,2,3,5,8}'
 
 # a release of 3,000 with two exclusions, verified and exported
 office_mkb "$F" --count 3000 --break record-signature@700 --break record-nonce@2100 \

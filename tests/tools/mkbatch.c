@@ -16,8 +16,9 @@
  * there, records-malformed).
  * WHAT (the batch): records-digest, records-count, station-not-allowed,
  * station-signature, header-order, header-batch, records-tail (bytes after
- * the last record that do not split into an item; the header's digest and
- * count are right, so only the split fails).
+ * the last record that do not split into an item; the header's digest is
+ * right: past the header's count they are records-count, with
+ * --header-count above --count they fail the split, records-malformed).
  * --pad N@INDEX puts N one-byte items (the integer 0, well-formed CBOR but no
  * record) before record INDEX (INDEX = count: after the last); the header's
  * count includes them, as a factory that pads a batch would write it;
