@@ -448,25 +448,6 @@ cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 	}
 }
 
-const uint8_t *
-cs_vr_dup_value(const cs_record *rec, int t, uint8_t be[8], size_t *n)
-{
-	int k;
-
-	if (t == CS_DUP_SERIAL) {
-		for (k = 0; k < 8; k++)
-			be[k] = (uint8_t)(rec->serial >> (56 - 8 * k));
-		*n = 8;
-		return be;
-	}
-	if (t == CS_DUP_KEY) {
-		*n = CS_PK_LEN;
-		return rec->pk;
-	}
-	*n = rec->hwid_len;
-	return rec->hwid;
-}
-
 /* Duplicates within the batch, then the ledger, then the deep checks: the
  * verdict is the first of these that fails, after the cheap checks. */
 static void
