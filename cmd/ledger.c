@@ -11,7 +11,7 @@ static const char usage[] =
     "usage: consign ledger [--ledger DIR] [--json] [show]\n"
     "       consign ledger [--ledger DIR] init --policy P\n"
     "       consign ledger [--ledger DIR] add [--deep] [--threads N] registry.zip\n"
-    "       consign ledger [--ledger DIR] withdraw SEQ -o withdrawal.cbor\n"
+    "       consign ledger [--ledger DIR] withdraw SEQ -o withdrawal.cbor [--force]\n"
     "       consign ledger [--ledger DIR] abandon --withdrawal W SEQ\n"
     "       consign ledger [--ledger DIR] policy NEW.cbor\n"
     "       consign ledger [--ledger DIR] rebuild\n"

@@ -7,7 +7,7 @@
 #include "util/file.h"
 
 static const char usage[] =
-    "usage: consign merge -o OUT FILE FILE...\n"
+    "usage: consign merge -o OUT [--force] FILE FILE...\n"
     "\n"
     "Combines the signatures of copies of one policy, order or release that were\n"
     "signed in parallel. Every copy must carry the same payload; exact repeats are\n"

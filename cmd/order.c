@@ -12,6 +12,7 @@ static const char usage[] =
     "usage: consign order create --policy P --batch ID --product NAME\n"
     "                            --serials FIRST-LAST --quantity N\n"
     "                            --station S.pub [--station S2.pub ...] -o order.cbor\n"
+    "                            [--force]\n"
     "\n"
     "Writes an unsigned order draft under policy P (which must carry M valid\n"
     "signatures): batch ID, product, the serial range, how many devices, a new random\n"

@@ -10,13 +10,14 @@
 static const char usage[] =
     "usage: consign policy create --threshold M --custodian A.pub --custodian B.pub ...\n"
     "                             --office O.pub [--previous P] -o policy.cbor\n"
+    "                             [--force]\n"
     "\n"
     "Writes an unsigned policy draft: M of the listed custodians must sign it\n"
     "(consign sign). With --previous P it is a rotation: version P+1, naming P's\n"
     "digest, and it also needs M signatures of P's custodians. A first policy gets a\n"
     "new random deployment id; a rotation keeps P's.\n"
     "\n"
-    "       consign policy anchor --policy P -o anchor.h\n"
+    "       consign policy anchor --policy P -o anchor.h [--force]\n"
     "writes the trust anchor of a signed policy P as a C header for device firmware.\n";
 
 struct opts {

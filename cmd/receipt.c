@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: consign receipt --key OFFICE.key|pkcs11:URI --policy P [--passphrase-file F]\n"
     "                       [--module PATH] [--pin-file F] [--ledger DIR] [--threads N]\n"
-    "                       [--json] batch.zip -o receipt.cbor\n"
+    "                       [--json] batch.zip -o receipt.cbor [--force]\n"
     "\n"
     "Verifies the batch fully (against the ledger too with --ledger) and writes a\n"
     "receipt signed by the policy's office key: how many records were accepted,\n"

@@ -15,7 +15,7 @@
 
 static const char create_usage[] =
     "usage: consign release create --policy P [--ledger DIR] [--exclude-refused]\n"
-    "                              [--threads N] batch.zip -o registry.zip\n"
+    "                              [--threads N] batch.zip -o registry.zip [--force]\n"
     "\n"
     "Verifies the batch fully against P and the ledger (every release before it),\n"
     "refuses it when a batch-level check fails, or when any record fails unless\n"

@@ -1,6 +1,7 @@
 /* CLI plumbing: messages, options, passphrases, key loading, confirmation. */
 #include "cmd.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -126,6 +127,47 @@ cmd_usage(const char *usage, const char *fmt, ...)
 
 #define MAX_OPTS 32
 
+/* Whether text names the option: "--name" standing whole (not the prefix of
+ * a longer option), or its short form "-k" as a word. */
+static int
+documented(const char *text, const struct cmd_opt *o)
+{
+	size_t len = strlen(o->name);
+	const char *p;
+	char c;
+
+	for (p = strstr(text, "--"); p != NULL; p = strstr(p + 2, "--")) {
+		c = p[2 + len];
+		if (strncmp(p + 2, o->name, len) == 0 && !islower((unsigned char)c) &&
+		    !isdigit((unsigned char)c) && c != '-')
+			return 1;
+	}
+	for (p = strchr(text, '-'); o->key < 256 && p != NULL; p = strchr(p + 1, '-'))
+		if (p > text && strchr(" [", p[-1]) != NULL && p[1] == o->key &&
+		    strchr(" ]\n", p[2]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The option table is what a command takes and the usage text what --help
+ * (and so the man page, tests/cli/man.sh) says it takes: an option missing
+ * from the text stops the command at once, so no test run lets the two
+ * drift apart. (Text naming an option the table lacks is allowed: one usage
+ * serves the subcommands of station and ledger.) */
+static void
+documented_all(const struct cmd_opt *opts, size_t n, const char *usage)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!documented(usage, &opts[i])) {
+			fprintf(stderr, "consign: internal error: option --%s is missing from "
+			    "--help\n", opts[i].name);
+			abort();
+		}
+	}
+}
+
 int
 cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
     int (*fn)(int key, const char *arg, void *ctx), void *ctx)
@@ -146,6 +188,7 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 				shorts[s++] = ':';
 		}
 	}
+	documented_all(opts, n, usage);
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
 	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
 	shorts[s++] = 'h';

@@ -31,6 +31,10 @@ if command -v scdoc >/dev/null; then
 			set -- "$CONSIGN" $cmd
 			label="consign${cmd:+ $cmd}"
 		fi
+		# --help runs only when it names every option of the command's table
+		# (cmd_getopt stops the command otherwise)
+		"$@" --help >/dev/null 2>&1
+		check "'$label --help' exits 0: its text and its option table agree" [ $? = 0 ]
 		missing=""
 		for o in $(opts_of "$@"); do
 			grep -q -- "$o\\b" "$T/$page.txt" || missing="$missing $o"
