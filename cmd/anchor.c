@@ -8,7 +8,7 @@
 #include "util/file.h"
 
 static const char usage[] =
-    "usage: consign policy anchor --policy P -o anchor.h\n"
+    "usage: consign policy anchor --policy P -o anchor.h [--force]\n"
     "\n"
     "Writes the trust anchor of policy P (which must carry M valid signatures of its\n"
     "own custodians) as a C header defining `static const cs_dev_anchor\n"

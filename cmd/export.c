@@ -278,7 +278,7 @@ cmd_export(int argc, char **argv)
 	static struct ex o;
 	static cs_signed ps;
 	static cs_policy pol;
-	static cs_verify v;
+	cs_verify v = {0};
 	cs_vopts vo;
 	uint8_t d[CS_DIGEST_LEN];
 	uint64_t s;

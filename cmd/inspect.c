@@ -208,7 +208,7 @@ inspect_cose(const char *file, const uint8_t *buf, size_t n, int json)
 static int
 inspect_zip(const char *file, int json)
 {
-	static cs_verify v;
+	cs_verify v = {0};
 	cs_zipr *z = NULL;
 	cs_err e;
 	json_t *r, *o;

@@ -191,7 +191,7 @@ show(cs_ledger *l, const char *dir, struct lo *o)
 static int
 add(cs_ledger *l, const char *file, struct lo *o)
 {
-	static cs_verify v;
+	cs_verify v = {0};
 	char f[1024], chain[OFFICE_CHAIN_MAX];
 	cs_err e;
 	int rc, already;

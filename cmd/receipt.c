@@ -73,7 +73,7 @@ cmd_receipt(int argc, char **argv)
 	    {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
-	static cs_verify v;
+	cs_verify v = {0};
 	static cs_receipt rcp;
 	struct ro o;
 	cs_ledger *l = NULL;

@@ -87,7 +87,7 @@ release_create(int argc, char **argv)
 	    {"threads", 1, 0, O_THREADS}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
 	static cs_signed ps;
 	static cs_policy pol;
-	static cs_verify v;
+	cs_verify v = {0};
 	struct rc_opts o;
 	const cs_signed *lps;
 	const cs_policy *lp;
@@ -365,7 +365,7 @@ cmd_sign_zip(const struct sign_opts *so)
 {
 	static cs_signed ps;
 	static cs_policy pol;
-	static cs_verify v;
+	cs_verify v = {0};
 	struct cmd_keyarg ka = {so->key, so->passfile, so->module, so->pinfile, 0};
 	cmd_key k = {0};
 	cs_zipr *z = NULL;
@@ -506,7 +506,7 @@ done:
 int
 cmd_merge_zip(const char *outpath, int nfiles, char **files)
 {
-	static cs_verify v[64];
+	cs_verify *v = calloc(64, sizeof *v); /* 13 KB each */
 	cs_zipr *z[64] = {0};
 	cs_cose m;
 	cs_buf out;
@@ -515,10 +515,14 @@ cmd_merge_zip(const char *outpath, int nfiles, char **files)
 	int i, rc = CS_OK, loaded = 0;
 	char f[1024];
 
+	if (nfiles > 64) {
+		free(v);
+		return cmd_fail(CS_USAGE, "usage", NULL, "at most 64 files");
+	}
+	if (v == NULL)
+		return cmd_fail(CS_MALFORMED, "io", NULL, "out of memory");
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
-	if (nfiles > 64)
-		return cmd_fail(CS_USAGE, "usage", NULL, "at most 64 files");
 	for (i = 0; i < nfiles; i++) {
 		cs_escapez(f, sizeof f, files[i]);
 		if ((rc = office_open(files[i], &z[i])) != CS_OK)
@@ -567,6 +571,7 @@ cmd_merge_zip(const char *outpath, int nfiles, char **files)
 done:
 	for (i = 0; i < loaded; i++)
 		cs_verify_free(&v[i]);
+	free(v);
 	for (i = 0; i < nfiles && i < 64; i++)
 		cs_zipr_close(z[i]);
 	cs_buf_free(&out);

@@ -490,7 +490,7 @@ verify_zip(const struct opts *o)
 {
 	static cs_signed ps;
 	static cs_policy pol;
-	static cs_verify v;
+	cs_verify v = {0};
 	static uint8_t wd[MAX_WITHDRAWN][CS_DIGEST_LEN];
 	static struct zrun z;
 	cs_vopts vo;

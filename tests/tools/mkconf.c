@@ -180,7 +180,7 @@ hexbytes(cs_buf *b)
 	uint8_t v;
 
 	while (*pos != '\'') {
-		unsigned hi, lo;
+		unsigned hi = 0, lo = 0;
 
 		if (isspace((unsigned char)*pos)) {
 			pos++;
