@@ -106,6 +106,122 @@ custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
 	return -1;
 }
 
+/* What the checks of one kind found: whether the key may sign, how many
+ * valid signatures count towards how many needed, and who of them already
+ * signed with this key. */
+struct sign_check {
+	cs_quorum q;
+	int member, counted;
+	unsigned long long need;
+	char who[CS_ID_MAX + 1];
+};
+
+/* An order or a withdrawal: counted against the pinned policy it was made
+ * under, whose custodians alone may sign it. */
+static void
+counted_under(struct sign_check *c, const struct sign_opts *o, const cs_signed *ps,
+    const cs_policy *pol, const cmd_key *k)
+{
+	char fp[CMD_FP_LEN];
+	int i = custodian_of(pol, k->pub.pk);
+
+	cmd_fingerprint(fp, ps->digest);
+	printf("  made under:  %s (policy version %llu, digest %s), checked\n", o->policy,
+	    (unsigned long long)pol->version, fp);
+	c->member = i >= 0;
+	c->counted = 1;
+	c->need = pol->threshold;
+	if (i >= 0 && c->q.counted[i])
+		snprintf(c->who, sizeof c->who, "%s", k->pub.id);
+}
+
+static int
+check_policy(struct sign_check *c, const struct sign_opts *o, cs_signed *s, const uint8_t *buf,
+    size_t n, const cs_signed *ps, const cs_policy *pol, const cmd_key *k)
+{
+	cs_policy p;
+	cs_err e;
+	char fp[CMD_FP_LEN];
+	int i;
+
+	cs_err_clear(&e);
+	if (cs_policy_load(s, &p, buf, n, &e) != CS_OK)
+		return cmd_report(o->file, &e);
+	show_policy(&p, s->digest);
+	if (cs_policy_split_risk(&p))
+		cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups of "
+			 "custodians could sign two different successors",
+		    (unsigned long long)p.threshold, p.ncust);
+	/* one rule: whatever is checked against a policy is signed only with it */
+	if (o->policy == NULL && p.has_prev)
+		return cmd_usage(usage, "policy version %llu replaces another: give that one with "
+				      "--policy", (unsigned long long)p.version);
+	if (o->policy != NULL && memcmp(ps->digest, s->digest, CS_DIGEST_LEN) != 0) {
+		if (memcmp(pol->deployment, p.deployment, CS_DEPLOY_LEN) != 0 ||
+		    p.version != pol->version + 1 || !p.has_prev ||
+		    memcmp(p.prev, ps->digest, CS_DIGEST_LEN) != 0)
+			return cmd_fail(CS_REJECT, "policy-predecessor", o->file, "not a rotation "
+			    "of %s (version %llu naming its digest)", o->policy,
+			    (unsigned long long)pol->version + 1);
+		cmd_fingerprint(fp, ps->digest);
+		printf("  rotation of: %s (version %llu, digest %s), checked\n", o->policy,
+		    (unsigned long long)pol->version, fp);
+	}
+	i = custodian_of(&p, k->pub.pk);
+	c->member = i >= 0 || (o->policy != NULL && custodian_of(pol, k->pub.pk) >= 0);
+	cs_quorum_count(&c->q, &s->cose, &p);
+	c->counted = 1;
+	c->need = p.threshold;
+	if (i >= 0 && c->q.counted[i])
+		snprintf(c->who, sizeof c->who, "%s", k->pub.id);
+	return CS_OK;
+}
+
+static int
+check_order(struct sign_check *c, const struct sign_opts *o, cs_signed *s, const uint8_t *buf,
+    size_t n, const cs_signed *ps, const cs_policy *pol, const cmd_key *k)
+{
+	cs_order ord;
+	cs_err e;
+
+	cs_err_clear(&e);
+	if (cs_order_load(s, &ord, buf, n, &e) != CS_OK)
+		return cmd_report(o->file, &e);
+	show_order(&ord, s->digest);
+	if (o->policy == NULL)
+		return cmd_usage(usage, "an order is signed against its policy: give --policy");
+	if (cs_order_verify(s, &ord, pol, ps->digest, &c->q, &e) != CS_OK &&
+	    strcmp(e.reason, "order-threshold") != 0)
+		return cmd_report(o->file, &e);
+	counted_under(c, o, ps, pol, k);
+	return CS_OK;
+}
+
+static int
+check_withdrawal(struct sign_check *c, const struct sign_opts *o, cs_signed *s,
+    const uint8_t *buf, size_t n, const cs_signed *ps, const cs_policy *pol, const cmd_key *k)
+{
+	cs_withdrawal w;
+	cs_err e;
+	char hex[2 * CS_DIGEST_LEN + 1];
+
+	cs_err_clear(&e);
+	if (o->policy == NULL)
+		return cmd_usage(usage, "a withdrawal is signed against the policy: give --policy");
+	if (cs_withdrawal_load(s, &w, buf, n, &e) != CS_OK)
+		return cmd_report(o->file, &e);
+	cs_hex(hex, w.release, CS_DIGEST_LEN);
+	printf("Withdrawal of release %llu (digest %s)\n", (unsigned long long)w.seq, hex);
+	printf("  what it does: the ledger frees sequence %llu only with it, and a cloud\n"
+	       "                given it refuses that release, whoever signed copies of it\n",
+	    (unsigned long long)w.seq);
+	if (cs_withdrawal_verify(s, &w, pol, ps->digest, &c->q, &e) != CS_OK &&
+	    strcmp(e.reason, "withdrawal-threshold") != 0)
+		return cmd_report(o->file, &e);
+	counted_under(c, o, ps, pol, k);
+	return CS_OK;
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
@@ -113,19 +229,17 @@ cmd_sign(int argc, char **argv)
 		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
 		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
 	struct sign_opts o = {0};
+	struct sign_check c = {0};
 	struct cmd_keyarg ka;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	cs_signed s, ps;
-	cs_policy p, pol;
-	cs_order ord;
-	cs_quorum q;
+	cs_policy pol;
 	cmd_key k = {0};
 	cs_buf out;
 	cs_err e;
-	char who[CS_ID_MAX + 1] = "", fp[CMD_FP_LEN];
-	int a, rc, added, member, counted = 0;
-	unsigned long long need = 0;
+	char fp[CMD_FP_LEN];
+	int a, rc, added;
 
 	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
@@ -161,122 +275,30 @@ cmd_sign(int argc, char **argv)
 	}
 	if (o.policy != NULL && (rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		goto done;
-	if (strcmp(s.cose.kind, CS_KIND_POLICY) == 0) {
-		if ((rc = cs_policy_load(&s, &p, buf, n, &e)) != CS_OK) {
-			rc = cmd_report(o.file, &e);
-			goto done;
-		}
-		show_policy(&p, s.digest);
-		if (cs_policy_split_risk(&p))
-			cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups of "
-				 "custodians could sign two different successors",
-			    (unsigned long long)p.threshold, p.ncust);
-		/* one rule: whatever is checked against a policy is signed only with it */
-		if (o.policy == NULL && p.has_prev) {
-			rc = cmd_usage(usage, "policy version %llu replaces another: give that one with "
-					      "--policy", (unsigned long long)p.version);
-			goto done;
-		}
-		if (o.policy != NULL && memcmp(ps.digest, s.digest, CS_DIGEST_LEN) != 0) {
-			if (memcmp(pol.deployment, p.deployment, CS_DEPLOY_LEN) != 0 ||
-			    p.version != pol.version + 1 || !p.has_prev ||
-			    memcmp(p.prev, ps.digest, CS_DIGEST_LEN) != 0) {
-				rc = cmd_fail(CS_REJECT, "policy-predecessor", o.file, "not a rotation "
-				    "of %s (version %llu naming its digest)", o.policy,
-				    (unsigned long long)pol.version + 1);
-				goto done;
-			}
-			cmd_fingerprint(fp, ps.digest);
-			printf("  rotation of: %s (version %llu, digest %s), checked\n", o.policy,
-			    (unsigned long long)pol.version, fp);
-		}
-		member = custodian_of(&p, k.pub.pk) >= 0 ||
-			 (o.policy != NULL && custodian_of(&pol, k.pub.pk) >= 0);
-		cs_quorum_count(&q, &s.cose, &p);
-		counted = 1;
-		need = p.threshold;
-		if (custodian_of(&p, k.pub.pk) >= 0 && q.counted[custodian_of(&p, k.pub.pk)])
-			snprintf(who, sizeof who, "%s", k.pub.id);
-	} else if (strcmp(s.cose.kind, CS_KIND_ORDER) == 0) {
-		if ((rc = cs_order_load(&s, &ord, buf, n, &e)) != CS_OK) {
-			rc = cmd_report(o.file, &e);
-			goto done;
-		}
-		show_order(&ord, s.digest);
-		member = 1;
-		if (o.policy == NULL) {
-			rc = cmd_usage(usage, "an order is signed against its policy: give --policy");
-			goto done;
-		} else {
-			rc = cs_order_verify(&s, &ord, &pol, ps.digest, &q, &e);
-			if (rc != CS_OK && strcmp(e.reason, "order-threshold") != 0) {
-				rc = cmd_report(o.file, &e);
-				goto done;
-			}
-			cs_err_clear(&e);
-			cmd_fingerprint(fp, ps.digest);
-			printf("  made under:  %s (policy version %llu, digest %s), checked\n",
-			    o.policy, (unsigned long long)pol.version, fp);
-			member = custodian_of(&pol, k.pub.pk) >= 0;
-			counted = 1;
-			need = pol.threshold;
-			if (member && q.counted[custodian_of(&pol, k.pub.pk)])
-				snprintf(who, sizeof who, "%s", k.pub.id);
-		}
-	} else if (strcmp(s.cose.kind, CS_KIND_WITHDRAWAL) == 0) {
-		cs_withdrawal w;
-
-		if (o.policy == NULL) {
-			rc = cmd_usage(usage, "a withdrawal is signed against the policy: give --policy");
-			goto done;
-		}
-		if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) != CS_OK) {
-			rc = cmd_report(o.file, &e);
-			goto done;
-		}
-		printf("Withdrawal of release %llu (digest ", (unsigned long long)w.seq);
-		{
-			char hex[2 * CS_DIGEST_LEN + 1];
-
-			cs_hex(hex, w.release, CS_DIGEST_LEN);
-			printf("%s)\n", hex);
-		}
-		printf("  what it does: the ledger frees sequence %llu only with it, and a cloud\n"
-		       "                given it refuses that release, whoever signed copies of it\n",
-		    (unsigned long long)w.seq);
-		rc = cs_withdrawal_verify(&s, &w, &pol, ps.digest, &q, &e);
-		if (rc != CS_OK && strcmp(e.reason, "withdrawal-threshold") != 0) {
-			rc = cmd_report(o.file, &e);
-			goto done;
-		}
-		cs_err_clear(&e);
-		cmd_fingerprint(fp, ps.digest);
-		printf("  made under:  %s (policy version %llu, digest %s), checked\n", o.policy,
-		    (unsigned long long)pol.version, fp);
-		member = custodian_of(&pol, k.pub.pk) >= 0;
-		counted = 1;
-		need = pol.threshold;
-		if (member && q.counted[custodian_of(&pol, k.pub.pk)])
-			snprintf(who, sizeof who, "%s", k.pub.id);
-	} else {
+	if (strcmp(s.cose.kind, CS_KIND_POLICY) == 0)
+		rc = check_policy(&c, &o, &s, buf, n, &ps, &pol, &k);
+	else if (strcmp(s.cose.kind, CS_KIND_ORDER) == 0)
+		rc = check_order(&c, &o, &s, buf, n, &ps, &pol, &k);
+	else if (strcmp(s.cose.kind, CS_KIND_WITHDRAWAL) == 0)
+		rc = check_withdrawal(&c, &o, &s, buf, n, &ps, &pol, &k);
+	else
 		rc = cmd_fail(CS_USAGE, "kind", o.file, "a %s is not signed by custodians", s.cose.kind);
+	if (rc != CS_OK)
 		goto done;
-	}
-	if (counted)
-		printf("  signatures:  %zu valid of the %llu needed so far (%zu in the file)\n", q.valid,
-		    need, s.cose.nsig);
+	if (c.counted)
+		printf("  signatures:  %zu valid of the %llu needed so far (%zu in the file)\n",
+		    c.q.valid, c.need, s.cose.nsig);
 	else
 		printf("  signatures:  %zu in the file, not checked\n", s.cose.nsig);
-	if (!member) {
+	if (!c.member) {
 		rc = cmd_fail(CS_REJECT, "not-custodian", o.key, "key %s is not a custodian of this %s%s",
 		    k.pub.id, s.cose.kind,
 		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
 			? " (for a rotation, give the previous policy with --policy)" : "");
 		goto done;
 	}
-	if (who[0] != '\0') {
-		printf("%s: already signed by %s; nothing to do\n", o.file, who);
-		rc = CS_OK;
+	if (c.who[0] != '\0') {
+		printf("%s: already signed by %s; nothing to do\n", o.file, c.who);
 		goto done;
 	}
 	if ((rc = cmd_confirm_sign(o.file, o.yes, "Sign this as shown above?")) != CS_OK)
