@@ -79,14 +79,84 @@ collect(void *ctx, const cs_vrec *r)
 	return 0;
 }
 
+/* Whether a verified batch may be drafted: no batch-level problem, every
+ * failing record excluded on request, and at least one record left. */
+static int
+release_verdict(const struct rc_opts *o, const cs_verify *v, const char *file)
+{
+	if (o->shown > OFFICE_SHOW_FIRST)
+		printf("  ... and %llu more refused records\n",
+		    (unsigned long long)(o->shown - OFFICE_SHOW_FIRST));
+	if (v->nproblem > 0) {
+		office_print_problems(stdout, v);
+		return cmd_fail(CS_REJECT, v->problem[0].reason, file, "not released: %zu batch-level "
+		    "problem%s", v->nproblem, v->nproblem == 1 ? "" : "s");
+	}
+	if (v->failed > 0 && !o->exclude)
+		return cmd_fail(CS_REJECT, o->x[0].reason, file, "not released: %llu of %llu records "
+		    "fail; --exclude-refused releases the others", (unsigned long long)v->failed,
+		    (unsigned long long)v->records);
+	if (v->failed == v->records)
+		return cmd_fail(CS_REJECT, "release-empty", file, "not released: no record passes");
+	return CS_OK;
+}
+
+/* Takes the ledger's next sequence, writes the draft zip to o->out and then
+ * reserves the sequence; rel and pay hold the release as written. */
+static int
+release_draft(cs_ledger *l, const char *dir, cs_zipr *z, cs_verify *v, const struct rc_opts *o,
+    const cs_signed *ps, const cs_policy *pol, const char *file, cs_release *rel, cs_buf *pay)
+{
+	cs_buf draft;
+	cs_err e;
+	uint64_t seq;
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_ledger_draft_of(l, v->header_digest, &seq, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	if (seq != 0)
+		return cmd_fail(CS_REJECT, "ledger-reserved", file, "draft %llu already holds this "
+		    "batch; sign that one, or withdraw it (consign ledger withdraw %llu)",
+		    (unsigned long long)seq, (unsigned long long)seq);
+	memset(rel, 0, sizeof *rel);
+	if ((rc = cs_ledger_begin(l, &rel->seq, &rel->has_prev, rel->prev, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	memcpy(rel->deployment, pol->deployment, CS_DEPLOY_LEN);
+	memcpy(rel->policy, ps->digest, CS_DIGEST_LEN);
+	memcpy(rel->order, v->order_s.digest, CS_DIGEST_LEN);
+	snprintf(rel->batch, sizeof rel->batch, "%s", v->order.batch);
+	memcpy(rel->header, v->header_digest, CS_DIGEST_LEN);
+	memcpy(rel->records, v->header.records, CS_DIGEST_LEN);
+	rel->count = v->records;
+	rel->accepted = v->records - o->nx;
+	cs_buf_init(&draft, CS_RELEASE_ENTRY_MAX);
+	if (cs_release_encode(pay, rel, o->x, o->nx) != CS_OK ||
+	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, pay->p, pay->len) != CS_OK) {
+		cs_ledger_rollback(l);
+		rc = cmd_fail(CS_MALFORMED, "too-large", file, "not released: its %zu exclusions do "
+		    "not fit in a release's %u MiB", o->nx, CS_RELEASE_ENTRY_MAX >> 20);
+	/* the draft zip first, then the reservation: a kill between leaves a
+	 * draft whose sequence is not reserved, which the chain refuses later */
+	} else if ((rc = cs_release_zip_write(o->out, z, v, draft.p, draft.len, &e)) != CS_OK) {
+		cs_ledger_rollback(l);
+		rc = cmd_report(o->out, &e);
+	} else if ((rc = cs_ledger_reserve(l, draft.p, draft.len, &e)) != CS_OK) {
+		unlink(o->out);
+		rc = cmd_report(dir, &e);
+	}
+	cs_buf_free(&draft);
+	return rc;
+}
+
 static int
 release_create(int argc, char **argv)
 {
 	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
 	    {"ledger", 1, 0, O_LEDGER}, {"exclude-refused", 0, 0, O_EXCLUDE},
 	    {"threads", 1, 0, O_THREADS}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
-	static cs_signed ps;
-	static cs_policy pol;
+	cs_signed ps;
+	cs_policy pol;
 	cs_verify v = {0};
 	struct rc_opts o;
 	const cs_signed *lps;
@@ -97,16 +167,14 @@ release_create(int argc, char **argv)
 	cs_vopts vo;
 	cs_vlookup lk;
 	cs_vearlier ea;
-	cs_release rel;
-	cs_buf pay, draft;
+	cs_release rel, back;
+	cs_buf pay;
 	cs_err e;
-	uint64_t seq;
-	char f[1024], chain[OFFICE_CHAIN_MAX], excl[4096];
+	char f[1024], chain[OFFICE_CHAIN_MAX], excl[4096] = "";
 	int a, rc, engine;
 
 	memset(&o, 0, sizeof o);
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
-	cs_buf_init(&draft, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
 	if ((a = cmd_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
@@ -115,7 +183,6 @@ release_create(int argc, char **argv)
 	if (office_engine(&engine) != 0)
 		return CS_USAGE;
 	file = argv[a];
-	cs_escapez(f, sizeof f, file);
 	dir = office_ledger_dir(o.ledger);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
@@ -160,91 +227,22 @@ release_create(int argc, char **argv)
 		rc = cmd_report(file, &e);
 		goto done;
 	}
-	if (o.shown > OFFICE_SHOW_FIRST)
-		printf("  ... and %llu more refused records\n",
-		    (unsigned long long)(o.shown - OFFICE_SHOW_FIRST));
-	if (v.nproblem > 0) {
-		office_print_problems(stdout, &v);
-		rc = cmd_fail(CS_REJECT, v.problem[0].reason, file, "not released: %zu batch-level "
-		    "problem%s", v.nproblem, v.nproblem == 1 ? "" : "s");
+	if ((rc = release_verdict(&o, &v, file)) != CS_OK ||
+	    (rc = release_draft(l, dir, z, &v, &o, &ps, &pol, file, &rel, &pay)) != CS_OK)
 		goto done;
-	}
-	if (v.failed > 0 && !o.exclude) {
-		rc = cmd_fail(CS_REJECT, o.x[0].reason, file, "not released: %llu of %llu records "
-		    "fail; --exclude-refused releases the others", (unsigned long long)v.failed,
-		    (unsigned long long)v.records);
-		goto done;
-	}
-	if (v.failed == v.records) {
-		rc = cmd_fail(CS_REJECT, "release-empty", file, "not released: no record passes");
-		goto done;
-	}
-	if ((rc = cs_ledger_draft_of(l, v.header_digest, &seq, &e)) != CS_OK) {
-		rc = cmd_report(dir, &e);
-		goto done;
-	}
-	if (seq != 0) {
-		rc = cmd_fail(CS_REJECT, "ledger-reserved", file, "draft %llu already holds this "
-		    "batch; sign that one, or withdraw it (consign ledger withdraw %llu)",
-		    (unsigned long long)seq, (unsigned long long)seq);
-		goto done;
-	}
-	memset(&rel, 0, sizeof rel);
-	if ((rc = cs_ledger_begin(l, &rel.seq, &rel.has_prev, rel.prev, &e)) != CS_OK) {
-		rc = cmd_report(dir, &e);
-		goto done;
-	}
-	memcpy(rel.deployment, pol.deployment, CS_DEPLOY_LEN);
-	memcpy(rel.policy, ps.digest, CS_DIGEST_LEN);
-	memcpy(rel.order, v.order_s.digest, CS_DIGEST_LEN);
-	snprintf(rel.batch, sizeof rel.batch, "%s", v.order.batch);
-	memcpy(rel.header, v.header_digest, CS_DIGEST_LEN);
-	memcpy(rel.records, v.header.records, CS_DIGEST_LEN);
-	rel.count = v.records;
-	rel.accepted = v.records - o.nx;
-	if (cs_release_encode(&pay, &rel, o.x, o.nx) != CS_OK ||
-	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, pay.p, pay.len) != CS_OK) {
-		cs_ledger_rollback(l);
-		rc = cmd_fail(CS_MALFORMED, "too-large", file, "not released: its %zu exclusions do "
-		    "not fit in a release's %u MiB", o.nx, CS_RELEASE_ENTRY_MAX >> 20);
-		goto done;
-	}
-	/* the draft zip first, then the reservation: a kill between leaves a
-	 * draft whose sequence is not reserved, which the chain refuses later */
-	if ((rc = cs_release_zip_write(o.out, z, &v, draft.p, draft.len, &e)) != CS_OK) {
-		cs_ledger_rollback(l);
-		rc = cmd_report(o.out, &e);
-		goto done;
-	}
-	if ((rc = cs_ledger_reserve(l, draft.p, draft.len, &e)) != CS_OK) {
-		unlink(o.out);
-		rc = cmd_report(dir, &e);
-		goto done;
-	}
 	cs_digest(v.release_s.digest, CS_KIND_RELEASE, pay.p, pay.len);
 	office_chain(chain, rel.seq, v.release_s.digest);
-	{
-		cs_excl_list xl;
-		cs_release back;
-
-		/* the summary comes from the payload as written */
-		if (cs_release_decode(&back, pay.p, pay.len, &e) == CS_OK) {
-			xl = back.excluded;
-			office_excl_summary(excl, sizeof excl, &xl, OFFICE_SHOW_FIRST);
-		} else {
-			excl[0] = '\0';
-		}
-	}
+	/* the summary comes from the payload as written */
+	if (cs_release_decode(&back, pay.p, pay.len, &e) == CS_OK)
+		office_excl_summary(excl, sizeof excl, &back.excluded, OFFICE_SHOW_FIRST);
 	printf("%s: release %s drafted for batch %s: %llu accepted, %zu excluded%s%s\n",
 	    cs_escapez(f, sizeof f, o.out), chain, rel.batch, (unsigned long long)rel.accepted, o.nx,
 	    o.nx ? ": " : "", excl);
 	printf("%s: needs %llu custodian signatures: consign sign --policy %s %s\n", f,
 	    (unsigned long long)pol.threshold, o.policy, f);
-	rc = CS_OK;
 done:
 	free(o.x);
 	cs_buf_free(&pay);
-	cs_buf_free(&draft);
 	cs_verify_free(&v);
 	cs_zipr_close(z);
 	cs_ledger_close(l);
