@@ -275,9 +275,9 @@ cmd_export(int argc, char **argv)
 	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON},
 	    {"withdrawn", 1, 1, O_WITHDRAWN},
 	    CMD_FORCE_OPT, {NULL, 0, 0, 0}};
-	static struct ex o;
-	static cs_signed ps;
-	static cs_policy pol;
+	static struct ex o;      /* static for its 64 KiB output buffer */
+	cs_signed ps;
+	cs_policy pol;
 	cs_verify v = {0};
 	cs_vopts vo;
 	uint8_t d[CS_DIGEST_LEN];

@@ -135,7 +135,7 @@ inspect_key(const char *file, const uint8_t *buf, size_t n, int json)
 static int
 payload(json_t *r, const cs_cose *c, cs_err *e)
 {
-	static cs_policy pol;
+	cs_policy pol;
 	uint8_t d[CS_DIGEST_LEN];
 	cs_order ord;
 	cs_record rec;

@@ -71,10 +71,10 @@ cmd_receipt(int argc, char **argv)
 	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
 	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
 	    {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
-	static cs_signed ps;
-	static cs_policy pol;
+	cs_signed ps;
+	cs_policy pol;
 	cs_verify v = {0};
-	static cs_receipt rcp;
+	cs_receipt rcp;
 	struct ro o;
 	cs_ledger *l = NULL;
 	cs_vlookup lk;
@@ -188,7 +188,7 @@ cmd_receipt(int argc, char **argv)
 		/* the report is on the receipt made (a valid one: accepted); what it
 		 * says of the batch is in its fields */
 		json_t *rep = cmd_json_report("accepted", CS_KIND_RECEIPT, o.out);
-		static cs_receipt back;
+		cs_receipt back;
 		uint8_t d[CS_DIGEST_LEN];
 
 		cs_digest(d, CS_KIND_RECEIPT, pay.p, pay.len);

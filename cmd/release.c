@@ -361,8 +361,8 @@ show_exclusions(const cs_verify *v, const struct sign_opts *so)
 int
 cmd_sign_zip(const struct sign_opts *so)
 {
-	static cs_signed ps;
-	static cs_policy pol;
+	cs_signed ps;
+	cs_policy pol;
 	cs_verify v = {0};
 	struct cmd_keyarg ka = {so->key, so->passfile, so->module, so->pinfile, 0};
 	cmd_key k = {0};

@@ -135,6 +135,7 @@ need_policy(const struct opts *o, const char *what, cs_signed *ps, cs_policy *pi
 static int
 verify_policy(struct report *r, const uint8_t *buf, size_t n)
 {
+	/* static: the report points into these until main prints it */
 	static cs_signed s, ps;
 	static cs_policy p, pin;
 	static cs_quorum q, qold;
@@ -195,6 +196,7 @@ verify_policy(struct report *r, const uint8_t *buf, size_t n)
 static int
 verify_order(struct report *r, const uint8_t *buf, size_t n)
 {
+	/* static: the report points into these until main prints it */
 	static cs_signed s, ps;
 	static cs_policy pin;
 	static cs_order ord;
@@ -226,6 +228,7 @@ verify_order(struct report *r, const uint8_t *buf, size_t n)
 static int
 verify_withdrawal(struct report *r, const uint8_t *buf, size_t n)
 {
+	/* static: the report points into these until main prints it */
 	static cs_signed s, ps;
 	static cs_policy pin;
 	static cs_withdrawal w;
