@@ -65,6 +65,56 @@ refused(void *ctx, const cs_vrec *r)
 	return 0;
 }
 
+/* The receipt's fields from the verification: its batch, its count, each
+ * batch-level problem's reason once, and nothing accepted when there is one. */
+static void
+receipt_of(cs_receipt *rcp, const cs_verify *v, size_t refused)
+{
+	size_t i, j;
+
+	memset(rcp, 0, sizeof *rcp);
+	memcpy(rcp->deployment, v->order.deployment, CS_DEPLOY_LEN);
+	memcpy(rcp->header, v->header_digest, CS_DIGEST_LEN);
+	snprintf(rcp->batch, sizeof rcp->batch, "%s", v->order.batch);
+	memcpy(rcp->order, v->order_s.digest, CS_DIGEST_LEN);
+	rcp->count = v->records;
+	for (i = 0; i < v->nproblem && rcp->nproblem < CS_RECEIPT_MAX_PROBLEMS; i++) {
+		for (j = 0; j < rcp->nproblem; j++)
+			if (strcmp(rcp->problem[j], v->problem[i].reason) == 0)
+				break;
+		if (j == rcp->nproblem)
+			snprintf(rcp->problem[rcp->nproblem++], CS_REASON_MAX, "%s", v->problem[i].reason);
+	}
+	rcp->accepted = rcp->nproblem > 0 ? 0 : v->records - refused;
+}
+
+static void
+receipt_print(const struct ro *o, const cs_receipt *rcp, const cs_buf *pay, const char *file)
+{
+	char f[1024];
+
+	if (o->json) {
+		/* the report is on the receipt made (a valid one: accepted); what it
+		 * says of the batch is in its fields, as written: the payload read back */
+		json_t *rep = cmd_json_report("accepted", CS_KIND_RECEIPT, o->out);
+		cs_receipt back;
+		uint8_t d[CS_DIGEST_LEN];
+		cs_err e;
+
+		cs_digest(d, CS_KIND_RECEIPT, pay->p, pay->len);
+		if (cs_receipt_decode(&back, pay->p, pay->len, &e) == CS_OK)
+			cmd_desc_receipt(rep, d, &back);
+		json_object_set_new(rep, "failed", cmd_json_u64(o->nx));
+		json_object_set_new(rep, "batch_file", cmd_json_text(file));
+		cmd_json_print(rep);
+	} else {
+		printf("%s: receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s\n",
+		    cs_escapez(f, sizeof f, o->out), rcp->batch, (unsigned long long)rcp->accepted,
+		    (unsigned long long)rcp->count, o->nx, rcp->nproblem ? ", batch refused: " : "",
+		    rcp->nproblem ? rcp->problem[0] : "");
+	}
+}
+
 int
 cmd_receipt(int argc, char **argv)
 {
@@ -85,9 +135,7 @@ cmd_receipt(int argc, char **argv)
 	cmd_key k = {0};
 	cs_buf pay, env;
 	cs_err e;
-	size_t i, j;
 	const char *file;
-	char f[1024];
 	int a, rc, engine;
 
 	memset(&o, 0, sizeof o);
@@ -103,7 +151,6 @@ cmd_receipt(int argc, char **argv)
 	if (office_engine(&engine) != 0)
 		return CS_USAGE;
 	file = argv[a];
-	cs_escapez(f, sizeof f, file);
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
 	ka = (struct cmd_keyarg){o.key, o.pass, o.module, o.pinfile, 0};
@@ -154,20 +201,7 @@ cmd_receipt(int argc, char **argv)
 		    "no receipt: the batch's entries cannot be read");
 		goto done;
 	}
-	memset(&rcp, 0, sizeof rcp);
-	memcpy(rcp.deployment, v.order.deployment, CS_DEPLOY_LEN);
-	memcpy(rcp.header, v.header_digest, CS_DIGEST_LEN);
-	snprintf(rcp.batch, sizeof rcp.batch, "%s", v.order.batch);
-	memcpy(rcp.order, v.order_s.digest, CS_DIGEST_LEN);
-	rcp.count = v.records;
-	for (i = 0; i < v.nproblem && rcp.nproblem < CS_RECEIPT_MAX_PROBLEMS; i++) {
-		for (j = 0; j < rcp.nproblem; j++)
-			if (strcmp(rcp.problem[j], v.problem[i].reason) == 0)
-				break;
-		if (j == rcp.nproblem)
-			snprintf(rcp.problem[rcp.nproblem++], CS_REASON_MAX, "%s", v.problem[i].reason);
-	}
-	rcp.accepted = rcp.nproblem > 0 ? 0 : v.records - o.nx;
+	receipt_of(&rcp, &v, o.nx);
 	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
 		/* the only limit an honest verdict can break is the size */
 		rc = cmd_fail(CS_MALFORMED, "too-large", file, "no receipt: its %zu refused records "
@@ -184,26 +218,7 @@ cmd_receipt(int argc, char **argv)
 	}
 	if ((rc = cmd_write(o.out, env.p, env.len, 0644, 0)) != CS_OK)
 		goto done;
-	if (o.json) {
-		/* the report is on the receipt made (a valid one: accepted); what it
-		 * says of the batch is in its fields */
-		json_t *rep = cmd_json_report("accepted", CS_KIND_RECEIPT, o.out);
-		cs_receipt back;
-		uint8_t d[CS_DIGEST_LEN];
-
-		cs_digest(d, CS_KIND_RECEIPT, pay.p, pay.len);
-		/* the fields as written: the payload read back */
-		if (cs_receipt_decode(&back, pay.p, pay.len, &e) == CS_OK)
-			cmd_desc_receipt(rep, d, &back);
-		json_object_set_new(rep, "failed", cmd_json_u64(o.nx));
-		json_object_set_new(rep, "batch_file", cmd_json_text(file));
-		cmd_json_print(rep);
-	} else {
-		printf("%s: receipt for batch %s: %llu of %llu records accepted, %zu refused%s%s\n",
-		    cs_escapez(f, sizeof f, o.out), rcp.batch, (unsigned long long)rcp.accepted,
-		    (unsigned long long)rcp.count, o.nx, rcp.nproblem ? ", batch refused: " : "",
-		    rcp.nproblem ? rcp.problem[0] : "");
-	}
+	receipt_print(&o, &rcp, &pay, file);
 	rc = CS_OK;
 done:
 	cmd_key_close(&k);
