@@ -48,15 +48,17 @@ checkx "the check refuses that image: its map names malloc and printf, and libc.
 # boot NAME SERIAL [ARGS]: a device in $T/NAME (its secure storage is
 # $T/NAME/device.store); its pseudo-terminal's path in $T/NAME.port
 boot() {
-	local name=$1 serial=$2 args=${3-debug=locked boot=secure} i
+	local name=$1 serial=$2 args=${3-debug=locked boot=secure} i before
 	mkdir -p "$T/$name"
+	# the log is appended to across boots: wait for this boot's ready line
+	before=$(grep -c 'fw: ready' "$T/$name/qemu.log" 2>/dev/null)
 	(cd "$T/$name" && exec qemu-system-arm -M mps2-an385 -nographic -monitor none -serial pty \
 		-semihosting-config enable=on,target=native -kernel "$IMG" \
 		-append "serial=$serial hwid=emu-$serial $args" </dev/null >>qemu.log 2>&1) &
 	QEMUS="$QEMUS $!"
 	eval "PID_$name=$!"
 	for i in $(seq 1 500); do
-		if grep -q 'fw: ready' "$T/$name/qemu.log" 2>/dev/null; then
+		if [ "$(grep -c 'fw: ready' "$T/$name/qemu.log" 2>/dev/null)" -gt "${before:-0}" ]; then
 			grep -o '/dev/pts/[0-9]*' "$T/$name/qemu.log" | tail -1 >"$T/$name.port"
 			return 0
 		fi
