@@ -35,14 +35,14 @@ typedef struct cs_attest_chain {
 
 /* Reads the framing above at the cursor (reasons "cbor", "schema"). The
  * certificates are not parsed here. */
-int cs_attest_chain_read(cs_attest_chain *c, cs_cr *r);
+CS_MUST int cs_attest_chain_read(cs_attest_chain *c, cs_cr *r);
 
 /* Decodes p[0..n) as exactly one chain; CS_MALFORMED with reason
  * "attest-malformed" otherwise. */
-int cs_attest_chain_decode(cs_attest_chain *c, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_attest_chain_decode(cs_attest_chain *c, const uint8_t *p, size_t n, cs_err *e);
 
 /* Appends c's framing to out (canonical CBOR). */
-int cs_attest_chain_encode(cs_buf *out, const cs_attest_chain *c);
+CS_MUST int cs_attest_chain_encode(cs_buf *out, const cs_attest_chain *c);
 
 /* A set of pinned roots with the validation cache that belongs to it. Roots
  * are added first; the first verification freezes the set, after which it is
@@ -53,15 +53,14 @@ typedef struct cs_attest_roots cs_attest_roots;
 
 /* A new empty set whose cache remembers up to cache_max intermediates
  * (0: none, every chain validated in full; at most CS_ATTEST_CACHE_MAX). */
-int cs_attest_roots_new(cs_attest_roots **out, size_t cache_max, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_attest_roots_new(cs_attest_roots **out, size_t cache_max, cs_err *e);
 
 /* Pins one DER certificate; *index (may be NULL) is its position, which
  * cs_attest_chain_verify reports. Refused: not exactly one DER certificate
  * ("attest-malformed"), above CS_ATTEST_CERT_MAX bytes, the same certificate
  * twice, more than CS_ATTEST_ROOTS_MAX, or a frozen set (CS_USAGE). */
-int cs_attest_roots_add(cs_attest_roots *r, const uint8_t *der, size_t len, size_t *index,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_attest_roots_add(cs_attest_roots *r, const uint8_t *der, size_t len, size_t *index,
+    cs_err *e);
 
 size_t cs_attest_roots_count(const cs_attest_roots *r);
 
@@ -120,30 +119,29 @@ typedef struct cs_attest_leaf {
  * self-signed root), "attest-chain-invalid" (a path to a pinned root that
  * fails a check above, or certificates not on it), "attest-leaf-key" (the
  * leaf's key is not P-256). CS_MALFORMED "system" when memory runs out. */
-int cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_leaf *out,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_leaf *out,
+    cs_err *e);
 
 /* CS_OK when the leaf's key is key (the record's device key or the token's
  * attestation key); CS_REJECT "attest-leaf-key" otherwise. */
-int cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs_err *e);
 
 /* The subject key of one DER certificate (a chain's leaf), without any
  * validation: for the cheap binding check (leaf key == record key) where the
  * signatures are not verified (the cloud's verify without --deep). Refused:
  * not one DER certificate ("attest-malformed"), a key that is not P-256
  * ("attest-leaf-key"). A compressed point is expanded. */
-int cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len,
+    cs_err *e);
 
 /* One DER certificate's subject as one line of printable ASCII (RFC 2253
  * form, other bytes escaped) into out; CS_MALFORMED "attest-malformed" when
  * der is not a certificate. For showing pinned roots and device leaves. */
-int cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t len,
+CS_MUST int cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t len,
     cs_err *e);
 
 /* Appends one DER certificate as PEM ("-----BEGIN CERTIFICATE-----") to out,
  * for clouds that register device certificates. */
-int cs_attest_cert_pem(cs_buf *out, const uint8_t *der, size_t len, cs_err *e);
+CS_MUST int cs_attest_cert_pem(cs_buf *out, const uint8_t *der, size_t len, cs_err *e);
 
 #endif

@@ -36,25 +36,25 @@ typedef struct cs_es256_sign1 {
  * label (crit among them) is refused, as is a detached (nil) payload and a
  * signature that is not 64 bytes. CS_MALFORMED with reason "cbor" or
  * "schema" otherwise. */
-int cs_es256_sign1_read(cs_es256_sign1 *s, cs_cr *r);
+CS_MUST int cs_es256_sign1_read(cs_es256_sign1 *s, cs_cr *r);
 
 /* Decodes p[0..n) as exactly one such COSE_Sign1 (no trailing bytes). */
-int cs_es256_sign1_decode(cs_es256_sign1 *s, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_es256_sign1_decode(cs_es256_sign1 *s, const uint8_t *p, size_t n, cs_err *e);
 
 /* 0 when s's signature verifies under k over the Sig_structure
  * ["Signature1", protected, external_aad (aad, may be NULL/0), payload];
  * -1 otherwise. scratch (growable, emptied first) holds the Sig_structure. */
-int cs_es256_sign1_verify(const cs_es256_sign1 *s, const cs_p256_key *k, const uint8_t *aad,
-    size_t aad_len, cs_buf *scratch) __attribute__((warn_unused_result));
+CS_MUST int cs_es256_sign1_verify(const cs_es256_sign1 *s, const cs_p256_key *k, const uint8_t *aad,
+    size_t aad_len, cs_buf *scratch);
 
 /* Appends the protected header {1: -7} (3 bytes) to out. */
-int cs_es256_prot(cs_buf *out);
+CS_MUST int cs_es256_prot(cs_buf *out);
 
 /* Signs payload with sk under the given encoded headers (prot a map holding
  * alg -7, unprot a map, both as cs_es256_sign1_read takes them), verifies the
  * result, and appends tag 18 [prot, unprot, payload, r || s] to out. */
-int cs_es256_sign1_create(cs_buf *out, const uint8_t *prot, size_t prot_len,
+CS_MUST int cs_es256_sign1_create(cs_buf *out, const uint8_t *prot, size_t prot_len,
     const uint8_t *unprot, size_t unprot_len, const uint8_t *payload, size_t plen,
-    const cs_p256_secret *sk, cs_err *e) __attribute__((warn_unused_result));
+    const cs_p256_secret *sk, cs_err *e);
 
 #endif

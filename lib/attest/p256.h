@@ -31,13 +31,12 @@ typedef struct cs_p256_key cs_p256_key;
  * the point is not on the curve; P-256 has cofactor 1, so a point on the
  * curve other than infinity is in the prime-order group. CS_MALFORMED
  * ("system") when OpenSSL fails for want of memory. *out is NULL on failure. */
-int cs_p256_key_parse(cs_p256_key **out, const uint8_t *pt, size_t len, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_p256_key_parse(cs_p256_key **out, const uint8_t *pt, size_t len, cs_err *e);
 
 /* 1 when pt[0..len) has the form above (65 bytes, 0x04, both coordinates
  * below p), without the curve check cs_p256_key_parse adds: for bytes that
  * are only compared with a key that was parsed, or parsed later. */
-int cs_p256_point_form(const uint8_t *pt, size_t len);
+CS_MUST int cs_p256_point_form(const uint8_t *pt, size_t len);
 
 /* The key's 65-byte encoding. */
 const uint8_t *cs_p256_key_point(const cs_p256_key *k);
@@ -52,25 +51,24 @@ void cs_p256_key_free(cs_p256_key *k);
  * order), checked before OpenSSL sees them; both s and n - s verify (ECDSA as
  * standardised has no low-S rule, and secure elements produce either). The
  * message is hashed by OpenSSL (EVP_DigestVerify with SHA-256). */
-int cs_es256_verify(const cs_p256_key *k, const uint8_t sig[CS_ES256_SIG_LEN],
-    const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
+CS_MUST int cs_es256_verify(const cs_p256_key *k, const uint8_t sig[CS_ES256_SIG_LEN],
+    const uint8_t *msg, size_t len);
 
 /* The same for a signature in the DER form certificates carry
  * (ECDSA-Sig-Value): OpenSSL parses it and refuses anything but DER, and
  * checks r and s are in [1, n-1]. */
-int cs_es256_verify_der(const cs_p256_key *k, const uint8_t *der, size_t der_len,
-    const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
+CS_MUST int cs_es256_verify_der(const cs_p256_key *k, const uint8_t *der, size_t der_len,
+    const uint8_t *msg, size_t len);
 
 /* The same for a key given as its encoding (parses, verifies, frees): -1 also
  * when pt is not a valid key. For one-off checks; a key used for many
  * signatures should be parsed once. */
-int cs_es256_verify_pt(const uint8_t pt[CS_P256_PT_LEN], const uint8_t sig[CS_ES256_SIG_LEN],
-    const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
+CS_MUST int cs_es256_verify_pt(const uint8_t pt[CS_P256_PT_LEN], const uint8_t sig[CS_ES256_SIG_LEN],
+    const uint8_t *msg, size_t len);
 
 /* The 65-byte encoding of an OpenSSL public key, 0 when it is an EC key on
  * P-256; -1 for any other key type or curve. */
-int cs_p256_point_of(uint8_t pt[CS_P256_PT_LEN], EVP_PKEY *pkey)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_p256_point_of(uint8_t pt[CS_P256_PT_LEN], EVP_PKEY *pkey);
 
 /* ---- signing: simulated secure elements, attestation keys of simulated
  * firmware, and the test maker's certificates. A real secure element never
@@ -82,12 +80,11 @@ typedef struct cs_p256_secret cs_p256_secret;
  * reason "p256-scalar", otherwise). The caller keeps d in its own protected
  * memory and wipes it; OpenSSL holds its copy in a BIGNUM freed with
  * BN_clear_free when the secret is freed. */
-int cs_p256_secret_from_scalar(cs_p256_secret **out, const uint8_t d[CS_P256_SCALAR_LEN],
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_p256_secret_from_scalar(cs_p256_secret **out, const uint8_t d[CS_P256_SCALAR_LEN],
+    cs_err *e);
 
 /* A new key pair whose scalar comes from libsodium's random generator. */
-int cs_p256_secret_generate(cs_p256_secret **out, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_p256_secret_generate(cs_p256_secret **out, cs_err *e);
 
 /* The public key's 65-byte encoding. */
 const uint8_t *cs_p256_secret_point(const cs_p256_secret *sk);
@@ -99,8 +96,8 @@ EVP_PKEY *cs_p256_secret_evp(const cs_p256_secret *sk);
  * the signature under the public key, and writes r || s to sig. On failure
  * sig is zeroed and CS_MALFORMED returned (reason "self-check" when the new
  * signature does not verify). */
-int cs_es256_sign(uint8_t sig[CS_ES256_SIG_LEN], const cs_p256_secret *sk, const uint8_t *msg,
-    size_t len, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_es256_sign(uint8_t sig[CS_ES256_SIG_LEN], const cs_p256_secret *sk, const uint8_t *msg,
+    size_t len, cs_err *e);
 
 void cs_p256_secret_free(cs_p256_secret *sk);
 

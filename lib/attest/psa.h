@@ -85,17 +85,15 @@ typedef struct cs_psa_token {
  * measurements" is refused: consign needs measurements to appraise).
  * Refused: CS_MALFORMED "attest-token-malformed" for everything but an
  * unknown or missing profile, which is CS_REJECT "attest-token-profile". */
-int cs_psa_decode(cs_psa_token *t, const uint8_t *p, size_t n, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_psa_decode(cs_psa_token *t, const uint8_t *p, size_t n, cs_err *e);
 
 /* CS_OK when the token's signature verifies under iak; CS_REJECT
  * "attest-token-signature" otherwise. scratch (growable) holds the
  * Sig_structure. */
-int cs_psa_verify(const cs_psa_token *t, const cs_p256_key *iak, cs_buf *scratch, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_psa_verify(const cs_psa_token *t, const cs_p256_key *iak, cs_buf *scratch, cs_err *e);
 
 /* 1 when v is in the SECURED major state (0x3000..0x30ff). */
-int cs_psa_lifecycle_secured(uint32_t v);
+CS_MUST int cs_psa_lifecycle_secured(uint32_t v);
 
 /* The major state's name ("secured", "non-psa-rot-debug", ...; "invalid"). */
 const char *cs_psa_lifecycle_name(uint32_t v);
@@ -129,23 +127,21 @@ typedef struct cs_psa_refval {
  *     one instance id whatever key it is asked about;
  * "attest-token-measurement" a software component matching no entry of refs
  *     (message: its index, type and measurement). */
-int cs_psa_check_nonce(const cs_psa_claims *c, const uint8_t want[CS_PSA_NONCE_LEN], cs_err *e);
-int cs_psa_check_lifecycle(const cs_psa_claims *c, cs_err *e);
-int cs_psa_check_instance(const cs_psa_claims *c, const uint8_t iak[CS_P256_PT_LEN], cs_err *e);
-int cs_psa_check_components(const cs_psa_claims *c, const cs_psa_refval *refs, size_t nrefs,
+CS_MUST int cs_psa_check_nonce(const cs_psa_claims *c, const uint8_t want[CS_PSA_NONCE_LEN], cs_err *e);
+CS_MUST int cs_psa_check_lifecycle(const cs_psa_claims *c, cs_err *e);
+CS_MUST int cs_psa_check_instance(const cs_psa_claims *c, const uint8_t iak[CS_P256_PT_LEN], cs_err *e);
+CS_MUST int cs_psa_check_components(const cs_psa_claims *c, const cs_psa_refval *refs, size_t nrefs,
     cs_err *e);
 
 /* All of it in order, first failure reported: decode, signature under iak,
  * instance id, nonce, lifecycle, components. *t (may be NULL) receives the
  * decoded token, whose pointers borrow from p. */
-int cs_psa_appraise(cs_psa_token *t, const uint8_t *p, size_t n, const cs_p256_key *iak,
-    const uint8_t nonce[CS_PSA_NONCE_LEN], const cs_psa_refval *refs, size_t nrefs, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_psa_appraise(cs_psa_token *t, const uint8_t *p, size_t n, const cs_p256_key *iak,
+    const uint8_t nonce[CS_PSA_NONCE_LEN], const cs_psa_refval *refs, size_t nrefs, cs_err *e);
 
 /* Appends c as a canonical CBOR claims map in its profile's keys (for the
  * simulated attesting firmware and the tests); CS_USAGE when a claim breaks
  * the rules cs_psa_decode applies. */
-int cs_psa_encode(cs_buf *out, const cs_psa_claims *c, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_psa_encode(cs_buf *out, const cs_psa_claims *c, cs_err *e);
 
 #endif

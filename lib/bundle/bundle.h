@@ -52,7 +52,7 @@ typedef struct cs_bundle_check {
  * left at path (an older file there is untouched), except when only the
  * directory's sync failed, after the rename: the message then says the new
  * archive is in place but a power cut may undo it. */
-int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
+CS_MUST int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, time_t mtime,
     cs_err *e);
 
 /* The same, where src[i].read != NULL makes entry i's content come from
@@ -61,7 +61,7 @@ int cs_bundle_write(const char *path, const cs_bundle_entry *entries, size_t n, 
  * rename: its cached pages are dropped first (POSIX_FADV_DONTNEED), so that
  * the check reads the medium where the kernel allows. src and chk may be
  * NULL. */
-int cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
+CS_MUST int cs_bundle_write_src(const char *path, const cs_bundle_entry *entries,
     const cs_bundle_source *src, size_t n, time_t mtime, const cs_bundle_check *chk, cs_err *e);
 
 #endif

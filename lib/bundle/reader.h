@@ -39,43 +39,40 @@ typedef struct cs_zips cs_zips;   /* one entry being streamed */
  * CS_REJECT with its reason; an archive that cannot be parsed at all is
  * CS_MALFORMED "zip-corrupt"; a file that cannot be opened CS_MALFORMED "io".
  * No entry name is ever used as a path. */
-int cs_zipr_open(cs_zipr **z, const char *path, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_zipr_open(cs_zipr **z, const char *path, cs_err *e);
 
 /* The same over p[0..n), which must stay valid until cs_zipr_close. This is
  * the entry point for fuzzing: open, read every entry (cs_zipr_read for small
  * ones, a cs_zips stream for the records), close; no input may crash it or
  * make it allocate more than the named limits. */
-int cs_zipr_open_mem(cs_zipr **z, const uint8_t *p, size_t n, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_zipr_open_mem(cs_zipr **z, const uint8_t *p, size_t n, cs_err *e);
 
 /* Safe on NULL. */
 void cs_zipr_close(cs_zipr *z);
 
 /* 3 for a batch, 4 for a release. */
-int cs_zipr_entries(const cs_zipr *z);
+CS_MUST int cs_zipr_entries(const cs_zipr *z);
 
 /* Declared (uncompressed) size of entry i, already checked against its limit. */
 uint64_t cs_zipr_size(const cs_zipr *z, int i);
 
 /* 1 when entry i is stored (method 0), 0 when deflated. */
-int cs_zipr_stored(const cs_zipr *z, int i);
+CS_MUST int cs_zipr_stored(const cs_zipr *z, int i);
 
 /* Reads all of a small entry (header, order, release; limit max) into out,
  * replacing its contents, and reads past the end so the CRC is checked.
  * Reasons: zip-size (more or fewer bytes than declared, or above max),
  * zip-corrupt (CRC, truncation, inflate error). */
-int cs_zipr_read(cs_zipr *z, int i, cs_buf *out, size_t max, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_zipr_read(cs_zipr *z, int i, cs_buf *out, size_t max, cs_err *e);
 
 /* Streams entry i: cs_zips_read fills buf with up to cap bytes, setting *got;
  * *got == 0 means the end, reached only after the CRC was checked and the
  * byte count matched the declared size. Several streams may be open at once. */
-int cs_zips_open(cs_zips **s, cs_zipr *z, int i, cs_err *e) __attribute__((warn_unused_result));
-int cs_zips_read(cs_zips *s, uint8_t *buf, size_t cap, size_t *got, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_zips_open(cs_zips **s, cs_zipr *z, int i, cs_err *e);
+CS_MUST int cs_zips_read(cs_zips *s, uint8_t *buf, size_t cap, size_t *got, cs_err *e);
 /* Moves a stream of a stored entry to offset off (for random access to one
  * record); CS_USAGE when the entry is deflated and cannot seek. */
-int cs_zips_seek(cs_zips *s, uint64_t off, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_zips_seek(cs_zips *s, uint64_t off, cs_err *e);
 void cs_zips_close(cs_zips *s);
 
 #endif

@@ -28,7 +28,7 @@ typedef struct cs_p11_where {
 } cs_p11_where;
 
 /* 1 when s is meant as a PKCS#11 URI (starts with "pkcs11:"). */
-int cs_p11_is_uri(const char *s);
+CS_MUST int cs_p11_is_uri(const char *s);
 
 /* Opens the token that uri names and finds the one Ed25519 key it names, by
  * the key's public object (no PIN is needed for that), into pk. The module is
@@ -38,12 +38,12 @@ int cs_p11_is_uri(const char *s);
  * not load or start (token-module); no matching token, or one that cannot
  * sign with CKM_EDDSA (token); no key, or more than one (token-key). *t is
  * NULL on failure. */
-int cs_p11_open_key(cs_p11 **t, const char *uri, const char *module, uint8_t pk[CS_PK_LEN],
+CS_MUST int cs_p11_open_key(cs_p11 **t, const char *uri, const char *module, uint8_t pk[CS_PK_LEN],
     cs_err *e);
 
 /* Opens the one token that uri names, to make a key in it (cs_p11_generate);
  * refused as above, and when the token cannot make Ed25519 key pairs. */
-int cs_p11_open_token(cs_p11 **t, const char *uri, const char *module, cs_err *e);
+CS_MUST int cs_p11_open_token(cs_p11 **t, const char *uri, const char *module, cs_err *e);
 
 /* Where t's token (and key) is. */
 void cs_p11_where_is(const cs_p11 *t, cs_p11_where *w);
@@ -57,18 +57,18 @@ const char *cs_p11_pin_source(const cs_p11 *t);
  * cs_p11_open_key, then finds its private half and refuses one the token
  * would let out (CKA_EXTRACTABLE true or CKA_SENSITIVE false:
  * token-extractable) or that may not sign (token-key). */
-int cs_p11_login(cs_p11 *t, const char *pin, size_t len, cs_err *e);
+CS_MUST int cs_p11_login(cs_p11 *t, const char *pin, size_t len, cs_err *e);
 
 /* Makes an Ed25519 key pair inside the token (logged in, opened with
  * cs_p11_open_token), labelled label, its CKA_ID the URI's id or else the
  * label's bytes; the secret half sensitive and never extractable, as read
  * back. Refuses when the token already holds an object with that label or
  * id, or the URI names another object (usage). pk gets the public key. */
-int cs_p11_generate(cs_p11 *t, const char *label, uint8_t pk[CS_PK_LEN], cs_err *e);
+CS_MUST int cs_p11_generate(cs_p11 *t, const char *label, uint8_t pk[CS_PK_LEN], cs_err *e);
 
 /* Destroys the pair cs_p11_generate made, when what it was made for failed;
  * CS_OK when there is none. */
-int cs_p11_destroy_new(cs_p11 *t, cs_err *e);
+CS_MUST int cs_p11_destroy_new(cs_p11 *t, cs_err *e);
 
 /* A signer on t's key (after cs_p11_login); valid until cs_p11_close. Each
  * signature is one C_Sign with CKM_EDDSA; cs_signer_sign checks it. */

@@ -7,6 +7,8 @@
 #ifndef CS_PORT_H
 #define CS_PORT_H
 
+#include "util/err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,12 +28,12 @@ void cs_port_sign(uint8_t sig[CS_PORT_SIG_LEN], const uint8_t *msg, size_t n,
 
 /* 0 when sig is a valid Ed25519 signature of msg[0..n) under pk (with a
  * canonical S and R and pk not of small order), -1 otherwise. */
-int cs_port_verify(const uint8_t sig[CS_PORT_SIG_LEN], const uint8_t *msg, size_t n,
-    const uint8_t pk[CS_PORT_PK_LEN]) __attribute__((warn_unused_result));
+CS_MUST int cs_port_verify(const uint8_t sig[CS_PORT_SIG_LEN], const uint8_t *msg, size_t n,
+    const uint8_t pk[CS_PORT_PK_LEN]);
 
 /* 1 when pk is the canonical encoding of a point of the prime-order
  * subgroup other than the identity, 0 otherwise. */
-int cs_port_point_valid(const uint8_t pk[CS_PORT_PK_LEN]);
+CS_MUST int cs_port_point_valid(const uint8_t pk[CS_PORT_PK_LEN]);
 
 /* One piece of a message hashed in pieces. */
 typedef struct cs_port_part {
@@ -44,7 +46,7 @@ void cs_port_sha256(uint8_t out[CS_PORT_SHA256_LEN], const cs_port_part *part, s
 
 /* 0 when a[0..n) and b[0..n) are equal, -1 otherwise, in a time that does
  * not depend on their contents. */
-int cs_port_memcmp(const void *a, const void *b, size_t n);
+CS_MUST int cs_port_memcmp(const void *a, const void *b, size_t n);
 
 /* Zeroes p[0..n) in a way the compiler does not remove. */
 void cs_port_wipe(void *p, size_t n);

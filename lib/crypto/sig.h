@@ -2,6 +2,8 @@
 #ifndef CS_SIG_H
 #define CS_SIG_H
 
+#include "util/err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,17 +15,17 @@
 
 /* Initialises libsodium; 0 on success. Every host program calls it first
  * (freestanding builds have neither this nor cs_hex and cs_unhex). */
-int cs_crypto_init(void) __attribute__((warn_unused_result));
+CS_MUST int cs_crypto_init(void);
 
 /* 1 when pk encodes a point of the prime-order subgroup (not small order,
  * canonical), 0 otherwise. */
-int cs_pk_valid(const uint8_t pk[CS_PK_LEN]);
+CS_MUST int cs_pk_valid(const uint8_t pk[CS_PK_LEN]);
 
 /* 0 when sig is a valid Ed25519 signature of msg under pk AND pk is a valid
  * prime-order point; -1 otherwise. libsodium's own check alone accepts some
  * mixed-order keys (ed25519-speccheck case 3). */
-int cs_sig_verify(const uint8_t sig[CS_SIG_LEN], const uint8_t *msg, size_t len,
-    const uint8_t pk[CS_PK_LEN]) __attribute__((warn_unused_result));
+CS_MUST int cs_sig_verify(const uint8_t sig[CS_SIG_LEN], const uint8_t *msg, size_t len,
+    const uint8_t pk[CS_PK_LEN]);
 
 /* Key id: the first 16 bytes of SHA-256(pk). */
 void cs_keyid(uint8_t kid[CS_KID_LEN], const uint8_t pk[CS_PK_LEN]);
@@ -37,6 +39,6 @@ void cs_digest(uint8_t out[CS_DIGEST_LEN], const char *kind, const uint8_t *payl
 void cs_hex(char *out, const uint8_t *p, size_t n);
 
 /* Parses exactly 2n hex digits into out; 0 on success. */
-int cs_unhex(uint8_t *out, size_t n, const char *hex);
+CS_MUST int cs_unhex(uint8_t *out, size_t n, const char *hex);
 
 #endif

@@ -24,7 +24,7 @@ void cs_signer_sk(cs_signer *s, const uint8_t sk[CS_SK_LEN]);
 /* Signs msg, then verifies the signature against s->pk with libsodium: a
  * signature that does not verify is never returned (CS_MALFORMED,
  * "self-check"; sig is zeroed). */
-int cs_signer_sign(const cs_signer *s, uint8_t sig[CS_SIG_LEN], const uint8_t *msg, size_t len,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_signer_sign(const cs_signer *s, uint8_t sig[CS_SIG_LEN], const uint8_t *msg, size_t len,
+    cs_err *e);
 
 #endif

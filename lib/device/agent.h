@@ -126,17 +126,17 @@ void cs_dev_anchor_from_policy(cs_dev_anchor *a, const cs_policy *p,
  * signature), stores seed and record, and reads them back. On CS_OK *record
  * and *len point to the record inside d. Secrets are wiped on every path;
  * none is ever returned. */
-int cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
+CS_MUST int cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
     const uint8_t *const *chain, const size_t *chain_len, size_t nchain, const uint8_t **record,
     size_t *len, cs_err *e);
 
 /* The station journaled the record with this payload digest: CS_OK when it is
  * this device's record, CS_REJECT (device-record-mismatch) otherwise. */
-int cs_dev_confirm(cs_dev *d, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+CS_MUST int cs_dev_confirm(cs_dev *d, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 
 /* Fills an identify reply (serial, hardware id, firmware, keyed or not, the
  * anchor); session is the hello's. */
-int cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e);
+CS_MUST int cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e);
 
 /* The protocol: handles one received message payload (a frame's content) and
  * writes the reply payload to *reply (inside d, valid until the next call),
@@ -145,6 +145,6 @@ int cs_dev_identify(cs_dev *d, cs_wire_msg *m, cs_err *e);
  * refusal itself is the reply). A message that does not decode is answered
  * with an error under an all-zero session, which the station ignores and
  * resends. CS_MALFORMED only when the reply cannot be encoded. */
-int cs_dev_handle(cs_dev *d, const uint8_t *msg, size_t n, const uint8_t **reply, size_t *len);
+CS_MUST int cs_dev_handle(cs_dev *d, const uint8_t *msg, size_t n, const uint8_t **reply, size_t *len);
 
 #endif

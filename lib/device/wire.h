@@ -95,7 +95,7 @@ void cs_wire_rx_init(cs_wire_rx *rx, uint64_t frame_ms);
 size_t cs_wire_rx_feed(cs_wire_rx *rx, const uint8_t *p, size_t n, uint64_t now_ms);
 /* 1 and the next complete frame's payload in *payload and *plen (valid until the
  * next call on rx), 0 when no complete frame is buffered. */
-int cs_wire_rx_next(cs_wire_rx *rx, const uint8_t **payload, size_t *plen, uint64_t now_ms);
+CS_MUST int cs_wire_rx_next(cs_wire_rx *rx, const uint8_t **payload, size_t *plen, uint64_t now_ms);
 /* Forgets everything buffered (a new exchange, a reopened port). */
 void cs_wire_rx_reset(cs_wire_rx *rx);
 
@@ -134,11 +134,11 @@ typedef struct cs_wire_msg {
 
 /* Decodes one message: canonical CBOR, exactly the fields of its type, each
  * within its limit; CS_MALFORMED with reason "wire-message" otherwise. */
-int cs_wire_msg_decode(cs_wire_msg *m, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_wire_msg_decode(cs_wire_msg *m, const uint8_t *p, size_t n, cs_err *e);
 
 /* Appends the canonical encoding of m to out (a fixed buffer on a device).
  * CS_USAGE when a field is outside its limit, CS_MALFORMED when out is full. */
-int cs_wire_msg_encode(cs_buf *out, const cs_wire_msg *m);
+CS_MUST int cs_wire_msg_encode(cs_buf *out, const cs_wire_msg *m);
 
 /* Encodes m and frames it into out[0..cap); returns the frame length or 0.
  * scratch (at least CS_WIRE_PAYLOAD_MAX bytes) holds the payload meanwhile. */

@@ -103,12 +103,12 @@ typedef struct cs_exclusion {
 /* 1 when reason is a per-record code of reasons.md (what an exclusion or a
  * receipt's refusal may carry); cs_reason_batch: a batch-level code (what a
  * receipt's problems may carry). */
-int cs_reason_per_record(const char *reason);
-int cs_reason_batch(const char *reason);
+CS_MUST int cs_reason_per_record(const char *reason);
+CS_MUST int cs_reason_batch(const char *reason);
 
 /* 1 when reason is one of record-released-serial, -key, -hwid: the reasons
  * whose exclusion names the earlier release holding the value. */
-int cs_reason_released(const char *reason);
+CS_MUST int cs_reason_released(const char *reason);
 
 /* A list of exclusions as borrowed CBOR: walk it with cs_excl_next. */
 typedef struct cs_excl_list {
@@ -158,36 +158,36 @@ typedef struct cs_withdrawal {
 
 /* Encoders append the canonical payload to out; CS_OK or CS_USAGE when a
  * field is out of its limits (the same limits the decoder enforces). */
-int cs_policy_encode(cs_buf *out, const cs_policy *p);
-int cs_order_encode(cs_buf *out, const cs_order *o);
-int cs_record_encode(cs_buf *out, const cs_record *r);
-int cs_header_encode(cs_buf *out, const cs_header *h);
+CS_MUST int cs_policy_encode(cs_buf *out, const cs_policy *p);
+CS_MUST int cs_order_encode(cs_buf *out, const cs_order *o);
+CS_MUST int cs_record_encode(cs_buf *out, const cs_record *r);
+CS_MUST int cs_header_encode(cs_buf *out, const cs_header *h);
 /* x[0..nx) must be in ascending index order. */
-int cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusion *x, size_t nx);
-int cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx);
-int cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *w);
+CS_MUST int cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusion *x, size_t nx);
+CS_MUST int cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx);
+CS_MUST int cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *w);
 
 /* Decoders: p[0..n) must be exactly one canonical payload of the kind. */
-int cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
-int cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e);
-int cs_record_decode(cs_record *r, const uint8_t *b, size_t n, cs_err *e);
-int cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e);
-int cs_release_decode(cs_release *r, const uint8_t *b, size_t n, cs_err *e);
-int cs_receipt_decode(cs_receipt *r, const uint8_t *b, size_t n, cs_err *e);
-int cs_withdrawal_decode(cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_record_decode(cs_record *r, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_release_decode(cs_release *r, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_receipt_decode(cs_receipt *r, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_withdrawal_decode(cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
 
 /* Walks an exclusion list: returns 1 and fills *x while items remain, 0 at the
  * end. *pos starts at 0. The list was fully checked when decoded. */
-int cs_excl_next(const cs_excl_list *l, size_t *pos, size_t *i, cs_exclusion *x);
+CS_MUST int cs_excl_next(const cs_excl_list *l, size_t *pos, size_t *i, cs_exclusion *x);
 
 /* Reads only the common fields (format version, deployment id, kind) of any
  * payload, for dispatch; kind gets the kind string. */
-int cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY_LEN],
+CS_MUST int cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY_LEN],
     cs_err *e);
 
 /* 1 if s is a valid id: 1..CS_ID_MAX of [A-Za-z0-9._-]. */
-int cs_id_valid(const char *s);
+CS_MUST int cs_id_valid(const char *s);
 /* 1 if s is 1..max printable ASCII bytes. */
-int cs_text_valid(const char *s, size_t max);
+CS_MUST int cs_text_valid(const char *s, size_t max);
 
 #endif

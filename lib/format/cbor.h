@@ -51,7 +51,7 @@ void cs_cw_array_end(cs_cw *w);
 void cs_cw_map_begin(cs_cw *w);
 void cs_cw_map_end(cs_cw *w);
 /* 0 when everything written is one balanced, canonical sequence; -1 if not. */
-int cs_cw_finish(cs_cw *w) __attribute__((warn_unused_result));
+CS_MUST int cs_cw_finish(cs_cw *w);
 
 /* ---- strict reader ----------------------------------------------------- */
 
@@ -86,48 +86,48 @@ void cs_cr_init(cs_cr *r, const uint8_t *p, size_t n, cs_err *e);
 enum cs_cbor_type cs_cr_peek(const cs_cr *r);
 size_t cs_cr_offset(const cs_cr *r);
 
-int cs_cr_uint(cs_cr *r, uint64_t *v);
+CS_MUST int cs_cr_uint(cs_cr *r, uint64_t *v);
 /* An unsigned or negative integer that fits int64_t. */
-int cs_cr_int(cs_cr *r, int64_t *v);
+CS_MUST int cs_cr_int(cs_cr *r, int64_t *v);
 /* A byte string of min..max bytes; *p points into the input. */
-int cs_cr_bytes(cs_cr *r, const uint8_t **p, size_t *n, size_t min, size_t max);
+CS_MUST int cs_cr_bytes(cs_cr *r, const uint8_t **p, size_t *n, size_t min, size_t max);
 /* A byte string of exactly n bytes, copied out. */
-int cs_cr_bytes_fixed(cs_cr *r, uint8_t *out, size_t n);
+CS_MUST int cs_cr_bytes_fixed(cs_cr *r, uint8_t *out, size_t n);
 /* A text string of min..max bytes, each printable ASCII (0x20..0x7e). */
-int cs_cr_text(cs_cr *r, const char **s, size_t *n, size_t min, size_t max);
+CS_MUST int cs_cr_text(cs_cr *r, const char **s, size_t *n, size_t min, size_t max);
 /* The same, copied into out[cap] and NUL-terminated (max < cap). */
-int cs_cr_textz(cs_cr *r, char *out, size_t cap, size_t min);
-int cs_cr_array(cs_cr *r, size_t *n, size_t min, size_t max);
-int cs_cr_map(cs_cr *r, size_t *n, size_t min, size_t max);
+CS_MUST int cs_cr_textz(cs_cr *r, char *out, size_t cap, size_t min);
+CS_MUST int cs_cr_array(cs_cr *r, size_t *n, size_t min, size_t max);
+CS_MUST int cs_cr_map(cs_cr *r, size_t *n, size_t min, size_t max);
 /* The tag number, then the tagged item follows. */
-int cs_cr_tag(cs_cr *r, uint64_t *tag);
-int cs_cr_null(cs_cr *r);
-int cs_cr_bool(cs_cr *r, int *v);
+CS_MUST int cs_cr_tag(cs_cr *r, uint64_t *tag);
+CS_MUST int cs_cr_null(cs_cr *r);
+CS_MUST int cs_cr_bool(cs_cr *r, int *v);
 /* The next key of a map whose keys are unsigned integers: strictly above
  * *prev (sorted, no duplicates) — for such keys numeric order is the order of
  * their encodings. Start with *prev = -1. */
-int cs_cr_key(cs_cr *r, uint64_t *key, int64_t *prev);
+CS_MUST int cs_cr_key(cs_cr *r, uint64_t *key, int64_t *prev);
 /* The next key must be exactly want (a required field of a map read in key
  * order); otherwise a schema error "missing field WANT (name)". */
-int cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name);
+CS_MUST int cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name);
 /* Skips one item of any permitted type, at most depth levels deep, checking
  * all of it (generic maps: keys sorted by encoded bytes, unique). */
-int cs_cr_skip(cs_cr *r, int depth);
+CS_MUST int cs_cr_skip(cs_cr *r, int depth);
 /* CS_OK when the cursor has consumed all its input (no trailing bytes). */
-int cs_cr_done(cs_cr *r);
+CS_MUST int cs_cr_done(cs_cr *r);
 
 /* Schema errors found by callers, with the cursor's offset. */
-int cs_cr_schema(cs_cr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+CS_MUST int cs_cr_schema(cs_cr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Checks that p[0..n) is exactly one canonical item, nested at most depth. */
-int cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e);
+CS_MUST int cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e);
 
 /* Only the encoding rules (manifests/formats.md): exactly one well-formed
  * item in p[0..n), shortest heads, definite lengths, map keys unique and in
  * canonical order, nesting at most depth; CS_MALFORMED "cbor" at the first
  * fault by offset. Decoders run it before reading any field, so a payload's
  * cbor fault is always reported before its schema faults. */
-int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
+CS_MUST int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
 
 /* Splits a CBOR sequence (RFC 8742): the length of the first item of
  * p[0..n), well-formed with definite lengths (as the strict reader wants
@@ -135,6 +135,6 @@ int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
  * nested at most CS_CBOR_MAX_DEPTH. 0 and *len; 1 when n ends inside the
  * item; -1 when it is not well-formed, has an indefinite length, or is
  * longer than max. Fast enough for millions of records: reads heads only. */
-int cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len);
+CS_MUST int cs_cbor_item_len(const uint8_t *p, size_t n, size_t max, size_t *len);
 
 #endif

@@ -46,22 +46,21 @@ typedef struct cs_cose {
 } cs_cose;
 
 /* Reads one tagged envelope in the profile at the cursor. */
-int cs_cose_read(cs_cose *c, cs_cr *r);
+CS_MUST int cs_cose_read(cs_cose *c, cs_cr *r);
 
 /* Decodes p[0..n) as exactly one envelope; CS_MALFORMED with a reason otherwise. */
-int cs_cose_decode(cs_cose *c, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_cose_decode(cs_cose *c, const uint8_t *p, size_t n, cs_err *e);
 
 /* Appends the Sig_structure (ToBeSigned) of signature i of c to out. */
-int cs_cose_tbs(cs_buf *out, const cs_cose *c, size_t i);
+CS_MUST int cs_cose_tbs(cs_buf *out, const cs_cose *c, size_t i);
 
 /* The Sig_structure for arbitrary headers: sign_prot == NULL means Sign1. */
-int cs_cose_tbs_raw(cs_buf *out, const uint8_t *body_prot, size_t bp_len,
+CS_MUST int cs_cose_tbs_raw(cs_buf *out, const uint8_t *body_prot, size_t bp_len,
     const uint8_t *sign_prot, size_t sp_len, const uint8_t *aad, size_t aad_len,
     const uint8_t *payload, size_t plen);
 
 /* 0 when signature i verifies under pk (scratch holds the ToBeSigned). */
-int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *scratch)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *scratch);
 
 /* A signer as it is encoded: headers given as encoded bytes. */
 typedef struct cs_cose_raw_signer {
@@ -73,44 +72,44 @@ typedef struct cs_cose_raw_signer {
 } cs_cose_raw_signer;
 
 /* Encodes tag 18 [prot, unprot, payload, sig] with caller-made headers. */
-int cs_cose_encode_sign1_raw(cs_buf *out, const cs_cose_raw_signer *s,
+CS_MUST int cs_cose_encode_sign1_raw(cs_buf *out, const cs_cose_raw_signer *s,
     const uint8_t *payload, size_t plen);
 
 /* Encodes tag 98 [prot, unprot, payload, [signers]] with caller-made headers. */
-int cs_cose_encode_sign_raw(cs_buf *out, const uint8_t *prot, size_t prot_len,
+CS_MUST int cs_cose_encode_sign_raw(cs_buf *out, const uint8_t *prot, size_t prot_len,
     const uint8_t *unprot, size_t unprot_len, const uint8_t *payload, size_t plen,
     const cs_cose_raw_signer *s, size_t ns);
 
 /* Re-encodes a decoded envelope in the profile, signatures sorted by kid then
  * signature bytes and exact repeats dropped (so merging is order-free). */
-int cs_cose_encode(cs_buf *out, const cs_cose *c);
+CS_MUST int cs_cose_encode(cs_buf *out, const cs_cose *c);
 
 /* The functions below, up to cs_cose_ctype, sign and grow their
  * buffers: hosted builds only (a device signs its record in the agent). */
 
 /* Signs payload as a COSE_Sign1 of the given kind with sk (libsodium's
  * 64-byte secret key), verifies the result, and appends it to out. */
-int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+CS_MUST int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
     const uint8_t sk[CS_SK_LEN], cs_err *e);
 
 /* The same with any signer (a key file's or a token's); the signature is
  * verified against s->pk before it is encoded. */
-int cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+CS_MUST int cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
     const cs_signer *s, cs_err *e);
 
 /* Appends an unsigned COSE_Sign draft of the given kind to out. */
-int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
+CS_MUST int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
 
 /* Adds sk's signature to c (already decoded) and appends the new envelope to
  * out; verifies it first. *added is 0 when c already held that very signature. */
-int cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int *added,
+CS_MUST int cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_SK_LEN], int *added,
     cs_err *e);
 
 /* The same with any signer. */
-int cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *added,
+CS_MUST int cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *added,
     cs_err *e);
 
 /* Content type for a kind; 0 on success. */
-int cs_cose_ctype(char out[CS_CTYPE_MAX + 1], const char *kind);
+CS_MUST int cs_cose_ctype(char out[CS_CTYPE_MAX + 1], const char *kind);
 
 #endif

@@ -44,28 +44,28 @@ typedef struct cs_seckey {
 
 /* A new key pair from libsodium's RNG. id must be a valid id; name printable
  * (NULL: same as id). */
-int cs_seckey_generate(cs_seckey *k, const char *id, const char *name, cs_err *e);
+CS_MUST int cs_seckey_generate(cs_seckey *k, const char *id, const char *name, cs_err *e);
 
 /* Wipes and releases the secret. Safe on a zeroed or already freed key. */
 void cs_seckey_free(cs_seckey *k);
 
 /* Appends the public key file's text to out. */
-int cs_pubkey_format(cs_buf *out, const cs_pubkey *k);
+CS_MUST int cs_pubkey_format(cs_buf *out, const cs_pubkey *k);
 
 /* Appends the encrypted secret key file's text to out. */
-int cs_seckey_format(cs_buf *out, const cs_seckey *k, const char *pass, size_t passlen,
+CS_MUST int cs_seckey_format(cs_buf *out, const cs_seckey *k, const char *pass, size_t passlen,
     enum cs_kdf_level level, cs_err *e);
 
 /* Parses a public key file; the key must be a valid prime-order point. */
-int cs_pubkey_parse(cs_pubkey *k, const uint8_t *text, size_t n, cs_err *e);
+CS_MUST int cs_pubkey_parse(cs_pubkey *k, const uint8_t *text, size_t n, cs_err *e);
 
 /* Parses a secret key file's header only (public part and KDF bounds), no
  * passphrase needed: for messages and for checking a file before asking. */
-int cs_seckey_parse_public(cs_seckey *k, const uint8_t *text, size_t n, cs_err *e);
+CS_MUST int cs_seckey_parse_public(cs_seckey *k, const uint8_t *text, size_t n, cs_err *e);
 
 /* Parses and decrypts a secret key file. A wrong passphrase (or a tampered
  * file) is CS_REJECT with reason "passphrase"; k->sk is then NULL. */
-int cs_seckey_unlock(cs_seckey *k, const uint8_t *text, size_t n, const char *pass,
+CS_MUST int cs_seckey_unlock(cs_seckey *k, const uint8_t *text, size_t n, const char *pass,
     size_t passlen, cs_err *e);
 
 #endif

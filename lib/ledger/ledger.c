@@ -104,8 +104,9 @@ tx_commit(cs_ledger *l, cs_err *e)
 static void
 undo_file(const char *path)
 {
-	if (unlink(path) == 0)
-		(void)cs_fsync_dir_of(path, NULL);
+	/* a failed sync is the kill case the comment above describes */
+	if (unlink(path) == 0 && cs_fsync_dir_of(path, NULL) != CS_OK)
+		return;
 }
 
 void

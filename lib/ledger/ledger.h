@@ -47,21 +47,20 @@ enum { CS_LEDGER_LIST_RELEASES, CS_LEDGER_LIST_DRAFTS, CS_LEDGER_LIST_ORDERS };
 /* Creates a ledger in dir (made if missing) pinned to the policy file
  * p[0..n), which must carry M signatures of its own custodians. Refuses a
  * directory that already holds a ledger (CS_USAGE "exists"). */
-int cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e);
 
 /* Opens the ledger in dir and brings its index up to date with its files:
  * a release file one past the index (a kill after its rename) is verified
  * and entered; drafts and policy files likewise. Anything else that does not
  * match is CS_MALFORMED "ledger-inconsistent" (run cs_ledger_rebuild). A
  * missing index is CS_MALFORMED "ledger-missing". */
-int cs_ledger_open(cs_ledger **l, const char *dir, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_open(cs_ledger **l, const char *dir, cs_err *e);
 void cs_ledger_close(cs_ledger *l);
 
-int cs_ledger_info_get(cs_ledger *l, cs_ledger_info *i, cs_err *e);
+CS_MUST int cs_ledger_info_get(cs_ledger *l, cs_ledger_info *i, cs_err *e);
 
 /* The newest policy (owned by l, valid until close) and its file's bytes. */
-int cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err *e);
+CS_MUST int cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err *e);
 
 /* The "released before" checks for cs_verify_zip, answered from the index. */
 void cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk);
@@ -72,28 +71,26 @@ void cs_ledger_lookup(cs_ledger *l, cs_vlookup *lk);
 void cs_ledger_earlier(cs_ledger *l, cs_vearlier *ea);
 
 /* Takes a rotation p[0..n) of the newest policy (cs_policy_verify_rotation). */
-int cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e);
 
 /* Reserving a sequence for a draft: begin locks the ledger against other
  * writers and tells the next sequence and its predecessor's digest (the last
  * release's, or the last reserved draft's: drafts chain on each other);
  * reserve stores the draft (release.cose, unsigned) as a file and in the
  * index and commits; rollback gives the lock back without reserving. */
-int cs_ledger_begin(cs_ledger *l, uint64_t *seq, int *has_prev, uint8_t prev[CS_DIGEST_LEN],
-    cs_err *e) __attribute__((warn_unused_result));
-int cs_ledger_reserve(cs_ledger *l, const uint8_t *draft, size_t n, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_begin(cs_ledger *l, uint64_t *seq, int *has_prev, uint8_t prev[CS_DIGEST_LEN],
+    cs_err *e);
+CS_MUST int cs_ledger_reserve(cs_ledger *l, const uint8_t *draft, size_t n, cs_err *e);
 void cs_ledger_rollback(cs_ledger *l);
 
 /* The draft reserved for a batch header, 0 when none. */
-int cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *seq,
+CS_MUST int cs_ledger_draft_of(cs_ledger *l, const uint8_t header[CS_DIGEST_LEN], uint64_t *seq,
     cs_err *e);
 
 /* An unsigned withdrawal (COSE_Sign of kind "withdrawal") of draft seq,
  * under the newest policy, appended to out. CS_USAGE when seq is not
  * reserved. */
-int cs_ledger_withdrawal_draft(cs_ledger *l, uint64_t seq, cs_buf *out, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_withdrawal_draft(cs_ledger *l, uint64_t seq, cs_buf *out, cs_err *e);
 
 /* Frees draft seq and every later draft (they chain on it); *dropped says
  * how many. The office cannot know which signed copies of a draft exist, so
@@ -101,8 +98,8 @@ int cs_ledger_withdrawal_draft(cs_ledger *l, uint64_t seq, cs_buf *out, cs_err *
  * custodians of the newest policy (w[0..wn)): it is kept in the ledger, and
  * the release it names never enters the ledger afterwards. CS_USAGE when
  * seq is not reserved; CS_REJECT (withdrawal-*) when w does not withdraw it. */
-int cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint64_t *dropped,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint64_t *dropped,
+    cs_err *e);
 
 /* Enters the signed release zip at path: copied into the ledger under a
  * temporary name, the copy verified (M signatures of the newest policy, the
@@ -110,8 +107,8 @@ int cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, u
  * exclusion list), renamed into place, then the index committed. v receives
  * the verification (problems when CS_REJECT). *already is set when the very
  * same release was in the ledger (nothing done, CS_OK). */
-int cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_verify *v,
-    int *already, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_add(cs_ledger *l, const char *path, unsigned threads, int deep, cs_verify *v,
+    int *already, cs_err *e);
 
 /* What a rebuild changed: rows the old index held that no signed file bears
  * out (it was altered, or is damaged), and rows the files give that the old
@@ -128,11 +125,10 @@ typedef struct cs_ledger_diff {
  * (written beside it, then renamed over it); d (may be NULL) says how the
  * old index differed. The files are the truth: a release file that does
  * not verify stops the rebuild and is named. */
-int cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_ledger_rebuild(const char *dir, cs_ledger_diff *d, cs_err *e);
 
 /* Calls fn for each release (by sequence), draft or order. */
-int cs_ledger_list(cs_ledger *l, int what, int (*fn)(void *ctx, const cs_ledger_row *r),
+CS_MUST int cs_ledger_list(cs_ledger *l, int what, int (*fn)(void *ctx, const cs_ledger_row *r),
     void *ctx, cs_err *e);
 
 #endif

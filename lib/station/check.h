@@ -16,7 +16,7 @@
  * serial in its range (record-deployment, record-batch, record-nonce,
  * record-serial-range). Fills *r (att borrows from env) and the record's
  * payload digest. Allocation-free. */
-int cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
+CS_MUST int cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
     uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 
 /* One record of the batch as the station remembers it. */
@@ -39,7 +39,7 @@ typedef struct cs_seen {
 	uint8_t hkey[16];
 } cs_seen;
 
-int cs_seen_init(cs_seen *s, cs_err *e);
+CS_MUST int cs_seen_init(cs_seen *s, cs_err *e);
 void cs_seen_free(cs_seen *s);
 
 /* The SHA-256 of a hardware id, as the index keeps it. */
@@ -53,6 +53,6 @@ int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
 /* Adds r (with its payload digest) as the next index. CS_REJECT with
  * record-duplicate-serial / -key / -hwid when one is already there (then
  * nothing is added); too-large above CS_MAX_QUANTITY. */
-int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+CS_MUST int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 
 #endif

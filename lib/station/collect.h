@@ -82,7 +82,7 @@ typedef struct cs_collect {
 } cs_collect;
 
 /* 1 when baud is a rate the station can set. */
-int cs_collect_baud_ok(unsigned baud);
+CS_MUST int cs_collect_baud_ok(unsigned baud);
 
 /* Takes every port first, each for the whole run (station/port.h: the
  * device node's flock and the UUCP lock file, released however the run
@@ -95,6 +95,6 @@ int cs_collect_baud_ok(unsigned baud);
  * ports lost later (tried again until they come back) and silent lines are
  * reported and the line carries on; only journal and system errors end the
  * run early (non-CS_OK, e says why). st holds the totals at the end. */
-int cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e);
+CS_MUST int cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e);
 
 #endif

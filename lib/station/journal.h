@@ -47,23 +47,23 @@ typedef struct cs_journal_visit {
  * synced, so that every record found is on the medium before a station
  * tells its device "done" again. A damaged entry followed by a valid one is
  * journal-corrupt; another order's journal is journal-order. */
-int cs_journal_open(cs_journal *j, const char *dir, const uint8_t order[CS_DIGEST_LEN],
+CS_MUST int cs_journal_open(cs_journal *j, const char *dir, const uint8_t order[CS_DIGEST_LEN],
     int create, const cs_journal_visit *v, cs_err *e);
 
 /* Appends a record entry (not yet durable: call cs_journal_sync). A failed
  * write is cut off again so the file stays a valid journal. */
-int cs_journal_append(cs_journal *j, const uint8_t *rec, size_t n, cs_err *e);
+CS_MUST int cs_journal_append(cs_journal *j, const uint8_t *rec, size_t n, cs_err *e);
 
 /* Appends a confirmation of record index (written, synced with the next
  * cs_journal_sync: losing one only means waiting for that device again). */
-int cs_journal_confirm(cs_journal *j, uint64_t index, cs_err *e);
+CS_MUST int cs_journal_confirm(cs_journal *j, uint64_t index, cs_err *e);
 
 /* Makes everything appended so far durable (fdatasync). When that fails,
  * the file is cut back to what the last good sync made durable (records
  * and confirmations appended since are gone), the error is returned, and
  * the journal is only fit to be closed: the next open replays what is on
  * the medium. */
-int cs_journal_sync(cs_journal *j, cs_err *e);
+CS_MUST int cs_journal_sync(cs_journal *j, cs_err *e);
 
 /* Closes and unlocks; safe on a zeroed or closed journal. */
 void cs_journal_close(cs_journal *j);

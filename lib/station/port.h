@@ -38,7 +38,7 @@ void cs_port_init(cs_port *p, const char *path);
  * matter, not the caller's mistake).
  * CS_OK with p->excl 0 when TIOCEXCL failed: other programs can open the
  * line, but no cooperating one (flock, lock file) takes it. */
-int cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e);
+CS_MUST int cs_port_open(cs_port *p, speed_t sp, int first, cs_err *e);
 
 /* Closes the line (its flock goes with it); the lock file stays, so the port
  * remains this station's while a lost line is tried again. Safe when closed. */

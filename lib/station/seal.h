@@ -40,8 +40,8 @@ typedef struct cs_seal cs_seal;
  * (station-not-allowed, no subject: the caller names its key), that dir
  * holds the order's journal, and streams its records into a temporary
  * file in dir (never held in memory). Errors name dir. */
-int cs_seal_open(cs_seal **s, const cs_seal_args *a, const uint8_t station_pk[CS_PK_LEN],
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_seal_open(cs_seal **s, const cs_seal_args *a, const uint8_t station_pk[CS_PK_LEN],
+    cs_err *e);
 /* Records found in the journal. */
 uint64_t cs_seal_count(const cs_seal *s);
 /* Signs the header with key (the station key checked by cs_seal_open),
@@ -49,8 +49,7 @@ uint64_t cs_seal_count(const cs_seal *s);
  * back with cs_station_seal_check (from the medium, its cached pages
  * dropped) before it is renamed onto out; on any failure out is left as it
  * was (errors about it name out). */
-int cs_seal_finish(cs_seal *s, const cs_signer *key, cs_seal_result *res, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_seal_finish(cs_seal *s, const cs_signer *key, cs_seal_result *res, cs_err *e);
 /* Removes the temporary records file and frees s (NULL is fine). */
 void cs_seal_close(cs_seal *s);
 
@@ -60,7 +59,7 @@ void cs_seal_close(cs_seal *s);
  * the records' SHA-256 and count as the header says, each one a canonical
  * record envelope. Not the full verifier (consign verify): no custodian,
  * proof-of-possession or uniqueness checks. */
-int cs_station_seal_check(const char *zip, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
+CS_MUST int cs_station_seal_check(const char *zip, const cs_order *o, const uint8_t od[CS_DIGEST_LEN],
     const uint8_t *order_env, size_t order_len, const uint8_t *station_pk, cs_seal_result *res,
     cs_err *e);
 

@@ -13,6 +13,10 @@ enum {
 	CS_MALFORMED = 3, /* malformed or unreadable input, I/O or system error */
 };
 
+/* On every call whose status must be looked at: a verification, a decode, a
+ * write that has to reach the disk (libsodium marks its own the same way). */
+#define CS_MUST __attribute__((warn_unused_result))
+
 #define CS_REASON_MAX 40
 #define CS_SUBJECT_MAX 512
 #define CS_MSG_MAX 400

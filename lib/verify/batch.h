@@ -126,18 +126,17 @@ typedef struct cs_verify {
  * Either engine gives the same result, v and on_record calls, except where
  * the input changes while it is read (the fast engine reads it twice and
  * fails with "io"), or on_record stops it (then the counts may differ). */
-int cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_verify_zip(cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e);
 void cs_verify_free(cs_verify *v);
 
 /* Only reads and decodes the header, order and release entries into v (no
  * check, no signature): for inspect and for the commands that rewrite a
  * release. CS_MALFORMED with a reason when an entry is not its format. */
-int cs_verify_load(cs_verify *v, cs_zipr *z, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_verify_load(cs_verify *v, cs_zipr *z, cs_err *e);
 
 /* 1 when reason is a per-record reason that only the deep checks find. */
-int cs_reason_deep(const char *reason);
+CS_MUST int cs_reason_deep(const char *reason);
 /* 1 when reason is a per-record reason that only the ledger finds. */
-int cs_reason_ledger(const char *reason);
+CS_MUST int cs_reason_ledger(const char *reason);
 
 #endif

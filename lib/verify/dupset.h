@@ -63,26 +63,24 @@ typedef struct cs_duphash {
 typedef int (*cs_dup_confirm)(void *ctx, uint32_t index, int type, const uint8_t *v, size_t n);
 
 /* A one-pass table for max records (max <= 2^24), memory allocated up front. */
-int cs_dupset_init(cs_dupset *d, size_t max, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_dupset_init(cs_dupset *d, size_t max, cs_err *e);
 /* A two-pass set for max records (the filter, allocated up front, holds
  * 3 values for each) in an entry that can hold at most scanmax (>= max):
  * candidates come from all of them, so the table grows as they come, up to
  * CS_DUP_SLOTS_PER_RECORD slots for each of scanmax records (at most 2^24). */
-int cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, cs_err *e);
 void cs_dupset_free(cs_dupset *d);
 
 /* Hashes value v of type under d's key (only reads d: any thread). */
 void cs_dupset_hash(const cs_dupset *d, int type, const uint8_t *v, size_t n, cs_duphash *h);
 /* 1 when two hashes share a slot fingerprint: what a confirmation resolves. */
-int cs_dupset_same(const cs_duphash *x, const cs_duphash *y);
+CS_MUST int cs_dupset_same(const cs_duphash *x, const cs_duphash *y);
 
 /* First pass (two passes only): tests the value in the filter, sets it there
  * when insert is set (its record will be inserted in the second pass), and
  * makes it a candidate when the filter may have seen it. CS_OK, or
  * CS_MALFORMED (out of memory, or more candidates than the table's limit). */
-int cs_dupset_scan(cs_dupset *d, int type, const cs_duphash *h, int insert, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_dupset_scan(cs_dupset *d, int type, const cs_duphash *h, int insert, cs_err *e);
 /* Asks the processor for h's filter block ahead of cs_dupset_scan: the
  * filter is larger than the caches, each value a likely miss. */
 void cs_dupset_prefetch(const cs_dupset *d, const cs_duphash *h);
@@ -97,11 +95,10 @@ void cs_dupset_scan_end(cs_dupset *d);
  * match is a duplicate. CS_OK, or CS_MALFORMED when confirm failed (the
  * callee filled its own error) or the table cannot take the value.
  * cs_dupset_check_hash takes h from cs_dupset_hash and fills e. */
-int cs_dupset_check(cs_dupset *d, int type, const uint8_t *v, size_t n, uint32_t index,
-    int insert, cs_dup_confirm confirm, void *ctx, int64_t *first)
-    __attribute__((warn_unused_result));
-int cs_dupset_check_hash(cs_dupset *d, int type, const cs_duphash *h, const uint8_t *v,
+CS_MUST int cs_dupset_check(cs_dupset *d, int type, const uint8_t *v, size_t n, uint32_t index,
+    int insert, cs_dup_confirm confirm, void *ctx, int64_t *first);
+CS_MUST int cs_dupset_check_hash(cs_dupset *d, int type, const cs_duphash *h, const uint8_t *v,
     size_t n, uint32_t index, int insert, cs_dup_confirm confirm, void *ctx, int64_t *first,
-    cs_err *e) __attribute__((warn_unused_result));
+    cs_err *e);
 
 #endif

@@ -16,7 +16,7 @@
  * entry that is not the one verified fails the write, nothing is left),
  * then rel[0..reln) as release.cose. Every entry's modification time is
  * the header's created time, so copies compare equal. Errors name out. */
-int cs_release_zip_write(const char *out, cs_zipr *z, const cs_verify *v, const uint8_t *rel,
-    size_t reln, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_release_zip_write(const char *out, cs_zipr *z, const cs_verify *v, const uint8_t *rel,
+    size_t reln, cs_err *e);
 
 #endif

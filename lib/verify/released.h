@@ -52,8 +52,8 @@ void cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reas
  * release cannot be had (threads and engine verify each, as in cs_vopts).
  * CS_OK (states set), or CS_MALFORMED/CS_REJECT when a
  * named release is unreadable or does not verify (e says which). */
-int cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads,
-    int engine, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads,
+    int engine, cs_err *e);
 
 /* The value kind a record-released-* reason names: "serial", "device key"
  * or "hardware id". */
@@ -71,8 +71,8 @@ typedef struct cs_earlier_dir cs_earlier_dir;
 /* Reads the release entries of every *.zip in dir (no records yet).
  * CS_OK, or CS_USAGE/CS_MALFORMED when dir cannot be read or two files claim
  * one sequence with different digests. */
-int cs_earlier_dir_open(cs_earlier_dir **d, const char *dir, const cs_policy *pol,
-    const uint8_t pol_digest[CS_DIGEST_LEN], cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_earlier_dir_open(cs_earlier_dir **d, const char *dir, const cs_policy *pol,
+    const uint8_t pol_digest[CS_DIGEST_LEN], cs_err *e);
 /* The release being checked: its sequence and the predecessor it names. */
 void cs_earlier_dir_bind(cs_earlier_dir *d, uint64_t seq, const uint8_t prev[CS_DIGEST_LEN]);
 /* ea reads from d (valid until cs_earlier_dir_close). */

@@ -7,6 +7,8 @@
 #ifndef CS_RULES_H
 #define CS_RULES_H
 
+#include "util/err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,8 +52,7 @@ typedef struct cs_vrun {
  * decoded, the batch-level checks (and a release's), the records entry's
  * size against the header's count. CS_OK: r is ready and the engine reads
  * the records; any other status is cs_verify_zip's result (v or e says why). */
-int cs_vr_begin(cs_vrun *r, cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_vr_begin(cs_vrun *r, cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e);
 
 /* ---- the records entry, split as the rules examine it ---- */
 
@@ -73,22 +74,20 @@ typedef struct cs_vr_reader {
 } cs_vr_reader;
 
 /* report: this pass's split failure and overflow are the ones reported. */
-int cs_vr_read_open(cs_vr_reader *rd, cs_vrun *r, uint8_t *win, int report)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_vr_read_open(cs_vr_reader *rd, cs_vrun *r, uint8_t *win, int report);
 /* The next piece of the entry, in order, every byte once: CS_VR_ITEM (record
  * *index, at most CS_RECORD_MAX bytes), CS_VR_TAIL (bytes that are no record:
  * after the entry stopped splitting, or past the header's count; never
  * followed by an item) or CS_VR_END. A read error is returned as its status
  * (e is set; CS_REJECT: a zip limit). */
-int cs_vr_read(cs_vr_reader *rd, int *what, const uint8_t **p, size_t *n, uint64_t *index)
-    __attribute__((warn_unused_result));
+CS_MUST int cs_vr_read(cs_vr_reader *rd, int *what, const uint8_t **p, size_t *n, uint64_t *index);
 void cs_vr_read_close(cs_vr_reader *rd);
 
 /* ---- one record, in this order ---- */
 
 /* Decodes record s->index from p[0..n) into s (and its envelope into c,
  * pointing into p); 0, or -1 with record-malformed in s. */
-int cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c);
+CS_MUST int cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c);
 /* The checks against the order (any thread), then, when asked and none
  * failed, the deep checks (tbs: CS_RECORD_MAX + 64 bytes of scratch; NULL
  * fails closed), whose verdict waits in s->deep. */
@@ -127,14 +126,14 @@ void cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[3]);
  * records-count, records-digest, exclusions past the end), the claims
  * against the releases they name, and cs_verify_zip's result. Frees what r
  * holds. */
-int cs_vr_end(cs_vrun *r, int rc) __attribute__((warn_unused_result));
+CS_MUST int cs_vr_end(cs_vrun *r, int rc);
 
 /* ---- the engines: read every record, hand each to cs_vr_record in order,
  * set v->records_digest (SHA-256 of the entry) and v->streamed (every
  * record read, none stopped). CS_OK or a read error's status (e set). ---- */
 
-int cs_verify_fast(cs_vrun *r) __attribute__((warn_unused_result));
-int cs_verify_ref(cs_vrun *r) __attribute__((warn_unused_result));
+CS_MUST int cs_verify_fast(cs_vrun *r);
+CS_MUST int cs_verify_ref(cs_vrun *r);
 
 void cs_vr_problem(cs_verify *v, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -36,26 +36,26 @@ typedef struct cs_signed {
 } cs_signed;
 
 /* Decodes a policy envelope (COSE_Sign of kind "policy") and its payload. */
-int cs_policy_load(cs_signed *s, cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_policy_load(cs_signed *s, cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
 /* Decodes an order envelope (COSE_Sign of kind "order") and its payload. */
-int cs_order_load(cs_signed *s, cs_order *o, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_order_load(cs_signed *s, cs_order *o, const uint8_t *b, size_t n, cs_err *e);
 
 /* A first policy (version 1) is checked against its own custodians: CS_OK
  * with M valid distinct signatures, else CS_REJECT "policy-threshold". Its
  * trust comes from the verifier pinning its digest, not from this check. */
-int cs_policy_verify_self(const cs_signed *s, const cs_policy *p, cs_quorum *q, cs_err *e);
+CS_MUST int cs_policy_verify_self(const cs_signed *s, const cs_policy *p, cs_quorum *q, cs_err *e);
 
 /* A rotation from the pinned policy old to next: same deployment, version
  * exactly old+1 naming old's digest, M of old's custodians and M of next's.
  * The same digest as old is accepted as old itself (re-verified). Reasons:
  * policy-deployment, policy-rollback, policy-fork, policy-predecessor,
  * policy-threshold-previous, policy-threshold. qold / qnew are filled. */
-int cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const cs_signed *news,
+CS_MUST int cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const cs_signed *news,
     const cs_policy *next, cs_quorum *qold, cs_quorum *qnew, cs_err *e);
 
 /* An order under policy p (digest pd): deployment, policy digest, M valid
  * distinct signatures. Reasons: order-deployment, order-policy, order-threshold. */
-int cs_order_verify(const cs_signed *s, const cs_order *o, const cs_policy *p,
+CS_MUST int cs_order_verify(const cs_signed *s, const cs_order *o, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e);
 
 /* A first policy: a new random deployment id, version 1, no predecessor
@@ -65,16 +65,16 @@ void cs_policy_fresh(cs_policy *p);
 void cs_order_fresh(cs_order *o);
 
 /* Decodes a withdrawal envelope (COSE_Sign of kind "withdrawal"). */
-int cs_withdrawal_load(cs_signed *s, cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
+CS_MUST int cs_withdrawal_load(cs_signed *s, cs_withdrawal *w, const uint8_t *b, size_t n, cs_err *e);
 
 /* A withdrawal under policy p (digest pd): deployment, policy digest, M
  * valid distinct signatures. Reasons: withdrawal-deployment,
  * withdrawal-policy, withdrawal-threshold. */
-int cs_withdrawal_verify(const cs_signed *s, const cs_withdrawal *w, const cs_policy *p,
+CS_MUST int cs_withdrawal_verify(const cs_signed *s, const cs_withdrawal *w, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e);
 
 /* 1 when M <= N/2: two disjoint groups of M could then sign two different
  * successors, so callers warn. */
-int cs_policy_split_risk(const cs_policy *p);
+CS_MUST int cs_policy_split_risk(const cs_policy *p);
 
 #endif

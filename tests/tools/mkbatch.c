@@ -187,7 +187,8 @@ make_record(cs_buf *out, uint64_t i)
 		}
 	}
 	cs_keyid(kid, r.pk);
-	cs_cose_ctype(ct, CS_KIND_RECORD);
+	if (cs_cose_ctype(ct, CS_KIND_RECORD) != CS_OK)
+		die("%s", "cannot name a record's content type");
 	cs_buf_fixed(&prot, protm, sizeof protm);
 	cs_cw_init(&w, &prot);
 	cs_cw_map_begin(&w);

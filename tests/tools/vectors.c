@@ -131,19 +131,20 @@ main(void)
 			result(memcmp(seedpk, x, 32) == 0, "%s: public key derived from d", f[1]);
 			cs_buf_fixed(&tbs, tbsm, sizeof tbsm);
 			cs_buf_fixed(&out, outm, sizeof outm);
-			if (multi)
-				cs_cose_tbs_raw(&tbs, bp, bpn, sp, spn, NULL, 0, msg, msgn);
-			else
-				cs_cose_tbs_raw(&tbs, bp, bpn, NULL, 0, NULL, 0, msg, msgn);
+			result((multi ? cs_cose_tbs_raw(&tbs, bp, bpn, sp, spn, NULL, 0, msg, msgn)
+				      : cs_cose_tbs_raw(&tbs, bp, bpn, NULL, 0, NULL, 0, msg, msgn)) == CS_OK,
+			    "%s: ToBeSigned encoded", f[1]);
 			result(tbs.len == tbsn && memcmp(tbs.p, tbsx, tbsn) == 0,
 			    "%s: ToBeSigned reproduced byte for byte", f[1]);
 			crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
 			if (multi) {
 				rs = (cs_cose_raw_signer){sp, spn, su, sun, sig};
-				cs_cose_encode_sign_raw(&out, bp, bpn, bu, bun, msg, msgn, &rs, 1);
+				result(cs_cose_encode_sign_raw(&out, bp, bpn, bu, bun, msg, msgn, &rs, 1) == CS_OK,
+				    "%s: COSE_Sign encoded", f[1]);
 			} else {
 				rs = (cs_cose_raw_signer){bp, bpn, bu, bun, sig};
-				cs_cose_encode_sign1_raw(&out, &rs, msg, msgn);
+				result(cs_cose_encode_sign1_raw(&out, &rs, msg, msgn) == CS_OK,
+				    "%s: COSE_Sign1 encoded", f[1]);
 			}
 			result(out.len == cborn && memcmp(out.p, cborx, cborn) == 0,
 			    "%s: COSE output reproduced byte for byte", f[1]);

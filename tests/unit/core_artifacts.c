@@ -43,7 +43,7 @@ envelope(cs_buf *out, const char *kind, const uint8_t *pl, size_t n, const int *
 	int i, added;
 
 	cs_buf_fixed(&cur, m, sizeof m);
-	cs_cose_sign_draft(&cur, kind, pl, n);
+	T_MUST(cs_cose_sign_draft(&cur, kind, pl, n));
 	for (i = 0; i < ns; i++) {
 		cs_err_clear(&e);
 		if (cs_cose_decode(&c, cur.p, cur.len, &e) != CS_OK)
@@ -320,7 +320,7 @@ quorum(void)
 
 	make_policy(&p, 0, 3, 2);
 	cs_buf_fixed(&b, m, sizeof m);
-	cs_policy_encode(&b, &p);
+	T_MUST(cs_policy_encode(&b, &p));
 
 	cs_buf_fixed(&out, ev, sizeof ev);
 	envelope(&out, "policy", m, b.len, one, 1);
@@ -341,8 +341,8 @@ quorum(void)
 		    (const uint8_t *)"\xa0", 1, c.s[0].sig};
 		rs[1] = rs[0];
 		cs_buf_fixed(&d, dup, sizeof dup);
-		cs_cose_encode_sign_raw(&d, c.prot, c.prot_len, (const uint8_t *)"\xa0", 1, c.payload,
-		    c.payload_len, rs, 2);
+		T_MUST(cs_cose_encode_sign_raw(&d, c.prot, c.prot_len, (const uint8_t *)"\xa0", 1, c.payload,
+		    c.payload_len, rs, 2));
 		cs_err_clear(&e);
 		T_OK(cs_policy_load(&s, &dp, d.p, d.len, &e) == CS_OK && s.cose.nsig == 2 &&
 			 cs_policy_verify_self(&s, &dp, &q, &e) == CS_REJECT && q.valid == 1 &&
@@ -386,11 +386,11 @@ rotation(void)
 	/* v1: c0 c1 c2, M=2. v2: c0 c2 c3, M=2 */
 	make_policy(&p1, 0, 3, 2);
 	cs_buf_fixed(&b1, m1, sizeof m1);
-	cs_policy_encode(&b1, &p1);
+	T_MUST(cs_policy_encode(&b1, &p1));
 	cs_buf_fixed(&o1, e1, sizeof e1);
 	envelope(&o1, "policy", m1, b1.len, old2, 2);
 	cs_err_clear(&e);
-	cs_policy_load(&s1, &d1, o1.p, o1.len, &e);
+	T_MUST(cs_policy_load(&s1, &d1, o1.p, o1.len, &e));
 
 	make_policy(&p2, 1, 3, 2);
 	memcpy(p2.cust[0].pk, k[0].pk, 32);
@@ -432,7 +432,7 @@ rotation(void)
 		p3 = p2;
 		p3.threshold = 3;
 		cs_buf_fixed(&b3, m3, sizeof m3);
-		cs_policy_encode(&b3, &p3);
+		T_MUST(cs_policy_encode(&b3, &p3));
 		cs_buf_fixed(&o3, e3, sizeof e3);
 		envelope(&o3, "policy", m3, b3.len, new2_old2, 4);
 		cs_err_clear(&e);
@@ -444,7 +444,7 @@ rotation(void)
 		p3 = p2;
 		p3.prev[0] ^= 1;
 		cs_buf_fixed(&b3, m3, sizeof m3);
-		cs_policy_encode(&b3, &p3);
+		T_MUST(cs_policy_encode(&b3, &p3));
 		cs_buf_fixed(&o3, e3, sizeof e3);
 		envelope(&o3, "policy", m3, b3.len, new2_old2, 4);
 		cs_err_clear(&e);

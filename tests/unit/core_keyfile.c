@@ -28,21 +28,21 @@ edit_secret(uint8_t *out, size_t cap, const uint8_t *text, size_t n, uint64_t me
 	sodium_base642bin(bin, sizeof bin, (const char *)nl + 1, n - (size_t)(nl + 1 - text) - 1, NULL,
 	    &binlen, NULL, sodium_base64_VARIANT_ORIGINAL);
 	cs_cr_init(&r, bin, binlen, &e);
-	cs_cr_array(&r, &cnt, 2, 2);
-	cs_cr_bytes(&r, &h, &hn, 1, 1024);
-	cs_cr_bytes(&r, &ct, &cn, 48, 48);
+	T_MUST(cs_cr_array(&r, &cnt, 2, 2));
+	T_MUST(cs_cr_bytes(&r, &h, &hn, 1, 1024));
+	T_MUST(cs_cr_bytes(&r, &ct, &cn, 48, 48));
 	/* copy the header map, replacing field 8 (memory) */
 	cs_cr_init(&hr, h, hn, &e);
-	cs_cr_map(&hr, &cnt, 10, 10);
+	T_MUST(cs_cr_map(&hr, &cnt, 10, 10));
 	cs_buf_fixed(&hb, hdr, sizeof hdr);
 	cs_cw_init(&w, &hb);
 	cs_cw_map_begin(&w);
 	for (i = 0; i < cnt; i++) {
 		const uint8_t *vs;
 
-		cs_cr_key(&hr, &key, &prev);
+		T_MUST(cs_cr_key(&hr, &key, &prev));
 		vs = hr.p;
-		cs_cr_skip(&hr, 4);
+		T_MUST(cs_cr_skip(&hr, 4));
 		cs_cw_uint(&w, key);
 		if (key == 8)
 			cs_cw_uint(&w, mem);

@@ -122,7 +122,7 @@ main(void)
 		if (cs_journal_append(&j, recs[i], rlen[i], &e) != CS_OK)
 			break;
 		if (i == 1 || i == 3)
-			cs_journal_confirm(&j, i, &e);
+			T_MUST(cs_journal_confirm(&j, i, &e));
 	}
 	T_OK(i == NREC && j.records == NREC && j.confirmed == 2 && cs_journal_sync(&j, &e) == CS_OK,
 	    "five records and two confirmations appended and synced");

@@ -30,6 +30,16 @@ t_report(int ok, const char *file, int line, const char *fmt, ...)
 
 #define T_OK(cond, ...) t_report((cond) ? 1 : 0, __FILE__, __LINE__, __VA_ARGS__)
 
+/* A step a test builds on, whose status the library asks to be checked
+ * (CS_MUST): its failure ends the test program, which the runner counts. */
+#define T_MUST(call)                                                                   \
+	do {                                                                           \
+		if ((call) != 0) {                                                     \
+			printf("not ok - %s:%d: %s failed\n", __FILE__, __LINE__, #call); \
+			exit(1);                                                       \
+		}                                                                      \
+	} while (0)
+
 static void __attribute__((format(printf, 1, 2), unused))
 t_skip(const char *fmt, ...)
 {
