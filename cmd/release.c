@@ -372,7 +372,6 @@ cmd_sign_zip(const struct sign_opts *so)
 	cs_vopts vo;
 	cs_buf out;
 	cs_err e;
-	uint8_t kid[CS_KID_LEN];
 	size_t i, shown;
 	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[CMD_FP_LEN], q[160];
 	int rc, who = -1, added, engine;
@@ -486,7 +485,6 @@ cmd_sign_zip(const struct sign_opts *so)
 		rc = cmd_report(so->file, &e);
 		goto done;
 	}
-	cs_keyid(kid, pol.cust[who].pk);
 	printf("%s: signed by %s (now %zu of %llu needed)\n", f, pol.cust[who].id,
 	    v.release_q.valid + 1, (unsigned long long)pol.threshold);
 	rc = CS_OK;
