@@ -358,6 +358,34 @@ show_exclusions(const cs_verify *v, const struct sign_opts *so)
 	return shown;
 }
 
+/* What a custodian is shown of a release before signing it. */
+static void
+show_release(const cs_verify *v, const char *policy, const cs_signed *ps, const cs_policy *pol)
+{
+	char chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[CMD_FP_LEN];
+
+	office_chain(chain, v->release.seq, v->release_s.digest);
+	printf("Release %s\n  batch:       %s (%s)\n", chain, v->order.batch,
+	    cs_escapez(prod, sizeof prod, v->order.product));
+	cmd_fingerprint(fp, v->order_s.digest);
+	printf("  order:       %s, serials %llu-%llu, quantity %llu\n", fp,
+	    (unsigned long long)v->order.first, (unsigned long long)v->order.last,
+	    (unsigned long long)v->order.quantity);
+	if (v->release.has_prev) {
+		office_chain(chain, v->release.seq - 1, v->release.prev);
+		printf("  after:       %s\n", chain);
+	} else {
+		printf("  after:       none (the first release)\n");
+	}
+	printf("  records:     %llu accepted, %zu excluded\n", (unsigned long long)v->release.accepted,
+	    v->release.excluded.n);
+	cmd_fingerprint(fp, ps->digest);
+	printf("  policy:      %s (version %llu, digest %s), %zu of %llu signatures so far\n",
+	    policy, (unsigned long long)pol->version, fp, v->release_q.valid,
+	    (unsigned long long)pol->threshold);
+	cmd_print_quorum(stdout, &v->release_q, &v->release_s.cose, pol);
+}
+
 int
 cmd_sign_zip(const struct sign_opts *so)
 {
@@ -373,7 +401,7 @@ cmd_sign_zip(const struct sign_opts *so)
 	cs_buf out;
 	cs_err e;
 	size_t i, shown;
-	char f[1024], chain[OFFICE_CHAIN_MAX], prod[CS_NAME_MAX * 4 + 1], fp[CMD_FP_LEN], q[160];
+	char f[1024], q[160];
 	int rc, who = -1, added, engine;
 
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
@@ -437,26 +465,7 @@ cmd_sign_zip(const struct sign_opts *so)
 		rc = cmd_report(so->file, &e);
 		goto done;
 	}
-	office_chain(chain, v.release.seq, v.release_s.digest);
-	printf("Release %s\n  batch:       %s (%s)\n", chain, v.order.batch,
-	    cs_escapez(prod, sizeof prod, v.order.product));
-	cmd_fingerprint(fp, v.order_s.digest);
-	printf("  order:       %s, serials %llu-%llu, quantity %llu\n", fp,
-	    (unsigned long long)v.order.first, (unsigned long long)v.order.last,
-	    (unsigned long long)v.order.quantity);
-	if (v.release.has_prev) {
-		office_chain(chain, v.release.seq - 1, v.release.prev);
-		printf("  after:       %s\n", chain);
-	} else {
-		printf("  after:       none (the first release)\n");
-	}
-	printf("  records:     %llu accepted, %zu excluded\n", (unsigned long long)v.release.accepted,
-	    v.release.excluded.n);
-	cmd_fingerprint(fp, ps.digest);
-	printf("  policy:      %s (version %llu, digest %s), %zu of %llu signatures so far\n",
-	    so->policy, (unsigned long long)pol.version, fp, v.release_q.valid,
-	    (unsigned long long)pol.threshold);
-	cmd_print_quorum(stdout, &v.release_q, &v.release_s.cose, &pol);
+	show_release(&v, so->policy, &ps, &pol);
 	if (rc != CS_OK) {
 		office_print_problems(stdout, &v);
 		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", so->file,
