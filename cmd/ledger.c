@@ -220,6 +220,92 @@ add(cs_ledger *l, const char *file, struct lo *o)
 	return rc;
 }
 
+/* Rebuilds the index from the signed files and says where the old one
+ * disagreed with them. */
+static int
+rebuild(const char *dir, struct lo *o)
+{
+	cs_ledger *l = NULL;
+	cs_ledger_diff diff;
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_ledger_rebuild(dir, &diff, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	printf("%s: index rebuilt from the signed files\n", dir);
+	/* the files are signed, the index is not: where they disagreed,
+	 * the index was wrong */
+	if (diff.devices_dropped > 0 || diff.releases_dropped > 0)
+		printf("%s: the old index was altered or damaged: it held %llu device%s and %llu "
+		       "release%s that no signed release file holds, now gone\n",
+		    dir, (unsigned long long)diff.devices_dropped,
+		    diff.devices_dropped == 1 ? "" : "s",
+		    (unsigned long long)diff.releases_dropped,
+		    diff.releases_dropped == 1 ? "" : "s");
+	if (diff.has_example)
+		printf("%s: for example serial %llu, which it said release %llu holds\n", dir,
+		    (unsigned long long)diff.example_serial,
+		    (unsigned long long)diff.example_seq);
+	if (diff.devices_added > 0 || diff.releases_added > 0)
+		printf("%s: the old index lacked %llu device%s and %llu release%s that the signed "
+		       "files hold, now entered\n", dir, (unsigned long long)diff.devices_added,
+		    diff.devices_added == 1 ? "" : "s", (unsigned long long)diff.releases_added,
+		    diff.releases_added == 1 ? "" : "s");
+	rc = show(l, dir, o);
+	cs_ledger_close(l);
+	return rc;
+}
+
+/* Drafts the withdrawal of draft SEQ for the custodians to sign. */
+static int
+withdraw(cs_ledger *l, const char *dir, const char *arg, const struct lo *o)
+{
+	cs_buf wb;
+	cs_err e;
+	uint64_t seq;
+	int rc;
+
+	if (cmd_parse_u64(arg, &seq) != 0)
+		return cmd_usage(usage, "withdraw takes a sequence number");
+	cs_err_clear(&e);
+	cs_buf_init(&wb, CMD_ARTIFACT_MAX);
+	if ((rc = cs_ledger_withdrawal_draft(l, seq, &wb, &e)) != CS_OK)
+		rc = cmd_report(dir, &e);
+	else if ((rc = cmd_write(o->out, wb.p, wb.len, 0644, 0)) == CS_OK)
+		printf("%s: withdrawal of draft %llu; M custodians sign it (consign sign --policy "
+		       "P %s), then: consign ledger abandon --withdrawal %s %llu\n",
+		    o->out, (unsigned long long)seq, o->out, o->out, (unsigned long long)seq);
+	cs_buf_free(&wb);
+	return rc;
+}
+
+/* Abandons draft SEQ (and the drafts after it) on its signed withdrawal. */
+static int
+abandon(cs_ledger *l, const char *dir, const char *arg, const struct lo *o)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	uint64_t seq, dropped;
+	cs_err e;
+	int rc;
+
+	if (cmd_parse_u64(arg, &seq) != 0)
+		return cmd_usage(usage, "abandon takes a sequence number");
+	if ((rc = cmd_read(o->withdrawal, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+		return rc;
+	cs_err_clear(&e);
+	rc = cs_ledger_abandon(l, seq, buf, n, &dropped, &e);
+	cs_file_free(buf, n);
+	if (rc != CS_OK)
+		return cmd_report(strncmp(e.reason, "withdrawal", 10) == 0 ? o->withdrawal : dir, &e);
+	printf("%s: draft %llu withdrawn and abandoned%s; its sequence is free again\n", dir,
+	    (unsigned long long)seq, dropped > 1 ? " with the drafts after it" : "");
+	return CS_OK;
+}
+
 int
 cmd_ledger(int argc, char **argv)
 {
@@ -230,10 +316,8 @@ cmd_ledger(int argc, char **argv)
 	const char *dir, *sub = "show";
 	cs_ledger *l = NULL;
 	cs_err e;
-	cs_ledger_diff diff;
 	uint8_t *buf = NULL;
 	size_t n = 0;
-	uint64_t seq, dropped;
 	int a, b, rc, nargs;
 	char **args;
 
@@ -267,36 +351,9 @@ cmd_ledger(int argc, char **argv)
 		printf("%s: ledger created, pinned to %s\n", dir, o.policy);
 		return CS_OK;
 	}
-	if (strcmp(sub, "rebuild") == 0) {
-		if (nargs != 0)
-			return cmd_usage(usage, "ledger rebuild takes no operand");
-		if ((rc = cs_ledger_rebuild(dir, &diff, &e)) != CS_OK)
-			return cmd_report(dir, &e);
-		if ((rc = cs_ledger_open(&l, dir, &e)) != CS_OK)
-			return cmd_report(dir, &e);
-		printf("%s: index rebuilt from the signed files\n", dir);
-		/* the files are signed, the index is not: where they disagreed,
-		 * the index was wrong */
-		if (diff.devices_dropped > 0 || diff.releases_dropped > 0)
-			printf("%s: the old index was altered or damaged: it held %llu device%s and %llu "
-			       "release%s that no signed release file holds, now gone\n",
-			    dir, (unsigned long long)diff.devices_dropped,
-			    diff.devices_dropped == 1 ? "" : "s",
-			    (unsigned long long)diff.releases_dropped,
-			    diff.releases_dropped == 1 ? "" : "s");
-		if (diff.has_example)
-			printf("%s: for example serial %llu, which it said release %llu holds\n", dir,
-			    (unsigned long long)diff.example_serial,
-			    (unsigned long long)diff.example_seq);
-		if (diff.devices_added > 0 || diff.releases_added > 0)
-			printf("%s: the old index lacked %llu device%s and %llu release%s that the signed "
-			       "files hold, now entered\n", dir, (unsigned long long)diff.devices_added,
-			    diff.devices_added == 1 ? "" : "s", (unsigned long long)diff.releases_added,
-			    diff.releases_added == 1 ? "" : "s");
-		rc = show(l, dir, &o);
-		cs_ledger_close(l);
-		return rc;
-	}
+	if (strcmp(sub, "rebuild") == 0)
+		return nargs != 0 ? cmd_usage(usage, "ledger rebuild takes no operand")
+				 : rebuild(dir, &o);
 	if (strcmp(sub, "show") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "abandon") != 0 &&
 	    strcmp(sub, "policy") != 0 && strcmp(sub, "withdraw") != 0)
 		return cmd_usage(usage, "unknown ledger command");
@@ -314,35 +371,9 @@ cmd_ledger(int argc, char **argv)
 	} else if (strcmp(sub, "add") == 0) {
 		rc = add(l, args[0], &o);
 	} else if (strcmp(sub, "withdraw") == 0) {
-		cs_buf wb;
-
-		cs_buf_init(&wb, CMD_ARTIFACT_MAX);
-		if (cmd_parse_u64(args[0], &seq) != 0) {
-			rc = cmd_usage(usage, "withdraw takes a sequence number");
-		} else if ((rc = cs_ledger_withdrawal_draft(l, seq, &wb, &e)) != CS_OK) {
-			rc = cmd_report(dir, &e);
-		} else if ((rc = cmd_write(o.out, wb.p, wb.len, 0644, 0)) == CS_OK) {
-			printf("%s: withdrawal of draft %llu; M custodians sign it (consign sign --policy "
-			       "P %s), then: consign ledger abandon --withdrawal %s %llu\n",
-			    o.out, (unsigned long long)seq, o.out, o.out, (unsigned long long)seq);
-		}
-		cs_buf_free(&wb);
+		rc = withdraw(l, dir, args[0], &o);
 	} else if (strcmp(sub, "abandon") == 0) {
-		if (cmd_parse_u64(args[0], &seq) != 0) {
-			rc = cmd_usage(usage, "abandon takes a sequence number");
-		} else if ((rc = cmd_read(o.withdrawal, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK) {
-			/* reported */
-		} else {
-			rc = cs_ledger_abandon(l, seq, buf, n, &dropped, &e);
-			cs_file_free(buf, n);
-			if (rc != CS_OK)
-				rc = cmd_report(strncmp(e.reason, "withdrawal", 10) == 0 ? o.withdrawal : dir,
-				    &e);
-			else
-				printf("%s: draft %llu withdrawn and abandoned%s; its sequence is free "
-				       "again\n", dir, (unsigned long long)seq,
-				    dropped > 1 ? " with the drafts after it" : "");
-		}
+		rc = abandon(l, dir, args[0], &o);
 	} else {
 		if ((rc = cmd_read(args[0], CMD_ARTIFACT_MAX, &buf, &n)) == CS_OK) {
 			if ((rc = cs_ledger_rotate(l, buf, n, &e)) != CS_OK)
