@@ -101,6 +101,7 @@ receipt_print(const struct ro *o, const cs_receipt *rcp, const cs_buf *pay, cons
 		uint8_t d[CS_DIGEST_LEN];
 		cs_err e;
 
+		cs_err_clear(&e);
 		cs_digest(d, CS_KIND_RECEIPT, pay->p, pay->len);
 		if (cs_receipt_decode(&back, pay->p, pay->len, &e) == CS_OK)
 			cmd_desc_receipt(rep, d, &back);
