@@ -515,9 +515,10 @@ cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY
 	return CS_OK;
 }
 
-int
-cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
+static int
+read_policy(void *out, const uint8_t *b, size_t n, cs_err *e)
 {
+	cs_policy *p = out;
 	cs_cr r;
 	size_t entries, i, j, m, ne;
 	int64_t prev, cprev;
@@ -525,8 +526,6 @@ cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(p, 0, sizeof *p);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_POLICY, p->deployment, &entries, 8, 8, &prev)) != CS_OK)
 		return rc;
@@ -598,8 +597,15 @@ cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
-cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
+cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
 {
+	return cs_cbor_decode(read_policy, p, b, n, e);
+}
+
+static int
+read_order(void *out, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_order *o = out;
 	cs_cr r;
 	size_t entries, i, j;
 	int64_t prev;
@@ -607,8 +613,6 @@ cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(o, 0, sizeof *o);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_ORDER, o->deployment, &entries, 11, 11, &prev)) != CS_OK)
 		return rc;
@@ -653,8 +657,15 @@ cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
-cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
+cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 {
+	return cs_cbor_decode(read_order, o, b, n, e);
+}
+
+static int
+read_record(void *out, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_record *d = out;
 	cs_cr r;
 	size_t entries, i, an;
 	int64_t prev;
@@ -664,8 +675,6 @@ cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RECORD, d->deployment, &entries, 9, 10, &prev)) != CS_OK)
 		return rc;
@@ -710,8 +719,15 @@ cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
-cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
+cs_record_decode(cs_record *d, const uint8_t *b, size_t n, cs_err *e)
 {
+	return cs_cbor_decode(read_record, d, b, n, e);
+}
+
+static int
+read_header(void *out, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_header *h = out;
 	cs_cr r;
 	size_t entries, i;
 	int64_t prev;
@@ -719,8 +735,6 @@ cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(h, 0, sizeof *h);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_HEADER, h->deployment, &entries, 9, 9, &prev)) != CS_OK)
 		return rc;
@@ -747,8 +761,15 @@ cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
-cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
+cs_header_decode(cs_header *h, const uint8_t *b, size_t n, cs_err *e)
 {
+	return cs_cbor_decode(read_header, h, b, n, e);
+}
+
+static int
+read_release(void *out, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_release *d = out;
 	cs_cr r;
 	size_t entries, i;
 	int64_t prev;
@@ -756,8 +777,6 @@ cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RELEASE, d->deployment, &entries, 13, 13, &prev)) != CS_OK)
 		return rc;
@@ -800,8 +819,15 @@ cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
-cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
+cs_release_decode(cs_release *d, const uint8_t *b, size_t n, cs_err *e)
 {
+	return cs_cbor_decode(read_release, d, b, n, e);
+}
+
+static int
+read_receipt(void *out, const uint8_t *b, size_t n, cs_err *e)
+{
+	cs_receipt *d = out;
 	cs_cr r;
 	size_t entries, i, j;
 	int64_t prev;
@@ -809,8 +835,6 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_RECEIPT, d->deployment, &entries, 10, 10, &prev)) != CS_OK)
 		return rc;
@@ -857,6 +881,12 @@ cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
 }
 
 int
+cs_receipt_decode(cs_receipt *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	return cs_cbor_decode(read_receipt, d, b, n, e);
+}
+
+int
 cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *d)
 {
 	cs_cw w;
@@ -874,9 +904,10 @@ cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *d)
 	return end_common(&w);
 }
 
-int
-cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
+static int
+read_withdrawal(void *out, const uint8_t *b, size_t n, cs_err *e)
 {
+	cs_withdrawal *d = out;
 	cs_cr r;
 	size_t entries, i;
 	int64_t prev;
@@ -884,8 +915,6 @@ cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if ((rc = cs_cbor_canonical(b, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, b, n, e);
 	if ((rc = get_common(&r, CS_KIND_WITHDRAWAL, d->deployment, &entries, 6, 6, &prev)) != CS_OK)
 		return rc;
@@ -906,4 +935,10 @@ cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
 	if (d->seq == 0)
 		return cs_cr_schema(&r, "sequence 0 (sequences start at 1)");
 	return CS_OK;
+}
+
+int
+cs_withdrawal_decode(cs_withdrawal *d, const uint8_t *b, size_t n, cs_err *e)
+{
+	return cs_cbor_decode(read_withdrawal, d, b, n, e);
 }

@@ -666,7 +666,7 @@ cs_cr_field(cs_cr *r, uint64_t want, int64_t *prev, const char *name)
 }
 
 /* Walks one item; text is checked for printable ASCII only when text is
- * set (a schema rule, which the canonical pre-check leaves to the
+ * set (a schema rule, which the encoding walk leaves to the
  * decoder, so that every cbor fault is found before any schema fault). */
 static int
 skip(cs_cr *r, int depth, int text)
@@ -758,6 +758,21 @@ cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e)
 	if ((rc = skip(&r, depth, 0)) != CS_OK)
 		return rc;
 	return cs_cr_done(&r);
+}
+
+int
+cs_cbor_decode(cs_cbor_reader read, void *out, const uint8_t *p, size_t n, cs_err *e)
+{
+	cs_err got, enc;
+	int rc;
+
+	cs_err_clear(&got);
+	if ((rc = read(out, p, n, &got)) == CS_OK)
+		return CS_OK;
+	cs_err_clear(&enc);
+	if (cs_cbor_canonical(p, n, CS_CBOR_MAX_DEPTH, &enc) != CS_OK)
+		return cs_err_take(e, &enc);
+	return cs_err_take(e, &got);
 }
 
 /* A walk over the heads only: the records entry is split at millions of

@@ -125,9 +125,20 @@ CS_MUST int cs_cbor_check(const uint8_t *p, size_t n, int depth, cs_err *e);
 /* Only the encoding rules (manifests/formats.md): exactly one well-formed
  * item in p[0..n), shortest heads, definite lengths, map keys unique and in
  * canonical order, nesting at most depth; CS_MALFORMED "cbor" at the first
- * fault by offset. Decoders run it before reading any field, so a payload's
- * cbor fault is always reported before its schema faults. */
+ * fault by offset. */
 CS_MUST int cs_cbor_canonical(const uint8_t *p, size_t n, int depth, cs_err *e);
+
+/* Runs a strict decoder, read(out, p, n, e), with every encoding fault of
+ * p[0..n) reported before any schema fault (formats.md). A strict decode
+ * that succeeds has read every head in its shortest form with a definite
+ * length, every map key in ascending order, and no trailing byte, so its
+ * input is canonical; the encoding walk (cs_cbor_canonical) runs only when
+ * read fails, to report its first encoding fault if there is one, else
+ * read's own. Only for a read that consumes all of p[0..n) through a cs_cr
+ * and ends with cs_cr_done; the verifier decodes every record twice, and the
+ * walk before each read cost it more than the read. */
+typedef int (*cs_cbor_reader)(void *out, const uint8_t *p, size_t n, cs_err *e);
+CS_MUST int cs_cbor_decode(cs_cbor_reader read, void *out, const uint8_t *p, size_t n, cs_err *e);
 
 /* Splits a CBOR sequence (RFC 8742): the length of the first item of
  * p[0..n), well-formed with definite lengths (as the strict reader wants

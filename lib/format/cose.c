@@ -159,19 +159,22 @@ cs_cose_read(cs_cose *c, cs_cr *r)
 	return CS_OK;
 }
 
-int
-cs_cose_decode(cs_cose *c, const uint8_t *p, size_t n, cs_err *e)
+static int
+read_cose(void *out, const uint8_t *p, size_t n, cs_err *e)
 {
 	cs_cr r;
 	int rc;
 
-	/* every encoding fault before any structural one (formats.md) */
-	if ((rc = cs_cbor_canonical(p, n, CS_CBOR_MAX_DEPTH, e)) != CS_OK)
-		return rc;
 	cs_cr_init(&r, p, n, e);
-	if ((rc = cs_cose_read(c, &r)) != CS_OK)
+	if ((rc = cs_cose_read(out, &r)) != CS_OK)
 		return rc;
 	return cs_cr_done(&r);
+}
+
+int
+cs_cose_decode(cs_cose *c, const uint8_t *p, size_t n, cs_err *e)
+{
+	return cs_cbor_decode(read_cose, c, p, n, e);
 }
 
 int

@@ -21,6 +21,14 @@ cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
 	return status;
 }
 
+int
+cs_err_take(cs_err *e, const cs_err *from)
+{
+	if (e != NULL && e->status == CS_OK)
+		*e = *from;
+	return from->status;
+}
+
 /* Only what is read: the verifier clears one for every record it decodes. */
 void
 cs_err_clear(cs_err *e)

@@ -39,6 +39,11 @@ typedef struct cs_err {
 int cs_fail(cs_err *e, int status, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Records the failure that from holds into e, as cs_fail would (e keeps a
+ * failure of its own); returns from->status. For a layer that tries a step
+ * into a scratch record and then chooses which failure to report. */
+int cs_err_take(cs_err *e, const cs_err *from);
+
 /* Clears e to CS_OK. */
 void cs_err_clear(cs_err *e);
 
