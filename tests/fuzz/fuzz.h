@@ -55,4 +55,17 @@ fuzz_check_err(int rc, const cs_err *e)
 		FUZZ_REQUIRE(e->msg[i] >= 0x20 && e->msg[i] <= 0x7e);
 }
 
+/* rc and e from a decoder of untrusted bytes: 1 when it decoded; otherwise
+ * 0, once the refusal is a proper one and a malformed one (a decoder judges
+ * form, never trust). */
+static int __attribute__((unused))
+fuzz_decoded(int rc, const cs_err *e)
+{
+	if (rc == CS_OK)
+		return 1;
+	fuzz_check_err(rc, e);
+	FUZZ_REQUIRE(rc == CS_MALFORMED);
+	return 0;
+}
+
 #endif
