@@ -197,19 +197,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cs_vopts o;
 	cs_zipr *z = NULL;
 	cs_err e, e2;
-	size_t l;
+	const uint8_t *pd, *zd;
+	size_t pn, zn;
 	int rca, rcb;
 
 	fuzz_init();
-	if (size < 2)
-		return 0;
-	l = (size_t)data[0] << 8 | data[1];
-	if (l > size - 2)
+	if (!fuzz_split(data, size, &pd, &pn, &zd, &zn))
 		return 0;
 	cs_err_clear(&e);
-	if (cs_policy_load(&ps, &p, data + 2, l, &e) != CS_OK)
+	if (cs_policy_load(&ps, &p, pd, pn, &e) != CS_OK)
 		return 0;
-	if (cs_zipr_open_mem(&z, data + 2 + l, size - 2 - l, &e) != CS_OK) {
+	if (cs_zipr_open_mem(&z, zd, zn, &e) != CS_OK) {
 		fuzz_check_err(e.status, &e);
 		return 0;
 	}

@@ -55,4 +55,37 @@ fuzz_check_err(int rc, const cs_err *e)
 		FUZZ_REQUIRE(e->msg[i] >= 0x20 && e->msg[i] <= 0x7e);
 }
 
+/* rc and e from a decoder of untrusted bytes: 1 when it decoded; otherwise
+ * 0, once the refusal is a proper one and a malformed one (a decoder judges
+ * form, never trust). */
+static int __attribute__((unused))
+fuzz_decoded(int rc, const cs_err *e)
+{
+	if (rc == CS_OK)
+		return 1;
+	fuzz_check_err(rc, e);
+	FUZZ_REQUIRE(rc == CS_MALFORMED);
+	return 0;
+}
+
+/* Two inputs in one (batch.c, trust.c): a 2-byte big-endian length L, L
+ * bytes (a), then the rest (b). 0 when the input is too short for L. */
+static int __attribute__((unused))
+fuzz_split(const uint8_t *data, size_t size, const uint8_t **a, size_t *an, const uint8_t **b,
+    size_t *bn)
+{
+	size_t l;
+
+	if (size < 2)
+		return 0;
+	l = (size_t)data[0] << 8 | data[1];
+	if (l > size - 2)
+		return 0;
+	*a = data + 2;
+	*an = l;
+	*b = data + 2 + l;
+	*bn = size - 2 - l;
+	return 1;
+}
+
 #endif

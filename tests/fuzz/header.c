@@ -1,17 +1,4 @@
 /* Fuzzes cs_header_decode (see artifact.h for the invariants). */
 #include "artifact.h"
 
-static const char *const fuzz_kind = CS_KIND_HEADER;
-static cs_header fuzz_v;
-
-static int
-fuzz_decode(const uint8_t *b, size_t n, cs_err *e)
-{
-	return cs_header_decode(&fuzz_v, b, n, e);
-}
-
-static int
-fuzz_encode(cs_buf *out)
-{
-	return cs_header_encode(out, &fuzz_v);
-}
+FUZZ_ARTIFACT(CS_KIND_HEADER, cs_header, cs_header_decode, cs_header_encode)

@@ -1,17 +1,4 @@
 /* Fuzzes cs_policy_decode (see artifact.h for the invariants). */
 #include "artifact.h"
 
-static const char *const fuzz_kind = CS_KIND_POLICY;
-static cs_policy fuzz_v;
-
-static int
-fuzz_decode(const uint8_t *b, size_t n, cs_err *e)
-{
-	return cs_policy_decode(&fuzz_v, b, n, e);
-}
-
-static int
-fuzz_encode(cs_buf *out)
-{
-	return cs_policy_encode(out, &fuzz_v);
-}
+FUZZ_ARTIFACT(CS_KIND_POLICY, cs_policy, cs_policy_decode, cs_policy_encode)

@@ -50,18 +50,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static cs_policy p, p2;
 	static cs_order o;
 	static cs_quorum q, q2;
-	size_t l;
+	const uint8_t *pd, *d2;
+	size_t pn, n2;
 	cs_err e;
 	int rc;
 
 	fuzz_init();
-	if (size < 2)
-		return 0;
-	l = (size_t)data[0] << 8 | data[1];
-	if (l > size - 2)
+	if (!fuzz_split(data, size, &pd, &pn, &d2, &n2))
 		return 0;
 	cs_err_clear(&e);
-	if ((rc = cs_policy_load(&ps, &p, data + 2, l, &e)) != CS_OK) {
+	if ((rc = cs_policy_load(&ps, &p, pd, pn, &e)) != CS_OK) {
 		fuzz_check_err(rc, &e);
 		return 0;
 	}
@@ -75,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	cs_err_clear(&e);
-	if (cs_policy_load(&s2, &p2, data + 2 + l, size - 2 - l, &e) == CS_OK) {
+	if (cs_policy_load(&s2, &p2, d2, n2, &e) == CS_OK) {
 		rc = cs_policy_verify_rotation(&ps, &p, &s2, &p2, &q, &q2, &e);
 		if (rc == CS_OK) {
 			FUZZ_REQUIRE(memcmp(p.deployment, p2.deployment, CS_DEPLOY_LEN) == 0);
@@ -89,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	cs_err_clear(&e);
-	if (cs_order_load(&s2, &o, data + 2 + l, size - 2 - l, &e) == CS_OK) {
+	if (cs_order_load(&s2, &o, d2, n2, &e) == CS_OK) {
 		rc = cs_order_verify(&s2, &o, &p, ps.digest, &q, &e);
 		if (rc == CS_OK) {
 			check_quorum(&q, &s2.cose, &p);

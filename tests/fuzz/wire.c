@@ -18,14 +18,10 @@ message(const uint8_t *p, size_t n)
 	size_t fl, used, pn;
 	cs_buf b;
 	cs_err e;
-	int rc;
 
 	cs_err_clear(&e);
-	if ((rc = cs_wire_msg_decode(&m, p, n, &e)) != CS_OK) {
-		fuzz_check_err(rc, &e);
-		FUZZ_REQUIRE(rc == CS_MALFORMED);
+	if (!fuzz_decoded(cs_wire_msg_decode(&m, p, n, &e), &e))
 		return;
-	}
 	FUZZ_REQUIRE(m.type >= CS_WIRE_HELLO && m.type <= CS_WIRE_ERROR);
 	cs_buf_fixed(&b, out, sizeof out);
 	FUZZ_REQUIRE(cs_wire_msg_encode(&b, &m) == CS_OK);
