@@ -11,6 +11,8 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "malformed"
+#include "tool.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cbor.h"
@@ -43,13 +45,6 @@ static struct key alice, bob, carol, office, station, device;
 static FILE *expect;
 
 static void
-die(const char *what)
-{
-	fprintf(stderr, "malformed: %s\n", what);
-	exit(2);
-}
-
-static void
 gkey(struct key *k, const char *name)
 {
 	char label[64];
@@ -65,13 +60,7 @@ static void
 put(const char *name, const uint8_t *p, size_t n, int exit_code, const char *reason,
     const char *policy)
 {
-	char path[4096];
-	cs_err e;
-
-	snprintf(path, sizeof path, "%s/%s", out, name);
-	cs_err_clear(&e);
-	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK)
-		die(e.msg);
+	tool_put(out, name, p, n);
 	fprintf(expect, "%s %d %s %s\n", name, exit_code, reason, policy);
 }
 
