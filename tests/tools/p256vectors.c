@@ -12,7 +12,6 @@
  *       COSE code (ECDSA is randomised, so it is not reproduced), and a new
  *       signature under D must verify too.
  * Hex fields may be "-" for empty. Prints one ok/not ok line per check. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,9 @@
 #include "crypto/sig.h"
 #include "format/cbor.h"
 #include "format/cose.h"
+#include "vec.h"
 
-static int failed;
 static int counts[3][2]; /* valid/invalid/acceptable x agreed/disagreed */
-
-static size_t
-unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n;
-
-	if (strcmp(hex, "-") == 0)
-		return 0;
-	if (sodium_hex2bin(out, cap, hex, strlen(hex), NULL, &n, NULL) != 0) {
-		fprintf(stderr, "bad hex\n");
-		exit(2);
-	}
-	return n;
-}
 
 static size_t
 unb64(uint8_t *out, size_t cap, const char *b64)
@@ -53,60 +38,6 @@ unb64(uint8_t *out, size_t cap, const char *b64)
 		exit(2);
 	}
 	return n;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failed++;
-}
-
-/* "alg=ES256,ctyp=0" -> canonical CBOR map */
-static size_t
-header(uint8_t *out, size_t cap, const char *spec)
-{
-	char copy[256], *tok, *save = NULL, *eq;
-	cs_buf b;
-	cs_cw w;
-
-	cs_buf_fixed(&b, out, cap);
-	cs_cw_init(&w, &b);
-	cs_cw_map_begin(&w);
-	if (strcmp(spec, "-") != 0) {
-		snprintf(copy, sizeof copy, "%s", spec);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if ((eq = strchr(tok, '=')) == NULL)
-				exit(2);
-			*eq++ = '\0';
-			if (strcmp(tok, "alg") == 0) {
-				cs_cw_uint(&w, 1);
-				cs_cw_int(&w, strcmp(eq, "ES256") == 0 ? CS_COSE_ALG_ES256 : 0);
-			} else if (strcmp(tok, "ctyp") == 0) {
-				cs_cw_uint(&w, 3);
-				cs_cw_uint(&w, strtoull(eq, NULL, 10));
-			} else if (strcmp(tok, "kid") == 0) {
-				cs_cw_uint(&w, 4);
-				cs_cw_bytes(&w, eq, strlen(eq));
-			} else {
-				fprintf(stderr, "unknown header label %s\n", tok);
-				exit(2);
-			}
-		}
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0) {
-		fprintf(stderr, "header too large\n");
-		exit(2);
-	}
-	return b.len;
 }
 
 static void
@@ -139,9 +70,10 @@ cose(char **f, int multi)
 	static uint8_t bp[128], bu[128], sp[128], su[128], tbsm[8192], outm[8192];
 	size_t xn = unb64(x, sizeof x, f[2]), yn = unb64(y, sizeof y, f[3]);
 	size_t dn = unb64(d, sizeof d, f[4]), msgn = unhex(msg, sizeof msg, f[5]);
-	size_t bpn = header(bp, sizeof bp, f[6]), bun = header(bu, sizeof bu, f[7]);
-	size_t spn = multi ? header(sp, sizeof sp, f[8]) : 0;
-	size_t sun = multi ? header(su, sizeof su, f[9]) : 0;
+	size_t bpn = header(bp, sizeof bp, f[6], "ES256", CS_COSE_ALG_ES256);
+	size_t bun = header(bu, sizeof bu, f[7], "ES256", CS_COSE_ALG_ES256);
+	size_t spn = multi ? header(sp, sizeof sp, f[8], "ES256", CS_COSE_ALG_ES256) : 0;
+	size_t sun = multi ? header(su, sizeof su, f[9], "ES256", CS_COSE_ALG_ES256) : 0;
 	size_t tbsn = unhex(tbsx, sizeof tbsx, f[multi ? 10 : 8]);
 	size_t cborn = unhex(cborx, sizeof cborx, f[multi ? 11 : 9]), n;
 	const uint8_t *sig = NULL, *p;
@@ -231,18 +163,12 @@ int
 main(void)
 {
 	static char line[40000];
-	char *f[16], *save = NULL;
+	char *f[VEC_FIELDS];
 	int nf;
 
 	if (cs_crypto_init() != 0)
 		return 2;
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		nf = 0;
-		for (f[nf] = strtok_r(line, " ", &save); f[nf] && nf < 15; f[nf] = strtok_r(NULL, " ", &save))
-			nf++;
-		if (nf == 0)
-			continue;
+	while ((nf = vec_line(line, sizeof line, f)) > 0) {
 		if (strcmp(f[0], "ecdsa") == 0 && nf == 7) {
 			ecdsa(f);
 		} else if (strcmp(f[0], "sign1") == 0 && nf == 10) {
@@ -258,5 +184,5 @@ main(void)
 		printf("# vectors: ecdsa-p256: valid %d accepted, %d refused; invalid %d refused, "
 		       "%d accepted; acceptable %d refused, %d accepted\n",
 		    counts[0][0], counts[0][1], counts[1][0], counts[1][1], counts[2][0], counts[2][1]);
-	return failed ? 1 : 0;
+	return vec_failed ? 1 : 0;
 }

@@ -16,75 +16,14 @@
 #include "crypto/sig.h"
 #include "format/cbor.h"
 #include "format/cose.h"
-
-static int failed;
-
-static size_t
-unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n;
-
-	if (strcmp(hex, "-") == 0)
-		return 0;
-	if (sodium_hex2bin(out, cap, hex, strlen(hex), NULL, &n, NULL) != 0) {
-		fprintf(stderr, "bad hex\n");
-		exit(2);
-	}
-	return n;
-}
-
-static void
-result(int ok, const char *fmt, const char *id)
-{
-	printf("%s - ", ok ? "ok" : "not ok");
-	printf(fmt, id);
-	printf("\n");
-	if (!ok)
-		failed++;
-}
-
-/* "alg=EdDSA,ctyp=0,kid=11" -> canonical CBOR map */
-static size_t
-header(uint8_t *out, size_t cap, const char *spec)
-{
-	char copy[256], *tok, *save = NULL, *eq;
-	cs_buf b;
-	cs_cw w;
-
-	cs_buf_fixed(&b, out, cap);
-	cs_cw_init(&w, &b);
-	cs_cw_map_begin(&w);
-	if (strcmp(spec, "-") != 0) {
-		snprintf(copy, sizeof copy, "%s", spec);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			eq = strchr(tok, '=');
-			*eq++ = '\0';
-			if (strcmp(tok, "alg") == 0) {
-				cs_cw_uint(&w, 1);
-				cs_cw_int(&w, strcmp(eq, "EdDSA") == 0 ? -8 : 0);
-			} else if (strcmp(tok, "ctyp") == 0) {
-				cs_cw_uint(&w, 3);
-				cs_cw_uint(&w, strtoull(eq, NULL, 10));
-			} else if (strcmp(tok, "kid") == 0) {
-				cs_cw_uint(&w, 4);
-				cs_cw_bytes(&w, eq, strlen(eq));
-			}
-		}
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0) {
-		fprintf(stderr, "header too large\n");
-		exit(2);
-	}
-	return b.len;
-}
+#include "vec.h"
 
 int
 main(void)
 {
 	static uint8_t pk[64], msg[4096], sig[128], tbsx[4096], cborx[4096], d[64], x[64];
 	static uint8_t bp[128], bu[128], sp[128], su[128], tbsm[8192], outm[8192];
-	char line[20000], *f[16], *save = NULL;
+	char line[20000], *f[VEC_FIELDS];
 	size_t pkn, msgn, sign, n, bpn, bun, spn, sun, tbsn, cborn;
 	uint8_t sk[64], seedpk[32];
 	cs_buf tbs, out;
@@ -92,13 +31,7 @@ main(void)
 
 	if (cs_crypto_init() != 0)
 		return 2;
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		nf = 0;
-		for (f[nf] = strtok_r(line, " ", &save); f[nf] && nf < 15; f[nf] = strtok_r(NULL, " ", &save))
-			nf++;
-		if (nf == 0)
-			continue;
+	while ((nf = vec_line(line, sizeof line, f)) > 0) {
 		if (strcmp(f[0], "ed25519") == 0 && nf == 6) {
 			pkn = unhex(pk, sizeof pk, f[2]);
 			msgn = unhex(msg, sizeof msg, f[3]);
@@ -122,10 +55,10 @@ main(void)
 			unhex(x, sizeof x, f[3]);
 			msgn = unhex(msg, sizeof msg, f[4]);
 			crypto_sign_seed_keypair(seedpk, sk, d);
-			bpn = header(bp, sizeof bp, f[5]);
-			bun = header(bu, sizeof bu, f[6]);
-			spn = multi ? header(sp, sizeof sp, f[7]) : 0;
-			sun = multi ? header(su, sizeof su, f[8]) : 0;
+			bpn = header(bp, sizeof bp, f[5], "EdDSA", CS_COSE_ALG_EDDSA);
+			bun = header(bu, sizeof bu, f[6], "EdDSA", CS_COSE_ALG_EDDSA);
+			spn = multi ? header(sp, sizeof sp, f[7], "EdDSA", CS_COSE_ALG_EDDSA) : 0;
+			sun = multi ? header(su, sizeof su, f[8], "EdDSA", CS_COSE_ALG_EDDSA) : 0;
 			tbsn = unhex(tbsx, sizeof tbsx, f[multi ? 9 : 7]);
 			cborn = unhex(cborx, sizeof cborx, f[multi ? 10 : 8]);
 			result(memcmp(seedpk, x, 32) == 0, "%s: public key derived from d", f[1]);
@@ -155,5 +88,5 @@ main(void)
 			return 2;
 		}
 	}
-	return failed ? 1 : 0;
+	return vec_failed ? 1 : 0;
 }
