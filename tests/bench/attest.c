@@ -31,7 +31,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 
-#define BENCH_NAME "attest"
+#define TOOL_NAME "attest"
 #include "../tools/testpki.h"
 #include "bench.h"
 #include "attest/chain.h"

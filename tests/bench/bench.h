@@ -1,5 +1,5 @@
-/* What the bench programs share: the error exit and the two clocks. A
- * program defines BENCH_NAME (its name in messages) before including this. */
+/* What the bench programs share beside the tools' error exit: the two
+ * clocks. A program defines TOOL_NAME (its name in messages) first. */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -7,12 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static void __attribute__((noreturn, unused))
-die(const char *msg)
-{
-	fprintf(stderr, BENCH_NAME ": %s\n", msg);
-	exit(2);
-}
+#include "../tools/tool.h"
 
 /* wall time, seconds */
 static double __attribute__((unused))

@@ -22,7 +22,7 @@
 
 #include <sodium.h>
 
-#define BENCH_NAME "limit"
+#define TOOL_NAME "limit"
 #include "bench.h"
 #include "bundle/reader.h"
 #include "format/artifact.h"

@@ -15,7 +15,7 @@
 
 #include <zip.h>
 
-#define BENCH_NAME "zipmode"
+#define TOOL_NAME "zipmode"
 #include "bench.h"
 #include "bundle/reader.h"
 

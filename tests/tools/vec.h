@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "format/cbor.h"
+#include "format/cose.h"
 
 #define VEC_FIELDS 16
 
@@ -105,6 +106,45 @@ vec_line(char *line, int cap, char *f[VEC_FIELDS])
 			return nf;
 	}
 	return 0;
+}
+
+/* A COSE WG example: its payload and headers (the signer's, for a
+ * COSE_Sign), the ToBeSigned and the output it gives, and the ToBeSigned
+ * built here. */
+typedef struct vec_cose {
+	int multi;
+	uint8_t msg[4096], bp[128], bu[128], sp[128], su[128], tbsx[4096], cborx[4096];
+	size_t msgn, bpn, bun, spn, sun, tbsn, cborn;
+	uint8_t tbsm[8192];
+	cs_buf tbs;
+} vec_cose;
+
+/* Reads PAYLOAD BODYPROT BODYUNPROT [PROT UNPROT] TBS CBOR from f (the two
+ * signer's headers when multi), headers with alg_name as alg_value. */
+static void
+vec_cose_read(vec_cose *v, char **f, int multi, const char *alg_name, int64_t alg_value)
+{
+	v->multi = multi;
+	v->msgn = unhex(v->msg, sizeof v->msg, f[0]);
+	v->bpn = header(v->bp, sizeof v->bp, f[1], alg_name, alg_value);
+	v->bun = header(v->bu, sizeof v->bu, f[2], alg_name, alg_value);
+	v->spn = multi ? header(v->sp, sizeof v->sp, f[3], alg_name, alg_value) : 0;
+	v->sun = multi ? header(v->su, sizeof v->su, f[4], alg_name, alg_value) : 0;
+	v->tbsn = unhex(v->tbsx, sizeof v->tbsx, f[multi ? 5 : 3]);
+	v->cborn = unhex(v->cborx, sizeof v->cborx, f[multi ? 6 : 4]);
+}
+
+/* Builds the example's ToBeSigned: a result that it is encoded, one that
+ * it is the example's byte for byte. */
+static void
+vec_cose_tbs(vec_cose *v, const char *name)
+{
+	cs_buf_fixed(&v->tbs, v->tbsm, sizeof v->tbsm);
+	result(cs_cose_tbs_raw(&v->tbs, v->bp, v->bpn, v->multi ? v->sp : NULL, v->spn, NULL, 0,
+		   v->msg, v->msgn) == CS_OK,
+	    "%s: ToBeSigned encoded", name);
+	result(v->tbs.len == v->tbsn && memcmp(v->tbs.p, v->tbsx, v->tbsn) == 0,
+	    "%s: ToBeSigned reproduced byte for byte", name);
 }
 
 #endif
