@@ -13,6 +13,7 @@
 
 #define TOOL_NAME "malformed"
 #include "tool.h"
+#include "cosehdr.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cbor.h"
@@ -323,34 +324,11 @@ escape_variant(const struct art *a, const char *text, const char *name)
 static void
 hdr(cs_buf *b, int64_t alg, const char *kind, const struct key *k, int extra)
 {
-	char ct[CS_CTYPE_MAX + 1];
 	uint8_t kid[CS_KID_LEN];
-	cs_cw w;
 
-	b->len = 0;
-	cs_cw_init(&w, b);
-	cs_cw_map_begin(&w);
-	if (alg != 0) {
-		cs_cw_uint(&w, CS_COSE_HDR_ALG);
-		cs_cw_int(&w, alg);
-	}
-	if (kind != NULL) {
-		if (cs_cose_ctype(ct, kind) != 0)
-			die("content type");
-		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
-		cs_cw_textz(&w, ct);
-	}
-	if (k != NULL) {
+	if (k != NULL)
 		cs_keyid(kid, k->pk);
-		cs_cw_uint(&w, CS_COSE_HDR_KID);
-		cs_cw_bytes(&w, kid, CS_KID_LEN);
-	}
-	if (extra) {
-		cs_cw_uint(&w, 99);
-		cs_cw_uint(&w, 0);
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(b, alg, kind, k != NULL ? kid : NULL, extra) != 0)
 		die("header");
 }
 

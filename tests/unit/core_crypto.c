@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "../tools/cosehdr.h"
 #include "crypto/sig.h"
 #include "format/cose.h"
 
@@ -137,32 +138,8 @@ static void
 mkhdr(cs_buf *b, uint8_t *mem, size_t cap, int64_t alg, const char *kind, const uint8_t *kid,
     int extra)
 {
-	char ct[CS_CTYPE_MAX + 1];
-	cs_cw w;
-
 	cs_buf_fixed(b, mem, cap);
-	cs_cw_init(&w, b);
-	cs_cw_map_begin(&w);
-	if (alg != 0) {
-		cs_cw_uint(&w, CS_COSE_HDR_ALG);
-		cs_cw_int(&w, alg);
-	}
-	if (kind != NULL) {
-		if (cs_cose_ctype(ct, kind) != 0)
-			abort();
-		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
-		cs_cw_textz(&w, ct);
-	}
-	if (kid != NULL) {
-		cs_cw_uint(&w, CS_COSE_HDR_KID);
-		cs_cw_bytes(&w, kid, CS_KID_LEN);
-	}
-	if (extra) {
-		cs_cw_uint(&w, 99);
-		cs_cw_uint(&w, 0);
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(b, alg, kind, kid, extra) != 0)
 		abort();
 }
 
