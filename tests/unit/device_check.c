@@ -56,6 +56,15 @@ expect(const char *what, const uint8_t *env, size_t n, const char *reason)
 		    what, reason, rc == CS_OK ? "accepted" : e.reason);
 }
 
+/* r signed with sk, then checked as expect() does */
+static void
+expect_made(const char *what, const cs_record *r, const uint8_t sk[CS_SK_LEN], const char *reason)
+{
+	static uint8_t env[CS_RECORD_MAX];
+
+	expect(what, env, make(env, sizeof env, r, sk), reason);
+}
+
 int
 main(void)
 {
@@ -82,35 +91,27 @@ main(void)
 	expect("a truncated record", env, n - 1, "record-malformed");
 	env[n - 1] ^= 1;
 	expect("a flipped signature bit", env, n, "record-signature");
-	n = make(env, sizeof env, &r, sk2);
-	expect("signed by another key than its own", env, n, "record-signature");
+	expect_made("signed by another key than its own", &r, sk2, "record-signature");
 	r2 = r;
 	memset(r2.pk, 0, CS_PK_LEN);
 	r2.pk[0] = 1; /* the identity point: small order */
-	n = make(env, sizeof env, &r2, sk);
-	expect("a small-order device key", env, n, "record-key-invalid");
+	expect_made("a small-order device key", &r2, sk, "record-key-invalid");
 	r2 = r;
 	r2.deployment[0] ^= 1;
-	n = make(env, sizeof env, &r2, sk);
-	expect("another deployment", env, n, "record-deployment");
+	expect_made("another deployment", &r2, sk, "record-deployment");
 	r2 = r;
 	strcpy(r2.batch, "B43");
-	n = make(env, sizeof env, &r2, sk);
-	expect("another batch", env, n, "record-batch");
+	expect_made("another batch", &r2, sk, "record-batch");
 	r2 = r;
 	r2.nonce[31] ^= 1;
-	n = make(env, sizeof env, &r2, sk);
-	expect("another nonce", env, n, "record-nonce");
+	expect_made("another nonce", &r2, sk, "record-nonce");
 	r2 = r;
 	r2.serial = 999;
-	n = make(env, sizeof env, &r2, sk);
-	expect("serial below the range", env, n, "record-serial-range");
+	expect_made("serial below the range", &r2, sk, "record-serial-range");
 	r2.serial = 2000;
-	n = make(env, sizeof env, &r2, sk);
-	expect("serial above the range", env, n, "record-serial-range");
+	expect_made("serial above the range", &r2, sk, "record-serial-range");
 	r2.serial = 1999;
-	n = make(env, sizeof env, &r2, sk);
-	expect("the last serial of the range", env, n, NULL);
+	expect_made("the last serial of the range", &r2, sk, NULL);
 	{
 		/* a header envelope (COSE_Sign1 of another kind) is not a record */
 		cs_buf b;
