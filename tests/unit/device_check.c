@@ -65,6 +65,16 @@ expect_made(const char *what, const cs_record *r, const uint8_t sk[CS_SK_LEN], c
 	expect(what, env, make(env, sizeof env, r, sk), reason);
 }
 
+/* 1 when the index refuses r with reason (and so does not take it) */
+static int
+seen_refuses(cs_seen *s, const cs_record *r, const uint8_t d[CS_DIGEST_LEN], const char *reason)
+{
+	cs_err e;
+
+	cs_err_clear(&e);
+	return cs_seen_add(s, r, d, &e) == CS_REJECT && strcmp(e.reason, reason) == 0;
+}
+
 int
 main(void)
 {
@@ -134,20 +144,17 @@ main(void)
 	r2 = r;
 	crypto_sign_keypair(r2.pk, sk2);
 	r2.hwid[0] ^= 1;
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-serial") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-serial"),
 	    "the same serial twice is refused");
 	r2 = r;
 	r2.serial = 1001;
 	r2.hwid[0] ^= 1;
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-key") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-key"),
 	    "the same device key twice is refused");
 	r2 = r;
 	r2.serial = 1001;
 	crypto_sign_keypair(r2.pk, sk2);
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-hwid") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-hwid"),
 	    "the same hardware id twice is refused");
 	T_OK(s.n == 1, "refused records are not indexed");
 	/* grow well past the first table size; every record stays findable */
