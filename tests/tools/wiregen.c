@@ -15,16 +15,15 @@
 
 #define TOOL_NAME "wiregen"
 #include "tool.h"
+#include "memhal.h"
 #include "device/agent.h"
 #include "station/journal.h"
 #include "util/file.h"
 #include "verify/trust.h"
 
 static const char *out;
-static uint8_t store[CS_DEV_STORE_MAX];
-static size_t store_len;
+static struct memhal golden_device = {.hwid = "golden-device-0001", .serial = 1042};
 static unsigned rng_counter;
-static int unlocked;
 
 static int
 hal_random(void *ctx, uint8_t *o, size_t n)
@@ -36,52 +35,6 @@ hal_random(void *ctx, uint8_t *o, size_t n)
 	snprintf(label, sizeof label, "consign golden device random%u", rng_counter++);
 	crypto_hash_sha256(seed, (const uint8_t *)label, strlen(label));
 	randombytes_buf_deterministic(o, n, seed);
-	return 0;
-}
-
-static int
-hal_read(void *ctx, uint8_t *b, size_t cap, size_t *len)
-{
-	(void)ctx;
-	if (store_len > cap)
-		return -1;
-	memcpy(b, store, store_len);
-	*len = store_len;
-	return 0;
-}
-
-static int
-hal_write(void *ctx, const uint8_t *b, size_t len)
-{
-	(void)ctx;
-	memcpy(store, b, len);
-	store_len = len;
-	return 0;
-}
-
-static int
-hal_hwid(void *ctx, uint8_t o[CS_HWID_MAX], size_t *len)
-{
-	(void)ctx;
-	memcpy(o, "golden-device-0001", 18);
-	*len = 18;
-	return 0;
-}
-
-static int
-hal_serial(void *ctx, uint64_t *s)
-{
-	(void)ctx;
-	*s = 1042;
-	return 0;
-}
-
-static int
-hal_security(void *ctx, cs_dev_security *st)
-{
-	(void)ctx;
-	st->debug_locked = !unlocked;
-	st->secure_boot = 1;
 	return 0;
 }
 
@@ -150,8 +103,8 @@ main(int argc, char **argv)
 	    fin[256], err[512], stream[CS_WIRE_FRAME_MAX + 512];
 	static cs_dev dev;
 	static cs_dev_anchor anchor;
-	static cs_dev_hal hal = {NULL, hal_random, hal_read, hal_write, hal_hwid, hal_serial,
-	    hal_security, "golden-1.0"};
+	static cs_dev_hal hal = {&golden_device, hal_random, memhal_read, memhal_write, memhal_hwid,
+	    memhal_serial, memhal_security, "golden-1.0"};
 	uint8_t session[32], noise[32], *pbuf, *obuf, *jbuf;
 	size_t pn, on, jn, hn, in, prn, rn, dn, fn, en, sn, used, plen;
 	const uint8_t *pl;
@@ -222,8 +175,8 @@ main(int argc, char **argv)
 	rmdir(jdir);
 	tool_put(out, "journal.bin", jbuf, jn);
 	/* a device with debug access open answers the same request with an error */
-	store_len = 0;
-	unlocked = 1;
+	golden_device.store_len = 0;
+	golden_device.unlocked = 1;
 	cs_dev_init(&dev, &hal, &anchor);
 	en = device(&dev, prov, prn, err, sizeof err);
 	if (dev.event != CS_DEV_REFUSED)
