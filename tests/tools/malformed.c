@@ -628,15 +628,43 @@ deep(void)
 	raw("deep-tags.cbor", b, sizeof b, 3, "cbor");
 }
 
+/* The first entries of a key file's map (manifests/keys.md): version 1,
+ * the type, the id, the name and the public key. */
+static void
+key_fields(cs_cw *w, const char *type, const char *id, const char *name, const uint8_t *pk)
+{
+	cs_cw_uint(w, 0);
+	cs_cw_uint(w, 1);
+	cs_cw_uint(w, 2);
+	cs_cw_textz(w, type);
+	cs_cw_uint(w, 3);
+	cs_cw_textz(w, id);
+	cs_cw_uint(w, 4);
+	cs_cw_textz(w, name);
+	cs_cw_uint(w, 5);
+	cs_cw_bytes(w, pk, CS_PK_LEN);
+}
+
+/* A key file's text: its comment line, then the base64 of file. */
+static void
+put_keyfile(const char *name, const char *comment, const cs_buf *file, int exit_code,
+    const char *reason)
+{
+	char b64[2048], text[4096];
+	int n;
+
+	sodium_bin2base64(b64, sizeof b64, file->p, file->len, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(text, sizeof text, "%s\n%s\n", comment, b64);
+	put(name, (const uint8_t *)text, (size_t)n, exit_code, reason, "-");
+}
+
 /* Secret key file with chosen KDF parameters and a random ciphertext. */
 static void
 seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 {
 	uint8_t hm[512], fm[1024], ct[48], salt[16], nonce[24];
-	char b64[2048], text[4096];
 	cs_buf hdr, file;
 	cs_cw w;
-	int n;
 
 	memset(salt, 0x5a, sizeof salt);
 	memset(nonce, 0xa5, sizeof nonce);
@@ -644,16 +672,7 @@ seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 	cs_buf_fixed(&hdr, hm, sizeof hm);
 	cs_cw_init(&w, &hdr);
 	cs_cw_map_begin(&w);
-	cs_cw_uint(&w, 0);
-	cs_cw_uint(&w, 1);
-	cs_cw_uint(&w, 2);
-	cs_cw_textz(&w, "secret-key");
-	cs_cw_uint(&w, 3);
-	cs_cw_textz(&w, "alice");
-	cs_cw_uint(&w, 4);
-	cs_cw_textz(&w, "Alice Custodian");
-	cs_cw_uint(&w, 5);
-	cs_cw_bytes(&w, alice.pk, CS_PK_LEN);
+	key_fields(&w, "secret-key", "alice", "Alice Custodian", alice.pk);
 	cs_cw_uint(&w, 6);
 	cs_cw_textz(&w, "argon2id13");
 	cs_cw_uint(&w, 7);
@@ -675,40 +694,25 @@ seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 	cs_cw_array_end(&w);
 	if (cs_cw_finish(&w) != 0)
 		die("key file");
-	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(text, sizeof text, "consign secret key: alice\n%s\n", b64);
-	put(name, (const uint8_t *)text, (size_t)n, strcmp(reason, "passphrase") == 0 ? 1 : 3,
-	    reason, "-");
+	put_keyfile(name, "consign secret key: alice", &file,
+	    strcmp(reason, "passphrase") == 0 ? 1 : 3, reason);
 }
 
 static void
 pubkey(const char *name, const uint8_t pk[CS_PK_LEN])
 {
 	uint8_t fm[512];
-	char b64[1024], text[2048];
 	cs_buf file;
 	cs_cw w;
-	int n;
 
 	cs_buf_fixed(&file, fm, sizeof fm);
 	cs_cw_init(&w, &file);
 	cs_cw_map_begin(&w);
-	cs_cw_uint(&w, 0);
-	cs_cw_uint(&w, 1);
-	cs_cw_uint(&w, 2);
-	cs_cw_textz(&w, "public-key");
-	cs_cw_uint(&w, 3);
-	cs_cw_textz(&w, "evil");
-	cs_cw_uint(&w, 4);
-	cs_cw_textz(&w, "Evil");
-	cs_cw_uint(&w, 5);
-	cs_cw_bytes(&w, pk, CS_PK_LEN);
+	key_fields(&w, "public-key", "evil", "Evil", pk);
 	cs_cw_map_end(&w);
 	if (cs_cw_finish(&w) != 0)
 		die("pub file");
-	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(text, sizeof text, "consign public key: evil\n%s\n", b64);
-	put(name, (const uint8_t *)text, (size_t)n, 3, "schema", "-");
+	put_keyfile(name, "consign public key: evil", &file, 3, "schema");
 }
 
 int
