@@ -449,6 +449,22 @@ remake(tp_maker *m, const tp_opts *ro, const tp_opts *io, const cs_p256_secret *
 	m->inter_len = tp_der(m->inter, m->inter_der, sizeof m->inter_der);
 }
 
+/* A new maker (label) whose root (ro NULL: kept) and intermediate are made
+ * again as remake() does, and a cached pinned set of its root in *r; -1,
+ * a failed check naming the maker (what), when it cannot be made. */
+static int
+maker_with(tp_maker *m, const char *label, const char *what, const tp_opts *ro, const tp_opts *io,
+    cs_attest_roots **r)
+{
+	if (tp_maker_make(m, SEED, label) != 0) {
+		T_OK(0, "chain: the %s maker is made", what);
+		return -1;
+	}
+	remake(m, ro, io, m->root_key);
+	*r = pinned(8, m->root_der, m->root_len);
+	return 0;
+}
+
 /* Intermediates and roots that break a rule. */
 static void
 bad_uppers(void)
@@ -464,13 +480,9 @@ bad_uppers(void)
 	dev d;
 
 	/* intermediate without CA:TRUE */
-	if (tp_maker_make(&m, SEED, "bad-inter") != 0) {
-		T_OK(0, "chain: the bad-inter maker is made");
-		return;
-	}
 	io.ca = 0;
-	remake(&m, NULL, &io, m.root_key);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "bad-inter", "bad-inter", NULL, &io, &r) != 0)
+		return;
 	T_OK(strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0,
 	    "chain: an intermediate that is not a CA is refused");
 	cs_attest_roots_free(r);
@@ -494,14 +506,10 @@ bad_uppers(void)
 	tp_maker_free(&m);
 
 	/* a root with pathlen 0 cannot have an intermediate under it */
-	if (tp_maker_make(&m, SEED, "pathlen") != 0) {
-		T_OK(0, "chain: the pathlen maker is made");
-		return;
-	}
 	ro.pathlen = 0;
 	io.ca = 1;
-	remake(&m, &ro, &io, m.root_key);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "pathlen", "pathlen", &ro, &io, &r) != 0)
+		return;
 	refused = strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0;
 	c = chain2(&d, m.inter_der, m.inter_len);
 	T_OK(refused && strcmp(verify(r, &c, NULL), "attest-chain-invalid") == 0,
@@ -511,15 +519,11 @@ bad_uppers(void)
 	tp_maker_free(&m);
 
 	/* name constraints on the root: the cache must not skip them */
-	if (tp_maker_make(&m, SEED, "nc") != 0) {
-		T_OK(0, "chain: the constrained maker is made");
-		return;
-	}
 	ro.pathlen = -1;
 	ro.nc = "critical,permitted;DNS:devices.example.com";
 	io.md = NULL;
-	remake(&m, &ro, &io, m.root_key);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "nc", "constrained", &ro, &io, &r) != 0)
+		return;
 	{
 		tp_opts in = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:a.devices.example.com"};
 		tp_opts out = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:evil.example.org"};
@@ -537,14 +541,10 @@ bad_uppers(void)
 	tp_maker_free(&m);
 
 	/* name constraints on the intermediate: cached, but not the fast path */
-	if (tp_maker_make(&m, SEED, "nci") != 0) {
-		T_OK(0, "chain: the nci maker is made");
-		return;
-	}
 	io = (tp_opts){.ca = 1, .pathlen = 0, .ku = "keyCertSign", .serial = 2,
 	    .nc = "critical,permitted;DNS:devices.example.com"};
-	remake(&m, NULL, &io, m.root_key);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "nci", "nci", NULL, &io, &r) != 0)
+		return;
 	{
 		tp_opts in = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:b.devices.example.com"};
 		tp_opts out = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:evil.example.org"};
