@@ -69,6 +69,12 @@ load_signed(cs_buf *out, const uint8_t *pl, size_t n, const int *signers, int ns
 	return cs_policy_load(s, d, out->p, out->len, e);
 }
 
+/* 1 when x, encoded by enc into the fixed buffer b over mem and decoded back
+ * by dec into y, comes back the same, byte for byte */
+#define ROUND_TRIP(b, mem, enc, dec, x, y, e)                                          \
+	(cs_buf_fixed(&(b), (mem), sizeof(mem)), enc(&(b), &(x)) == CS_OK &&           \
+	    dec(&(y), (b).p, (b).len, (e)) == CS_OK && memcmp(&(x), &(y), sizeof(x)) == 0)
+
 static void
 roundtrips(void)
 {
@@ -85,11 +91,8 @@ roundtrips(void)
 	size_t pos = 0, i = 0;
 
 	make_policy(&p, 0, 3, 2);
-	cs_buf_fixed(&b, m, sizeof m);
 	cs_err_clear(&e);
-	T_OK(cs_policy_encode(&b, &p) == CS_OK && cs_policy_decode(&p2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&p, &p2, sizeof p) == 0,
-	    "policy round trip");
+	T_OK(ROUND_TRIP(b, m, cs_policy_encode, cs_policy_decode, p, p2, &e), "policy round trip");
 	p.threshold = 4;
 	cs_buf_fixed(&b, m, sizeof m);
 	T_OK(cs_policy_encode(&b, &p) == CS_USAGE, "policy encoder refuses M > N");
@@ -103,10 +106,7 @@ roundtrips(void)
 	o.quantity = 1000;
 	o.nstation = 1;
 	memcpy(o.station[0], k[4].pk, 32);
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_order_encode(&b, &o) == CS_OK && cs_order_decode(&o2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&o, &o2, sizeof o) == 0,
-	    "order round trip");
+	T_OK(ROUND_TRIP(b, m, cs_order_encode, cs_order_decode, o, o2, &e), "order round trip");
 	o.quantity = 1001;
 	cs_buf_fixed(&b, m, sizeof m);
 	T_OK(cs_order_encode(&b, &o) == CS_USAGE, "order encoder refuses a quantity above the range");
@@ -118,9 +118,7 @@ roundtrips(void)
 	memset(r.hwid, 0xab, 8);
 	strcpy(r.firmware, "1.0.3");
 	strcpy(r.batch, "B42");
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_record_encode(&b, &r) == CS_OK && cs_record_decode(&r2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&r, &r2, sizeof r) == 0,
+	T_OK(ROUND_TRIP(b, m, cs_record_encode, cs_record_decode, r, r2, &e),
 	    "record round trip (no attestation)");
 	r.has_att = 1;
 	strcpy(r.att_type, "x509-chain");
@@ -162,10 +160,7 @@ roundtrips(void)
 	h.count = 1000;
 	h.created = 1764000000;
 	memcpy(h.station_pk, k[4].pk, 32);
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_header_encode(&b, &h) == CS_OK && cs_header_decode(&h2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&h, &h2, sizeof h) == 0,
-	    "batch header round trip");
+	T_OK(ROUND_TRIP(b, m, cs_header_encode, cs_header_decode, h, h2, &e), "batch header round trip");
 
 	memset(&rl, 0, sizeof rl);
 	rl.seq = 2;
