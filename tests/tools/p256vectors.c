@@ -107,8 +107,9 @@ cose(char **f, int multi)
 			goto done;
 		}
 		result(1, "%s: output decodes as COSE_Sign1 ES256", f[1]);
-		result(s1.prot_len == v.bpn && memcmp(s1.prot, v.bp, v.bpn) == 0 && s1.kid != NULL &&
-			s1.payload_len == v.msgn && memcmp(s1.payload, v.msg, v.msgn) == 0,
+		result(s1.prot_len == v.bpn && memcmp(s1.prot, v.bp, v.bpn) == 0 &&
+			s1.kid != NULL && s1.payload_len == v.msgn &&
+			memcmp(s1.payload, v.msg, v.msgn) == 0,
 		    "%s: decoded headers and payload are the inputs", f[1]);
 		sig = s1.sig;
 		result(cs_es256_sign1_verify(&s1, k, NULL, 0, &out) == 0,
@@ -133,8 +134,8 @@ cose(char **f, int multi)
 		result(cs_es256_verify(k, sig, v.tbs.p, v.tbs.len) == 0,
 		    "%s: the example's signature verifies", f[1]);
 		rs = (cs_cose_raw_signer){v.sp, v.spn, v.su, v.sun, sig};
-		result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun, v.msg, v.msgn, &rs, 1) ==
-			CS_OK,
+		result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun, v.msg, v.msgn, &rs,
+			   1) == CS_OK,
 		    "%s: COSE_Sign encoded", f[1]);
 	}
 	result(!out.overflow && out.len == v.cborn && memcmp(out.p, v.cborx, v.cborn) == 0,

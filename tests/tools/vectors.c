@@ -61,8 +61,8 @@ main(void)
 			crypto_sign_detached(sig, NULL, v.tbs.p, v.tbs.len, sk);
 			if (multi) {
 				rs = (cs_cose_raw_signer){v.sp, v.spn, v.su, v.sun, sig};
-				result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun, v.msg, v.msgn,
-					   &rs, 1) == CS_OK,
+				result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun,
+					   v.msg, v.msgn, &rs, 1) == CS_OK,
 				    "%s: COSE_Sign encoded", f[1]);
 			} else {
 				rs = (cs_cose_raw_signer){v.bp, v.bpn, v.bu, v.bun, sig};

@@ -552,7 +552,8 @@ bad_uppers(void)
 
 		for (i = 0; i < 2; i++) {
 			ok &= strcmp(leaf_verdict(r, &d, &m, &in, &l), "ok") == 0 && l.cached == i;
-			ok &= strcmp(leaf_verdict(r, &d, &m, &out, &l), "attest-chain-invalid") == 0;
+			ok &= strcmp(leaf_verdict(r, &d, &m, &out, &l), "attest-chain-invalid") ==
+			    0;
 		}
 		cs_attest_roots_stats(r, &hits, &misses);
 		T_OK(r != NULL && ok && hits == 3,

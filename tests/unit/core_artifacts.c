@@ -160,7 +160,8 @@ roundtrips(void)
 	h.count = 1000;
 	h.created = 1764000000;
 	memcpy(h.station_pk, k[4].pk, 32);
-	T_OK(ROUND_TRIP(b, m, cs_header_encode, cs_header_decode, h, h2, &e), "batch header round trip");
+	T_OK(ROUND_TRIP(b, m, cs_header_encode, cs_header_decode, h, h2, &e),
+	    "batch header round trip");
 
 	memset(&rl, 0, sizeof rl);
 	rl.seq = 2;
@@ -424,7 +425,8 @@ rotation(void)
 			const char *reason, *what;
 		} cases[] = {
 			{1, "policy-fork", "a second, different version 2 is refused as a fork"},
-			{0, "policy-predecessor", "a version 2 naming another predecessor is refused"},
+			{0, "policy-predecessor",
+			    "a version 2 naming another predecessor is refused"},
 		};
 		uint8_t m3[4096], e3[8192];
 		cs_buf b3, o3;
@@ -441,9 +443,11 @@ rotation(void)
 			cs_buf_fixed(&b3, m3, sizeof m3);
 			T_MUST(cs_policy_encode(&b3, &p3));
 			cs_buf_fixed(&o3, e3, sizeof e3);
+			int fork = cases[i].fork;
+
 			T_OK(load_signed(&o3, m3, b3.len, new2_old2, 4, &s3, &d3, &e) == CS_OK &&
-				 cs_policy_verify_rotation(cases[i].fork ? &s2 : &s1,
-				     cases[i].fork ? &d2 : &d1, &s3, &d3, &qa, &qb, &e) == CS_REJECT &&
+				 cs_policy_verify_rotation(fork ? &s2 : &s1, fork ? &d2 : &d1, &s3,
+				     &d3, &qa, &qb, &e) == CS_REJECT &&
 				 strcmp(e.reason, cases[i].reason) == 0,
 			    "%s", cases[i].what);
 		}

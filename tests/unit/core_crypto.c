@@ -305,12 +305,18 @@ cose_profile_headers(void)
 			profile_hdrs(&h, multi, kind, kid);
 			for (i = 0; i < 2 && va->edit[i].slot != NONE; i++) {
 				const struct edit *ed = &va->edit[i];
-				int slot = ed->slot == SIGNER_PROT	? (multi ? SPROT : PROT)
-				    : ed->slot == SIGNER_UNPROT ? (multi ? SUNPROT : UNPROT)
-								: ed->slot;
+				const char *edct = NULL;
+				int slot = ed->slot;
 
-				mkhdr(bufs[slot], h.m[slot], sizeof h.m[slot], ed->alg,
-				    ed->ctype == CT_KIND ? kind : ed->ctype == CT_PROFILE ? ct : NULL,
+				if (slot == SIGNER_PROT)
+					slot = multi ? SPROT : PROT;
+				else if (slot == SIGNER_UNPROT)
+					slot = multi ? SUNPROT : UNPROT;
+				if (ed->ctype == CT_KIND)
+					edct = kind;
+				else if (ed->ctype == CT_PROFILE)
+					edct = ct;
+				mkhdr(bufs[slot], h.m[slot], sizeof h.m[slot], ed->alg, edct,
 				    ed->kid ? kid : NULL, ed->extra);
 			}
 			refused(multi, &h, payload, sizeof payload, pk, sk, va->why, va->what);

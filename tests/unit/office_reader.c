@@ -136,12 +136,14 @@ test_reader(void)
 			const char *const *data;
 			const char *reason, *what;
 		} cases[] = {
-			{{"header.cose", "order.cose", "records.cborseq", "release.cose", "more"}, 5, abcde,
-			    "zip-entries", "5 entries: zip-entries"},
+			{{"header.cose", "order.cose", "records.cborseq", "release.cose",
+			     "more"}, 5, abcde, "zip-entries", "5 entries: zip-entries"},
 			{{"header.cose", "order.cose", "../records.cborseq"}, 3, NULL, "zip-name",
 			    "\"..\" in a name: zip-name"},
-			{{"header.cose", "order.cose", "a\\b"}, 3, NULL, "zip-name", "a backslash: zip-name"},
-			{{"header.cose", "order.cose", "dir/"}, 3, NULL, "zip-name", "a directory: zip-name"},
+			{{"header.cose", "order.cose", "a\\b"}, 3, NULL, "zip-name",
+			    "a backslash: zip-name"},
+			{{"header.cose", "order.cose", "dir/"}, 3, NULL, "zip-name",
+			    "a directory: zip-name"},
 			{{"header.cose", "order.cose", "rec\x01"}, 3, NULL, "zip-name",
 			    "a control byte: zip-name"},
 			{{"order.cose", "header.cose", "records.cborseq"}, 3, NULL, "zip-entries",
