@@ -628,43 +628,15 @@ deep(void)
 	raw("deep-tags.cbor", b, sizeof b, 3, "cbor");
 }
 
-/* The first entries of a key file's map (manifests/keys.md): version 1,
- * the type, the id, the name and the public key. */
-static void
-key_fields(cs_cw *w, const char *type, const char *id, const char *name, const uint8_t *pk)
-{
-	cs_cw_uint(w, 0);
-	cs_cw_uint(w, 1);
-	cs_cw_uint(w, 2);
-	cs_cw_textz(w, type);
-	cs_cw_uint(w, 3);
-	cs_cw_textz(w, id);
-	cs_cw_uint(w, 4);
-	cs_cw_textz(w, name);
-	cs_cw_uint(w, 5);
-	cs_cw_bytes(w, pk, CS_PK_LEN);
-}
-
-/* A key file's text: its comment line, then the base64 of file. */
-static void
-put_keyfile(const char *name, const char *comment, const cs_buf *file, int exit_code,
-    const char *reason)
-{
-	char b64[2048], text[4096];
-	int n;
-
-	sodium_bin2base64(b64, sizeof b64, file->p, file->len, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(text, sizeof text, "%s\n%s\n", comment, b64);
-	put(name, (const uint8_t *)text, (size_t)n, exit_code, reason, "-");
-}
-
 /* Secret key file with chosen KDF parameters and a random ciphertext. */
 static void
 seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 {
 	uint8_t hm[512], fm[1024], ct[48], salt[16], nonce[24];
+	char b64[2048], text[4096];
 	cs_buf hdr, file;
 	cs_cw w;
+	int n;
 
 	memset(salt, 0x5a, sizeof salt);
 	memset(nonce, 0xa5, sizeof nonce);
@@ -672,7 +644,16 @@ seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 	cs_buf_fixed(&hdr, hm, sizeof hm);
 	cs_cw_init(&w, &hdr);
 	cs_cw_map_begin(&w);
-	key_fields(&w, "secret-key", "alice", "Alice Custodian", alice.pk);
+	cs_cw_uint(&w, 0);
+	cs_cw_uint(&w, 1);
+	cs_cw_uint(&w, 2);
+	cs_cw_textz(&w, "secret-key");
+	cs_cw_uint(&w, 3);
+	cs_cw_textz(&w, "alice");
+	cs_cw_uint(&w, 4);
+	cs_cw_textz(&w, "Alice Custodian");
+	cs_cw_uint(&w, 5);
+	cs_cw_bytes(&w, alice.pk, CS_PK_LEN);
 	cs_cw_uint(&w, 6);
 	cs_cw_textz(&w, "argon2id13");
 	cs_cw_uint(&w, 7);
@@ -694,25 +675,26 @@ seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 	cs_cw_array_end(&w);
 	if (cs_cw_finish(&w) != 0)
 		die("key file");
-	put_keyfile(name, "consign secret key: alice", &file,
-	    strcmp(reason, "passphrase") == 0 ? 1 : 3, reason);
+	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(text, sizeof text, "consign secret key: alice\n%s\n", b64);
+	put(name, (const uint8_t *)text, (size_t)n, strcmp(reason, "passphrase") == 0 ? 1 : 3,
+	    reason, "-");
 }
 
+/* A public key file through the library's writer: a small-order key is
+ * written as any other, and refused only when read. */
 static void
 pubkey(const char *name, const uint8_t pk[CS_PK_LEN])
 {
-	uint8_t fm[512];
-	cs_buf file;
-	cs_cw w;
+	uint8_t tm[1024];
+	cs_pubkey k = {.id = "evil", .name = "Evil"};
+	cs_buf text;
 
-	cs_buf_fixed(&file, fm, sizeof fm);
-	cs_cw_init(&w, &file);
-	cs_cw_map_begin(&w);
-	key_fields(&w, "public-key", "evil", "Evil", pk);
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	memcpy(k.pk, pk, CS_PK_LEN);
+	cs_buf_fixed(&text, tm, sizeof tm);
+	if (cs_pubkey_format(&text, &k) != CS_OK)
 		die("pub file");
-	put_keyfile(name, "consign public key: evil", &file, 3, "schema");
+	put(name, text.p, text.len, 3, "schema", "-");
 }
 
 int
