@@ -435,50 +435,55 @@ main(void)
 		refused("a policy given as the order", &pe1, NULL, 0, "kind");
 	}
 
-	/* the device's own state */
-	fresh();
-	S.m.unlocked = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-debug-unlocked") == 0 && S.rng_calls == 0 &&
-		 S.m.writes == 0,
-	    "debug access open: refused, no key (%s)", e.reason);
-	fresh();
-	S.m.serial = 2000;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-serial-range") == 0 && S.m.writes == 0,
-	    "serial above the order's range: refused (%s)", e.reason);
-	fresh();
-	S.m.serial = 999;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-serial-range") == 0 && S.m.writes == 0,
-	    "serial below the order's range: refused (%s)", e.reason);
-	fresh();
-	S.rng_mode = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-rng-health") == 0 && S.m.writes == 0,
-	    "stuck random source: refused, no key (%s)", e.reason);
-	fresh();
-	S.rng_mode = 2;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-rng-health") == 0 && S.m.writes == 0,
-	    "random source repeating itself: refused, no key (%s)", e.reason);
-	fresh();
-	S.m.fail_write = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && rec == NULL,
-	    "storage that cannot be written: no record handed out (%s)", e.reason);
-	fresh();
-	S.m.fail_read = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && S.m.writes == 0,
-	    "storage that cannot be read: refused, never overwritten (%s)", e.reason);
-	fresh();
-	memcpy(S.m.store, stored, slen);
-	S.m.store_len = slen;
-	S.m.store[10] ^= 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && S.m.writes == 0,
-	    "damaged storage: refused, never overwritten (%s)", e.reason);
+	/* the device's own state: each case on a fresh device set up so */
+	{
+		static const struct {
+			int unlocked, rng_mode, fail_write, fail_read, damaged;
+			uint64_t serial; /* 0: the fresh device's */
+			const char *reason;
+			int rejected, no_rng, no_write, no_record; /* what is checked */
+			const char *what;
+		} states[] = {
+			{.unlocked = 1, .reason = "device-debug-unlocked", .rejected = 1, .no_rng = 1,
+			    .no_write = 1, .what = "debug access open: refused, no key"},
+			{.serial = 2000, .reason = "device-serial-range", .rejected = 1, .no_write = 1,
+			    .what = "serial above the order's range: refused"},
+			{.serial = 999, .reason = "device-serial-range", .rejected = 1, .no_write = 1,
+			    .what = "serial below the order's range: refused"},
+			{.rng_mode = 1, .reason = "device-rng-health", .rejected = 1, .no_write = 1,
+			    .what = "stuck random source: refused, no key"},
+			{.rng_mode = 2, .reason = "device-rng-health", .rejected = 1, .no_write = 1,
+			    .what = "random source repeating itself: refused, no key"},
+			{.fail_write = 1, .reason = "device-storage", .no_record = 1,
+			    .what = "storage that cannot be written: no record handed out"},
+			{.fail_read = 1, .reason = "device-storage", .no_write = 1,
+			    .what = "storage that cannot be read: refused, never overwritten"},
+			{.damaged = 1, .reason = "device-storage", .no_write = 1,
+			    .what = "damaged storage: refused, never overwritten"},
+		};
+
+		for (i = 0; i < sizeof states / sizeof states[0]; i++) {
+			fresh();
+			S.m.unlocked = states[i].unlocked;
+			S.rng_mode = states[i].rng_mode;
+			S.m.fail_write = states[i].fail_write;
+			S.m.fail_read = states[i].fail_read;
+			if (states[i].serial != 0)
+				S.m.serial = states[i].serial;
+			if (states[i].damaged) {
+				memcpy(S.m.store, stored, slen);
+				S.m.store_len = slen;
+				S.m.store[10] ^= 1;
+			}
+			rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
+			T_OK((states[i].rejected ? rc == CS_REJECT : rc != CS_OK) &&
+				 strcmp(e.reason, states[i].reason) == 0 &&
+				 (!states[i].no_rng || S.rng_calls == 0) &&
+				 (!states[i].no_write || S.m.writes == 0) &&
+				 (!states[i].no_record || rec == NULL),
+			    "%s (%s)", states[i].what, e.reason);
+		}
+	}
 
 	/* rotation: v2 by new custodians 3,4,5, signed by 2 of v1 and 2 of v2 */
 	{
