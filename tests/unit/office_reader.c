@@ -129,29 +129,29 @@ test_reader(void)
 	}
 	/* layouts refused for their names or their order */
 	{
+		static const char *const extra[] = {"header.cose", "order.cose", "records.cborseq",
+		    "release.cose", "more"};
+		static const char *const bad1[] = {"header.cose", "order.cose", "../records.cborseq"};
+		static const char *const bad2[] = {"header.cose", "order.cose", "a\\b"};
+		static const char *const bad3[] = {"header.cose", "order.cose", "dir/"};
+		static const char *const bad4[] = {"header.cose", "order.cose", "rec\x01"};
+		static const char *const swap[] = {"order.cose", "header.cose", "records.cborseq"};
+		static const char *const ok2[] = {"header.cose", "order.cose", "..records.cborseq"};
 		static const char *const abcde[] = {"a", "b", "c", "d", "e"};
 		static const struct {
-			const char *names[5];
+			const char *const *names;
 			int n;
-			const char *const *data;
+			const char *const *data; /* NULL: data */
 			const char *reason, *what;
 		} cases[] = {
-			{{"header.cose", "order.cose", "records.cborseq", "release.cose",
-			     "more"}, 5, abcde, "zip-entries", "5 entries: zip-entries"},
-			{{"header.cose", "order.cose", "../records.cborseq"}, 3, NULL, "zip-name",
-			    "\"..\" in a name: zip-name"},
-			{{"header.cose", "order.cose", "a\\b"}, 3, NULL, "zip-name",
-			    "a backslash: zip-name"},
-			{{"header.cose", "order.cose", "dir/"}, 3, NULL, "zip-name",
-			    "a directory: zip-name"},
-			{{"header.cose", "order.cose", "rec\x01"}, 3, NULL, "zip-name",
-			    "a control byte: zip-name"},
-			{{"order.cose", "header.cose", "records.cborseq"}, 3, NULL, "zip-entries",
-			    "reordered entries: zip-entries"},
-			{{"header.cose", "order.cose", "..records.cborseq"}, 3, NULL, "zip-entries",
-			    "\"..x\" is a name, not a component: zip-entries"},
-			{{"header.cose", "order.cose", "records.cborseq"}, 2, NULL, "zip-entries",
-			    "a missing entry: zip-entries"},
+			{extra, 5, abcde, "zip-entries", "5 entries: zip-entries"},
+			{bad1, 3, NULL, "zip-name", "\"..\" in a name: zip-name"},
+			{bad2, 3, NULL, "zip-name", "a backslash: zip-name"},
+			{bad3, 3, NULL, "zip-name", "a directory: zip-name"},
+			{bad4, 3, NULL, "zip-name", "a control byte: zip-name"},
+			{swap, 3, NULL, "zip-entries", "reordered entries: zip-entries"},
+			{ok2, 3, NULL, "zip-entries", "\"..x\" is a name, not a component: zip-entries"},
+			{good, 2, NULL, "zip-entries", "a missing entry: zip-entries"},
 		};
 		size_t k;
 
