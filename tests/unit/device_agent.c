@@ -444,12 +444,12 @@ main(void)
 			int rejected, no_rng, no_write, no_record; /* what is checked */
 			const char *what;
 		} states[] = {
-			{.unlocked = 1, .reason = "device-debug-unlocked", .rejected = 1, .no_rng = 1,
-			    .no_write = 1, .what = "debug access open: refused, no key"},
-			{.serial = 2000, .reason = "device-serial-range", .rejected = 1, .no_write = 1,
-			    .what = "serial above the order's range: refused"},
-			{.serial = 999, .reason = "device-serial-range", .rejected = 1, .no_write = 1,
-			    .what = "serial below the order's range: refused"},
+			{.unlocked = 1, .reason = "device-debug-unlocked", .rejected = 1,
+			    .no_rng = 1, .no_write = 1, .what = "debug access open: refused, no key"},
+			{.serial = 2000, .reason = "device-serial-range", .rejected = 1,
+			    .no_write = 1, .what = "serial above the order's range: refused"},
+			{.serial = 999, .reason = "device-serial-range", .rejected = 1,
+			    .no_write = 1, .what = "serial below the order's range: refused"},
 			{.rng_mode = 1, .reason = "device-rng-health", .rejected = 1, .no_write = 1,
 			    .what = "stuck random source: refused, no key"},
 			{.rng_mode = 2, .reason = "device-rng-health", .rejected = 1, .no_write = 1,

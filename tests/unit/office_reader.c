@@ -150,7 +150,8 @@ test_reader(void)
 			{bad3, 3, NULL, "zip-name", "a directory: zip-name"},
 			{bad4, 3, NULL, "zip-name", "a control byte: zip-name"},
 			{swap, 3, NULL, "zip-entries", "reordered entries: zip-entries"},
-			{ok2, 3, NULL, "zip-entries", "\"..x\" is a name, not a component: zip-entries"},
+			{ok2, 3, NULL, "zip-entries",
+			    "\"..x\" is a name, not a component: zip-entries"},
 			{good, 2, NULL, "zip-entries", "a missing entry: zip-entries"},
 		};
 		size_t k;
