@@ -445,7 +445,8 @@ main(void)
 			const char *what;
 		} states[] = {
 			{.unlocked = 1, .reason = "device-debug-unlocked", .rejected = 1,
-			    .no_rng = 1, .no_write = 1, .what = "debug access open: refused, no key"},
+			    .no_rng = 1, .no_write = 1,
+			    .what = "debug access open: refused, no key"},
 			{.serial = 2000, .reason = "device-serial-range", .rejected = 1,
 			    .no_write = 1, .what = "serial above the order's range: refused"},
 			{.serial = 999, .reason = "device-serial-range", .rejected = 1,
