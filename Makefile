@@ -74,6 +74,9 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 test-bins: all $(UNIT_BIN) $(TOOL_BIN)
+# the unit tests, tools and bench programs share headers (tests/unit/t.h,
+# tests/tools/*.h, tests/bench/bench.h): rebuild each when one it includes changes
+-include $(wildcard $(BUILD)/tests/*.d $(BUILD)/tools/*.d $(BUILD)/bench/*.d)
 
 # The whole suite; the last line is "N passed, N failed".
 check: deps-check-test test-bins firmware

@@ -31,7 +31,9 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 
+#define TOOL_NAME "attest"
 #include "../tools/testpki.h"
+#include "bench.h"
 #include "attest/chain.h"
 #include "attest/psa.h"
 #include "crypto/sig.h"
@@ -53,22 +55,6 @@ static struct dev *D;
 static size_t N = 2000;
 static tp_maker M;
 static uint8_t bl[32], signer[32];
-
-static void __attribute__((noreturn))
-die(const char *msg)
-{
-	fprintf(stderr, "attest: %s\n", msg);
-	exit(2);
-}
-
-static double
-cpu(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static size_t
 der_of(uint8_t out[80], const uint8_t sig[64])
@@ -157,11 +143,9 @@ raw_es256(void)
 			bad++;
 		EVP_MD_CTX_free(ctx);
 	}
-	t = cpu() - t;
+	t = ns_per_op(t, N, bad, "raw verification failed");
 	EVP_MD_free(md);
-	if (bad)
-		die("raw verification failed");
-	return t * 1e9 / (double)N;
+	return t;
 }
 
 static double
@@ -182,10 +166,7 @@ es256(int parse)
 			bad += cs_es256_verify(D[i].key, D[i].sig, D[i].msg, MSG_LEN) != 0;
 		}
 	}
-	t = cpu() - t;
-	if (bad)
-		die("verification failed");
-	return t * 1e9 / (double)N;
+	return ns_per_op(t, N, bad, "verification failed");
 }
 
 static double
@@ -226,10 +207,7 @@ psa(void)
 	for (i = 0; i < N; i++)
 		bad += cs_psa_appraise(NULL, D[i].token, D[i].token_len, D[i].iak_key, D[i].nonce, &ref,
 		    1, NULL) != CS_OK;
-	t = cpu() - t;
-	if (bad)
-		die("token appraisal failed");
-	return t * 1e9 / (double)N;
+	return ns_per_op(t, N, bad, "token appraisal failed");
 }
 
 static int

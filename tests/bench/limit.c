@@ -22,6 +22,8 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "limit"
+#include "bench.h"
 #include "bundle/reader.h"
 #include "format/artifact.h"
 #include "format/cose.h"
@@ -53,33 +55,6 @@ struct slice {
 	size_t bad;
 	pthread_t th;
 };
-
-static void __attribute__((noreturn))
-die(const char *msg)
-{
-	fprintf(stderr, "limit: %s\n", msg);
-	exit(2);
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* the pieces are timed in this thread's CPU time: other work on the
- * machine slows them less */
-static double
-cpu(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* The records entry, whole, and every record split, decoded and its
  * Sig_structure built: none of this is timed as the limit. */

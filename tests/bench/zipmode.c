@@ -15,26 +15,12 @@
 
 #include <zip.h>
 
+#define TOOL_NAME "zipmode"
+#include "bench.h"
 #include "bundle/reader.h"
 
 static const char *const names[CS_ZIP_MAX_ENTRIES] = {CS_ENTRY_HEADER, CS_ENTRY_ORDER,
     CS_ENTRY_RECORDS, CS_ENTRY_RELEASE};
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "zipmode: %s\n", what);
-	exit(2);
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 /* Streams entry i of path to its end (CRC checked); its size. */
 static uint64_t

@@ -11,6 +11,8 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "golden"
+#include "tool.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cose.h"
@@ -39,20 +41,6 @@ fixed(uint8_t *out, size_t n, const char *label)
 
 	crypto_hash_sha256(h, (const uint8_t *)label, strlen(label));
 	memcpy(out, h, n);
-}
-
-static void
-put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[4096];
-	cs_err e;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	cs_err_clear(&e);
-	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK) {
-		fprintf(stderr, "golden: %s: %s\n", path, e.msg);
-		exit(2);
-	}
 }
 
 static void
@@ -146,7 +134,7 @@ write_all(void)
 		out.len = 0;
 		must(cs_pubkey_format(&out, &pk), "pubkey");
 		snprintf(name, sizeof name, "%s.pub", keys[i].id);
-		put(name, out.p, out.len);
+		tool_put(dir, name, out.p, out.len);
 	}
 	/* alice.key, passphrase "golden", interactive KDF */
 	memset(&sk, 0, sizeof sk);
@@ -158,21 +146,21 @@ write_all(void)
 	out.len = 0;
 	cs_err_clear(&e);
 	must(cs_seckey_format(&out, &sk, "golden", 6, CS_KDF_INTERACTIVE, &e), "seckey");
-	put("alice.key", out.p, out.len);
+	tool_put(dir, "alice.key", out.p, out.len);
 
 	policy(&p, 1, NULL, c1);
 	pl.len = 0;
 	must(cs_policy_encode(&pl, &p), "policy");
 	cs_digest(d1, CS_KIND_POLICY, pl.p, pl.len);
-	put("policy.payload", pl.p, pl.len);
+	tool_put(dir, "policy.payload", pl.p, pl.len);
 	multi(&out, CS_KIND_POLICY, &pl, s1);
-	put("policy.cbor", out.p, out.len);
+	tool_put(dir, "policy.cbor", out.p, out.len);
 
 	policy(&p, 2, d1, c2);
 	pl.len = 0;
 	must(cs_policy_encode(&pl, &p), "policy v2");
 	multi(&out, CS_KIND_POLICY, &pl, s2);
-	put("policy-v2.cbor", out.p, out.len);
+	tool_put(dir, "policy-v2.cbor", out.p, out.len);
 
 	memset(&o, 0, sizeof o);
 	fixed(o.deployment, CS_DEPLOY_LEN, "consign golden deployment");
@@ -187,10 +175,10 @@ write_all(void)
 	memcpy(o.station[0], keys[STATION].pk, 32);
 	pl.len = 0;
 	must(cs_order_encode(&pl, &o), "order");
-	put("order.payload", pl.p, pl.len);
+	tool_put(dir, "order.payload", pl.p, pl.len);
 	cs_digest(h.order, CS_KIND_ORDER, pl.p, pl.len);
 	multi(&out, CS_KIND_ORDER, &pl, s1);
-	put("order.cbor", out.p, out.len);
+	tool_put(dir, "order.cbor", out.p, out.len);
 
 	memset(&r, 0, sizeof r);
 	memcpy(r.deployment, o.deployment, CS_DEPLOY_LEN);
@@ -203,11 +191,11 @@ write_all(void)
 	memcpy(r.nonce, o.nonce, CS_NONCE_LEN);
 	pl.len = 0;
 	must(cs_record_encode(&pl, &r), "record");
-	put("record.payload", pl.p, pl.len);
+	tool_put(dir, "record.payload", pl.p, pl.len);
 	out.len = 0;
 	cs_err_clear(&e);
 	must(cs_cose_sign1_create(&out, CS_KIND_RECORD, pl.p, pl.len, keys[DEVICE].sk, &e), "rec");
-	put("record.cbor", out.p, out.len);
+	tool_put(dir, "record.cbor", out.p, out.len);
 	crypto_hash_sha256(recd, out.p, out.len);
 
 	memcpy(h.deployment, o.deployment, CS_DEPLOY_LEN);
@@ -218,10 +206,10 @@ write_all(void)
 	memcpy(h.station_pk, keys[STATION].pk, 32);
 	pl.len = 0;
 	must(cs_header_encode(&pl, &h), "header");
-	put("header.payload", pl.p, pl.len);
+	tool_put(dir, "header.payload", pl.p, pl.len);
 	out.len = 0;
 	must(cs_cose_sign1_create(&out, CS_KIND_HEADER, pl.p, pl.len, keys[STATION].sk, &e), "hdr");
-	put("header.cbor", out.p, out.len);
+	tool_put(dir, "header.cbor", out.p, out.len);
 	cs_buf_free(&pl);
 	cs_buf_free(&out);
 	return 0;

@@ -11,6 +11,9 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "malformed"
+#include "tool.h"
+#include "cosehdr.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cbor.h"
@@ -43,13 +46,6 @@ static struct key alice, bob, carol, office, station, device;
 static FILE *expect;
 
 static void
-die(const char *what)
-{
-	fprintf(stderr, "malformed: %s\n", what);
-	exit(2);
-}
-
-static void
 gkey(struct key *k, const char *name)
 {
 	char label[64];
@@ -65,13 +61,7 @@ static void
 put(const char *name, const uint8_t *p, size_t n, int exit_code, const char *reason,
     const char *policy)
 {
-	char path[4096];
-	cs_err e;
-
-	snprintf(path, sizeof path, "%s/%s", out, name);
-	cs_err_clear(&e);
-	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK)
-		die(e.msg);
+	tool_put(out, name, p, n);
 	fprintf(expect, "%s %d %s %s\n", name, exit_code, reason, policy);
 }
 
@@ -334,34 +324,11 @@ escape_variant(const struct art *a, const char *text, const char *name)
 static void
 hdr(cs_buf *b, int64_t alg, const char *kind, const struct key *k, int extra)
 {
-	char ct[CS_CTYPE_MAX + 1];
 	uint8_t kid[CS_KID_LEN];
-	cs_cw w;
 
-	b->len = 0;
-	cs_cw_init(&w, b);
-	cs_cw_map_begin(&w);
-	if (alg != 0) {
-		cs_cw_uint(&w, CS_COSE_HDR_ALG);
-		cs_cw_int(&w, alg);
-	}
-	if (kind != NULL) {
-		if (cs_cose_ctype(ct, kind) != 0)
-			die("content type");
-		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
-		cs_cw_textz(&w, ct);
-	}
-	if (k != NULL) {
+	if (k != NULL)
 		cs_keyid(kid, k->pk);
-		cs_cw_uint(&w, CS_COSE_HDR_KID);
-		cs_cw_bytes(&w, kid, CS_KID_LEN);
-	}
-	if (extra) {
-		cs_cw_uint(&w, 99);
-		cs_cw_uint(&w, 0);
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(b, alg, kind, k != NULL ? kid : NULL, extra) != 0)
 		die("header");
 }
 
@@ -714,34 +681,20 @@ seckey(const char *name, uint64_t ops, uint64_t mem, const char *reason)
 	    reason, "-");
 }
 
+/* A public key file through the library's writer: a small-order key is
+ * written as any other, and refused only when read. */
 static void
 pubkey(const char *name, const uint8_t pk[CS_PK_LEN])
 {
-	uint8_t fm[512];
-	char b64[1024], text[2048];
-	cs_buf file;
-	cs_cw w;
-	int n;
+	uint8_t tm[1024];
+	cs_pubkey k = {.id = "evil", .name = "Evil"};
+	cs_buf text;
 
-	cs_buf_fixed(&file, fm, sizeof fm);
-	cs_cw_init(&w, &file);
-	cs_cw_map_begin(&w);
-	cs_cw_uint(&w, 0);
-	cs_cw_uint(&w, 1);
-	cs_cw_uint(&w, 2);
-	cs_cw_textz(&w, "public-key");
-	cs_cw_uint(&w, 3);
-	cs_cw_textz(&w, "evil");
-	cs_cw_uint(&w, 4);
-	cs_cw_textz(&w, "Evil");
-	cs_cw_uint(&w, 5);
-	cs_cw_bytes(&w, pk, CS_PK_LEN);
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	memcpy(k.pk, pk, CS_PK_LEN);
+	cs_buf_fixed(&text, tm, sizeof tm);
+	if (cs_pubkey_format(&text, &k) != CS_OK)
 		die("pub file");
-	sodium_bin2base64(b64, sizeof b64, file.p, file.len, sodium_base64_VARIANT_ORIGINAL);
-	n = snprintf(text, sizeof text, "consign public key: evil\n%s\n", b64);
-	put(name, (const uint8_t *)text, (size_t)n, 3, "schema", "-");
+	put(name, text.p, text.len, 3, "schema", "-");
 }
 
 int

@@ -38,6 +38,8 @@
 #include "util/file.h"
 #include "verify/trust.h"
 
+#include "cosehdr.h"
+
 #define CHUNK 1024
 #define MAX_THREADS 64
 #define MAX_BREAKS 64
@@ -142,10 +144,8 @@ make_record(cs_buf *out, uint64_t i)
 	cs_buf pay, tbs, prot;
 	cs_record r;
 	cs_cose_raw_signer rs;
-	cs_cw w;
 	uint64_t j = i, tries;
 	static const uint8_t empty[1] = {0xa0};
-	char ct[CS_CTYPE_MAX + 1];
 	size_t start = out->len;
 
 	add_padding(out, i);
@@ -187,19 +187,8 @@ make_record(cs_buf *out, uint64_t i)
 		}
 	}
 	cs_keyid(kid, r.pk);
-	if (cs_cose_ctype(ct, CS_KIND_RECORD) != CS_OK)
-		die("%s", "cannot name a record's content type");
 	cs_buf_fixed(&prot, protm, sizeof protm);
-	cs_cw_init(&w, &prot);
-	cs_cw_map_begin(&w);
-	cs_cw_uint(&w, CS_COSE_HDR_ALG);
-	cs_cw_int(&w, CS_COSE_ALG_EDDSA);
-	cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
-	cs_cw_textz(&w, ct);
-	cs_cw_uint(&w, CS_COSE_HDR_KID);
-	cs_cw_bytes(&w, kid, CS_KID_LEN);
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(&prot, CS_COSE_ALG_EDDSA, CS_KIND_RECORD, kid, 0) != 0)
 		die("%s", "protected header");
 	for (tries = 0;; tries++) {
 		cs_buf_fixed(&pay, paym, sizeof paym);

@@ -14,6 +14,8 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "office_golden"
+#include "tool.h"
 #include "bundle/bundle.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
@@ -25,25 +27,6 @@
 #define NREC 3
 
 static const char *out;
-
-static void
-die(const char *m)
-{
-	fprintf(stderr, "office_golden: %s\n", m);
-	exit(2);
-}
-
-static void
-put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[4096];
-	cs_err e;
-
-	snprintf(path, sizeof path, "%s/%s", out, name);
-	cs_err_clear(&e);
-	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK)
-		die(path);
-}
 
 static void
 seed_key(uint8_t pk[32], uint8_t sk[64], const char *label)
@@ -90,7 +73,7 @@ keyfile(const char *id, const char *name, const uint8_t sk[64])
 	if (cs_seckey_format(&b, &k, "golden", 6, CS_KDF_INTERACTIVE, &e) != CS_OK)
 		die("key file");
 	snprintf(fn, sizeof fn, "%s.key", id);
-	put(fn, b.p, b.len);
+	tool_put(out, fn, b.p, b.len);
 	cs_buf_free(&b);
 	cs_seckey_free(&k);
 }
@@ -218,13 +201,13 @@ main(int argc, char **argv)
 	if (cs_release_encode(&rp, &rel, &x, 1) != CS_OK ||
 	    cs_cose_sign_draft(&draft, CS_KIND_RELEASE, rp.p, rp.len) != CS_OK)
 		die("release");
-	put("release.payload", rp.p, rp.len);
+	tool_put(out, "release.payload", rp.p, rp.len);
 	if (cs_cose_decode(&c, draft.p, draft.len, &e) != CS_OK ||
 	    cs_cose_sign_add(&s1, &c, alice_sk, &added, &e) != CS_OK ||
 	    cs_cose_decode(&c, s1.p, s1.len, &e) != CS_OK ||
 	    cs_cose_sign_add(&s2, &c, bob_sk, &added, &e) != CS_OK)
 		die("release signatures");
-	put("release.cose", s2.p, s2.len);
+	tool_put(out, "release.cose", s2.p, s2.len);
 	be[3] = (cs_bundle_entry){CS_ENTRY_RELEASE, s2.p, s2.len, NULL};
 	{
 		char path[4096];
@@ -256,7 +239,7 @@ main(int argc, char **argv)
 		cs_buf_init(&rp2, 4096);
 		if (cs_release_encode(&rp2, &rel2, x2, 2) != CS_OK)
 			die("release 2");
-		put("release-2.payload", rp2.p, rp2.len);
+		tool_put(out, "release-2.payload", rp2.p, rp2.len);
 		cs_buf_free(&rp2);
 	}
 
@@ -281,8 +264,8 @@ main(int argc, char **argv)
 		    cs_cose_decode(&c, w1.p, w1.len, &e) != CS_OK ||
 		    cs_cose_sign_add(&w2, &c, bob_sk, &added, &e) != CS_OK)
 			die("withdrawal");
-		put("withdrawal.payload", wp.p, wp.len);
-		put("withdrawal.cbor", w2.p, w2.len);
+		tool_put(out, "withdrawal.payload", wp.p, wp.len);
+		tool_put(out, "withdrawal.cbor", w2.p, w2.len);
 		cs_buf_free(&wp);
 		cs_buf_free(&wdraft);
 		cs_buf_free(&w1);
@@ -302,8 +285,8 @@ main(int argc, char **argv)
 	if (cs_receipt_encode(&rcp, &rc, &x, 1) != CS_OK ||
 	    cs_cose_sign1_create(&rcpenv, CS_KIND_RECEIPT, rcp.p, rcp.len, of_sk, &e) != CS_OK)
 		die("receipt");
-	put("receipt.payload", rcp.p, rcp.len);
-	put("receipt.cbor", rcpenv.p, rcpenv.len);
+	tool_put(out, "receipt.payload", rcp.p, rcp.len);
+	tool_put(out, "receipt.cbor", rcpenv.p, rcpenv.len);
 
 	keyfile("station", "Line 1 Station", st_sk);
 	keyfile("office", "Head Office", of_sk);

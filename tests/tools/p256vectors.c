@@ -12,7 +12,6 @@
  *       COSE code (ECDSA is randomised, so it is not reproduced), and a new
  *       signature under D must verify too.
  * Hex fields may be "-" for empty. Prints one ok/not ok line per check. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,9 @@
 #include "crypto/sig.h"
 #include "format/cbor.h"
 #include "format/cose.h"
+#include "vec.h"
 
-static int failed;
 static int counts[3][2]; /* valid/invalid/acceptable x agreed/disagreed */
-
-static size_t
-unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n;
-
-	if (strcmp(hex, "-") == 0)
-		return 0;
-	if (sodium_hex2bin(out, cap, hex, strlen(hex), NULL, &n, NULL) != 0) {
-		fprintf(stderr, "bad hex\n");
-		exit(2);
-	}
-	return n;
-}
 
 static size_t
 unb64(uint8_t *out, size_t cap, const char *b64)
@@ -53,60 +38,6 @@ unb64(uint8_t *out, size_t cap, const char *b64)
 		exit(2);
 	}
 	return n;
-}
-
-static void __attribute__((format(printf, 2, 3)))
-result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failed++;
-}
-
-/* "alg=ES256,ctyp=0" -> canonical CBOR map */
-static size_t
-header(uint8_t *out, size_t cap, const char *spec)
-{
-	char copy[256], *tok, *save = NULL, *eq;
-	cs_buf b;
-	cs_cw w;
-
-	cs_buf_fixed(&b, out, cap);
-	cs_cw_init(&w, &b);
-	cs_cw_map_begin(&w);
-	if (strcmp(spec, "-") != 0) {
-		snprintf(copy, sizeof copy, "%s", spec);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if ((eq = strchr(tok, '=')) == NULL)
-				exit(2);
-			*eq++ = '\0';
-			if (strcmp(tok, "alg") == 0) {
-				cs_cw_uint(&w, 1);
-				cs_cw_int(&w, strcmp(eq, "ES256") == 0 ? CS_COSE_ALG_ES256 : 0);
-			} else if (strcmp(tok, "ctyp") == 0) {
-				cs_cw_uint(&w, 3);
-				cs_cw_uint(&w, strtoull(eq, NULL, 10));
-			} else if (strcmp(tok, "kid") == 0) {
-				cs_cw_uint(&w, 4);
-				cs_cw_bytes(&w, eq, strlen(eq));
-			} else {
-				fprintf(stderr, "unknown header label %s\n", tok);
-				exit(2);
-			}
-		}
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0) {
-		fprintf(stderr, "header too large\n");
-		exit(2);
-	}
-	return b.len;
 }
 
 static void
@@ -135,26 +66,22 @@ ecdsa(char **f)
 static void
 cose(char **f, int multi)
 {
-	static uint8_t x[64], y[64], d[64], msg[4096], tbsx[4096], cborx[4096], pt[65];
-	static uint8_t bp[128], bu[128], sp[128], su[128], tbsm[8192], outm[8192];
+	static uint8_t x[64], y[64], d[64], pt[65], outm[8192];
+	static vec_cose v;
 	size_t xn = unb64(x, sizeof x, f[2]), yn = unb64(y, sizeof y, f[3]);
-	size_t dn = unb64(d, sizeof d, f[4]), msgn = unhex(msg, sizeof msg, f[5]);
-	size_t bpn = header(bp, sizeof bp, f[6]), bun = header(bu, sizeof bu, f[7]);
-	size_t spn = multi ? header(sp, sizeof sp, f[8]) : 0;
-	size_t sun = multi ? header(su, sizeof su, f[9]) : 0;
-	size_t tbsn = unhex(tbsx, sizeof tbsx, f[multi ? 10 : 8]);
-	size_t cborn = unhex(cborx, sizeof cborx, f[multi ? 11 : 9]), n;
+	size_t dn = unb64(d, sizeof d, f[4]), n;
 	const uint8_t *sig = NULL, *p;
 	cs_p256_secret *sk = NULL;
 	cs_p256_key *k = NULL;
 	cs_es256_sign1 s1;
 	cs_cose_raw_signer rs;
-	cs_buf tbs, out;
+	cs_buf out;
 	uint8_t newsig[64];
 	uint64_t tag;
 	cs_err e;
 	cs_cr r;
 
+	vec_cose_read(&v, f + 5, multi, "ES256", CS_COSE_ALG_ES256);
 	cs_err_clear(&e);
 	if (xn != 32 || yn != 32 || dn != 32) {
 		result(0, "%s: key coordinates are 32 bytes each", f[1]);
@@ -169,36 +96,32 @@ cose(char **f, int multi)
 	    "%s: the public key is d times the generator", f[1]);
 	if (k == NULL || sk == NULL)
 		goto done;
-	cs_buf_fixed(&tbs, tbsm, sizeof tbsm);
 	cs_buf_fixed(&out, outm, sizeof outm);
-	result((multi ? cs_cose_tbs_raw(&tbs, bp, bpn, sp, spn, NULL, 0, msg, msgn)
-		      : cs_cose_tbs_raw(&tbs, bp, bpn, NULL, 0, NULL, 0, msg, msgn)) == CS_OK,
-	    "%s: ToBeSigned encoded", f[1]);
-	result(tbs.len == tbsn && memcmp(tbs.p, tbsx, tbsn) == 0,
-	    "%s: ToBeSigned reproduced byte for byte", f[1]);
+	vec_cose_tbs(&v, f[1]);
 
 	if (!multi) {
 		/* the output through the ES256 COSE_Sign1 reader */
-		if (cs_es256_sign1_decode(&s1, cborx, cborn, &e) != CS_OK) {
+		if (cs_es256_sign1_decode(&s1, v.cborx, v.cborn, &e) != CS_OK) {
 			result(0, "%s: output decodes as COSE_Sign1 ES256 (%s: %s)", f[1], e.reason,
 			    e.msg);
 			goto done;
 		}
 		result(1, "%s: output decodes as COSE_Sign1 ES256", f[1]);
-		result(s1.prot_len == bpn && memcmp(s1.prot, bp, bpn) == 0 && s1.kid != NULL &&
-			s1.payload_len == msgn && memcmp(s1.payload, msg, msgn) == 0,
+		result(s1.prot_len == v.bpn && memcmp(s1.prot, v.bp, v.bpn) == 0 &&
+			s1.kid != NULL && s1.payload_len == v.msgn &&
+			memcmp(s1.payload, v.msg, v.msgn) == 0,
 		    "%s: decoded headers and payload are the inputs", f[1]);
 		sig = s1.sig;
 		result(cs_es256_sign1_verify(&s1, k, NULL, 0, &out) == 0,
 		    "%s: the example's signature verifies", f[1]);
 		out.len = 0;
-		rs = (cs_cose_raw_signer){bp, bpn, bu, bun, sig};
-		result(cs_cose_encode_sign1_raw(&out, &rs, msg, msgn) == CS_OK, "%s: COSE_Sign1 encoded",
-		    f[1]);
+		rs = (cs_cose_raw_signer){v.bp, v.bpn, v.bu, v.bun, sig};
+		result(cs_cose_encode_sign1_raw(&out, &rs, v.msg, v.msgn) == CS_OK,
+		    "%s: COSE_Sign1 encoded", f[1]);
 	} else {
 		/* COSE_Sign is not a consign shape for ES256: its one signature is
 		 * taken out with the strict reader and checked over the Sig_structure */
-		cs_cr_init(&r, cborx, cborn, &e);
+		cs_cr_init(&r, v.cborx, v.cborn, &e);
 		if (cs_cr_tag(&r, &tag) != CS_OK || tag != CS_COSE_TAG_SIGN ||
 		    cs_cr_array(&r, &n, 4, 4) != CS_OK || cs_cr_bytes(&r, &p, &n, 0, 64) != CS_OK ||
 		    cs_cr_skip(&r, 2) != CS_OK || cs_cr_bytes(&r, &p, &n, 0, 4096) != CS_OK ||
@@ -208,19 +131,20 @@ cose(char **f, int multi)
 			result(0, "%s: output reads as a COSE_Sign with one signer", f[1]);
 			goto done;
 		}
-		result(cs_es256_verify(k, sig, tbs.p, tbs.len) == 0,
+		result(cs_es256_verify(k, sig, v.tbs.p, v.tbs.len) == 0,
 		    "%s: the example's signature verifies", f[1]);
-		rs = (cs_cose_raw_signer){sp, spn, su, sun, sig};
-		result(cs_cose_encode_sign_raw(&out, bp, bpn, bu, bun, msg, msgn, &rs, 1) == CS_OK,
+		rs = (cs_cose_raw_signer){v.sp, v.spn, v.su, v.sun, sig};
+		result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun, v.msg, v.msgn, &rs,
+			   1) == CS_OK,
 		    "%s: COSE_Sign encoded", f[1]);
 	}
-	result(!out.overflow && out.len == cborn && memcmp(out.p, cborx, cborn) == 0,
+	result(!out.overflow && out.len == v.cborn && memcmp(out.p, v.cborx, v.cborn) == 0,
 	    "%s: COSE output reproduced byte for byte around its signature", f[1]);
-	result(cs_es256_sign(newsig, sk, tbs.p, tbs.len, &e) == CS_OK &&
-		cs_es256_verify(k, newsig, tbs.p, tbs.len) == 0,
+	result(cs_es256_sign(newsig, sk, v.tbs.p, v.tbs.len, &e) == CS_OK &&
+		cs_es256_verify(k, newsig, v.tbs.p, v.tbs.len) == 0,
 	    "%s: a new signature under d verifies", f[1]);
 	newsig[10] ^= 1;
-	result(cs_es256_verify(k, newsig, tbs.p, tbs.len) != 0,
+	result(cs_es256_verify(k, newsig, v.tbs.p, v.tbs.len) != 0,
 	    "%s: the new signature with one bit flipped is refused", f[1]);
 done:
 	cs_p256_key_free(k);
@@ -231,18 +155,12 @@ int
 main(void)
 {
 	static char line[40000];
-	char *f[16], *save = NULL;
+	char *f[VEC_FIELDS];
 	int nf;
 
 	if (cs_crypto_init() != 0)
 		return 2;
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		nf = 0;
-		for (f[nf] = strtok_r(line, " ", &save); f[nf] && nf < 15; f[nf] = strtok_r(NULL, " ", &save))
-			nf++;
-		if (nf == 0)
-			continue;
+	while ((nf = vec_line(line, sizeof line, f)) > 0) {
 		if (strcmp(f[0], "ecdsa") == 0 && nf == 7) {
 			ecdsa(f);
 		} else if (strcmp(f[0], "sign1") == 0 && nf == 10) {
@@ -258,5 +176,5 @@ main(void)
 		printf("# vectors: ecdsa-p256: valid %d accepted, %d refused; invalid %d refused, "
 		       "%d accepted; acceptable %d refused, %d accepted\n",
 		    counts[0][0], counts[0][1], counts[1][0], counts[1][1], counts[2][0], counts[2][1]);
-	return failed ? 1 : 0;
+	return vec_failed ? 1 : 0;
 }

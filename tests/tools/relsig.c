@@ -24,6 +24,8 @@
 #include "util/file.h"
 #include "verify/batch.h"
 
+#include "cosehdr.h"
+
 static void
 die(const char *m)
 {
@@ -66,7 +68,6 @@ main(int argc, char **argv)
 	cs_zipr *z = NULL;
 	cs_buf ent[4], out, tbs, prot, np;
 	cs_cose c;
-	cs_cw w;
 	cs_bundle_entry be[4];
 	cs_err e;
 	int plain = 0;
@@ -166,14 +167,7 @@ main(int argc, char **argv)
 	}
 	cs_keyid(c.s[c.nsig].kid, k.pub.pk);
 	cs_buf_fixed(&prot, protm, sizeof protm);
-	cs_cw_init(&w, &prot);
-	cs_cw_map_begin(&w);
-	cs_cw_uint(&w, CS_COSE_HDR_ALG);
-	cs_cw_int(&w, CS_COSE_ALG_EDDSA);
-	cs_cw_uint(&w, CS_COSE_HDR_KID);
-	cs_cw_bytes(&w, c.s[c.nsig].kid, CS_KID_LEN);
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(&prot, CS_COSE_ALG_EDDSA, NULL, c.s[c.nsig].kid, 0) != 0)
 		die("protected header");
 	cs_buf_init(&tbs, 1u << 30);
 	if (cs_cose_tbs_raw(&tbs, c.prot, c.prot_len, prot.p, prot.len, NULL, 0, c.payload,

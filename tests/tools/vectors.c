@@ -16,89 +16,22 @@
 #include "crypto/sig.h"
 #include "format/cbor.h"
 #include "format/cose.h"
-
-static int failed;
-
-static size_t
-unhex(uint8_t *out, size_t cap, const char *hex)
-{
-	size_t n;
-
-	if (strcmp(hex, "-") == 0)
-		return 0;
-	if (sodium_hex2bin(out, cap, hex, strlen(hex), NULL, &n, NULL) != 0) {
-		fprintf(stderr, "bad hex\n");
-		exit(2);
-	}
-	return n;
-}
-
-static void
-result(int ok, const char *fmt, const char *id)
-{
-	printf("%s - ", ok ? "ok" : "not ok");
-	printf(fmt, id);
-	printf("\n");
-	if (!ok)
-		failed++;
-}
-
-/* "alg=EdDSA,ctyp=0,kid=11" -> canonical CBOR map */
-static size_t
-header(uint8_t *out, size_t cap, const char *spec)
-{
-	char copy[256], *tok, *save = NULL, *eq;
-	cs_buf b;
-	cs_cw w;
-
-	cs_buf_fixed(&b, out, cap);
-	cs_cw_init(&w, &b);
-	cs_cw_map_begin(&w);
-	if (strcmp(spec, "-") != 0) {
-		snprintf(copy, sizeof copy, "%s", spec);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			eq = strchr(tok, '=');
-			*eq++ = '\0';
-			if (strcmp(tok, "alg") == 0) {
-				cs_cw_uint(&w, 1);
-				cs_cw_int(&w, strcmp(eq, "EdDSA") == 0 ? -8 : 0);
-			} else if (strcmp(tok, "ctyp") == 0) {
-				cs_cw_uint(&w, 3);
-				cs_cw_uint(&w, strtoull(eq, NULL, 10));
-			} else if (strcmp(tok, "kid") == 0) {
-				cs_cw_uint(&w, 4);
-				cs_cw_bytes(&w, eq, strlen(eq));
-			}
-		}
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0) {
-		fprintf(stderr, "header too large\n");
-		exit(2);
-	}
-	return b.len;
-}
+#include "vec.h"
 
 int
 main(void)
 {
-	static uint8_t pk[64], msg[4096], sig[128], tbsx[4096], cborx[4096], d[64], x[64];
-	static uint8_t bp[128], bu[128], sp[128], su[128], tbsm[8192], outm[8192];
-	char line[20000], *f[16], *save = NULL;
-	size_t pkn, msgn, sign, n, bpn, bun, spn, sun, tbsn, cborn;
+	static uint8_t pk[64], msg[4096], sig[128], d[64], x[64], outm[8192];
+	static vec_cose v;
+	char line[20000], *f[VEC_FIELDS];
+	size_t pkn, msgn, sign;
 	uint8_t sk[64], seedpk[32];
-	cs_buf tbs, out;
+	cs_buf out;
 	int nf;
 
 	if (cs_crypto_init() != 0)
 		return 2;
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		nf = 0;
-		for (f[nf] = strtok_r(line, " ", &save); f[nf] && nf < 15; f[nf] = strtok_r(NULL, " ", &save))
-			nf++;
-		if (nf == 0)
-			continue;
+	while ((nf = vec_line(line, sizeof line, f)) > 0) {
 		if (strcmp(f[0], "ed25519") == 0 && nf == 6) {
 			pkn = unhex(pk, sizeof pk, f[2]);
 			msgn = unhex(msg, sizeof msg, f[3]);
@@ -120,40 +53,28 @@ main(void)
 
 			unhex(d, sizeof d, f[2]);
 			unhex(x, sizeof x, f[3]);
-			msgn = unhex(msg, sizeof msg, f[4]);
+			vec_cose_read(&v, f + 4, multi, "EdDSA", CS_COSE_ALG_EDDSA);
 			crypto_sign_seed_keypair(seedpk, sk, d);
-			bpn = header(bp, sizeof bp, f[5]);
-			bun = header(bu, sizeof bu, f[6]);
-			spn = multi ? header(sp, sizeof sp, f[7]) : 0;
-			sun = multi ? header(su, sizeof su, f[8]) : 0;
-			tbsn = unhex(tbsx, sizeof tbsx, f[multi ? 9 : 7]);
-			cborn = unhex(cborx, sizeof cborx, f[multi ? 10 : 8]);
 			result(memcmp(seedpk, x, 32) == 0, "%s: public key derived from d", f[1]);
-			cs_buf_fixed(&tbs, tbsm, sizeof tbsm);
 			cs_buf_fixed(&out, outm, sizeof outm);
-			result((multi ? cs_cose_tbs_raw(&tbs, bp, bpn, sp, spn, NULL, 0, msg, msgn)
-				      : cs_cose_tbs_raw(&tbs, bp, bpn, NULL, 0, NULL, 0, msg, msgn)) == CS_OK,
-			    "%s: ToBeSigned encoded", f[1]);
-			result(tbs.len == tbsn && memcmp(tbs.p, tbsx, tbsn) == 0,
-			    "%s: ToBeSigned reproduced byte for byte", f[1]);
-			crypto_sign_detached(sig, NULL, tbs.p, tbs.len, sk);
+			vec_cose_tbs(&v, f[1]);
+			crypto_sign_detached(sig, NULL, v.tbs.p, v.tbs.len, sk);
 			if (multi) {
-				rs = (cs_cose_raw_signer){sp, spn, su, sun, sig};
-				result(cs_cose_encode_sign_raw(&out, bp, bpn, bu, bun, msg, msgn, &rs, 1) == CS_OK,
+				rs = (cs_cose_raw_signer){v.sp, v.spn, v.su, v.sun, sig};
+				result(cs_cose_encode_sign_raw(&out, v.bp, v.bpn, v.bu, v.bun,
+					   v.msg, v.msgn, &rs, 1) == CS_OK,
 				    "%s: COSE_Sign encoded", f[1]);
 			} else {
-				rs = (cs_cose_raw_signer){bp, bpn, bu, bun, sig};
-				result(cs_cose_encode_sign1_raw(&out, &rs, msg, msgn) == CS_OK,
+				rs = (cs_cose_raw_signer){v.bp, v.bpn, v.bu, v.bun, sig};
+				result(cs_cose_encode_sign1_raw(&out, &rs, v.msg, v.msgn) == CS_OK,
 				    "%s: COSE_Sign1 encoded", f[1]);
 			}
-			result(out.len == cborn && memcmp(out.p, cborx, cborn) == 0,
+			result(out.len == v.cborn && memcmp(out.p, v.cborx, v.cborn) == 0,
 			    "%s: COSE output reproduced byte for byte", f[1]);
-			n = out.len;
-			(void)n;
 		} else {
 			fprintf(stderr, "unknown vector line: %s\n", f[0]);
 			return 2;
 		}
 	}
-	return failed ? 1 : 0;
+	return vec_failed ? 1 : 0;
 }

@@ -13,35 +13,17 @@
 
 #include <sodium.h>
 
+#define TOOL_NAME "wiregen"
+#include "tool.h"
+#include "memhal.h"
 #include "device/agent.h"
 #include "station/journal.h"
 #include "util/file.h"
 #include "verify/trust.h"
 
 static const char *out;
-static uint8_t store[CS_DEV_STORE_MAX];
-static size_t store_len;
+static struct memhal golden_device = {.hwid = "golden-device-0001", .serial = 1042};
 static unsigned rng_counter;
-static int unlocked;
-
-static void
-fail(const char *what)
-{
-	fprintf(stderr, "wiregen: %s\n", what);
-	exit(2);
-}
-
-static void
-put(const char *name, const uint8_t *p, size_t n)
-{
-	char path[4096];
-	cs_err e;
-
-	snprintf(path, sizeof path, "%s/%s", out, name);
-	cs_err_clear(&e);
-	if (cs_write_atomic(path, p, n, 0644, 0, &e) != CS_OK)
-		fail(e.msg);
-}
 
 static int
 hal_random(void *ctx, uint8_t *o, size_t n)
@@ -56,52 +38,6 @@ hal_random(void *ctx, uint8_t *o, size_t n)
 	return 0;
 }
 
-static int
-hal_read(void *ctx, uint8_t *b, size_t cap, size_t *len)
-{
-	(void)ctx;
-	if (store_len > cap)
-		return -1;
-	memcpy(b, store, store_len);
-	*len = store_len;
-	return 0;
-}
-
-static int
-hal_write(void *ctx, const uint8_t *b, size_t len)
-{
-	(void)ctx;
-	memcpy(store, b, len);
-	store_len = len;
-	return 0;
-}
-
-static int
-hal_hwid(void *ctx, uint8_t o[CS_HWID_MAX], size_t *len)
-{
-	(void)ctx;
-	memcpy(o, "golden-device-0001", 18);
-	*len = 18;
-	return 0;
-}
-
-static int
-hal_serial(void *ctx, uint64_t *s)
-{
-	(void)ctx;
-	*s = 1042;
-	return 0;
-}
-
-static int
-hal_security(void *ctx, cs_dev_security *st)
-{
-	(void)ctx;
-	st->debug_locked = !unlocked;
-	st->secure_boot = 1;
-	return 0;
-}
-
 static size_t
 frame_msg(uint8_t *f, size_t cap, cs_wire_msg *m, const uint8_t session[CS_WIRE_SESSION_LEN])
 {
@@ -110,7 +46,7 @@ frame_msg(uint8_t *f, size_t cap, cs_wire_msg *m, const uint8_t session[CS_WIRE_
 
 	memcpy(m->session, session, CS_WIRE_SESSION_LEN);
 	if ((n = cs_wire_msg_frame(f, cap, m, scratch, sizeof scratch)) == 0)
-		fail("cannot frame a message");
+		die("cannot frame a message");
 	return n;
 }
 
@@ -123,7 +59,7 @@ device(cs_dev *d, const uint8_t *req, size_t rn, uint8_t *f, size_t cap)
 
 	if (cs_wire_scan(req, rn, &used, &pl, &plen) != CS_WIRE_FOUND ||
 	    cs_dev_handle(d, pl, plen, &reply, &rlen) != CS_OK || rlen == 0)
-		fail("the agent did not answer");
+		die("the agent did not answer");
 	return cs_wire_frame(f, cap, reply, rlen);
 }
 
@@ -139,7 +75,7 @@ scan(const char *path)
 
 	cs_err_clear(&e);
 	if (cs_read_file(path, 1 << 20, &b, &n, &e) != CS_OK)
-		fail(e.msg);
+		die(e.msg);
 	cs_wire_rx_init(&rx, 1000);
 	/* the bytes arrive at once; then the line goes quiet (time 1000000), so
 	 * an incomplete frame is given up and what follows it is scanned */
@@ -167,8 +103,8 @@ main(int argc, char **argv)
 	    fin[256], err[512], stream[CS_WIRE_FRAME_MAX + 512];
 	static cs_dev dev;
 	static cs_dev_anchor anchor;
-	static cs_dev_hal hal = {NULL, hal_random, hal_read, hal_write, hal_hwid, hal_serial,
-	    hal_security, "golden-1.0"};
+	static cs_dev_hal hal = {&golden_device, hal_random, memhal_read, memhal_write, memhal_hwid,
+	    memhal_serial, memhal_security, "golden-1.0"};
 	uint8_t session[32], noise[32], *pbuf, *obuf, *jbuf;
 	size_t pn, on, jn, hn, in, prn, rn, dn, fn, en, sn, used, plen;
 	const uint8_t *pl;
@@ -184,19 +120,19 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "scan") == 0)
 		return scan(argv[2]);
 	if (argc != 3)
-		fail("usage: wiregen GOLDEN_DIR OUT_DIR | wiregen scan FILE");
+		die("usage: wiregen GOLDEN_DIR OUT_DIR | wiregen scan FILE");
 	out = argv[2];
 	if (cs_crypto_init() != 0)
-		fail("libsodium");
+		die("libsodium");
 	cs_err_clear(&e);
 	snprintf(path, sizeof path, "%s/policy.cbor", argv[1]);
 	if (cs_read_file(path, 1 << 20, &pbuf, &pn, &e) != CS_OK ||
 	    cs_policy_load(&ps, &p, pbuf, pn, &e) != CS_OK)
-		fail(e.msg);
+		die(e.msg);
 	snprintf(path, sizeof path, "%s/order.cbor", argv[1]);
 	if (cs_read_file(path, 1 << 20, &obuf, &on, &e) != CS_OK ||
 	    cs_order_load(&os, &o, obuf, on, &e) != CS_OK)
-		fail(e.msg);
+		die(e.msg);
 	cs_dev_anchor_from_policy(&anchor, &p, ps.digest);
 	crypto_hash_sha256(session, (const uint8_t *)"consign golden session", 22);
 
@@ -215,8 +151,8 @@ main(int argc, char **argv)
 	prn = frame_msg(prov, sizeof prov, &m, session);
 	rn = device(&dev, prov, prn, rec, sizeof rec);
 	if (dev.event != CS_DEV_PROVISIONED || cs_cose_decode(&c, dev.record, dev.record_len, &e) != CS_OK)
-		fail("the golden device was not provisioned");
-	put("wire-record.cose", dev.record, dev.record_len);
+		die("the golden device was not provisioned");
+	tool_put(out, "wire-record.cose", dev.record, dev.record_len);
 	/* station: done, naming the record's payload digest */
 	memset(&m, 0, sizeof m);
 	m.type = CS_WIRE_DONE;
@@ -224,27 +160,27 @@ main(int argc, char **argv)
 	dn = frame_msg(done, sizeof done, &m, session);
 	fn = device(&dev, done, dn, fin, sizeof fin);
 	if (dev.event != CS_DEV_FINISHED)
-		fail("the golden device did not take done");
+		die("the golden device did not take done");
 	/* journal: header, the record, its confirmation */
 	snprintf(jdir, sizeof jdir, "%s/.wiregen-journal", out);
 	if (cs_journal_open(&j, jdir, os.digest, 1, NULL, &e) != CS_OK ||
 	    cs_journal_append(&j, dev.record, dev.record_len, &e) != CS_OK ||
 	    cs_journal_confirm(&j, 0, &e) != CS_OK || cs_journal_sync(&j, &e) != CS_OK)
-		fail(e.msg);
+		die(e.msg);
 	cs_journal_close(&j);
 	snprintf(path, sizeof path, "%s/%s", jdir, CS_JOURNAL_FILE);
 	if (cs_read_file(path, 1 << 20, &jbuf, &jn, &e) != CS_OK)
-		fail(e.msg);
+		die(e.msg);
 	unlink(path);
 	rmdir(jdir);
-	put("journal.bin", jbuf, jn);
+	tool_put(out, "journal.bin", jbuf, jn);
 	/* a device with debug access open answers the same request with an error */
-	store_len = 0;
-	unlocked = 1;
+	golden_device.store_len = 0;
+	golden_device.unlocked = 1;
 	cs_dev_init(&dev, &hal, &anchor);
 	en = device(&dev, prov, prn, err, sizeof err);
 	if (dev.event != CS_DEV_REFUSED)
-		fail("the unlocked device did not refuse");
+		die("the unlocked device did not refuse");
 	/* a stream to resynchronise on: noise (start bytes among it), the
 	 * provision frame with one payload bit flipped, then the hello */
 	crypto_hash_sha256(noise, (const uint8_t *)"consign golden noise", 20);
@@ -262,14 +198,14 @@ main(int argc, char **argv)
 	(void)used;
 	(void)pl;
 	(void)plen;
-	put("wire-hello.bin", hello, hn);
-	put("wire-identify.bin", ident, in);
-	put("wire-provision.bin", prov, prn);
-	put("wire-record.bin", rec, rn);
-	put("wire-done.bin", done, dn);
-	put("wire-finished.bin", fin, fn);
-	put("wire-error.bin", err, en);
-	put("wire-stream.bin", stream, sn);
+	tool_put(out, "wire-hello.bin", hello, hn);
+	tool_put(out, "wire-identify.bin", ident, in);
+	tool_put(out, "wire-provision.bin", prov, prn);
+	tool_put(out, "wire-record.bin", rec, rn);
+	tool_put(out, "wire-done.bin", done, dn);
+	tool_put(out, "wire-finished.bin", fin, fn);
+	tool_put(out, "wire-error.bin", err, en);
+	tool_put(out, "wire-stream.bin", stream, sn);
 	cs_file_free(pbuf, pn);
 	cs_file_free(obuf, on);
 	cs_file_free(jbuf, jn);

@@ -419,6 +419,52 @@ bad_certs(void)
 	cs_attest_roots_free(r);
 }
 
+/* A new device's leaf under m (options o, NULL: plain), verified with m's
+ * intermediate carried: "ok" or the reason refused. */
+static const char *
+leaf_verdict(cs_attest_roots *r, dev *d, const tp_maker *m, const tp_opts *o, cs_attest_leaf *l)
+{
+	cs_attest_chain c;
+
+	if (r == NULL || make_dev(d, m, o) != 0)
+		return "no leaf made";
+	c = chain2(d, m->inter_der, m->inter_len);
+	return verify(r, &c, l);
+}
+
+/* m's root made again with options ro (NULL: kept), then its intermediate
+ * with options io, signed by signer */
+static void
+remake(tp_maker *m, const tp_opts *ro, const tp_opts *io, const cs_p256_secret *signer)
+{
+	if (ro != NULL) {
+		X509_free(m->root);
+		m->root = tp_cert(TP_ROOT_CN, cs_p256_secret_evp(m->root_key), NULL,
+		    cs_p256_secret_evp(m->root_key), ro);
+		m->root_len = tp_der(m->root, m->root_der, sizeof m->root_der);
+	}
+	X509_free(m->inter);
+	m->inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m->inter_key), m->root,
+	    cs_p256_secret_evp(signer), io);
+	m->inter_len = tp_der(m->inter, m->inter_der, sizeof m->inter_der);
+}
+
+/* A new maker (label) whose root (ro NULL: kept) and intermediate are made
+ * again as remake() does, and a cached pinned set of its root in *r; -1,
+ * a failed check naming the maker (what), when it cannot be made. */
+static int
+maker_with(tp_maker *m, const char *label, const char *what, const tp_opts *ro, const tp_opts *io,
+    cs_attest_roots **r)
+{
+	if (tp_maker_make(m, SEED, label) != 0) {
+		T_OK(0, "chain: the %s maker is made", what);
+		return -1;
+	}
+	remake(m, ro, io, m->root_key);
+	*r = pinned(8, m->root_der, m->root_len);
+	return 0;
+}
+
 /* Intermediates and roots that break a rule. */
 static void
 bad_uppers(void)
@@ -427,116 +473,64 @@ bad_uppers(void)
 	tp_opts io = {.ca = 1, .pathlen = 0, .ku = "keyCertSign", .serial = 2};
 	tp_maker m;
 	cs_attest_roots *r;
+	cs_attest_chain c;
 	cs_attest_leaf l;
 	size_t hits, misses;
+	int refused;
 	dev d;
 
 	/* intermediate without CA:TRUE */
-	if (tp_maker_make(&m, SEED, "bad-inter") != 0) {
-		T_OK(0, "chain: the bad-inter maker is made");
-		return;
-	}
-	X509_free(m.inter);
 	io.ca = 0;
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.root_key), &io);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
-	r = pinned(8, m.root_der, m.root_len);
-	T_OK(r != NULL && make_dev(&d, &m, NULL) == 0 &&
-		strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-			   NULL),
-		    "attest-chain-invalid") == 0,
+	if (maker_with(&m, "bad-inter", "bad-inter", NULL, &io, &r) != 0)
+		return;
+	T_OK(strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0,
 	    "chain: an intermediate that is not a CA is refused");
 	cs_attest_roots_free(r);
 
 	/* intermediate signed with SHA-1 */
-	X509_free(m.inter);
 	io.ca = 1;
 	io.md = "SHA1";
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.root_key), &io);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
+	remake(&m, NULL, &io, m.root_key);
 	r = pinned(8, m.root_der, m.root_len);
-	T_OK(r != NULL && make_dev(&d, &m, NULL) == 0 &&
-		strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-			   NULL),
-		    "attest-chain-invalid") == 0,
+	T_OK(strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0,
 	    "chain: an intermediate signed with SHA-1 is refused (security level 2)");
 	cs_attest_roots_free(r);
 
 	/* intermediate signed by a key that is not the root's */
-	X509_free(m.inter);
 	io.md = NULL;
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.inter_key), &io);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
+	remake(&m, NULL, &io, m.inter_key);
 	r = pinned(8, m.root_der, m.root_len);
-	T_OK(r != NULL && make_dev(&d, &m, NULL) == 0 &&
-		strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-			   NULL),
-		    "attest-chain-invalid") == 0,
+	T_OK(strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0,
 	    "chain: an intermediate naming the root but not signed by it is refused");
 	cs_attest_roots_free(r);
 	tp_maker_free(&m);
 
 	/* a root with pathlen 0 cannot have an intermediate under it */
-	if (tp_maker_make(&m, SEED, "pathlen") != 0) {
-		T_OK(0, "chain: the pathlen maker is made");
-		return;
-	}
-	X509_free(m.root);
-	X509_free(m.inter);
 	ro.pathlen = 0;
 	io.ca = 1;
-	m.root = tp_cert(TP_ROOT_CN, cs_p256_secret_evp(m.root_key), NULL,
-	    cs_p256_secret_evp(m.root_key), &ro);
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.root_key), &io);
-	m.root_len = tp_der(m.root, m.root_der, sizeof m.root_der);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
-	r = pinned(8, m.root_der, m.root_len);
-	T_OK(r != NULL && make_dev(&d, &m, NULL) == 0 &&
-		strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-			   NULL),
-		    "attest-chain-invalid") == 0 &&
-		strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-			   NULL),
-		    "attest-chain-invalid") == 0,
+	if (maker_with(&m, "pathlen", "pathlen", &ro, &io, &r) != 0)
+		return;
+	refused = strcmp(leaf_verdict(r, &d, &m, NULL, NULL), "attest-chain-invalid") == 0;
+	c = chain2(&d, m.inter_der, m.inter_len);
+	T_OK(refused && strcmp(verify(r, &c, NULL), "attest-chain-invalid") == 0,
 	    "chain: a root with pathlen 0 over an intermediate is refused, twice (no cache "
 	    "entry from a failure)");
 	cs_attest_roots_free(r);
 	tp_maker_free(&m);
 
 	/* name constraints on the root: the cache must not skip them */
-	if (tp_maker_make(&m, SEED, "nc") != 0) {
-		T_OK(0, "chain: the constrained maker is made");
-		return;
-	}
-	X509_free(m.root);
-	X509_free(m.inter);
 	ro.pathlen = -1;
 	ro.nc = "critical,permitted;DNS:devices.example.com";
 	io.md = NULL;
-	m.root = tp_cert(TP_ROOT_CN, cs_p256_secret_evp(m.root_key), NULL,
-	    cs_p256_secret_evp(m.root_key), &ro);
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.root_key), &io);
-	m.root_len = tp_der(m.root, m.root_der, sizeof m.root_der);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "nc", "constrained", &ro, &io, &r) != 0)
+		return;
 	{
 		tp_opts in = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:a.devices.example.com"};
 		tp_opts out = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:evil.example.org"};
 
-		T_OK(r != NULL && make_dev(&d, &m, &in) == 0 &&
-			strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-				   &l),
-			    "ok") == 0,
+		T_OK(strcmp(leaf_verdict(r, &d, &m, &in, &l), "ok") == 0,
 		    "chain: a leaf inside the root's name constraints is valid");
-		T_OK(make_dev(&d, &m, &out) == 0 &&
-			strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der}, {d.len, m.inter_len}},
-				   &l),
-			    "attest-chain-invalid") == 0,
+		T_OK(strcmp(leaf_verdict(r, &d, &m, &out, &l), "attest-chain-invalid") == 0,
 		    "chain: the next leaf, outside them, is refused: the root's constraints are not "
 		    "skipped by the cache");
 		cs_attest_roots_stats(r, &hits, &misses);
@@ -547,33 +541,19 @@ bad_uppers(void)
 	tp_maker_free(&m);
 
 	/* name constraints on the intermediate: cached, but not the fast path */
-	if (tp_maker_make(&m, SEED, "nci") != 0) {
-		T_OK(0, "chain: the nci maker is made");
-		return;
-	}
-	X509_free(m.inter);
 	io = (tp_opts){.ca = 1, .pathlen = 0, .ku = "keyCertSign", .serial = 2,
 	    .nc = "critical,permitted;DNS:devices.example.com"};
-	m.inter = tp_cert(TP_INTER_CN, cs_p256_secret_evp(m.inter_key), m.root,
-	    cs_p256_secret_evp(m.root_key), &io);
-	m.inter_len = tp_der(m.inter, m.inter_der, sizeof m.inter_der);
-	r = pinned(8, m.root_der, m.root_len);
+	if (maker_with(&m, "nci", "nci", NULL, &io, &r) != 0)
+		return;
 	{
 		tp_opts in = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:b.devices.example.com"};
 		tp_opts out = {.pathlen = -1, .ku = "digitalSignature", .san = "DNS:evil.example.org"};
 		int ok = 1, i;
 
 		for (i = 0; i < 2; i++) {
-			ok &= make_dev(&d, &m, &in) == 0 &&
-			    strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der},
-						 {d.len, m.inter_len}},
-				       &l),
-				"ok") == 0 && l.cached == i;
-			ok &= make_dev(&d, &m, &out) == 0 &&
-			    strcmp(verify(r, &(cs_attest_chain){2, {d.der, m.inter_der},
-						 {d.len, m.inter_len}},
-				       &l),
-				"attest-chain-invalid") == 0;
+			ok &= strcmp(leaf_verdict(r, &d, &m, &in, &l), "ok") == 0 && l.cached == i;
+			ok &= strcmp(leaf_verdict(r, &d, &m, &out, &l), "attest-chain-invalid") ==
+			    0;
 		}
 		cs_attest_roots_stats(r, &hits, &misses);
 		T_OK(r != NULL && ok && hits == 3,

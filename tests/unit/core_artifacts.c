@@ -58,6 +58,23 @@ envelope(cs_buf *out, const char *kind, const uint8_t *pl, size_t n, const int *
 	cs_buf_add(out, cur.p, cur.len);
 }
 
+/* The policy payload pl signed by the keys listed into out, then loaded
+ * back into s and d: the load's status. */
+static int
+load_signed(cs_buf *out, const uint8_t *pl, size_t n, const int *signers, int ns, cs_signed *s,
+    cs_policy *d, cs_err *e)
+{
+	envelope(out, "policy", pl, n, signers, ns);
+	cs_err_clear(e);
+	return cs_policy_load(s, d, out->p, out->len, e);
+}
+
+/* 1 when x, encoded by enc into the fixed buffer b over mem and decoded back
+ * by dec into y, comes back the same, byte for byte */
+#define ROUND_TRIP(b, mem, enc, dec, x, y, e)                                          \
+	(cs_buf_fixed(&(b), (mem), sizeof(mem)), enc(&(b), &(x)) == CS_OK &&           \
+	    dec(&(y), (b).p, (b).len, (e)) == CS_OK && memcmp(&(x), &(y), sizeof(x)) == 0)
+
 static void
 roundtrips(void)
 {
@@ -74,11 +91,8 @@ roundtrips(void)
 	size_t pos = 0, i = 0;
 
 	make_policy(&p, 0, 3, 2);
-	cs_buf_fixed(&b, m, sizeof m);
 	cs_err_clear(&e);
-	T_OK(cs_policy_encode(&b, &p) == CS_OK && cs_policy_decode(&p2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&p, &p2, sizeof p) == 0,
-	    "policy round trip");
+	T_OK(ROUND_TRIP(b, m, cs_policy_encode, cs_policy_decode, p, p2, &e), "policy round trip");
 	p.threshold = 4;
 	cs_buf_fixed(&b, m, sizeof m);
 	T_OK(cs_policy_encode(&b, &p) == CS_USAGE, "policy encoder refuses M > N");
@@ -92,10 +106,7 @@ roundtrips(void)
 	o.quantity = 1000;
 	o.nstation = 1;
 	memcpy(o.station[0], k[4].pk, 32);
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_order_encode(&b, &o) == CS_OK && cs_order_decode(&o2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&o, &o2, sizeof o) == 0,
-	    "order round trip");
+	T_OK(ROUND_TRIP(b, m, cs_order_encode, cs_order_decode, o, o2, &e), "order round trip");
 	o.quantity = 1001;
 	cs_buf_fixed(&b, m, sizeof m);
 	T_OK(cs_order_encode(&b, &o) == CS_USAGE, "order encoder refuses a quantity above the range");
@@ -107,9 +118,7 @@ roundtrips(void)
 	memset(r.hwid, 0xab, 8);
 	strcpy(r.firmware, "1.0.3");
 	strcpy(r.batch, "B42");
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_record_encode(&b, &r) == CS_OK && cs_record_decode(&r2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&r, &r2, sizeof r) == 0,
+	T_OK(ROUND_TRIP(b, m, cs_record_encode, cs_record_decode, r, r2, &e),
 	    "record round trip (no attestation)");
 	r.has_att = 1;
 	strcpy(r.att_type, "x509-chain");
@@ -151,9 +160,7 @@ roundtrips(void)
 	h.count = 1000;
 	h.created = 1764000000;
 	memcpy(h.station_pk, k[4].pk, 32);
-	cs_buf_fixed(&b, m, sizeof m);
-	T_OK(cs_header_encode(&b, &h) == CS_OK && cs_header_decode(&h2, b.p, b.len, &e) == CS_OK &&
-		 memcmp(&h, &h2, sizeof h) == 0,
+	T_OK(ROUND_TRIP(b, m, cs_header_encode, cs_header_decode, h, h2, &e),
 	    "batch header round trip");
 
 	memset(&rl, 0, sizeof rl);
@@ -212,9 +219,7 @@ noncanonical(void)
 		abort();
 	n = b.len;
 	cs_buf_fixed(&out, ev, sizeof ev);
-	envelope(&out, "policy", m, n, two, 2);
-	cs_err_clear(&e);
-	T_OK(cs_policy_load(&s, &dp, out.p, out.len, &e) == CS_OK &&
+	T_OK(load_signed(&out, m, n, two, 2, &s, &dp, &e) == CS_OK &&
 		 cs_policy_verify_self(&s, &dp, &q, &e) == CS_OK && q.valid == 2,
 	    "the canonical policy signed by 2 of 3 is accepted");
 
@@ -323,9 +328,7 @@ quorum(void)
 	T_MUST(cs_policy_encode(&b, &p));
 
 	cs_buf_fixed(&out, ev, sizeof ev);
-	envelope(&out, "policy", m, b.len, one, 1);
-	cs_err_clear(&e);
-	T_OK(cs_policy_load(&s, &dp, out.p, out.len, &e) == CS_OK &&
+	T_OK(load_signed(&out, m, b.len, one, 1, &s, &dp, &e) == CS_OK &&
 		 cs_policy_verify_self(&s, &dp, &q, &e) == CS_REJECT &&
 		 strcmp(e.reason, "policy-threshold") == 0 && q.valid == 1 && !q.counted[1] &&
 		 !q.counted[2],
@@ -351,9 +354,7 @@ quorum(void)
 	}
 
 	cs_buf_fixed(&out, ev, sizeof ev);
-	envelope(&out, "policy", m, b.len, outsider, 2);
-	cs_err_clear(&e);
-	T_OK(cs_policy_load(&s, &dp, out.p, out.len, &e) == CS_OK &&
+	T_OK(load_signed(&out, m, b.len, outsider, 2, &s, &dp, &e) == CS_OK &&
 		 cs_policy_verify_self(&s, &dp, &q, &e) == CS_REJECT && q.valid == 1 &&
 		 q.state[0] + q.state[1] == CS_SIGN_VALID + CS_SIGN_UNKNOWN,
 	    "a signature by a key outside the policy is reported and not counted");
@@ -388,9 +389,7 @@ rotation(void)
 	cs_buf_fixed(&b1, m1, sizeof m1);
 	T_MUST(cs_policy_encode(&b1, &p1));
 	cs_buf_fixed(&o1, e1, sizeof e1);
-	envelope(&o1, "policy", m1, b1.len, old2, 2);
-	cs_err_clear(&e);
-	T_MUST(cs_policy_load(&s1, &d1, o1.p, o1.len, &e));
+	T_MUST(load_signed(&o1, m1, b1.len, old2, 2, &s1, &d1, &e));
 
 	make_policy(&p2, 1, 3, 2);
 	memcpy(p2.cust[0].pk, k[0].pk, 32);
@@ -402,17 +401,13 @@ rotation(void)
 	T_OK(cs_policy_encode(&b2, &p2) == CS_OK, "v2 encoded");
 
 	cs_buf_fixed(&o2, e2, sizeof e2);
-	envelope(&o2, "policy", m2, b2.len, new2_old1, 2);
-	cs_err_clear(&e);
-	T_OK(cs_policy_load(&s2, &d2, o2.p, o2.len, &e) == CS_OK &&
+	T_OK(load_signed(&o2, m2, b2.len, new2_old1, 2, &s2, &d2, &e) == CS_OK &&
 		 cs_policy_verify_rotation(&s1, &d1, &s2, &d2, &qa, &qb, &e) == CS_REJECT &&
 		 strcmp(e.reason, "policy-threshold-previous") == 0,
 	    "rotation signed by M new but fewer than M old custodians is refused");
 
 	cs_buf_fixed(&o2, e2, sizeof e2);
-	envelope(&o2, "policy", m2, b2.len, new2_old2, 4);
-	cs_err_clear(&e);
-	T_OK(cs_policy_load(&s2, &d2, o2.p, o2.len, &e) == CS_OK &&
+	T_OK(load_signed(&o2, m2, b2.len, new2_old2, 4, &s2, &d2, &e) == CS_OK &&
 		 cs_policy_verify_rotation(&s1, &d1, &s2, &d2, &qa, &qb, &e) == CS_OK &&
 		 qa.valid == 3 && qb.valid == 3,
 	    "rotation signed by M old and M new custodians is accepted");
@@ -422,36 +417,40 @@ rotation(void)
 		 strcmp(e.reason, "policy-rollback") == 0,
 	    "a rollback to version 1 after version 2 is refused");
 
-	/* a fork: another v2 (other threshold) */
+	/* a fork: another v2 (other threshold), and a v2 that names another
+	 * predecessor */
 	{
+		static const struct {
+			int fork;
+			const char *reason, *what;
+		} cases[] = {
+			{1, "policy-fork", "a second, different version 2 is refused as a fork"},
+			{0, "policy-predecessor",
+			    "a version 2 naming another predecessor is refused"},
+		};
 		uint8_t m3[4096], e3[8192];
 		cs_buf b3, o3;
 		cs_policy p3, d3;
 		cs_signed s3;
+		size_t i;
 
-		p3 = p2;
-		p3.threshold = 3;
-		cs_buf_fixed(&b3, m3, sizeof m3);
-		T_MUST(cs_policy_encode(&b3, &p3));
-		cs_buf_fixed(&o3, e3, sizeof e3);
-		envelope(&o3, "policy", m3, b3.len, new2_old2, 4);
-		cs_err_clear(&e);
-		T_OK(cs_policy_load(&s3, &d3, o3.p, o3.len, &e) == CS_OK &&
-			 cs_policy_verify_rotation(&s2, &d2, &s3, &d3, &qa, &qb, &e) == CS_REJECT &&
-			 strcmp(e.reason, "policy-fork") == 0,
-		    "a second, different version 2 is refused as a fork");
-		/* and a v2 that names another predecessor */
-		p3 = p2;
-		p3.prev[0] ^= 1;
-		cs_buf_fixed(&b3, m3, sizeof m3);
-		T_MUST(cs_policy_encode(&b3, &p3));
-		cs_buf_fixed(&o3, e3, sizeof e3);
-		envelope(&o3, "policy", m3, b3.len, new2_old2, 4);
-		cs_err_clear(&e);
-		T_OK(cs_policy_load(&s3, &d3, o3.p, o3.len, &e) == CS_OK &&
-			 cs_policy_verify_rotation(&s1, &d1, &s3, &d3, &qa, &qb, &e) == CS_REJECT &&
-			 strcmp(e.reason, "policy-predecessor") == 0,
-		    "a version 2 naming another predecessor is refused");
+		for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			p3 = p2;
+			if (cases[i].fork)
+				p3.threshold = 3;
+			else
+				p3.prev[0] ^= 1;
+			cs_buf_fixed(&b3, m3, sizeof m3);
+			T_MUST(cs_policy_encode(&b3, &p3));
+			cs_buf_fixed(&o3, e3, sizeof e3);
+			int fork = cases[i].fork;
+
+			T_OK(load_signed(&o3, m3, b3.len, new2_old2, 4, &s3, &d3, &e) == CS_OK &&
+				 cs_policy_verify_rotation(fork ? &s2 : &s1, fork ? &d2 : &d1, &s3,
+				     &d3, &qa, &qb, &e) == CS_REJECT &&
+				 strcmp(e.reason, cases[i].reason) == 0,
+			    "%s", cases[i].what);
+		}
 	}
 	T_OK(cs_policy_split_risk(&d1) == 0, "2 of 3 is a majority");
 	d1.ncust = 4;

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "../tools/cosehdr.h"
 #include "crypto/sig.h"
 #include "format/cose.h"
 
@@ -137,32 +138,8 @@ static void
 mkhdr(cs_buf *b, uint8_t *mem, size_t cap, int64_t alg, const char *kind, const uint8_t *kid,
     int extra)
 {
-	char ct[CS_CTYPE_MAX + 1];
-	cs_cw w;
-
 	cs_buf_fixed(b, mem, cap);
-	cs_cw_init(&w, b);
-	cs_cw_map_begin(&w);
-	if (alg != 0) {
-		cs_cw_uint(&w, CS_COSE_HDR_ALG);
-		cs_cw_int(&w, alg);
-	}
-	if (kind != NULL) {
-		if (cs_cose_ctype(ct, kind) != 0)
-			abort();
-		cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
-		cs_cw_textz(&w, ct);
-	}
-	if (kid != NULL) {
-		cs_cw_uint(&w, CS_COSE_HDR_KID);
-		cs_cw_bytes(&w, kid, CS_KID_LEN);
-	}
-	if (extra) {
-		cs_cw_uint(&w, 99);
-		cs_cw_uint(&w, 0);
-	}
-	cs_cw_map_end(&w);
-	if (cs_cw_finish(&w) != 0)
+	if (cosehdr(b, alg, kind, kid, extra) != 0)
 		abort();
 }
 
@@ -240,6 +217,55 @@ refused(int multi, const struct hdrs *h, const uint8_t *payload, size_t plen,
 	    what, e.reason, e.msg);
 }
 
+/* The header slots of struct hdrs, in the order of its m[], then the two
+ * where alg and kid go: a COSE_Sign1's own headers, a COSE_Sign signer's. */
+enum { PROT, UNPROT, SPROT, SUNPROT, SIGNER_PROT, SIGNER_UNPROT, NONE };
+/* no content type, the profile's where it goes (Sign1: beside alg and kid), or the kind's */
+enum { CT_NONE, CT_PROFILE, CT_KIND };
+
+/* A header replaced in the profile's set by one made with these entries. */
+struct edit {
+	int slot;
+	int64_t alg;
+	int ctype, kid, extra;
+};
+
+#define NO_EDIT {NONE, 0, CT_NONE, 0, 0}
+
+/* The profile's headers with one or two replaced: refused, with why. */
+struct variant {
+	int multi_only;
+	struct edit edit[2];
+	const char *why, *what;
+};
+
+static const struct variant variants[] = {
+	/* (1) a non-empty unprotected header: a harmless unknown label, or
+	 * the kid repeated there */
+	{0, {{UNPROT, 0, CT_NONE, 0, 1}, NO_EDIT}, "unprotected header must be empty",
+	    "unprotected header {99: 0}"},
+	{0, {{UNPROT, 0, CT_NONE, 1, 0}, NO_EDIT}, "unprotected header must be empty",
+	    "unprotected header {4: kid}"},
+	{1, {{SUNPROT, 0, CT_NONE, 0, 1}, NO_EDIT}, "unprotected header must be empty",
+	    "signer's unprotected header {99: 0}"},
+	/* (2) an extra protected label (the entry count is checked first),
+	 * and an unknown label in place of an allowed one */
+	{0, {{SIGNER_PROT, CS_COSE_ALG_EDDSA, CT_PROFILE, 1, 1}, NO_EDIT},
+	    "protected header at offset", "protected header with 99: 0 added"},
+	{0, {{SIGNER_PROT, CS_COSE_ALG_EDDSA, CT_PROFILE, 0, 1}, NO_EDIT},
+	    "protected header: unexpected label 99", "protected header with 99: 0 for kid"},
+	{1, {{PROT, 0, CT_KIND, 0, 1}, NO_EDIT}, "protected header at offset",
+	    "body protected header with 99: 0 added"},
+	{1, {{PROT, CS_COSE_ALG_EDDSA, CT_KIND, 0, 0}, NO_EDIT}, "protected header at offset",
+	    "body protected header with alg"},
+	/* (3) alg ES256 (-7), the signature still Ed25519 */
+	{0, {{SIGNER_PROT, -7, CT_PROFILE, 1, 0}, NO_EDIT}, "algorithm -7 is not EdDSA (-8)",
+	    "alg -7"},
+	/* (4) the kid moved from the protected header to the unprotected */
+	{0, {{SIGNER_PROT, CS_COSE_ALG_EDDSA, CT_PROFILE, 0, 0}, {SIGNER_UNPROT, 0, CT_NONE, 1, 0}},
+	    "protected header at offset", "kid in the unprotected header only"},
+};
+
 static void
 cose_profile_headers(void)
 {
@@ -250,6 +276,7 @@ cose_profile_headers(void)
 	cs_buf out, scratch;
 	cs_cose c;
 	cs_err e;
+	size_t v, i;
 	int multi;
 
 	crypto_sign_keypair(pk, sk);
@@ -257,10 +284,8 @@ cose_profile_headers(void)
 	for (multi = 0; multi <= 1; multi++) {
 		const char *kind = kinds[multi];
 		const char *env = multi ? "COSE_Sign" : "COSE_Sign1";
-		cs_buf *sp = multi ? &h.sprot : &h.prot;         /* where alg and kid go */
-		cs_buf *su = multi ? &h.sunprot : &h.unprot;
-		uint8_t *spm = multi ? h.m[2] : h.m[0], *sum = multi ? h.m[3] : h.m[1];
-		const char *ct = multi ? NULL : kind;           /* Sign1: ctype beside them */
+		cs_buf *bufs[4] = {&h.prot, &h.unprot, &h.sprot, &h.sunprot};
+		const char *ct = multi ? NULL : kind; /* Sign1: ctype beside alg and kid */
 
 		/* the control: the same builder with the profile's headers is accepted */
 		profile_hdrs(&h, multi, kind, kid);
@@ -272,56 +297,30 @@ cose_profile_headers(void)
 			 cs_cose_verify(&c, 0, pk, &scratch) == 0,
 		    "%s built by hand with the profile's headers decodes and verifies", env);
 
-		/* (1) a non-empty unprotected header: a harmless unknown label, or
-		 * the kid repeated there */
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(&h.unprot, h.m[1], sizeof h.m[1], 0, NULL, NULL, 1);
-		refused(multi, &h, payload, sizeof payload, pk, sk,
-		    "unprotected header must be empty", "unprotected header {99: 0}");
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(&h.unprot, h.m[1], sizeof h.m[1], 0, NULL, kid, 0);
-		refused(multi, &h, payload, sizeof payload, pk, sk,
-		    "unprotected header must be empty", "unprotected header {4: kid}");
-		if (multi) {
+		for (v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+			const struct variant *va = &variants[v];
+
+			if (va->multi_only && !multi)
+				continue;
 			profile_hdrs(&h, multi, kind, kid);
-			mkhdr(&h.sunprot, h.m[3], sizeof h.m[3], 0, NULL, NULL, 1);
-			refused(multi, &h, payload, sizeof payload, pk, sk,
-			    "unprotected header must be empty", "signer's unprotected header {99: 0}");
+			for (i = 0; i < 2 && va->edit[i].slot != NONE; i++) {
+				const struct edit *ed = &va->edit[i];
+				const char *edct = NULL;
+				int slot = ed->slot;
+
+				if (slot == SIGNER_PROT)
+					slot = multi ? SPROT : PROT;
+				else if (slot == SIGNER_UNPROT)
+					slot = multi ? SUNPROT : UNPROT;
+				if (ed->ctype == CT_KIND)
+					edct = kind;
+				else if (ed->ctype == CT_PROFILE)
+					edct = ct;
+				mkhdr(bufs[slot], h.m[slot], sizeof h.m[slot], ed->alg, edct,
+				    ed->kid ? kid : NULL, ed->extra);
+			}
+			refused(multi, &h, payload, sizeof payload, pk, sk, va->why, va->what);
 		}
-
-		/* (2) an extra protected label (the entry count is checked first),
-		 * and an unknown label in place of an allowed one */
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, kid, 1);
-		refused(multi, &h, payload, sizeof payload, pk, sk, "protected header at offset",
-		    "protected header with 99: 0 added");
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, NULL, 1);
-		refused(multi, &h, payload, sizeof payload, pk, sk,
-		    "protected header: unexpected label 99", "protected header with 99: 0 for kid");
-		if (multi) {
-			profile_hdrs(&h, multi, kind, kid);
-			mkhdr(&h.prot, h.m[0], sizeof h.m[0], 0, kind, NULL, 1);
-			refused(multi, &h, payload, sizeof payload, pk, sk,
-			    "protected header at offset", "body protected header with 99: 0 added");
-			profile_hdrs(&h, multi, kind, kid);
-			mkhdr(&h.prot, h.m[0], sizeof h.m[0], CS_COSE_ALG_EDDSA, kind, NULL, 0);
-			refused(multi, &h, payload, sizeof payload, pk, sk,
-			    "protected header at offset", "body protected header with alg");
-		}
-
-		/* (3) alg ES256 (-7), the signature still Ed25519 */
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(sp, spm, 128, -7, ct, kid, 0);
-		refused(multi, &h, payload, sizeof payload, pk, sk,
-		    "algorithm -7 is not EdDSA (-8)", "alg -7");
-
-		/* (4) the kid moved from the protected header to the unprotected */
-		profile_hdrs(&h, multi, kind, kid);
-		mkhdr(sp, spm, 128, CS_COSE_ALG_EDDSA, ct, NULL, 0);
-		mkhdr(su, sum, 128, 0, NULL, kid, 0);
-		refused(multi, &h, payload, sizeof payload, pk, sk, "protected header at offset",
-		    "kid in the unprotected header only");
 	}
 }
 

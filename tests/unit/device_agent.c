@@ -8,6 +8,8 @@
 #include "format/cose.h"
 #include "t.h"
 
+#include "../tools/memhal.h"
+
 /* ---- heap watch ---------------------------------------------------------
  * Every allocation goes through these while the test runs; inside agent
  * calls the count must stay 0. Sanitizers bring their own allocator, so the
@@ -64,13 +66,11 @@ free(void *p)
 
 /* ---- an in-memory device ------------------------------------------------- */
 
+/* the memhal first: its callbacks take the same context */
 struct sim {
-	uint8_t store[CS_DEV_STORE_MAX];
-	size_t store_len;
-	int fail_read, fail_write, unlocked;
-	uint64_t serial;
+	struct memhal m;
 	int rng_mode; /* 0 good, 1 stuck, 2 repeats the same block */
-	long rng_calls, writes;
+	long rng_calls;
 };
 
 static int
@@ -88,55 +88,6 @@ hal_random(void *ctx, uint8_t *out, size_t n)
 			out[i] = (uint8_t)(i * 37 + 11);
 	} else
 		randombytes_buf(out, n);
-	return 0;
-}
-
-static int
-hal_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
-{
-	struct sim *s = ctx;
-
-	if (s->fail_read || s->store_len > cap)
-		return -1;
-	memcpy(buf, s->store, s->store_len);
-	*len = s->store_len;
-	return 0;
-}
-
-static int
-hal_write(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct sim *s = ctx;
-
-	s->writes++;
-	if (s->fail_write || len > sizeof s->store)
-		return -1;
-	memcpy(s->store, buf, len);
-	s->store_len = len;
-	return 0;
-}
-
-static int
-hal_hwid(void *ctx, uint8_t out[CS_HWID_MAX], size_t *len)
-{
-	(void)ctx;
-	memcpy(out, "HW-unit-0001", 12);
-	*len = 12;
-	return 0;
-}
-
-static int
-hal_serial(void *ctx, uint64_t *serial)
-{
-	*serial = ((struct sim *)ctx)->serial;
-	return 0;
-}
-
-static int
-hal_security(void *ctx, cs_dev_security *st)
-{
-	st->debug_locked = !((struct sim *)ctx)->unlocked;
-	st->secure_boot = 1;
 	return 0;
 }
 
@@ -239,8 +190,8 @@ order_env(cs_buf *env, cs_order *o, const uint8_t pd[CS_DIGEST_LEN], const uint8
 /* ---- the tests ----------------------------------------------------------- */
 
 static struct sim S;
-static cs_dev_hal hal = {&S, hal_random, hal_read, hal_write, hal_hwid, hal_serial, hal_security,
-    "fw-1.4.2"};
+static cs_dev_hal hal = {&S, hal_random, memhal_read, memhal_write, memhal_hwid, memhal_serial,
+    memhal_security, "fw-1.4.2"};
 static cs_dev_anchor anchor;
 static cs_dev dev;
 
@@ -248,7 +199,8 @@ static void
 fresh(void)
 {
 	memset(&S, 0, sizeof S);
-	S.serial = 1234;
+	S.m.hwid = "HW-unit-0001";
+	S.m.serial = 1234;
 	cs_dev_init(&dev, &hal, &anchor);
 }
 
@@ -285,8 +237,8 @@ refused(const char *what, const cs_buf *order, const cs_buf *chain, size_t nchai
 	rc = provision(order, chain, nchain, &rec, &rlen, &e);
 	T_OK(rc != CS_OK && strcmp(e.reason, reason) == 0 && rec == NULL,
 	    "%s: refused with %s (got %d %s: %s)", what, reason, rc, e.reason, e.msg);
-	T_OK(S.rng_calls == 0 && S.writes == 0 && S.store_len == 0,
-	    "%s: no key made (rng calls %ld, writes %ld)", what, S.rng_calls, S.writes);
+	T_OK(S.rng_calls == 0 && S.m.writes == 0 && S.m.store_len == 0,
+	    "%s: no key made (rng calls %ld, writes %ld)", what, S.rng_calls, S.m.writes);
 }
 
 static void
@@ -370,10 +322,10 @@ main(void)
 	check_record(rec, rlen, &o);
 	memcpy(first, rec, rlen);
 	flen = rlen;
-	T_OK(S.writes == 1 && S.store_len > CS_DEV_STORE_HEAD, "key stored once");
-	T_OK(memmem(S.store, S.store_len, first, flen) != NULL, "stored blob holds the record");
-	memcpy(stored, S.store, S.store_len);
-	slen = S.store_len;
+	T_OK(S.m.writes == 1 && S.m.store_len > CS_DEV_STORE_HEAD, "key stored once");
+	T_OK(memmem(S.m.store, S.m.store_len, first, flen) != NULL, "stored blob holds the record");
+	memcpy(stored, S.m.store, S.m.store_len);
+	slen = S.m.store_len;
 	T_OK(sodium_is_zero(dev.store, sizeof dev.store),
 	    "agent's copy of the stored seed is wiped after use");
 
@@ -382,8 +334,8 @@ main(void)
 	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
 	T_OK(rc == CS_OK && rlen == flen && memcmp(rec, first, flen) == 0,
 	    "same order again returns the same record");
-	T_OK(S.writes == 1 && S.rng_calls == 0 && S.store_len == slen &&
-		 memcmp(S.store, stored, slen) == 0,
+	T_OK(S.m.writes == 1 && S.rng_calls == 0 && S.m.store_len == slen &&
+		 memcmp(S.m.store, stored, slen) == 0,
 	    "same order again never rewrites the key");
 
 	/* the same order with a third signature (same payload) is the same order */
@@ -409,7 +361,8 @@ main(void)
 	rc = provision(&oe2, NULL, 0, &rec, &rlen, &e);
 	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-provisioned") == 0 && rec == NULL,
 	    "another order is refused by a keyed device (%s)", e.reason);
-	T_OK(S.writes == 1 && memcmp(S.store, stored, slen) == 0, "another order leaves the key alone");
+	T_OK(S.m.writes == 1 && memcmp(S.m.store, stored, slen) == 0,
+	    "another order leaves the key alone");
 
 	/* confirmation names this record, not another */
 	cs_err_clear(&e);
@@ -473,7 +426,7 @@ main(void)
 		fresh();
 		cs_err_clear(&e);
 		rc = provision(&bad, NULL, 0, &rec, &rlen, &e);
-		T_OK(rc != CS_OK && S.writes == 0 && S.rng_calls == 0,
+		T_OK(rc != CS_OK && S.m.writes == 0 && S.rng_calls == 0,
 		    "an altered order payload is refused (%s)", e.reason);
 		cs_buf_free(&bad);
 	}
@@ -482,50 +435,56 @@ main(void)
 		refused("a policy given as the order", &pe1, NULL, 0, "kind");
 	}
 
-	/* the device's own state */
-	fresh();
-	S.unlocked = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-debug-unlocked") == 0 && S.rng_calls == 0 &&
-		 S.writes == 0,
-	    "debug access open: refused, no key (%s)", e.reason);
-	fresh();
-	S.serial = 2000;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-serial-range") == 0 && S.writes == 0,
-	    "serial above the order's range: refused (%s)", e.reason);
-	fresh();
-	S.serial = 999;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-serial-range") == 0 && S.writes == 0,
-	    "serial below the order's range: refused (%s)", e.reason);
-	fresh();
-	S.rng_mode = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-rng-health") == 0 && S.writes == 0,
-	    "stuck random source: refused, no key (%s)", e.reason);
-	fresh();
-	S.rng_mode = 2;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc == CS_REJECT && strcmp(e.reason, "device-rng-health") == 0 && S.writes == 0,
-	    "random source repeating itself: refused, no key (%s)", e.reason);
-	fresh();
-	S.fail_write = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && rec == NULL,
-	    "storage that cannot be written: no record handed out (%s)", e.reason);
-	fresh();
-	S.fail_read = 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && S.writes == 0,
-	    "storage that cannot be read: refused, never overwritten (%s)", e.reason);
-	fresh();
-	memcpy(S.store, stored, slen);
-	S.store_len = slen;
-	S.store[10] ^= 1;
-	rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
-	T_OK(rc != CS_OK && strcmp(e.reason, "device-storage") == 0 && S.writes == 0,
-	    "damaged storage: refused, never overwritten (%s)", e.reason);
+	/* the device's own state: each case on a fresh device set up so */
+	{
+		static const struct {
+			int unlocked, rng_mode, fail_write, fail_read, damaged;
+			uint64_t serial; /* 0: the fresh device's */
+			const char *reason;
+			int rejected, no_rng, no_write, no_record; /* what is checked */
+			const char *what;
+		} states[] = {
+			{.unlocked = 1, .reason = "device-debug-unlocked", .rejected = 1,
+			    .no_rng = 1, .no_write = 1,
+			    .what = "debug access open: refused, no key"},
+			{.serial = 2000, .reason = "device-serial-range", .rejected = 1,
+			    .no_write = 1, .what = "serial above the order's range: refused"},
+			{.serial = 999, .reason = "device-serial-range", .rejected = 1,
+			    .no_write = 1, .what = "serial below the order's range: refused"},
+			{.rng_mode = 1, .reason = "device-rng-health", .rejected = 1, .no_write = 1,
+			    .what = "stuck random source: refused, no key"},
+			{.rng_mode = 2, .reason = "device-rng-health", .rejected = 1, .no_write = 1,
+			    .what = "random source repeating itself: refused, no key"},
+			{.fail_write = 1, .reason = "device-storage", .no_record = 1,
+			    .what = "storage that cannot be written: no record handed out"},
+			{.fail_read = 1, .reason = "device-storage", .no_write = 1,
+			    .what = "storage that cannot be read: refused, never overwritten"},
+			{.damaged = 1, .reason = "device-storage", .no_write = 1,
+			    .what = "damaged storage: refused, never overwritten"},
+		};
+
+		for (i = 0; i < sizeof states / sizeof states[0]; i++) {
+			fresh();
+			S.m.unlocked = states[i].unlocked;
+			S.rng_mode = states[i].rng_mode;
+			S.m.fail_write = states[i].fail_write;
+			S.m.fail_read = states[i].fail_read;
+			if (states[i].serial != 0)
+				S.m.serial = states[i].serial;
+			if (states[i].damaged) {
+				memcpy(S.m.store, stored, slen);
+				S.m.store_len = slen;
+				S.m.store[10] ^= 1;
+			}
+			rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
+			T_OK((states[i].rejected ? rc == CS_REJECT : rc != CS_OK) &&
+				 strcmp(e.reason, states[i].reason) == 0 &&
+				 (!states[i].no_rng || S.rng_calls == 0) &&
+				 (!states[i].no_write || S.m.writes == 0) &&
+				 (!states[i].no_record || rec == NULL),
+			    "%s (%s)", states[i].what, e.reason);
+		}
+	}
 
 	/* rotation: v2 by new custodians 3,4,5, signed by 2 of v1 and 2 of v2 */
 	{

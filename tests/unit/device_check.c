@@ -56,6 +56,25 @@ expect(const char *what, const uint8_t *env, size_t n, const char *reason)
 		    what, reason, rc == CS_OK ? "accepted" : e.reason);
 }
 
+/* r signed with sk, then checked as expect() does */
+static void
+expect_made(const char *what, const cs_record *r, const uint8_t sk[CS_SK_LEN], const char *reason)
+{
+	static uint8_t env[CS_RECORD_MAX];
+
+	expect(what, env, make(env, sizeof env, r, sk), reason);
+}
+
+/* 1 when the index refuses r with reason (and so does not take it) */
+static int
+seen_refuses(cs_seen *s, const cs_record *r, const uint8_t d[CS_DIGEST_LEN], const char *reason)
+{
+	cs_err e;
+
+	cs_err_clear(&e);
+	return cs_seen_add(s, r, d, &e) == CS_REJECT && strcmp(e.reason, reason) == 0;
+}
+
 int
 main(void)
 {
@@ -82,35 +101,27 @@ main(void)
 	expect("a truncated record", env, n - 1, "record-malformed");
 	env[n - 1] ^= 1;
 	expect("a flipped signature bit", env, n, "record-signature");
-	n = make(env, sizeof env, &r, sk2);
-	expect("signed by another key than its own", env, n, "record-signature");
+	expect_made("signed by another key than its own", &r, sk2, "record-signature");
 	r2 = r;
 	memset(r2.pk, 0, CS_PK_LEN);
 	r2.pk[0] = 1; /* the identity point: small order */
-	n = make(env, sizeof env, &r2, sk);
-	expect("a small-order device key", env, n, "record-key-invalid");
+	expect_made("a small-order device key", &r2, sk, "record-key-invalid");
 	r2 = r;
 	r2.deployment[0] ^= 1;
-	n = make(env, sizeof env, &r2, sk);
-	expect("another deployment", env, n, "record-deployment");
+	expect_made("another deployment", &r2, sk, "record-deployment");
 	r2 = r;
 	strcpy(r2.batch, "B43");
-	n = make(env, sizeof env, &r2, sk);
-	expect("another batch", env, n, "record-batch");
+	expect_made("another batch", &r2, sk, "record-batch");
 	r2 = r;
 	r2.nonce[31] ^= 1;
-	n = make(env, sizeof env, &r2, sk);
-	expect("another nonce", env, n, "record-nonce");
+	expect_made("another nonce", &r2, sk, "record-nonce");
 	r2 = r;
 	r2.serial = 999;
-	n = make(env, sizeof env, &r2, sk);
-	expect("serial below the range", env, n, "record-serial-range");
+	expect_made("serial below the range", &r2, sk, "record-serial-range");
 	r2.serial = 2000;
-	n = make(env, sizeof env, &r2, sk);
-	expect("serial above the range", env, n, "record-serial-range");
+	expect_made("serial above the range", &r2, sk, "record-serial-range");
 	r2.serial = 1999;
-	n = make(env, sizeof env, &r2, sk);
-	expect("the last serial of the range", env, n, NULL);
+	expect_made("the last serial of the range", &r2, sk, NULL);
 	{
 		/* a header envelope (COSE_Sign1 of another kind) is not a record */
 		cs_buf b;
@@ -133,20 +144,17 @@ main(void)
 	r2 = r;
 	crypto_sign_keypair(r2.pk, sk2);
 	r2.hwid[0] ^= 1;
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-serial") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-serial"),
 	    "the same serial twice is refused");
 	r2 = r;
 	r2.serial = 1001;
 	r2.hwid[0] ^= 1;
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-key") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-key"),
 	    "the same device key twice is refused");
 	r2 = r;
 	r2.serial = 1001;
 	crypto_sign_keypair(r2.pk, sk2);
-	cs_err_clear(&e);
-	T_OK(cs_seen_add(&s, &r2, d, &e) == CS_REJECT && strcmp(e.reason, "record-duplicate-hwid") == 0,
+	T_OK(seen_refuses(&s, &r2, d, "record-duplicate-hwid"),
 	    "the same hardware id twice is refused");
 	T_OK(s.n == 1, "refused records are not indexed");
 	/* grow well past the first table size; every record stays findable */
