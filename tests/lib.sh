@@ -200,6 +200,17 @@ chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
 
 # ---- the factory side (station and simulated devices) ----------------------
 
+# factory QUANTITY [SERIALS]: the station tests' start: the fixture in
+# F=$T/f (QUANTITY devices of SERIALS, 1000-1999 by default), and at exit the
+# processes listed in SIMS (simulators) and BG (others) are stopped, a
+# station whose id is in ST is killed, and $T is removed.
+factory() {
+	SIMS="" BG="" ST=""
+	trap 'sim_stop $SIMS $BG; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; rm -rf "$T"' EXIT
+	F=$T/f
+	fixture "$F" "$1" "${2:-1000-1999}" || { notok "fixture"; exit 1; }
+}
+
 # sim_start NAME DEVSIM-OPTIONS...: a consign-devsim line on a new
 # pseudo-terminal linked at $T/NAME.port (waits until it exists), storage in
 # $T/NAME.store/, one log line per device in $T/NAME.log. Its process id is
