@@ -15,6 +15,24 @@ ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 skip() { echo "skip - $*"; }
 
+# needs COMMAND SKIP-TEXT: without COMMAND (a name on PATH, or a path) to
+# run, "skip - SKIP-TEXT" and the test ends.
+needs() {
+	command -v "$1" >/dev/null && return 0
+	skip "$2"
+	exit 0
+}
+
+# built TEXT CMD...: when CMD fails (a part of consign this build should
+# have is missing), "not ok - TEXT" and the test ends.
+built() {
+	local text=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	notok "$text"
+	exit 0
+}
+
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1
@@ -199,6 +217,9 @@ office_withdraw() {
 chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
 
 # ---- the factory side (station and simulated devices) ----------------------
+
+# station_built: this build has consign station and consign-devsim (for built).
+station_built() { "$CONSIGN" station seal --help && [ -x "$DEVSIM" ]; }
 
 # factory QUANTITY [SERIALS]: the station tests' start: the fixture in
 # F=$T/f (QUANTITY devices of SERIALS, 1000-1999 by default), and at exit the
