@@ -277,3 +277,35 @@ sim_wait() {
 batch_records() {
 	unzip -p "$1" records.cborseq >"$T/.records.cbor" && "$TOOLS/recls" records "$T/.records.cbor"
 }
+
+# ---- external vectors (../shared/vectors) ----------------------------------
+
+# vectors_dir: V is the external vectors' directory ($VECTORS); without it,
+# or without jq to read them, the test ends with a skip.
+vectors_dir() {
+	V=${VECTORS:-}
+	if [ -z "$V" ] || [ ! -d "$V" ]; then
+		skip "vectors: ../shared/vectors is absent"
+		exit 0
+	fi
+	needs jq "vectors: jq is not installed"
+}
+
+# vector_cases TOOL NAME LIST: runs tests/tools/TOOL on LIST (one case a
+# line), shows its output and a "# vectors:" summary line. Leaves the number
+# of cases in VN, of ok/not ok lines in VGOT, and the output in $T/vec.out,
+# its last line "exit STATUS".
+vector_cases() {
+	local tool=$1 name=$2 list=$3
+	VN=$(wc -l <"$list")
+	"$TOOLS/$tool" <"$list" >"$T/vec.out" 2>&1
+	echo "exit $?" >>"$T/vec.out"
+	cat "$T/vec.out"
+	VGOT=$(grep -c -E '^(ok|not ok) - ' "$T/vec.out")
+	echo "# vectors: $name: $VN cases, $VGOT checks, $(grep -c '^ok - ' "$T/vec.out") ok"
+}
+
+# jq filters for the COSE examples: a header map as "-" (empty) or
+# KEY=VALUE,...; a text as the hex of its bytes (the examples are ASCII)
+JQ_HDR='if . == null or . == {} then "-" else (to_entries | map("\(.key)=\(.value)") | join(",")) end'
+JQ_HEX='explode | map(. as $c | "0123456789abcdef"[($c/16|floor):($c/16|floor)+1] + "0123456789abcdef"[($c%16):($c%16)+1]) | join("")'
