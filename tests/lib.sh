@@ -33,6 +33,17 @@ built() {
 	exit 0
 }
 
+# peak NAME CMD...: runs CMD under /usr/bin/time (needs it); prints its peak
+# RSS in KiB, leaves its stdout in $T/NAME.out, stderr in $T/NAME.err and
+# status in $T/NAME.rc.
+peak() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%M" -o "$T/$name.rss" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	echo $? >"$T/$name.rc"
+	tail -1 "$T/$name.rss"
+}
+
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1
