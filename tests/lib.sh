@@ -204,15 +204,32 @@ office_mkb() {
 		--passphrase-file "$dir/station.pass" "$@"
 }
 
-# office_release DIR BATCH OUT [CREATE-OPTIONS...]: release create into
-# DIR's ledger, then signed by alice and bob.
-office_release() {
+# office_draft DIR BATCH OUT [CREATE-OPTIONS...]: release create into DIR's
+# ledger (a draft no custodian has signed).
+office_draft() {
 	local dir=$1 batch=$2 out=$3
 	shift 3
 	"$CONSIGN" release create --policy "$dir/policy.cbor" --ledger "$dir/L" "$@" "$batch" \
-		-o "$out" >/dev/null || return 1
+		-o "$out" >/dev/null
+}
+
+# office_release DIR BATCH OUT [CREATE-OPTIONS...]: office_draft, then signed
+# by alice and bob.
+office_release() {
+	local dir=$1 out=$3
+	office_draft "$@" || return 1
 	sign_as "$dir" "$out" alice --policy "$dir/policy.cbor" &&
 		sign_as "$dir" "$out" bob --policy "$dir/policy.cbor"
+}
+
+# insider_exclusion DIR BATCH DRAFT OUT: an insider's false "already
+# released": office_draft of BATCH (DRAFT), re-signed by the office with
+# device 2 excluded as record-released-key of release 1 (OUT).
+insider_exclusion() {
+	local dir=$1
+	office_draft "$dir" "$2" "$3" &&
+		"$TOOLS/relsig" "$dir/office.key" "$dir/office.pass" "$3" "$4" exclude 2 \
+			record-released-key 1
 }
 
 # office_withdraw DIR SEQ OUT: the withdrawal of draft SEQ of DIR's ledger,
