@@ -244,6 +244,52 @@ office_withdraw() {
 # chain_of RELEASE.zip: its chain position SEQ:DIGEST (what --after takes).
 chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
 
+# on_terminal SCREEN ROWSxCOLS CMD...: runs CMD on a new pseudo-terminal
+# (ROWSxCOLS, or - for the kernel's default size) and answers its prompts
+# from the lines "PROMPT<tab>ANSWER" on stdin: each time PROMPT appears once
+# more in what CMD wrote, ANSWER and Enter are typed (after 0.2 s: a prompt
+# read without echo is written once echo is off, and what was typed before
+# would be flushed). What CMD wrote, carriage returns dropped, goes to
+# SCREEN. Returns CMD's exit status, or 99 when a PROMPT never came or CMD
+# did not end within 120 s (it is then killed). Answers never appear in a
+# command line.
+on_terminal() {
+	python3 - "$@" 3<&0 <<'PY'
+import fcntl, os, pty, select, signal, struct, sys, termios, time
+screen, size, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+with os.fdopen(3) as f:
+    rules = [(p.encode(), a.encode() + b"\n") for p, a in
+             (line.rstrip("\n").split("\t", 1) for line in f)]
+pid, fd = pty.fork()
+if pid == 0:
+    if size != "-":
+        rows, cols = (int(n) for n in size.split("x"))
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.execv(argv[0], argv)
+buf, answered, end, hung = b"", [0] * len(rules), time.time() + 120, False
+while True:
+    if not select.select([fd], [], [], max(0, end - time.time()))[0]:
+        os.kill(pid, signal.SIGKILL)
+        hung = True
+        break
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+    for i, (prompt, answer) in enumerate(rules):
+        while answered[i] < buf.count(prompt):
+            time.sleep(0.2)
+            os.write(fd, answer)
+            answered[i] += 1
+_, st = os.waitpid(pid, 0)
+open(screen, "wb").write(buf.replace(b"\r", b""))
+sys.exit(99 if hung or 0 in answered or not os.WIFEXITED(st) else os.WEXITSTATUS(st))
+PY
+}
+
 # ---- the factory side (station and simulated devices) ----------------------
 
 # station_built: this build has consign station and consign-devsim (for built).
