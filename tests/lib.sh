@@ -15,6 +15,35 @@ ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 skip() { echo "skip - $*"; }
 
+# needs COMMAND SKIP-TEXT: without COMMAND (a name on PATH, or a path) to
+# run, "skip - SKIP-TEXT" and the test ends.
+needs() {
+	command -v "$1" >/dev/null && return 0
+	skip "$2"
+	exit 0
+}
+
+# built TEXT CMD...: when CMD fails (a part of consign this build should
+# have is missing), "not ok - TEXT" and the test ends.
+built() {
+	local text=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	notok "$text"
+	exit 0
+}
+
+# peak NAME CMD...: runs CMD under /usr/bin/time (needs it); prints its peak
+# RSS in KiB, leaves its stdout in $T/NAME.out, stderr in $T/NAME.err and
+# status in $T/NAME.rc.
+peak() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%M" -o "$T/$name.rss" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	echo $? >"$T/$name.rc"
+	tail -1 "$T/$name.rss"
+}
+
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1
@@ -175,15 +204,32 @@ office_mkb() {
 		--passphrase-file "$dir/station.pass" "$@"
 }
 
-# office_release DIR BATCH OUT [CREATE-OPTIONS...]: release create into
-# DIR's ledger, then signed by alice and bob.
-office_release() {
+# office_draft DIR BATCH OUT [CREATE-OPTIONS...]: release create into DIR's
+# ledger (a draft no custodian has signed).
+office_draft() {
 	local dir=$1 batch=$2 out=$3
 	shift 3
 	"$CONSIGN" release create --policy "$dir/policy.cbor" --ledger "$dir/L" "$@" "$batch" \
-		-o "$out" >/dev/null || return 1
+		-o "$out" >/dev/null
+}
+
+# office_release DIR BATCH OUT [CREATE-OPTIONS...]: office_draft, then signed
+# by alice and bob.
+office_release() {
+	local dir=$1 out=$3
+	office_draft "$@" || return 1
 	sign_as "$dir" "$out" alice --policy "$dir/policy.cbor" &&
 		sign_as "$dir" "$out" bob --policy "$dir/policy.cbor"
+}
+
+# insider_exclusion DIR BATCH DRAFT OUT: an insider's false "already
+# released": office_draft of BATCH (DRAFT), re-signed by the office with
+# device 2 excluded as record-released-key of release 1 (OUT).
+insider_exclusion() {
+	local dir=$1
+	office_draft "$dir" "$2" "$3" &&
+		"$TOOLS/relsig" "$dir/office.key" "$dir/office.pass" "$3" "$4" exclude 2 \
+			record-released-key 1
 }
 
 # office_withdraw DIR SEQ OUT: the withdrawal of draft SEQ of DIR's ledger,
@@ -198,7 +244,67 @@ office_withdraw() {
 # chain_of RELEASE.zip: its chain position SEQ:DIGEST (what --after takes).
 chain_of() { "$CONSIGN" inspect --json "$1" | jq -r .release; }
 
+# on_terminal SCREEN ROWSxCOLS CMD...: runs CMD on a new pseudo-terminal
+# (ROWSxCOLS, or - for the kernel's default size) and answers its prompts
+# from the lines "PROMPT<tab>ANSWER" on stdin: each time PROMPT appears once
+# more in what CMD wrote, ANSWER and Enter are typed (after 0.2 s: a prompt
+# read without echo is written once echo is off, and what was typed before
+# would be flushed). What CMD wrote, carriage returns dropped, goes to
+# SCREEN. Returns CMD's exit status, or 99 when a PROMPT never came or CMD
+# did not end within 120 s (it is then killed). Answers never appear in a
+# command line.
+on_terminal() {
+	python3 - "$@" 3<&0 <<'PY'
+import fcntl, os, pty, select, signal, struct, sys, termios, time
+screen, size, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+with os.fdopen(3) as f:
+    rules = [(p.encode(), a.encode() + b"\n") for p, a in
+             (line.rstrip("\n").split("\t", 1) for line in f)]
+pid, fd = pty.fork()
+if pid == 0:
+    if size != "-":
+        rows, cols = (int(n) for n in size.split("x"))
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.execv(argv[0], argv)
+buf, answered, end, hung = b"", [0] * len(rules), time.time() + 120, False
+while True:
+    if not select.select([fd], [], [], max(0, end - time.time()))[0]:
+        os.kill(pid, signal.SIGKILL)
+        hung = True
+        break
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    buf += d
+    for i, (prompt, answer) in enumerate(rules):
+        while answered[i] < buf.count(prompt):
+            time.sleep(0.2)
+            os.write(fd, answer)
+            answered[i] += 1
+_, st = os.waitpid(pid, 0)
+open(screen, "wb").write(buf.replace(b"\r", b""))
+sys.exit(99 if hung or 0 in answered or not os.WIFEXITED(st) else os.WEXITSTATUS(st))
+PY
+}
+
 # ---- the factory side (station and simulated devices) ----------------------
+
+# station_built: this build has consign station and consign-devsim (for built).
+station_built() { "$CONSIGN" station seal --help && [ -x "$DEVSIM" ]; }
+
+# factory QUANTITY [SERIALS]: the station tests' start: the fixture in
+# F=$T/f (QUANTITY devices of SERIALS, 1000-1999 by default), and at exit the
+# processes listed in SIMS (simulators) and BG (others) are stopped, a
+# station whose id is in ST is killed, and $T is removed.
+factory() {
+	SIMS="" BG="" ST=""
+	trap 'sim_stop $SIMS $BG; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; rm -rf "$T"' EXIT
+	F=$T/f
+	fixture "$F" "$1" "${2:-1000-1999}" || { notok "fixture"; exit 1; }
+}
 
 # sim_start NAME DEVSIM-OPTIONS...: a consign-devsim line on a new
 # pseudo-terminal linked at $T/NAME.port (waits until it exists), storage in
@@ -245,3 +351,35 @@ sim_wait() {
 batch_records() {
 	unzip -p "$1" records.cborseq >"$T/.records.cbor" && "$TOOLS/recls" records "$T/.records.cbor"
 }
+
+# ---- external vectors (../shared/vectors) ----------------------------------
+
+# vectors_dir: V is the external vectors' directory ($VECTORS); without it,
+# or without jq to read them, the test ends with a skip.
+vectors_dir() {
+	V=${VECTORS:-}
+	if [ -z "$V" ] || [ ! -d "$V" ]; then
+		skip "vectors: ../shared/vectors is absent"
+		exit 0
+	fi
+	needs jq "vectors: jq is not installed"
+}
+
+# vector_cases TOOL NAME LIST: runs tests/tools/TOOL on LIST (one case a
+# line), shows its output and a "# vectors:" summary line. Leaves the number
+# of cases in VN, of ok/not ok lines in VGOT, and the output in $T/vec.out,
+# its last line "exit STATUS".
+vector_cases() {
+	local tool=$1 name=$2 list=$3
+	VN=$(wc -l <"$list")
+	"$TOOLS/$tool" <"$list" >"$T/vec.out" 2>&1
+	echo "exit $?" >>"$T/vec.out"
+	cat "$T/vec.out"
+	VGOT=$(grep -c -E '^(ok|not ok) - ' "$T/vec.out")
+	echo "# vectors: $name: $VN cases, $VGOT checks, $(grep -c '^ok - ' "$T/vec.out") ok"
+}
+
+# jq filters for the COSE examples: a header map as "-" (empty) or
+# KEY=VALUE,...; a text as the hex of its bytes (the examples are ASCII)
+JQ_HDR='if . == null or . == {} then "-" else (to_entries | map("\(.key)=\(.value)") | join(",")) end'
+JQ_HEX='explode | map(. as $c | "0123456789abcdef"[($c/16|floor):($c/16|floor)+1] + "0123456789abcdef"[($c%16):($c%16)+1]) | join("")'

@@ -7,10 +7,7 @@
 # batch in place; seal onto a full file system fails cleanly.
 . "$(dirname "$0")/../lib.sh"
 
-if ! "$CONSIGN" station seal --help >/dev/null 2>&1 || [ ! -x "$DEVSIM" ]; then
-	notok "station faults: consign station or consign-devsim is missing from this build"
-	exit 0
-fi
+built "station faults: consign station or consign-devsim is missing from this build" station_built
 fixture "$T/f" 4 >/dev/null 2>&1 || notok "fixture"
 P=$T/f/policy.cbor
 mkdir -p "$T/st"

@@ -7,14 +7,9 @@
 # "=1+1" and "'=1+1" differ), and the JSONL export must carry it exactly.
 . "$(dirname "$0")/../lib.sh"
 
-if ! "$CONSIGN" export --help >/dev/null 2>&1; then
-	notok "CSV/JSONL export of hostile text: consign export is missing from this build"
-	exit 0
-fi
-if ! command -v python3 >/dev/null; then
-	skip "CSV/JSONL export of hostile text: python3 missing (it parses the CSV)"
-	exit 0
-fi
+built "CSV/JSONL export of hostile text: consign export is missing from this build" \
+	"$CONSIGN" export --help
+needs python3 "CSV/JSONL export of hostile text: python3 missing (it parses the CSV)"
 fixture "$T/f" 20 >/dev/null 2>&1 || notok "fixture"
 P=$T/f/policy.cbor
 # a second order whose batch id starts with "-"

@@ -52,10 +52,7 @@ after2=$(chain_of "$T/r2.zip")
 # an insider adds a false "released before" to a draft: good device 2 of
 # batch C excluded as record-released-key in release 1
 office_mkb "$F" --count 10 --seed 3 --first-serial 1100 -o "$T/c.zip" || notok "mkbatch c"
-"$CONSIGN" release create --policy "$P" --ledger "$L" "$T/c.zip" -o "$T/r3.zip" >/dev/null ||
-	notok "release create 3"
-"$TOOLS/relsig" "$F/office.key" "$F/office.pass" "$T/r3.zip" "$T/r3x.zip" exclude 2 \
-	record-released-key 1 || notok "relsig exclude"
+insider_exclusion "$F" "$T/c.zip" "$T/r3.zip" "$T/r3x.zip" || notok "release 3 with the false exclusion"
 cp "$T/r3x.zip" "$T/r3y.zip"
 run "$CONSIGN" sign --key "$F/alice.key" --passphrase-file "$F/alice.pass" --yes --policy "$P" \
 	--released "$DIR" "$T/r3x.zip"

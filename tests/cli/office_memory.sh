@@ -5,24 +5,17 @@
 # smaller peak, the filter for the extra records and 1 MiB (no timing is).
 . "$(dirname "$0")/../lib.sh"
 
-if [ ! -x /usr/bin/time ]; then
-	skip "office memory: /usr/bin/time is not installed"
-	exit 0
-fi
+needs /usr/bin/time "office memory: /usr/bin/time is not installed"
 F=$T/f
 fixture "$F" 200000 1000000-1999999 || { notok "fixture"; exit 1; }
-peak() { # FILE: peak RSS in KiB of consign verify on FILE
-	/usr/bin/time -f "%M" -o "$T/rss" "$CONSIGN" verify --policy "$F/policy.cbor" "$1" >"$T/out" 2>&1 ||
-		{ echo 0; return; }
-	tail -1 "$T/rss"
-}
 office_mkb "$F" --count 20000 -o "$T/b20k.zip" || notok "mkbatch 20k"
 office_mkb "$F" --count 200000 --seed 2 -o "$T/b200k.zip" || notok "mkbatch 200k"
-small=$(peak "$T/b20k.zip")
-large=$(peak "$T/b200k.zip")
+small=$(peak small "$CONSIGN" verify --policy "$F/policy.cbor" "$T/b20k.zip")
+large=$(peak large "$CONSIGN" verify --policy "$F/policy.cbor" "$T/b200k.zip")
 echo "# peak RSS verifying 20,000 records: $small KiB; 200,000 records: $large KiB"
 dup=$(((200000 - 20000) * 30 / 8 / 1024))
 echo "# (the duplicate filter accounts for about $dup KiB of the difference)"
-checkx "both verified (peaks measured)" '[ "$small" -gt 0 ] && [ "$large" -gt 0 ]'
+checkx "both verified (peaks measured)" \
+	'[ "$(cat "$T/small.rc")" = 0 ] && [ "$(cat "$T/large.rc")" = 0 ] && [ "$small" -gt 0 ] && [ "$large" -gt 0 ]'
 checkx "200,000 records peak within 1 MiB of 20,000's plus the filter ($large <= $small + $dup + 1024 KiB)" \
 	'[ "$large" -le $((small + dup + 1024)) ]'

@@ -8,10 +8,7 @@
 # 1,000 records; the bound asserted is that peak plus 4 MiB (no timing is).
 . "$(dirname "$0")/../lib.sh"
 
-if [ ! -x /usr/bin/time ]; then
-	skip "padded batch memory: /usr/bin/time is not installed"
-	exit 0
-fi
+needs /usr/bin/time "padded batch memory: /usr/bin/time is not installed"
 F=$T/f
 office "$F" 1000 1000-9999 || { notok "fixture"; exit 1; }
 P=$F/policy.cbor
@@ -20,16 +17,6 @@ BOUND_KIB=4096
 office_mkb "$F" --count 1000 -o "$T/honest.zip" || notok "mkbatch honest"
 office_mkb "$F" --count 1 --pad 8000000@0 --header-count 1000 -o "$T/padded.zip" ||
 	notok "mkbatch padded"
-
-# peak NAME FILE CMD...: runs CMD under /usr/bin/time; prints the peak RSS
-# in KiB, leaves stdout in $T/NAME.out and the status in $T/NAME.rc
-peak() {
-	local name=$1
-	shift
-	/usr/bin/time -f "%M" -o "$T/$name.rss" "$@" >"$T/$name.out" 2>"$T/$name.err"
-	echo $? >"$T/$name.rc"
-	tail -1 "$T/$name.rss"
-}
 
 cmds() { # LABEL BATCH
 	local l=$1 b=$2

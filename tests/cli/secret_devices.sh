@@ -5,14 +5,8 @@
 # journal and batch are not readable by others.
 . "$(dirname "$0")/../lib.sh"
 
-if ! "$CONSIGN" station seal --help >/dev/null 2>&1 || [ ! -x "$DEVSIM" ]; then
-	notok "device secrets: consign station or consign-devsim is missing from this build"
-	exit 0
-fi
-if ! command -v python3 >/dev/null; then
-	skip "device secrets: python3 missing (it scans the files)"
-	exit 0
-fi
+built "device secrets: consign station or consign-devsim is missing from this build" station_built
+needs python3 "device secrets: python3 missing (it scans the files)"
 fixture "$T/f" 3 >/dev/null 2>&1 || notok "fixture"
 P=$T/f/policy.cbor
 mkdir -p "$T/st" "$T/out"

@@ -10,8 +10,7 @@ F=$T/f
 office "$F" 200 1000-9999 || { notok "fixture"; exit 1; }
 P=$F/policy.cbor
 office_mkb "$F" --count 40 --break record-copy@39 --pad 47@0 -o "$T/b.zip" || notok "mkbatch"
-"$CONSIGN" release create --policy "$P" --ledger "$F/L" --exclude-refused "$T/b.zip" -o "$T/r.zip" \
-	>/dev/null || notok "release create"
+office_draft "$F" "$T/b.zip" "$T/r.zip" --exclude-refused || notok "release create"
 
 cp "$T/r.zip" "$T/r-yes.zip"
 run "$CONSIGN" sign --key "$F/alice.key" --passphrase-file "$F/alice.pass" --yes --policy "$P" "$T/r-yes.zip"
@@ -20,47 +19,19 @@ checkx "off a terminal every exclusion is listed (48 lines)" \
 check "... grouped by reason with counts" grep -qE "^  record-malformed +47$" "$T/out"
 check "... the 48th among them" grep -q "record 86 (serial 1038): record-duplicate-serial" "$T/out"
 
-# drive NAME ANSWER-AT-PAGE: runs consign sign on a 13-row terminal; at each
-# page prompt answers ANSWER-AT-PAGE (Enter or q), at the question the last
-# argument; the screen goes to $T/NAME.screen, the status to $T/NAME.rc
+# drive NAME ANSWER-AT-PAGE ANSWER: runs consign sign on a 13-row terminal;
+# at each page prompt answers ANSWER-AT-PAGE ("" for Enter, or q), at the
+# question ANSWER; the screen goes to $T/NAME.screen, the status to $T/NAME.rc
 drive() {
 	local name=$1 page=$2 final=$3
 	cp "$T/r.zip" "$T/$name.zip"
-	python3 - "$T/$name.screen" "$page" "$final" "$CONSIGN" sign --key "$F/alice.key" \
-		--passphrase-file "$F/alice.pass" --policy "$P" "$T/$name.zip" <<'PY'
-import fcntl, os, pty, struct, sys, termios, time
-out, page, final, argv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 13, 100, 0, 0))
-    os.execv(argv[0], argv)
-buf, answered, deadline = b"", 0, time.time() + 120
-while time.time() < deadline:
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    buf += d
-    prompts = buf.count(b"exclusions shown: Enter for more")
-    while answered < prompts:
-        os.write(fd, (page + "\n").encode() if page != "enter" else b"\n")
-        answered += 1
-    if b"[y/N]" in buf and not buf.endswith(b"\x00"):
-        os.write(fd, (final + "\n").encode())
-        buf += b"\x00"
-_, st = os.waitpid(pid, 0)
-open(out, "wb").write(buf.replace(b"\r", b""))
-sys.exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 99)
-PY
+	printf '%s\t%s\n' "exclusions shown: Enter for more" "$page" "[y/N]" "$final" |
+		on_terminal "$T/$name.screen" 13x100 "$CONSIGN" sign --key "$F/alice.key" \
+			--passphrase-file "$F/alice.pass" --policy "$P" "$T/$name.zip"
 	echo $? >"$T/$name.rc"
 }
-if ! command -v python3 >/dev/null; then
-	skip "paging on a terminal: python3 is not installed"
-	exit 0
-fi
-drive all enter y
+needs python3 "paging on a terminal: python3 is not installed"
+drive all "" y
 checkx "on a terminal, paged to the end: signed (exit $(cat "$T/all.rc"))" '[ "$(cat "$T/all.rc")" = 0 ]'
 checkx "... with page prompts between" '[ "$(grep -c "exclusions shown: Enter for more" "$T/all.screen")" -ge 4 ]'
 check "... and the question says all 48 were shown" \

@@ -3,10 +3,7 @@
 # journal; what the operator sees (log lines, the progress line on a
 # terminal, --quiet); and the usage and refusal paths.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-trap 'sim_stop $SIMS; rm -rf "$T"' EXIT
-F=$T/f
-fixture "$F" 5 1000-1999 || { notok "fixture"; exit 1; }
+factory 5
 
 sim_start a --policy "$F/policy.cbor" --serial 1000 --count 5 || notok "simulator starts"
 SIMS="$SIMS $SIM_PID"

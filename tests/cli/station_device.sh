@@ -6,11 +6,7 @@
 # device's reason and carries on. A device whose firmware anchor is older than
 # the order's policy follows the rotation chain the station supplies.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-ST=""
-trap 'sim_stop $SIMS; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; rm -rf "$T"' EXIT
-F=$T/f
-fixture "$F" 10 1000-1999 || { notok "fixture"; exit 1; }
+factory 10
 keys "$F" dave erin || notok "keys"
 
 # collect_until N ORDER LOGS -- STATION-OPTIONS...: a station run on the lines

@@ -5,11 +5,7 @@
 # with the same key. The batch holds exactly the records devices were told
 # are done, and verifies.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-ST=""
-trap 'sim_stop $SIMS; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; rm -rf "$T"' EXIT
-F=$T/f
-fixture "$F" 100 1000-1999 || { notok "fixture"; exit 1; }
+factory 100
 P=(--policy "$F/policy.cbor" --count 3 --faulty 2)
 
 # line name, first serial, faults of its second device

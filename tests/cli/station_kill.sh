@@ -5,15 +5,11 @@
 # The batch must hold exactly the records the devices were told are done,
 # each once, and verify.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-ST=""
-trap 'sim_stop $SIMS; [ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; rm -rf "$T"' EXIT
 KILLS=${STATION_KILLS:-60}
 PORTS=4
 PER=60
 N=$((PORTS * PER))
-F=$T/f
-fixture "$F" "$N" 1000-1999 || { notok "fixture"; exit 1; }
+factory "$N"
 # each provision takes the device 40 ms and each confirmation 20 ms, so the
 # run spans all the kills and many land between a record's fdatasync and its
 # device's confirmation

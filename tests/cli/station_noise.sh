@@ -4,11 +4,7 @@
 # every hello is answered by damaged frames only is still refused (that case
 # is in station_faults.sh).
 . "$(dirname "$0")/../lib.sh"
-NP=""
-ST=""
-trap '[ -n "$ST" ] && kill -9 "$ST" 2>/dev/null; [ -n "$NP" ] && kill "$NP" 2>/dev/null; rm -rf "$T"' EXIT
-F=$T/f
-fixture "$F" 10 1000-1999 || { notok "fixture"; exit 1; }
+factory 10
 
 # a pseudo-terminal whose far end answers the first bytes it reads (the first
 # hello) with three damaged frame starts, then reads on and never answers
@@ -23,7 +19,7 @@ open(sys.argv[2], "w").close()
 while True:
     os.read(m, 4096)
 EOF
-NP=$!
+BG=$! # the noisy far end, stopped at exit
 for i in $(seq 1 500); do [ -L "$T/noise.port" ] && break; sleep 0.01; done
 check "the noisy port exists" [ -L "$T/noise.port" ]
 

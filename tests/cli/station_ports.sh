@@ -77,6 +77,15 @@ finish() {
 	RC=$?
 	ST=""
 }
+# second DESC PATTERN JOURNAL: a second station, as this user, on the first
+# one's port with the same order and JOURNAL of its own: refused at start
+# (one line matching PATTERN, exit 2), and JOURNAL is not made
+second() {
+	run timeout 10 "$CONSIGN" station collect --order "$T/g/order.cbor" --policy "$T/g/policy.cbor" \
+		--port "$T/a.port" --journal "$3"
+	one_line "$1" 2 "$2"
+	check "and makes no journal" [ ! -e "$3" ]
+}
 dead_pid() {
 	local p
 	sh -c 'echo $$' >"$T/deadpid"
@@ -118,11 +127,8 @@ HOLDER="process $A"
 # exclusive use (TIOCEXCL), and the holder is named from the lock file
 NODE=$(readlink -f "$T/a.port")
 if [ "$(id -u)" -ne 0 ]; then
-	run timeout 10 "$CONSIGN" station collect --order "$T/g/order.cbor" --policy "$T/g/policy.cbor" \
-		--port "$T/a.port" --journal "$T/jb"
-	one_line "a second station (not root) on a held port is refused at start" 2 \
-		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$"
-	check "and makes no journal" [ ! -e "$T/jb" ]
+	second "a second station (not root) on a held port is refused at start" \
+		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$" "$T/jb"
 elif command -v setpriv >/dev/null && getent passwd 65534 >/dev/null; then
 	# nobody gets copies it can read, and the node itself (the test's
 	# directory is private); the node is the test's own pseudo-terminal
@@ -145,19 +151,15 @@ fi
 
 # the second station as root: TIOCEXCL does not bind root, the flock does
 if [ "$(id -u)" -eq 0 ]; then
-	run timeout 10 "$CONSIGN" station collect --order "$T/g/order.cbor" --policy "$T/g/policy.cbor" \
-		--port "$T/a.port" --journal "$T/jr1"
-	one_line "a second station as root on a held port is refused at start" 2 \
-		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$"
-	check "and makes no journal" [ ! -e "$T/jr1" ]
+	second "a second station as root on a held port is refused at start" \
+		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$" "$T/jr1"
 	if [ "$uucp" -eq 1 ]; then
 		# with the lock file out of the way only the flock is left
 		mv "$LA" "$T/lck.saved"
-		run timeout 10 "$CONSIGN" station collect --order "$T/g/order.cbor" --policy "$T/g/policy.cbor" \
-			--port "$T/a.port" --journal "$T/jr3"
+		second "the device node's flock alone keeps a second station as root off" \
+			"^consign: $T/a.port: in use by another process: it holds the port's flock (port-busy)\$" \
+			"$T/jr3"
 		mv "$T/lck.saved" "$LA"
-		one_line "the device node's flock alone keeps a second station as root off" 2 \
-			"^consign: $T/a.port: in use by another process: it holds the port's flock (port-busy)\$"
 		check "and it makes no lock file of its own" [ "$(pid_in "$LA")" = "$A" ]
 	fi
 else
@@ -168,10 +170,8 @@ check "the first station is still at work after the second ones" kill -0 "$A"
 kill -CONT "$SA"
 # and once more while the devices answer: the case that took a device
 if [ "$(id -u)" -eq 0 ]; then
-	run timeout 10 "$CONSIGN" station collect --order "$T/g/order.cbor" --policy "$T/g/policy.cbor" \
-		--port "$T/a.port" --journal "$T/jr2"
-	one_line "a second station as root is refused while the line is at work" 2 \
-		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$"
+	second "a second station as root is refused while the line is at work" \
+		"^consign: $T/a.port: in use by $HOLDER.*(port-busy)\$" "$T/jr2"
 fi
 finish "$A"
 check "the first station provisions all six devices (exit $RC)" [ "$RC" -eq 0 ]

@@ -4,12 +4,9 @@
 # rate and the station's own CPU time per device (the overhead beyond the
 # devices' key generation and the serial I/O), which must stay below 1 ms.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-trap 'sim_stop $SIMS; rm -rf "$T"' EXIT
 N=${STATION_SCALE_DEVICES:-1000}
 PORTS=4
-F=$T/f
-fixture "$F" "$N" 100000-199999 || { notok "fixture"; exit 1; }
+factory "$N" 100000-199999
 per=$((N / PORTS))
 for p in $(seq 0 $((PORTS - 1))); do
 	count=$per

@@ -4,11 +4,7 @@
 # same. Damage in the middle of the journal is not a torn write: collect and
 # seal refuse it and leave the file alone.
 . "$(dirname "$0")/../lib.sh"
-SIMS=""
-IDLE_PID=""
-trap 'sim_stop $SIMS $IDLE_PID; rm -rf "$T"' EXIT
-F=$T/f
-fixture "$F" 5 1000-1999 || { notok "fixture"; exit 1; }
+factory 5
 COLLECT=(station collect --order "$F/order.cbor" --journal "$T/j" --port "$T/a.port" --wait-confirm 1)
 # for the runs with no device to see: the port must be there all the same
 IDLE=(station collect --order "$F/order.cbor" --journal "$T/j" --port "$T/idle.port" --wait-confirm 1)
@@ -21,7 +17,7 @@ SIMS=""
 cp "$T/j/journal" "$T/journal.full"
 sim_start idle --policy "$F/policy.cbor" --serial 5000 --count 1 --linger 600000 ||
 	notok "an idle line starts"
-IDLE_PID=$SIM_PID
+BG=$SIM_PID # the idle line, stopped at exit
 "$TOOLS/recls" journal "$T/j" "$F/order.cbor" >"$T/before"
 
 # a half-written entry after the last one (never acknowledged: no fdatasync)

@@ -106,48 +106,9 @@ check "the release is drafted" \
 # Alice signs on a terminal: asked to confirm, told where the key lives, asked
 # for the PIN without echo (a pseudo-terminal plays her part).
 PIN=$(cat "$T/alice-token.pin")
-PIN="$PIN" python3 - "$O/alice-terminal.txt" "$CONSIGN" sign --key "pkcs11:token=alice-token;object=alice" \
-	--module "$M" --policy "$P" "$C/registry.zip" <<'PY'
-import os, pty, select, sys, time
-log, argv, pin = sys.argv[1], sys.argv[2:], os.environ["PIN"].encode()
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-buf = b""
-def until(pat, secs=60):
-    global buf
-    end = time.time() + secs
-    while pat not in buf:
-        r, _, _ = select.select([fd], [], [], max(0, end - time.time()))
-        if not r:
-            return False
-        try:
-            d = os.read(fd, 4096)
-        except OSError:
-            return False
-        if not d:
-            return False
-        buf += d
-    return True
-ok = until(b"[y/N]")
-if ok:
-    os.write(fd, b"y\n")
-    ok = until(b"PIN for token")
-    if ok:
-        time.sleep(0.2)  # the prompt is written after echo is off; nothing typed is flushed
-        os.write(fd, pin + b"\n")
-while True:
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    buf += d
-_, st = os.waitpid(pid, 0)
-open(log, "wb").write(buf)
-sys.exit(os.waitstatus_to_exitcode(st) if ok else 99)
-PY
+printf '%s\t%s\n' "[y/N]" y "PIN for token" "$PIN" |
+	on_terminal "$O/alice-terminal.txt" - "$CONSIGN" sign --key "pkcs11:token=alice-token;object=alice" \
+		--module "$M" --policy "$P" "$C/registry.zip"
 rc=$?
 check "alice signs the release on a terminal (exit 0)" [ "$rc" -eq 0 ]
 a=$(grep -a -n '^key: alice (token "alice-token", SoftHSM slot [0-9]*)' "$O/alice-terminal.txt" |

@@ -2,28 +2,15 @@
 # of Wycheproof ECDSA P-256 / SHA-256 in the r || s form, and the COSE WG's
 # ES256 examples through the project's COSE code (tests/tools/p256vectors).
 . "$(dirname "$0")/../lib.sh"
-V=${VECTORS:-}
-if [ -z "$V" ] || [ ! -d "$V" ]; then
-	skip "vectors: ../shared/vectors is absent"
-	exit 0
-fi
-if ! command -v jq >/dev/null; then
-	skip "vectors: jq is not installed"
-	exit 0
-fi
+vectors_dir
 
 # run_cases NAME LIST WANT: runs the tool on LIST (one case a line) and insists
 # on at least WANT ok/not ok lines, so extracting nothing cannot pass
 run_cases() {
-	local name=$1 list=$2 want=$3 n got
-	n=$(wc -l <"$list")
-	"$TOOLS/p256vectors" <"$list" >"$T/vec.out" 2>&1
-	echo "exit $?" >>"$T/vec.out"
-	cat "$T/vec.out"
-	got=$(grep -c -E '^(ok|not ok) - ' "$T/vec.out")
-	echo "# vectors: $name: $n cases, $got checks, $(grep -c '^ok - ' "$T/vec.out") ok"
-	check "vectors: $name: all $n cases were run ($got checks, at least $want)" \
-		[ "$n" -gt 0 -a "$got" -ge "$want" ]
+	local name=$1 want=$3
+	vector_cases p256vectors "$name" "$2"
+	check "vectors: $name: all $VN cases were run ($VGOT checks, at least $want)" \
+		[ "$VN" -gt 0 -a "$VGOT" -ge "$want" ]
 	check "vectors: $name: the tool finished" grep -qx 'exit [01]' "$T/vec.out"
 }
 
@@ -40,12 +27,10 @@ else
 	skip "vectors: wycheproof-ecdsa-p256-sha256-p1363.json is absent"
 fi
 
-hdr='if . == null or . == {} then "-" else (to_entries | map("\(.key)=\(.value)") | join(",")) end'
-hex='explode | map(. as $c | "0123456789abcdef"[($c/16|floor):($c/16|floor)+1] + "0123456789abcdef"[($c%16):($c%16)+1]) | join("")'
 if [ -f "$V/cose-ecdsa-sig-01.json" ]; then
 	jq -r ".input.sign0 as \$s | \"sign1 cose-ecdsa-sig-01 \(\$s.key.x) \(\$s.key.y) \(\$s.key.d) \" +
-		(.input.plaintext | $hex) +
-		\" \(\$s.protected | $hdr) \(\$s.unprotected | $hdr) \(.intermediates.ToBeSign_hex) \(.output.cbor)\"" \
+		(.input.plaintext | $JQ_HEX) +
+		\" \(\$s.protected | $JQ_HDR) \(\$s.unprotected | $JQ_HDR) \(.intermediates.ToBeSign_hex) \(.output.cbor)\"" \
 		"$V/cose-ecdsa-sig-01.json" >"$T/cose1"
 	run_cases cose-ecdsa-sig-01.json "$T/cose1" 8
 else
@@ -53,8 +38,8 @@ else
 fi
 if [ -f "$V/cose-ecdsa-01.json" ]; then
 	jq -r ".input.sign.signers[0] as \$s | \"sign cose-ecdsa-01 \(\$s.key.x) \(\$s.key.y) \(\$s.key.d) \" +
-		(.input.plaintext | $hex) +
-		\" \(.input.sign.protected | $hdr) \(.input.sign.unprotected | $hdr) \(\$s.protected | $hdr) \(\$s.unprotected | $hdr) \(.intermediates.signers[0].ToBeSign_hex) \(.output.cbor)\"" \
+		(.input.plaintext | $JQ_HEX) +
+		\" \(.input.sign.protected | $JQ_HDR) \(.input.sign.unprotected | $JQ_HDR) \(\$s.protected | $JQ_HDR) \(\$s.unprotected | $JQ_HDR) \(.intermediates.signers[0].ToBeSign_hex) \(.output.cbor)\"" \
 		"$V/cose-ecdsa-01.json" >"$T/cose"
 	run_cases cose-ecdsa-01.json "$T/cose" 6
 else

@@ -194,10 +194,7 @@ cp "$T/r2.zip" "$T/cloud/"
 
 # an insider's false "already released": device 2 of batch Z, release 1's key
 office_mkb "$F" --count 10 --seed 8 --first-serial 1100 -o "$T/bz.zip" || notok "mkbatch bz"
-"$CONSIGN" release create --policy "$P" --ledger "$L" "$T/bz.zip" -o "$T/r3.zip" >/dev/null ||
-	notok "release create r3"
-"$TOOLS/relsig" "$F/office.key" "$F/office.pass" "$T/r3.zip" "$T/r3x.zip" exclude 2 \
-	record-released-key 1 || notok "relsig exclude"
+insider_exclusion "$F" "$T/bz.zip" "$T/r3.zip" "$T/r3x.zip" || notok "r3 with the false exclusion"
 cp "$T/r3x.zip" "$T/r3y.zip"
 PREP="cp $T/r3y.zip $T/r3x.zip" KEEP="$T/r3x.zip" THREADS=0 \
 	same 1 "a custodian with the releases refuses the false exclusion" "$CONSIGN" sign \

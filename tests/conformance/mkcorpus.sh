@@ -193,29 +193,24 @@ case_ order/quantity-3.cbor policy.cbor - - 0 - $S
 
 # ---- encoding, precedence, the envelope (formats.md) -----------------------------
 # each payload is signed validly: the refusal must come from the reader's rules
+# encoded NAME REASON SECTION DIAG: the policy payload DIAG, signed validly by
+# alice and bob, is encoding/NAME.cbor, which verify refuses (exit 3) for REASON
+encoded() {
+	cb "$4" "$W/p"
+	sign policy "$W/p" "encoding/$1.cbor" alice bob
+	case_ "encoding/$1.cbor" - - - 3 "$2" "$3"
+}
 S=formats.md#precedence
 POLF="1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL], 7: pk(office)"
 # keys 4 and 5 swapped: reading in order would first find field 4 "missing"; it is cbor
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 5: 2, 4: null, 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/unsorted-keys.cbor alice bob
-case_ encoding/unsorted-keys.cbor - - - 3 cbor $S
+encoded unsorted-keys cbor $S "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 5: 2, 4: null, 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}"
 # a wrong type early (field 3 text) and a cbor fault late (keys 7 and 6 swapped): cbor wins
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: \"one\", 4: null, 5: 2, 7: pk(office), 6: [$ALICE, $BOB, $CAROL]}" "$W/p"
-sign policy "$W/p" encoding/schema-then-cbor.cbor alice bob
-case_ encoding/schema-then-cbor.cbor - - - 3 cbor $S
-cb "{0: 1, $POLF, 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/duplicate-key.cbor alice bob
-case_ encoding/duplicate-key.cbor - - - 3 cbor formats.md#encoding
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: raw'1802', 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/non-shortest.cbor alice bob
-case_ encoding/non-shortest.cbor - - - 3 cbor formats.md#encoding
+encoded schema-then-cbor cbor $S "{0: 1, 1: $DEP, 2: \"policy\", 3: \"one\", 4: null, 5: 2, 7: pk(office), 6: [$ALICE, $BOB, $CAROL]}"
+encoded duplicate-key cbor formats.md#encoding "{0: 1, $POLF, 7: pk(office)}"
+encoded non-shortest cbor formats.md#encoding "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: raw'1802', 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}"
 cb "$ALICE" "$W/a" && cb "$BOB" "$W/b" && cb "$CAROL" "$W/c"
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: raw'9f$(hex "$W/a")$(hex "$W/b")$(hex "$W/c")ff', 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/indefinite.cbor alice bob
-case_ encoding/indefinite.cbor - - - 3 cbor formats.md#encoding
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: raw'f94000', 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/float.cbor alice bob
-case_ encoding/float.cbor - - - 3 cbor formats.md#encoding
+encoded indefinite cbor formats.md#encoding "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: raw'9f$(hex "$W/a")$(hex "$W/b")$(hex "$W/c")ff', 7: pk(office)}"
+encoded float cbor formats.md#encoding "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: raw'f94000', 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}"
 cb "{0: 1, $POLF}" "$W/p" && printf '\0' >>"$W/p"
 sign policy "$W/p" encoding/payload-trailing.cbor alice bob
 case_ encoding/payload-trailing.cbor - - - 3 cbor formats.md#encoding
@@ -227,21 +222,11 @@ case_ encoding/truncated.cbor - - - 3 cbor formats.md#encoding
 # arrays (the innermost empty) reaches level 16, allowed, so the fault is the
 # unknown field (schema); 16 nested arrays reach level 17 (cbor)
 deep() { local s="[]" i; for ((i = 1; i < $1; i++)); do s="[$s]"; done; echo "$s"; }
-cb "{0: 1, $POLF, 8: $(deep 15)}" "$W/p"
-sign policy "$W/p" encoding/nesting-16.cbor alice bob
-case_ encoding/nesting-16.cbor - - - 3 schema formats.md#precedence
-cb "{0: 1, $POLF, 8: $(deep 16)}" "$W/p"
-sign policy "$W/p" encoding/nesting-17.cbor alice bob
-case_ encoding/nesting-17.cbor - - - 3 cbor formats.md#precedence
-cb "{0: 1, $POLF, 8: 0}" "$W/p"
-sign policy "$W/p" encoding/unknown-field.cbor alice bob
-case_ encoding/unknown-field.cbor - - - 3 schema formats.md#encoding
-cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL]}" "$W/p"
-sign policy "$W/p" encoding/missing-field.cbor alice bob
-case_ encoding/missing-field.cbor - - - 3 schema formats.md#encoding
-cb "{0: 2, $POLF}" "$W/p"
-sign policy "$W/p" encoding/format-version-2.cbor alice bob
-case_ encoding/format-version-2.cbor - - - 3 schema formats.md#common-fields
+encoded nesting-16 schema formats.md#precedence "{0: 1, $POLF, 8: $(deep 15)}"
+encoded nesting-17 cbor formats.md#precedence "{0: 1, $POLF, 8: $(deep 16)}"
+encoded unknown-field schema formats.md#encoding "{0: 1, $POLF, 8: 0}"
+encoded missing-field schema formats.md#encoding "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL]}"
+encoded format-version-2 schema formats.md#common-fields "{0: 2, $POLF}"
 S=formats.md#envelope-against-expectation
 "$MK" payload policy.cbor "$W/p"
 # the envelope: another tag, no tag, a COSE_Sign1 for a COSE_Sign kind
@@ -252,9 +237,7 @@ case_ encoding/untagged.cbor - - - 3 schema $S
 sign1 policy alice "$W/p" encoding/policy-as-sign1.cbor
 case_ encoding/policy-as-sign1.cbor - - - 3 kind $S
 # the payload's kind field (key 2) contradicts the content type
-cb "{0: 1, 1: $DEP, 2: \"order\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}" "$W/p"
-sign policy "$W/p" encoding/kind-field-contradicts.cbor alice bob
-case_ encoding/kind-field-contradicts.cbor - - - 3 schema $S
+encoded kind-field-contradicts schema $S "{0: 1, 1: $DEP, 2: \"order\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL], 7: pk(office)}"
 # the COSE profile: a non-empty unprotected header, another algorithm
 "$MK" payload policy.cbor "$W/p"
 cb "[\"Signature\", <<{3: $(ct policy)}>>, <<{1: -8, 4: kid(alice)}>>, h'', @$W/p]" "$W/tbs"
@@ -367,58 +350,45 @@ bzip batch/empty.zip 0
 case_ batch/empty.zip policy.cbor - - 0 - batch.md#rules-for-readers
 
 # per-record checks: record 1 fails one check, records 0 and 2 pass
-onebad() { # NAME RECORD-1-FILE
+# onebad NAME RECORD-1-FILE REASON SECTION: batch/NAME.zip, refused (exit 1)
+# for REASON
+onebad() {
 	bzip "batch/$1.zip" 3 "$W/d1-0.rec" "$2" "$W/d1-2.rec"
+	case_ "batch/$1.zip" policy.cbor - - 1 "$3" "$4"
 }
 { printf '\xd8\x12'; tail -c +2 "$W/d1-1.rec"; } >"$W/x"
-onebad record-malformed "$W/x"
-case_ batch/record-malformed.zip policy.cbor - - 1 record-malformed $S
+onebad record-malformed "$W/x" record-malformed $S
 # a record item of another kind (a batch header) is not a record envelope
-onebad record-other-kind header.cbor
-case_ batch/record-other-kind.zip policy.cbor - - 1 record-malformed $S
+onebad record-other-kind header.cbor record-malformed $S
 R_SIGNER=eve rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-signature "$W/x"
-case_ batch/record-signature.zip policy.cbor - - 1 record-signature $S
+onebad record-signature "$W/x" record-signature $S
 R_KID=eve rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-kid "$W/x"
-case_ batch/record-kid.zip policy.cbor - - 1 record-signature $S
+onebad record-kid "$W/x" record-signature $S
 keyinvalid "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-key-invalid "$W/x"
-case_ batch/record-key-invalid.zip policy.cbor - - 1 record-key-invalid formats.md#which-reason-an-invalid-public-key-gets
+onebad record-key-invalid "$W/x" record-key-invalid formats.md#which-reason-an-invalid-public-key-gets
 R_DEP=$DEP2 rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-deployment "$W/x"
-case_ batch/record-deployment.zip policy.cbor - - 1 record-deployment $S
+onebad record-deployment "$W/x" record-deployment $S
 R_BATCH=B43 rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-batch "$W/x"
-case_ batch/record-batch.zip policy.cbor - - 1 record-batch $S
+onebad record-batch "$W/x" record-batch $S
 R_NONCE="h'$(printf %064d 1)'" rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad record-nonce "$W/x"
-case_ batch/record-nonce.zip policy.cbor - - 1 record-nonce $S
+onebad record-nonce "$W/x" record-nonce $S
 rec "$W/x" d1-1 2000 "$(texthex hw-d1-1)"
-onebad record-serial-range "$W/x"
-case_ batch/record-serial-range.zip policy.cbor - - 1 record-serial-range $S
+onebad record-serial-range "$W/x" record-serial-range $S
 rec "$W/x" d1-1 1000 "$(texthex hw-d1-1)"
-onebad record-duplicate-serial "$W/x"
-case_ batch/record-duplicate-serial.zip policy.cbor - - 1 record-duplicate-serial $S
+onebad record-duplicate-serial "$W/x" record-duplicate-serial $S
 rec "$W/x" d1-0 1001 "$(texthex hw-d1-1)"
-onebad record-duplicate-key "$W/x"
-case_ batch/record-duplicate-key.zip policy.cbor - - 1 record-duplicate-key $S
+onebad record-duplicate-key "$W/x" record-duplicate-key $S
 rec "$W/x" d1-1 1001 "$(texthex hw-d1-0)"
-onebad record-duplicate-hwid "$W/x"
-case_ batch/record-duplicate-hwid.zip policy.cbor - - 1 record-duplicate-hwid $S
+onebad record-duplicate-hwid "$W/x" record-duplicate-hwid $S
 # the first failing check of the order release.md gives is the record's verdict
 R_NONCE="h'$(printf %064d 1)'" R_SIGNER=eve rec "$W/x" d1-1 1001 "$(texthex hw-d1-1)"
-onebad first-nonce-then-signature "$W/x"
-case_ batch/first-nonce-then-signature.zip policy.cbor - - 1 record-nonce $S
+onebad first-nonce-then-signature "$W/x" record-nonce $S
 R_SIGNER=eve rec "$W/x" d1-1 1000 "$(texthex hw-d1-1)"
-onebad first-duplicate-then-signature "$W/x"
-case_ batch/first-duplicate-then-signature.zip policy.cbor - - 1 record-duplicate-serial $S
+onebad first-duplicate-then-signature "$W/x" record-duplicate-serial $S
 R_DEP=$DEP2 rec "$W/x" d1-1 2000 "$(texthex hw-d1-1)"
-onebad first-deployment-then-range "$W/x"
-case_ batch/first-deployment-then-range.zip policy.cbor - - 1 record-deployment $S
+onebad first-deployment-then-range "$W/x" record-deployment $S
 keyinvalid "$W/x" d1-0 1000 "$(texthex hw-d1-1)"
-onebad first-duplicate-then-key-invalid "$W/x"
-case_ batch/first-duplicate-then-key-invalid.zip policy.cbor - - 1 record-duplicate-serial $S
+onebad first-duplicate-then-key-invalid "$W/x" record-duplicate-serial $S
 # a duplicate of an earlier record that failed for another reason still counts
 R_NONCE="h'$(printf %064d 1)'" rec "$W/x" d1-0 1000 "$(texthex hw-d1-0)"
 rec "$W/y" d2-1 1000 "$(texthex hw-d2-1)"

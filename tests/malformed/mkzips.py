@@ -61,20 +61,11 @@ write("zip-lzma.zip", batch(), 1, "zip-method", zipfile.ZIP_LZMA)
 # encrypted: general purpose flag bit 0 in the local and central headers
 p = write("zip-encrypted.zip", batch(), 1, "zip-encrypted")
 data = bytearray(open(p, "rb").read())
-i = 0
-while True:
-    i = data.find(b"PK\x03\x04", i)
-    if i < 0:
-        break
-    data[i + 6] |= 1
-    i += 4
-i = 0
-while True:
-    i = data.find(b"PK\x01\x02", i)
-    if i < 0:
-        break
-    data[i + 8] |= 1
-    i += 4
+for sig, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+    i = data.find(sig)
+    while i >= 0:
+        data[i + flags] |= 1
+        i = data.find(sig, i + 4)
 open(p, "wb").write(bytes(data))
 
 # a bomb: 4 MiB of zeros deflated to a few KiB, far past the 16x ratio
