@@ -12,6 +12,7 @@
 #include "fuzz.h"
 
 #include "format/artifact.h"
+#include "format/cbor.h"
 #include "format/cose.h"
 #include "util/buf.h"
 
@@ -84,6 +85,9 @@ fuzz_payload(const uint8_t *data, size_t size)
 	cs_err_clear(&e);
 	if (!fuzz_decoded(fuzz_decode(data, size, &e), &e))
 		return;
+	/* a strict decode that succeeds implies canonical input: cs_cbor_decode
+	 * walks the encoding only after a failure, on that ground */
+	FUZZ_REQUIRE(cs_cbor_canonical(data, size, CS_CBOR_MAX_DEPTH, &e) == CS_OK);
 	cs_buf_init(&out, size + 64);
 	rc = fuzz_encode(&out);
 	if (rc != -1 && (rc != CS_OK || out.len != size || memcmp(out.p, data, size) != 0)) {

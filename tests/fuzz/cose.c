@@ -4,6 +4,7 @@
  * and every signature's ToBeSigned must be constructible. */
 #include "fuzz.h"
 
+#include "format/cbor.h"
 #include "format/cose.h"
 #include "util/buf.h"
 
@@ -19,6 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cs_err_clear(&e);
 	if (!fuzz_decoded(cs_cose_decode(&c, data, size, &e), &e))
 		return 0;
+	/* decoded implies canonical (cs_cbor_decode relies on it) */
+	FUZZ_REQUIRE(cs_cbor_canonical(data, size, CS_CBOR_MAX_DEPTH, &e) == CS_OK);
 	FUZZ_REQUIRE(c.nsig <= CS_COSE_MAX_SIGS);
 	FUZZ_REQUIRE(c.multi || c.nsig == 1);
 	FUZZ_REQUIRE(strlen(c.kind) > 0 && strlen(c.kind) <= CS_KIND_MAX);
