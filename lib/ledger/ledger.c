@@ -400,39 +400,42 @@ cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err 
 /* ---- lookups --------------------------------------------------------------- */
 
 /* Steps a lookup of one device row: *seq its release, 0 when none. */
+/* Runs st, its arguments bound: *seq is the first column of its row, 0 when
+ * there is none. */
 static int
-found_seq(sqlite3_stmt *st, uint64_t *seq)
+found_seq(cs_ledger *l, sqlite3_stmt *st, uint64_t *seq, const char *what, cs_err *e)
 {
 	int rc = sqlite3_step(st);
 
 	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(st, 0)) : 0;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, what);
 }
 
 static int
 lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e)
 {
 	cs_ledger *l = ctx;
+	int rc;
 
 	*reason = NULL;
 	sqlite3_bind_int64(l->q_serial, 1, s64(r->serial));
-	if (found_seq(l->q_serial, seq) != 0)
-		return dberr(l, e, "serial lookup");
+	if ((rc = found_seq(l, l->q_serial, seq, "serial lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0) {
 		*reason = "record-released-serial";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_key, 1, r->pk, CS_PK_LEN, SQLITE_STATIC);
-	if (found_seq(l->q_key, seq) != 0)
-		return dberr(l, e, "key lookup");
+	if ((rc = found_seq(l, l->q_key, seq, "key lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0) {
 		*reason = "record-released-key";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_hwid, 1, r->hwid, (int)r->hwid_len, SQLITE_STATIC);
-	if (found_seq(l->q_hwid, seq) != 0)
-		return dberr(l, e, "hardware id lookup");
+	if ((rc = found_seq(l, l->q_hwid, seq, "hardware id lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0)
 		*reason = "record-released-hwid";
 	return CS_OK;
@@ -442,26 +445,18 @@ static int
 lk_order(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *released, cs_err *e)
 {
 	cs_ledger *l = ctx;
-	int rc;
 
 	sqlite3_bind_blob(l->q_order, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(l->q_order);
-	*released = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_order, 0)) : 0;
-	sqlite3_reset(l->q_order);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "order lookup");
+	return found_seq(l, l->q_order, released, "order lookup", e);
 }
 
 static int
 lk_batch(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *seq, cs_err *e)
 {
 	cs_ledger *l = ctx;
-	int rc;
 
 	sqlite3_bind_blob(l->q_batch, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(l->q_batch);
-	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_batch, 0)) : 0;
-	sqlite3_reset(l->q_batch);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "batch lookup");
+	return found_seq(l, l->q_batch, seq, "batch lookup", e);
 }
 
 void
