@@ -117,6 +117,16 @@ cs_ledger_rollback(cs_ledger *l)
 	l->in_tx = 0;
 }
 
+/* Ends the transaction as rc says: committed after CS_OK, else rolled back. */
+static int
+tx_end(cs_ledger *l, int rc, cs_err *e)
+{
+	if (rc == CS_OK)
+		return tx_commit(l, e);
+	cs_ledger_rollback(l);
+	return rc;
+}
+
 static sqlite3_int64
 s64(uint64_t v)
 {
@@ -718,26 +728,26 @@ sync_files(cs_ledger *l, cs_err *e)
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	if ((rc = load_policies(l, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = list_dir(l, CS_LEDGER_RELEASES, "zip", &f, &n, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
-		goto fail;
+		goto done;
 	for (i = 0; i < n; i++) {
 		if (i > 0 && f[i].seq == f[i - 1].seq) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "two files for release %llu",
 			    (unsigned long long)f[i].seq);
-			goto fail;
+			goto done;
 		}
 		if (f[i].seq <= info.tip) {
 			if ((rc = run1(l, e, "SELECT 1 FROM release WHERE seq = ? AND digest = ?", NULL,
 				 &found, "ib", f[i].seq, f[i].d)) != CS_OK)
-				goto fail;
+				goto done;
 			if (!found) {
 				rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
 				    "%s is not the release %llu of the index", f[i].name,
 				    (unsigned long long)f[i].seq);
-				goto fail;
+				goto done;
 			}
 			continue;
 		}
@@ -764,37 +774,33 @@ sync_files(cs_ledger *l, cs_err *e)
 		}
 		cs_verify_free(&v);
 		if (rc != CS_OK)
-			goto fail;
+			goto done;
 		info.tip = f[i].seq;
 	}
 	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if (info.releases != info.tip) {
 		rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "the index lists %llu releases "
 		    "up to %llu", (unsigned long long)info.releases, (unsigned long long)info.tip);
-		goto fail;
+		goto done;
 	}
 	{
 		int64_t c;
 
 		if ((rc = run1(l, e, "SELECT count(*) FROM release", &c, NULL, "")) != CS_OK)
-			goto fail;
+			goto done;
 		for (i = 0; i < n && f[i].seq <= info.tip; i++)
 			;
 		if ((uint64_t)c != i) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%llu releases in the index "
 			    "but %zu files", (unsigned long long)c, i);
-			goto fail;
+			goto done;
 		}
 	}
-	if ((rc = sync_drafts(l, info.tip, e)) != CS_OK)
-		goto fail;
+	rc = sync_drafts(l, info.tip, e);
+done:
 	free(f);
-	return tx_commit(l, e);
-fail:
-	free(f);
-	cs_ledger_rollback(l);
-	return rc;
+	return tx_end(l, rc, e);
 }
 
 /* ---- open, init, rebuild ------------------------------------------------------- */
@@ -1279,18 +1285,18 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint6
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	if ((rc = draft_digest(l, seq, d, &found, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if (!found) {
 		rc = cs_fail(e, CS_USAGE, "usage", "no draft %llu is reserved",
 		    (unsigned long long)seq);
-		goto fail;
+		goto done;
 	}
 	/* the withdrawal is kept first: a kill after it leaves the draft
 	 * reserved, and abandoning it again finds the same file */
 	if ((rc = keep_withdrawal(l, seq, d, w, wn, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = list_dir(l, CS_LEDGER_DRAFTS, "cose", &f, &n, e)) != CS_OK)
-		goto fail;
+		goto done;
 	/* later drafts name this one as their predecessor: they go too; the
 	 * latest first, so a kill leaves a chain of drafts without a hole */
 	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
@@ -1300,21 +1306,17 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint6
 		snprintf(path, sizeof path, "%s/%s/%s", l->dir, CS_LEDGER_DRAFTS, f[i].name);
 		if (unlink(path) != 0 && errno != ENOENT) {
 			rc = cs_fail(e, CS_MALFORMED, "io", "cannot remove %s: %s", path, strerror(errno));
-			goto fail;
+			goto done;
 		}
 		(*dropped)++;
 	}
 	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
 	if ((rc = cs_fsync_dir_of(path, e)) != CS_OK)
-		goto fail;
-	if ((rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq)) != CS_OK)
-		goto fail;
+		goto done;
+	rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq);
+done:
 	free(f);
-	return tx_commit(l, e);
-fail:
-	free(f);
-	cs_ledger_rollback(l);
-	return rc;
+	return tx_end(l, rc, e);
 }
 
 /* ---- policies ------------------------------------------------------------------- */
@@ -1338,15 +1340,9 @@ cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e)
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	policy_path(path, l->dir, pol.version);
-	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) != CS_OK) {
-		cs_ledger_rollback(l);
-		return rc;
-	}
-	if ((rc = load_policies(l, e)) != CS_OK) {
-		cs_ledger_rollback(l);
-		return rc;
-	}
-	return tx_commit(l, e);
+	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) == CS_OK)
+		rc = load_policies(l, e);
+	return tx_end(l, rc, e);
 }
 
 /* ---- adding a signed release ------------------------------------------------------- */
