@@ -365,6 +365,17 @@ parse_u64(const char *s, uint64_t *v)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
+/* optarg as a number from min to max, or the end with msg (its %s: optarg) */
+static uint64_t
+num_arg(const char *msg, uint64_t min, uint64_t max)
+{
+	uint64_t v = 0;
+
+	if (parse_u64(optarg, &v) != 0 || v < min || v > max)
+		die(msg, optarg);
+	return v;
+}
+
 static void
 on_term(int sig)
 {
@@ -419,31 +430,22 @@ main(int argc, char **argv)
 		case O_PTY: pty = optarg; break;
 		case O_PORT: port = optarg; break;
 		case O_STORAGE: storage = optarg; break;
-		case O_SERIAL:
-			if (parse_u64(optarg, &serial) != 0)
-				die("--serial %s is not a number", optarg);
-			break;
-		case O_COUNT:
-			if (parse_u64(optarg, &count) != 0 || count == 0)
-				die("--count %s is not a positive number", optarg);
-			break;
+		case O_SERIAL: serial = num_arg("--serial %s is not a number", 0, UINT64_MAX); break;
+		case O_COUNT: count = num_arg("--count %s is not a positive number", 1, UINT64_MAX); break;
 		case O_HWID: hwid_hex = optarg; break;
 		case O_FW: firmware = optarg; break;
 		case O_LOG: logp = optarg; break;
 		case O_LINGER:
-			if (parse_u64(optarg, &linger) != 0 || linger > 3600000)
-				die("--linger %s is not a number of milliseconds", optarg);
+			linger = num_arg("--linger %s is not a number of milliseconds", 0, 3600000);
 			break;
 		case O_FAULTY:
-			if (parse_u64(optarg, &faulty) != 0 || faulty == 0)
-				die("--faulty %s is not a device number from 1", optarg);
+			faulty = num_arg("--faulty %s is not a device number from 1", 1, UINT64_MAX);
 			break;
 		case F_DEBUG: F.debug_unlocked = 1; break;
 		case F_RNG: F.rng_stuck = 1; break;
 		case F_NONCE: F.wrong_nonce = 1; break;
 		case F_RSERIAL:
-			if (parse_u64(optarg, &F.record_serial_value) != 0)
-				die("--record-serial %s is not a number", optarg);
+			F.record_serial_value = num_arg("--record-serial %s is not a number", 0, UINT64_MAX);
 			F.record_serial = 1;
 			break;
 		case F_FORGE: F.forge_signature = 1; break;
@@ -454,8 +456,7 @@ main(int argc, char **argv)
 		case F_NOISE:
 		case F_STALL:
 		case F_STALL_DONE:
-			if (parse_u64(optarg, &v) != 0 || v > 1000000)
-				die("%s is not a number up to 1000000", optarg);
+			v = num_arg("%s is not a number up to 1000000", 0, 1000000);
 			*(c == F_CORRUPT ? &F.corrupt : c == F_DROP ? &F.drop : c == F_NOISE ? &F.noise :
 			  c == F_STALL	 ? &F.stall_ms : &F.stall_done_ms) = (long)v;
 			break;

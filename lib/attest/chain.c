@@ -729,29 +729,56 @@ done:
 	return rc;
 }
 
+static int
+print_subject(BIO *b, X509 *x)
+{
+	/* RFC 2253 with bytes above 0x7f escaped; controls escaped by the caller */
+	return X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0;
+}
+
+static int
+print_pem(BIO *b, X509 *x)
+{
+	return PEM_write_bio_X509(b, x) == 1;
+}
+
+/* One DER certificate printed by print (1: done) into a new memory BIO *b,
+ * whose text is *p, *n bytes; on failure *b is NULL and errors are cleared. */
+static int
+cert_print(BIO **b, char **p, long *n, const uint8_t *der, size_t len,
+    int (*print)(BIO *, X509 *), const char *cannot, cs_err *e)
+{
+	X509 *x;
+	int rc = CS_OK;
+
+	*b = NULL;
+	if ((x = parse_cert(der, len)) == NULL)
+		rc = cs_fail(e, CS_MALFORMED, "attest-malformed", "not exactly one DER certificate");
+	else if ((*b = BIO_new(BIO_s_mem())) == NULL || !print(*b, x) ||
+	    (*n = BIO_get_mem_data(*b, p)) < 0)
+		rc = cs_fail(e, CS_MALFORMED, "system", "%s", cannot);
+	X509_free(x);
+	if (rc != CS_OK) {
+		ERR_clear_error();
+		BIO_free(*b);
+		*b = NULL;
+	}
+	return rc;
+}
+
 int
 cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t len, cs_err *e)
 {
-	X509 *x = NULL;
-	BIO *b = NULL;
+	BIO *b;
 	char *p;
 	long n;
 	size_t i, o = 0;
-	int rc = CS_OK;
+	int rc;
 
 	out[0] = '\0';
-	if ((x = parse_cert(der, len)) == NULL) {
-		rc = cs_fail(e, CS_MALFORMED, "attest-malformed",
-		    "not exactly one DER certificate");
-		goto done;
-	}
-	/* RFC 2253 with bytes above 0x7f escaped; controls escaped below */
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0 ||
-	    (n = BIO_get_mem_data(b, &p)) < 0) {
-		rc = cs_fail(e, CS_MALFORMED, "system", "cannot print a certificate subject");
-		goto done;
-	}
+	if ((rc = cert_print(&b, &p, &n, der, len, print_subject,
+		 "cannot print a certificate subject", e)) != CS_OK)
+		return rc;
 	for (i = 0; i < (size_t)n && o + 5 < CS_ATTEST_NAME_MAX; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
@@ -767,39 +794,25 @@ cs_attest_cert_subject(char out[CS_ATTEST_NAME_MAX], const uint8_t *der, size_t 
 		}
 	}
 	out[o] = '\0';
-done:
-	if (rc != CS_OK)
-		ERR_clear_error();
 	BIO_free(b);
-	X509_free(x);
-	return rc;
+	return CS_OK;
 }
 
 int
 cs_attest_cert_pem(cs_buf *out, const uint8_t *der, size_t len, cs_err *e)
 {
-	X509 *x = NULL;
-	BIO *b = NULL;
+	BIO *b;
 	char *p;
 	long n;
-	int rc = CS_OK;
+	int rc;
 
-	if ((x = parse_cert(der, len)) == NULL) {
-		rc = cs_fail(e, CS_MALFORMED, "attest-malformed",
-		    "not exactly one DER certificate");
-		goto done;
-	}
-	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(b, x) != 1 ||
-	    (n = BIO_get_mem_data(b, &p)) <= 0) {
-		rc = cs_fail(e, CS_MALFORMED, "system", "cannot write PEM");
-		goto done;
-	}
-	if (cs_buf_add(out, p, (size_t)n) != 0)
-		rc = cs_fail(e, CS_MALFORMED, "too-large", "PEM does not fit its buffer");
-done:
-	if (rc != CS_OK)
+	if ((rc = cert_print(&b, &p, &n, der, len, print_pem, "cannot write PEM", e)) != CS_OK)
+		return rc;
+	/* written PEM is never empty: n == 0 needs no case of its own */
+	if (cs_buf_add(out, p, (size_t)n) != 0) {
 		ERR_clear_error();
+		rc = cs_fail(e, CS_MALFORMED, "too-large", "PEM does not fit its buffer");
+	}
 	BIO_free(b);
-	X509_free(x);
 	return rc;
 }

@@ -93,27 +93,20 @@ cs_cw_int(cs_cw *w, int64_t v)
 	item_done(w);
 }
 
-void
-cs_cw_bytes(cs_cw *w, const void *p, size_t n)
+/* A byte or text string: its length in the head, then its bytes. */
+static void
+string(cs_cw *w, unsigned mt, const void *p, size_t n)
 {
 	uint8_t h[9];
 
-	put_head(w, encode_head(h, MT_BYTES, n), h);
+	put_head(w, encode_head(h, mt, n), h);
 	if (n > 0)
 		put(w, p, n);
 	item_done(w);
 }
 
-void
-cs_cw_text(cs_cw *w, const char *s, size_t n)
-{
-	uint8_t h[9];
-
-	put_head(w, encode_head(h, MT_TEXT, n), h);
-	if (n > 0)
-		put(w, (const uint8_t *)s, n);
-	item_done(w);
-}
+void cs_cw_bytes(cs_cw *w, const void *p, size_t n) { string(w, MT_BYTES, p, n); }
+void cs_cw_text(cs_cw *w, const char *s, size_t n) { string(w, MT_TEXT, s, n); }
 
 void
 cs_cw_textz(cs_cw *w, const char *s)
@@ -457,17 +450,20 @@ expect(cs_cr *r, struct tok *t, enum cs_cbor_type want)
 	return CS_OK;
 }
 
-int
-cs_cr_uint(cs_cr *r, uint64_t *v)
+/* An item whose head's argument is its value (an unsigned integer, a tag). */
+static int
+head_value(cs_cr *r, enum cs_cbor_type want, uint64_t *v)
 {
 	struct tok t;
 	int rc;
 
-	if ((rc = expect(r, &t, CS_CBOR_UINT)) != CS_OK)
+	if ((rc = expect(r, &t, want)) != CS_OK)
 		return rc;
 	*v = t.v;
 	return CS_OK;
 }
+
+int cs_cr_uint(cs_cr *r, uint64_t *v) { return head_value(r, CS_CBOR_UINT, v); }
 
 int
 cs_cr_int(cs_cr *r, int64_t *v)
@@ -588,17 +584,7 @@ container(cs_cr *r, enum cs_cbor_type ty, size_t *n, size_t min, size_t max)
 int cs_cr_array(cs_cr *r, size_t *n, size_t min, size_t max) { return container(r, CS_CBOR_ARRAY, n, min, max); }
 int cs_cr_map(cs_cr *r, size_t *n, size_t min, size_t max) { return container(r, CS_CBOR_MAP, n, min, max); }
 
-int
-cs_cr_tag(cs_cr *r, uint64_t *tag)
-{
-	struct tok t;
-	int rc;
-
-	if ((rc = expect(r, &t, CS_CBOR_TAG)) != CS_OK)
-		return rc;
-	*tag = t.v;
-	return CS_OK;
-}
+int cs_cr_tag(cs_cr *r, uint64_t *tag) { return head_value(r, CS_CBOR_TAG, tag); }
 
 int
 cs_cr_null(cs_cr *r)

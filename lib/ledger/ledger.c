@@ -117,6 +117,16 @@ cs_ledger_rollback(cs_ledger *l)
 	l->in_tx = 0;
 }
 
+/* Ends the transaction as rc says: committed after CS_OK, else rolled back. */
+static int
+tx_end(cs_ledger *l, int rc, cs_err *e)
+{
+	if (rc == CS_OK)
+		return tx_commit(l, e);
+	cs_ledger_rollback(l);
+	return rc;
+}
+
 static sqlite3_int64
 s64(uint64_t v)
 {
@@ -400,39 +410,42 @@ cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err 
 /* ---- lookups --------------------------------------------------------------- */
 
 /* Steps a lookup of one device row: *seq its release, 0 when none. */
+/* Runs st, its arguments bound: *seq is the first column of its row, 0 when
+ * there is none. */
 static int
-found_seq(sqlite3_stmt *st, uint64_t *seq)
+found_seq(cs_ledger *l, sqlite3_stmt *st, uint64_t *seq, const char *what, cs_err *e)
 {
 	int rc = sqlite3_step(st);
 
 	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(st, 0)) : 0;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, what);
 }
 
 static int
 lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e)
 {
 	cs_ledger *l = ctx;
+	int rc;
 
 	*reason = NULL;
 	sqlite3_bind_int64(l->q_serial, 1, s64(r->serial));
-	if (found_seq(l->q_serial, seq) != 0)
-		return dberr(l, e, "serial lookup");
+	if ((rc = found_seq(l, l->q_serial, seq, "serial lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0) {
 		*reason = "record-released-serial";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_key, 1, r->pk, CS_PK_LEN, SQLITE_STATIC);
-	if (found_seq(l->q_key, seq) != 0)
-		return dberr(l, e, "key lookup");
+	if ((rc = found_seq(l, l->q_key, seq, "key lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0) {
 		*reason = "record-released-key";
 		return CS_OK;
 	}
 	sqlite3_bind_blob(l->q_hwid, 1, r->hwid, (int)r->hwid_len, SQLITE_STATIC);
-	if (found_seq(l->q_hwid, seq) != 0)
-		return dberr(l, e, "hardware id lookup");
+	if ((rc = found_seq(l, l->q_hwid, seq, "hardware id lookup", e)) != CS_OK)
+		return rc;
 	if (*seq != 0)
 		*reason = "record-released-hwid";
 	return CS_OK;
@@ -442,26 +455,18 @@ static int
 lk_order(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *released, cs_err *e)
 {
 	cs_ledger *l = ctx;
-	int rc;
 
 	sqlite3_bind_blob(l->q_order, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(l->q_order);
-	*released = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_order, 0)) : 0;
-	sqlite3_reset(l->q_order);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "order lookup");
+	return found_seq(l, l->q_order, released, "order lookup", e);
 }
 
 static int
 lk_batch(void *ctx, const uint8_t d[CS_DIGEST_LEN], uint64_t *seq, cs_err *e)
 {
 	cs_ledger *l = ctx;
-	int rc;
 
 	sqlite3_bind_blob(l->q_batch, 1, d, CS_DIGEST_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(l->q_batch);
-	*seq = rc == SQLITE_ROW ? u64(sqlite3_column_int64(l->q_batch, 0)) : 0;
-	sqlite3_reset(l->q_batch);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : dberr(l, e, "batch lookup");
+	return found_seq(l, l->q_batch, seq, "batch lookup", e);
 }
 
 void
@@ -723,26 +728,26 @@ sync_files(cs_ledger *l, cs_err *e)
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	if ((rc = load_policies(l, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = list_dir(l, CS_LEDGER_RELEASES, "zip", &f, &n, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
-		goto fail;
+		goto done;
 	for (i = 0; i < n; i++) {
 		if (i > 0 && f[i].seq == f[i - 1].seq) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "two files for release %llu",
 			    (unsigned long long)f[i].seq);
-			goto fail;
+			goto done;
 		}
 		if (f[i].seq <= info.tip) {
 			if ((rc = run1(l, e, "SELECT 1 FROM release WHERE seq = ? AND digest = ?", NULL,
 				 &found, "ib", f[i].seq, f[i].d)) != CS_OK)
-				goto fail;
+				goto done;
 			if (!found) {
 				rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
 				    "%s is not the release %llu of the index", f[i].name,
 				    (unsigned long long)f[i].seq);
-				goto fail;
+				goto done;
 			}
 			continue;
 		}
@@ -769,37 +774,33 @@ sync_files(cs_ledger *l, cs_err *e)
 		}
 		cs_verify_free(&v);
 		if (rc != CS_OK)
-			goto fail;
+			goto done;
 		info.tip = f[i].seq;
 	}
 	if ((rc = cs_ledger_info_get(l, &info, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if (info.releases != info.tip) {
 		rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "the index lists %llu releases "
 		    "up to %llu", (unsigned long long)info.releases, (unsigned long long)info.tip);
-		goto fail;
+		goto done;
 	}
 	{
 		int64_t c;
 
 		if ((rc = run1(l, e, "SELECT count(*) FROM release", &c, NULL, "")) != CS_OK)
-			goto fail;
+			goto done;
 		for (i = 0; i < n && f[i].seq <= info.tip; i++)
 			;
 		if ((uint64_t)c != i) {
 			rc = cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "%llu releases in the index "
 			    "but %zu files", (unsigned long long)c, i);
-			goto fail;
+			goto done;
 		}
 	}
-	if ((rc = sync_drafts(l, info.tip, e)) != CS_OK)
-		goto fail;
+	rc = sync_drafts(l, info.tip, e);
+done:
 	free(f);
-	return tx_commit(l, e);
-fail:
-	free(f);
-	cs_ledger_rollback(l);
-	return rc;
+	return tx_end(l, rc, e);
 }
 
 /* ---- open, init, rebuild ------------------------------------------------------- */
@@ -1284,18 +1285,18 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint6
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	if ((rc = draft_digest(l, seq, d, &found, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if (!found) {
 		rc = cs_fail(e, CS_USAGE, "usage", "no draft %llu is reserved",
 		    (unsigned long long)seq);
-		goto fail;
+		goto done;
 	}
 	/* the withdrawal is kept first: a kill after it leaves the draft
 	 * reserved, and abandoning it again finds the same file */
 	if ((rc = keep_withdrawal(l, seq, d, w, wn, e)) != CS_OK)
-		goto fail;
+		goto done;
 	if ((rc = list_dir(l, CS_LEDGER_DRAFTS, "cose", &f, &n, e)) != CS_OK)
-		goto fail;
+		goto done;
 	/* later drafts name this one as their predecessor: they go too; the
 	 * latest first, so a kill leaves a chain of drafts without a hole */
 	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
@@ -1305,21 +1306,17 @@ cs_ledger_abandon(cs_ledger *l, uint64_t seq, const uint8_t *w, size_t wn, uint6
 		snprintf(path, sizeof path, "%s/%s/%s", l->dir, CS_LEDGER_DRAFTS, f[i].name);
 		if (unlink(path) != 0 && errno != ENOENT) {
 			rc = cs_fail(e, CS_MALFORMED, "io", "cannot remove %s: %s", path, strerror(errno));
-			goto fail;
+			goto done;
 		}
 		(*dropped)++;
 	}
 	snprintf(path, sizeof path, "%s/%s/.", l->dir, CS_LEDGER_DRAFTS);
 	if ((rc = cs_fsync_dir_of(path, e)) != CS_OK)
-		goto fail;
-	if ((rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq)) != CS_OK)
-		goto fail;
+		goto done;
+	rc = run1(l, e, "DELETE FROM draft WHERE seq >= ?", NULL, NULL, "i", seq);
+done:
 	free(f);
-	return tx_commit(l, e);
-fail:
-	free(f);
-	cs_ledger_rollback(l);
-	return rc;
+	return tx_end(l, rc, e);
 }
 
 /* ---- policies ------------------------------------------------------------------- */
@@ -1343,15 +1340,9 @@ cs_ledger_rotate(cs_ledger *l, const uint8_t *p, size_t n, cs_err *e)
 	if ((rc = tx_begin(l, e)) != CS_OK)
 		return rc;
 	policy_path(path, l->dir, pol.version);
-	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) != CS_OK) {
-		cs_ledger_rollback(l);
-		return rc;
-	}
-	if ((rc = load_policies(l, e)) != CS_OK) {
-		cs_ledger_rollback(l);
-		return rc;
-	}
-	return tx_commit(l, e);
+	if ((rc = cs_write_atomic(path, p, n, 0600, 0, e)) == CS_OK)
+		rc = load_policies(l, e);
+	return tx_end(l, rc, e);
 }
 
 /* ---- adding a signed release ------------------------------------------------------- */

@@ -250,3 +250,27 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 	s->n++;
 	return CS_OK;
 }
+
+int
+cs_seen_add_journaled(cs_seen *s, uint64_t index, const uint8_t *rec, size_t n, int strict,
+    cs_err *e)
+{
+	uint8_t digest[CS_DIGEST_LEN];
+	cs_record r;
+	cs_cose c;
+	int rc = CS_MALFORMED;
+
+	if (cs_cose_decode(&c, rec, n, e) != CS_OK ||
+	    (strict && (c.multi || strcmp(c.kind, CS_KIND_RECORD) != 0)) ||
+	    cs_record_decode(&r, c.payload, c.payload_len, e) != CS_OK) {
+		if (strict)
+			cs_fail(e, CS_MALFORMED, "journal-corrupt", "not a record");
+		goto fail;
+	}
+	cs_digest(digest, CS_KIND_RECORD, c.payload, c.payload_len);
+	if ((rc = cs_seen_add(s, &r, digest, e)) == CS_OK)
+		return CS_OK;
+fail:
+	cs_err_prefix(e, "journal record %llu", (unsigned long long)index);
+	return rc;
+}

@@ -55,4 +55,12 @@ int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
  * nothing is added); too-large above CS_MAX_QUANTITY. */
 CS_MUST int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 
+/* Adds the record envelope rec (n bytes), index of the station's own
+ * journal, as cs_seen_add does. An envelope that does not decode is
+ * CS_MALFORMED with the decoder's reason; with strict, one that is not a
+ * COSE_Sign1 of kind record is journal-corrupt. Every failure's message
+ * starts "journal record INDEX". */
+CS_MUST int cs_seen_add_journaled(cs_seen *s, uint64_t index, const uint8_t *rec, size_t n,
+    int strict, cs_err *e);
+
 #endif

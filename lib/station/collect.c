@@ -738,21 +738,8 @@ static int
 visit_record(void *ctx, uint64_t index, const uint8_t *rec, size_t n, cs_err *e)
 {
 	struct eng *g = ctx;
-	uint8_t digest[CS_DIGEST_LEN];
-	cs_record r;
-	cs_cose c;
-	int rc;
 
-	(void)index;
-	if (cs_cose_decode(&c, rec, n, e) != CS_OK ||
-	    cs_record_decode(&r, c.payload, c.payload_len, e) != CS_OK) {
-		cs_err_prefix(e, "journal record %llu", (unsigned long long)index);
-		return CS_MALFORMED;
-	}
-	cs_digest(digest, CS_KIND_RECORD, c.payload, c.payload_len);
-	if ((rc = cs_seen_add(&g->seen, &r, digest, e)) != CS_OK)
-		cs_err_prefix(e, "journal record %llu", (unsigned long long)index);
-	return rc;
+	return cs_seen_add_journaled(&g->seen, index, rec, n, 0, e);
 }
 
 static int

@@ -54,25 +54,12 @@ static int
 sink_record(void *ctx, uint64_t index, const uint8_t *rec, size_t n, cs_err *e)
 {
 	struct sink *s = ctx;
-	uint8_t digest[CS_DIGEST_LEN];
-	cs_record r;
-	cs_cose c;
 	int rc;
 
 	/* collect checked each record; a journal is ours, but sealing nothing
 	 * unreadable and nothing twice costs little */
-	if (cs_cose_decode(&c, rec, n, e) != CS_OK || c.multi ||
-	    strcmp(c.kind, CS_KIND_RECORD) != 0 ||
-	    cs_record_decode(&r, c.payload, c.payload_len, e) != CS_OK) {
-		cs_fail(e, CS_MALFORMED, "journal-corrupt", "not a record");
-		cs_err_prefix(e, "journal record %llu", (unsigned long long)index);
-		return CS_MALFORMED;
-	}
-	cs_digest(digest, CS_KIND_RECORD, c.payload, c.payload_len);
-	if ((rc = cs_seen_add(&s->seen, &r, digest, e)) != CS_OK) {
-		cs_err_prefix(e, "journal record %llu", (unsigned long long)index);
+	if ((rc = cs_seen_add_journaled(&s->seen, index, rec, n, 1, e)) != CS_OK)
 		return rc;
-	}
 	if (s->len + n > OUT_CHUNK && (rc = sink_flush(s, e)) != CS_OK)
 		return rc;
 	memcpy(s->buf + s->len, rec, n);

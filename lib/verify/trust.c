@@ -84,15 +84,23 @@ cs_order_load(cs_signed *s, cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 	return rc;
 }
 
-int
-cs_policy_verify_self(const cs_signed *s, const cs_policy *p, cs_quorum *q, cs_err *e)
+/* q counts the valid custodian signatures of s under p; fewer than p's
+ * threshold is CS_REJECT with reason. */
+static int
+quorum(const cs_signed *s, const cs_policy *p, cs_quorum *q, const char *reason, cs_err *e)
 {
 	cs_quorum_count(q, &s->cose, p);
 	if (q->valid < p->threshold)
-		return cs_fail(e, CS_REJECT, "policy-threshold",
+		return cs_fail(e, CS_REJECT, reason,
 		    "%zu valid custodian signature%s, policy needs %llu", q->valid,
 		    q->valid == 1 ? "" : "s", (unsigned long long)p->threshold);
 	return CS_OK;
+}
+
+int
+cs_policy_verify_self(const cs_signed *s, const cs_policy *p, cs_quorum *q, cs_err *e)
+{
+	return quorum(s, p, q, "policy-threshold", e);
 }
 
 int
@@ -131,21 +139,38 @@ cs_policy_verify_rotation(const cs_signed *olds, const cs_policy *old, const cs_
 	return CS_OK;
 }
 
+/* A document the custodians sign under a policy (an order, a withdrawal):
+ * how messages name it and its reasons. */
+struct under {
+	const char *name, *deployment, *policy, *threshold;
+};
+
+static const struct under order_under = {
+	"order", "order-deployment", "order-policy", "order-threshold"};
+static const struct under withdrawal_under = {
+	"the withdrawal", "withdrawal-deployment", "withdrawal-policy", "withdrawal-threshold"};
+
+/* s, naming deployment dep and policy pol, is bound to p (digest pd) and
+ * carries its threshold of valid signatures. */
+static int
+verify_under(const struct under *u, const cs_signed *s, const uint8_t dep[CS_DEPLOY_LEN],
+    const uint8_t pol[CS_DIGEST_LEN], const cs_policy *p, const uint8_t pd[CS_DIGEST_LEN],
+    cs_quorum *q, cs_err *e)
+{
+	memset(q, 0, sizeof *q);
+	if (sodium_memcmp(dep, p->deployment, CS_DEPLOY_LEN) != 0)
+		return cs_fail(e, CS_REJECT, u->deployment, "%s belongs to another deployment",
+		    u->name);
+	if (sodium_memcmp(pol, pd, CS_DIGEST_LEN) != 0)
+		return cs_fail(e, CS_REJECT, u->policy, "%s was made under another policy", u->name);
+	return quorum(s, p, q, u->threshold, e);
+}
+
 int
 cs_order_verify(const cs_signed *s, const cs_order *o, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e)
 {
-	memset(q, 0, sizeof *q);
-	if (sodium_memcmp(o->deployment, p->deployment, CS_DEPLOY_LEN) != 0)
-		return cs_fail(e, CS_REJECT, "order-deployment", "order belongs to another deployment");
-	if (sodium_memcmp(o->policy, pd, CS_DIGEST_LEN) != 0)
-		return cs_fail(e, CS_REJECT, "order-policy", "order was made under another policy");
-	cs_quorum_count(q, &s->cose, p);
-	if (q->valid < p->threshold)
-		return cs_fail(e, CS_REJECT, "order-threshold",
-		    "%zu valid custodian signature%s, policy needs %llu", q->valid,
-		    q->valid == 1 ? "" : "s", (unsigned long long)p->threshold);
-	return CS_OK;
+	return verify_under(&order_under, s, o->deployment, o->policy, p, pd, q, e);
 }
 
 int
@@ -170,17 +195,5 @@ int
 cs_withdrawal_verify(const cs_signed *s, const cs_withdrawal *w, const cs_policy *p,
     const uint8_t pd[CS_DIGEST_LEN], cs_quorum *q, cs_err *e)
 {
-	memset(q, 0, sizeof *q);
-	if (sodium_memcmp(w->deployment, p->deployment, CS_DEPLOY_LEN) != 0)
-		return cs_fail(e, CS_REJECT, "withdrawal-deployment",
-		    "the withdrawal belongs to another deployment");
-	if (sodium_memcmp(w->policy, pd, CS_DIGEST_LEN) != 0)
-		return cs_fail(e, CS_REJECT, "withdrawal-policy",
-		    "the withdrawal was made under another policy");
-	cs_quorum_count(q, &s->cose, p);
-	if (q->valid < p->threshold)
-		return cs_fail(e, CS_REJECT, "withdrawal-threshold",
-		    "%zu valid custodian signature%s, policy needs %llu", q->valid,
-		    q->valid == 1 ? "" : "s", (unsigned long long)p->threshold);
-	return CS_OK;
+	return verify_under(&withdrawal_under, s, w->deployment, w->policy, p, pd, q, e);
 }
