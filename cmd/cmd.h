@@ -171,6 +171,8 @@ int cmd_is_zip(const uint8_t *p, size_t n);
  * releases) can be far larger than any artifact read whole. */
 int cmd_file_is_zip(const char *path);
 
+/* Which of p's custodians has the key pk; -1 when none. */
+int cmd_custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN]);
 /* Prints the signature lines of a quorum ("  signature 1: alice, valid"). */
 void cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy *p);
 /* Appends "; not signed by: " and the custodians that have not signed,

@@ -102,6 +102,28 @@ office_open(const char *path, cs_zipr **z)
 	return CS_OK;
 }
 
+int
+office_earlier(const char *dir, const char *file, cs_zipr *z, const cs_policy *pol,
+    const uint8_t pd[CS_DIGEST_LEN], cs_earlier_dir **ed, cs_vearlier *ea)
+{
+	cs_verify v = {0};
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_earlier_dir_open(ed, dir, pol, pd, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	/* only the release's sequence and predecessor: the caller verifies it */
+	if ((rc = cs_verify_load(&v, z, &e)) != CS_OK) {
+		cs_verify_free(&v);
+		return cmd_report(file, &e);
+	}
+	cs_earlier_dir_bind(*ed, v.release.seq, v.release.prev);
+	cs_verify_free(&v);
+	cs_earlier_dir_get(*ed, ea);
+	return CS_OK;
+}
+
 void
 office_excl_summary(char *out, size_t cap, const cs_excl_list *l, size_t max)
 {

@@ -80,6 +80,13 @@ void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *f
  * checked (this run found the same reason itself). */
 json_t *cmd_desc_vrec_exclusion(const cs_vrec *r);
 
+/* --released DIR, the earlier release zips of the release in z (file):
+ * opened and bound to it (the chain back from it), *ea reading from *ed until
+ * the caller closes *ed. Failures are reported (naming dir, or file when the
+ * release cannot be read) and their status returned. */
+int office_earlier(const char *dir, const char *file, cs_zipr *z, const cs_policy *pol,
+    const uint8_t pd[CS_DIGEST_LEN], cs_earlier_dir **ed, cs_vearlier *ea);
+
 #define OFFICE_MAX_WITHDRAWN 64
 /* A withdrawal given with --withdrawn: M custodians of the pinned policy
  * signed it (else the error is reported and its status returned); digest

@@ -94,18 +94,6 @@ show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 	printf("  digest:      %s\n", fp);
 }
 
-/* Which custodian list the key belongs to; -1 when neither. */
-static int
-custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < p->ncust; i++)
-		if (memcmp(p->cust[i].pk, pk, CS_PK_LEN) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* What the checks of one kind found: whether the key may sign, how many
  * valid signatures count towards how many needed, and who of them already
  * signed with this key. */
@@ -123,7 +111,7 @@ counted_under(struct sign_check *c, const struct sign_opts *o, const cs_signed *
     const cs_policy *pol, const cmd_key *k)
 {
 	char fp[CMD_FP_LEN];
-	int i = custodian_of(pol, k->pub.pk);
+	int i = cmd_custodian_of(pol, k->pub.pk);
 
 	cmd_fingerprint(fp, ps->digest);
 	printf("  made under:  %s (policy version %llu, digest %s), checked\n", o->policy,
@@ -167,8 +155,8 @@ check_policy(struct sign_check *c, const struct sign_opts *o, cs_signed *s, cons
 		printf("  rotation of: %s (version %llu, digest %s), checked\n", o->policy,
 		    (unsigned long long)pol->version, fp);
 	}
-	i = custodian_of(&p, k->pub.pk);
-	c->member = i >= 0 || (o->policy != NULL && custodian_of(pol, k->pub.pk) >= 0);
+	i = cmd_custodian_of(&p, k->pub.pk);
+	c->member = i >= 0 || (o->policy != NULL && cmd_custodian_of(pol, k->pub.pk) >= 0);
 	cs_quorum_count(&c->q, &s->cose, &p);
 	c->counted = 1;
 	c->need = p.threshold;

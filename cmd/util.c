@@ -659,6 +659,17 @@ cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy 
 	}
 }
 
+int
+cmd_custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < p->ncust; i++)
+		if (memcmp(p->cust[i].pk, pk, CS_PK_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
 void
 cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p)
 {

@@ -558,15 +558,8 @@ verify_zip(const struct opts *o)
 	vo.withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])wd;
 	vo.nwithdrawn = o->nwithdrawn;
 	if (o->released != NULL) {
-		/* the earlier releases, found by the chain back from this one */
-		if ((rc = cs_earlier_dir_open(&ed, o->released, &pol, ps.digest, &e)) != CS_OK ||
-		    (rc = cs_verify_load(&v, zr, &e)) != CS_OK) {
-			rc = cmd_report(ed == NULL ? o->released : o->file, &e);
+		if ((rc = office_earlier(o->released, o->file, zr, &pol, ps.digest, &ed, &ea)) != CS_OK)
 			goto done;
-		}
-		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
-		cs_verify_free(&v);
-		cs_earlier_dir_get(ed, &ea);
 		vo.earlier = &ea;
 	}
 	if (o->ledger != NULL) {
