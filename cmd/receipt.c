@@ -116,6 +116,65 @@ receipt_print(const struct ro *o, const cs_receipt *rcp, const cs_buf *pay, cons
 	}
 }
 
+/* The batch verified fully against pol (and the ledger with --ledger), the
+ * refused records collected into o. CS_OK when it came to a verdict that a
+ * receipt can carry (v's problems, o's refusals); else the failure, reported. */
+static int
+verify_batch(struct ro *o, const char *file, const cs_signed *ps, const cs_policy *pol,
+    int engine, cs_verify *v)
+{
+	cs_ledger *l = NULL;
+	cs_vlookup lk;
+	cs_vearlier ea;
+	cs_vopts vo;
+	cs_zipr *z = NULL;
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	if (o->ledger != NULL && (rc = cs_ledger_open(&l, o->ledger, &e)) != CS_OK)
+		return cmd_report(o->ledger, &e);
+	if ((rc = cs_zipr_open(&z, file, &e)) != CS_OK) {
+		rc = e.status == CS_REJECT
+			 ? cmd_fail(CS_REJECT, e.reason, file, "no receipt: the zip itself is refused: %s",
+			       e.msg)
+			 : cmd_report(file, &e);
+		goto done;
+	}
+	if (cs_zipr_entries(z) != CS_V_BATCH) {
+		rc = cmd_fail(CS_USAGE, "kind", file, "a release; receipts are for batches");
+		goto done;
+	}
+	memset(&vo, 0, sizeof vo);
+	vo.policy = pol;
+	vo.policy_digest = ps->digest;
+	vo.deep = 1;
+	vo.threads = o->threads;
+	vo.engine = engine;
+	vo.on_record = refused;
+	vo.ctx = o;
+	if (l != NULL) {
+		cs_ledger_lookup(l, &lk);
+		cs_ledger_earlier(l, &ea);
+		vo.lookup = &lk;
+		vo.earlier = &ea;
+	}
+	rc = cs_verify_zip(v, z, &vo, &e);
+	if (o->oom)
+		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory");
+	if (rc == CS_MALFORMED || rc == CS_USAGE)
+		rc = cmd_report(file, &e);
+	else if (v->header_cose.payload == NULL)
+		rc = cmd_fail(CS_REJECT, v->nproblem ? v->problem[0].reason : "rejected", file,
+		    "no receipt: the batch's entries cannot be read");
+	else
+		rc = CS_OK;
+done:
+	cs_zipr_close(z);
+	cs_ledger_close(l);
+	return rc;
+}
+
 int
 cmd_receipt(int argc, char **argv)
 {
@@ -127,11 +186,6 @@ cmd_receipt(int argc, char **argv)
 	cs_verify v = {0};
 	cs_receipt rcp;
 	struct ro o;
-	cs_ledger *l = NULL;
-	cs_vlookup lk;
-	cs_vearlier ea;
-	cs_vopts vo;
-	cs_zipr *z = NULL;
 	struct cmd_keyarg ka;
 	cmd_key k = {0};
 	cs_buf pay, env;
@@ -161,47 +215,8 @@ cmd_receipt(int argc, char **argv)
 		rc = cmd_fail(CS_REJECT, "not-office", o.key, "not the office key of %s", o.policy);
 		goto done;
 	}
-	if (o.ledger != NULL && (rc = cs_ledger_open(&l, o.ledger, &e)) != CS_OK) {
-		rc = cmd_report(o.ledger, &e);
+	if ((rc = verify_batch(&o, file, &ps, &pol, engine, &v)) != CS_OK)
 		goto done;
-	}
-	if ((rc = cs_zipr_open(&z, file, &e)) != CS_OK) {
-		rc = e.status == CS_REJECT
-			 ? cmd_fail(CS_REJECT, e.reason, file, "no receipt: the zip itself is refused: %s",
-			       e.msg)
-			 : cmd_report(file, &e);
-		goto done;
-	}
-	if (cs_zipr_entries(z) != CS_V_BATCH) {
-		rc = cmd_fail(CS_USAGE, "kind", file, "a release; receipts are for batches");
-		goto done;
-	}
-	memset(&vo, 0, sizeof vo);
-	vo.policy = &pol;
-	vo.policy_digest = ps.digest;
-	vo.deep = 1;
-	vo.threads = o.threads;
-	vo.engine = engine;
-	vo.on_record = refused;
-	vo.ctx = &o;
-	if (l != NULL) {
-		cs_ledger_lookup(l, &lk);
-		cs_ledger_earlier(l, &ea);
-		vo.lookup = &lk;
-		vo.earlier = &ea;
-	}
-	rc = cs_verify_zip(&v, z, &vo, &e);
-	if (o.oom)
-		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory");
-	if (rc == CS_MALFORMED || rc == CS_USAGE) {
-		rc = cmd_report(file, &e);
-		goto done;
-	}
-	if (v.header_cose.payload == NULL) {
-		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", file,
-		    "no receipt: the batch's entries cannot be read");
-		goto done;
-	}
 	receipt_of(&rcp, &v, o.nx);
 	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
 		/* the only limit an honest verdict can break is the size */
@@ -227,7 +242,5 @@ done:
 	cs_buf_free(&pay);
 	cs_buf_free(&env);
 	cs_verify_free(&v);
-	cs_zipr_close(z);
-	cs_ledger_close(l);
 	return rc;
 }
