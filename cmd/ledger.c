@@ -36,24 +36,6 @@ struct lo {
 	json_t *list;       /* show --json: the list being filled */
 };
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct lo *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'j': o->json = 1; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_DEEP: o->deep = 1; break;
-	case O_WITHDRAWAL: o->withdrawal = arg; break;
-	case 'o': o->out = arg; break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
-
 /* Each row, as a line for people or an item of the report's list. */
 static int
 show_release(void *ctx, const cs_ledger_row *r)
@@ -309,9 +291,12 @@ abandon(cs_ledger *l, const char *dir, const char *arg, const struct lo *o)
 int
 cmd_ledger(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"ledger", 1, 0, O_LEDGER}, {"json", 0, 0, 'j'},
-	    {"policy", 1, 0, 'P'}, {"deep", 0, 0, O_DEEP}, {"threads", 1, 0, O_THREADS},
-	    {"withdrawal", 1, 0, O_WITHDRAWAL}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("ledger", O_LEDGER, struct lo, ledger),
+	    CMD_FLAG("json", 'j', struct lo, json), CMD_ARG("policy", 'P', struct lo, policy),
+	    CMD_FLAG("deep", O_DEEP, struct lo, deep),
+	    OFFICE_THREADS_OPT(O_THREADS, struct lo, threads),
+	    CMD_ARG("withdrawal", O_WITHDRAWAL, struct lo, withdrawal),
+	    CMD_ARG("output", 'o', struct lo, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct lo o;
 	const char *dir, *sub = "show";
 	cs_ledger *l = NULL;
@@ -323,12 +308,12 @@ cmd_ledger(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a < argc) {
 		sub = argv[a];
 		/* options may follow the subcommand too */
-		if ((b = cmd_getopt(argc - a, argv + a, opts, usage, opt, &o)) < 0)
+		if ((b = cmd_getopt(argc - a, argv + a, opts, usage, NULL, &o)) < 0)
 			return b == -2 ? CS_OK : CS_USAGE;
 		args = argv + a + b;
 		nargs = argc - a - b;

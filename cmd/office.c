@@ -29,19 +29,6 @@ office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN])
 }
 
 int
-office_parse_threads(const char *usage, const char *s, unsigned *n)
-{
-	uint64_t v;
-
-	if (cmd_parse_u64(s, &v) != 0 || v == 0 || v > CS_VERIFY_MAX_THREADS) {
-		cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
-		return -1;
-	}
-	*n = (unsigned)v;
-	return 0;
-}
-
-int
 office_engine(int *engine)
 {
 	const char *env = getenv(OFFICE_ENGINE_ENV);

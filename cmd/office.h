@@ -19,9 +19,8 @@
  * 0 on success. */
 int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
 
-/* --threads: a count 1..CS_VERIFY_MAX_THREADS into *n and 0; else the usage
- * error printed and -1. */
-int office_parse_threads(const char *usage, const char *s, unsigned *n);
+/* --threads N (1..CS_VERIFY_MAX_THREADS) kept in T's unsigned f */
+#define OFFICE_THREADS_OPT(key, T, f) CMD_COUNT("threads", key, T, f, CS_VERIFY_MAX_THREADS)
 
 /* $CONSIGN_ENGINE, the verifier every verifying command runs: unset or
  * "fast", or "reference" (the serial engine the fast one is tested

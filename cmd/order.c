@@ -26,33 +26,15 @@ struct opts {
 };
 
 static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'b': o->batch = arg; break;
-	case 'd': o->product = arg; break;
-	case 'r': o->serials = arg; break;
-	case 'q': o->quantity = arg; break;
-	case 'o': o->out = arg; break;
-	case 's':
-		if (o->nstation >= CS_MAX_STATIONS)
-			return cmd_usage(usage, "at most %d stations", CS_MAX_STATIONS);
-		o->station[o->nstation++] = arg;
-		break;
-	}
-	return 0;
-}
-
-static int
 create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"policy", 1, 0, 'P'}, {"batch", 1, 0, 'b'}, {"product", 1, 0, 'd'},
-		{"serials", 1, 0, 'r'}, {"quantity", 1, 0, 'q'}, {"station", 1, 1, 's'},
-		{"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct opts, policy),
+	    CMD_ARG("batch", 'b', struct opts, batch),
+	    CMD_ARG("product", 'd', struct opts, product),
+	    CMD_ARG("serials", 'r', struct opts, serials),
+	    CMD_ARG("quantity", 'q', struct opts, quantity),
+	    CMD_LIST("station", 's', struct opts, station, nstation, CS_MAX_STATIONS, "stations"),
+	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct opts o = {0};
 	char first[32], *dash, fp[CMD_FP_LEN], esc[200];
 	cs_order ord;
@@ -63,7 +45,7 @@ create(int argc, char **argv)
 	cs_buf payload, out;
 	int a, rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc)
 		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);

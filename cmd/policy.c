@@ -27,30 +27,13 @@ struct opts {
 };
 
 static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 't': o->threshold = arg; break;
-	case 'f': o->office = arg; break;
-	case 'P': o->previous = arg; break;
-	case 'o': o->out = arg; break;
-	case 'c':
-		if (o->ncust >= CS_MAX_CUSTODIANS)
-			return cmd_usage(usage, "at most %d custodians", CS_MAX_CUSTODIANS);
-		o->cust[o->ncust++] = arg;
-		break;
-	}
-	return 0;
-}
-
-static int
 create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"threshold", 1, 0, 't'}, {"custodian", 1, 1, 'c'}, {"office", 1, 0, 'f'},
-		{"previous", 1, 0, 'P'}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("threshold", 't', struct opts, threshold),
+	    CMD_LIST("custodian", 'c', struct opts, cust, ncust, CS_MAX_CUSTODIANS, "custodians"),
+	    CMD_ARG("office", 'f', struct opts, office),
+	    CMD_ARG("previous", 'P', struct opts, previous),
+	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct opts o = {0};
 	cs_policy p, prev;
 	cs_signed ps;
@@ -61,7 +44,7 @@ create(int argc, char **argv)
 	char fp[CMD_FP_LEN];
 	int a, rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc)
 		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);

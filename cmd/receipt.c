@@ -23,33 +23,14 @@ static const char usage[] =
 enum { O_LEDGER = 256, O_THREADS, O_PASS, O_JSON };
 
 struct ro {
-	const char *key, *policy, *pass, *ledger, *out, *module, *pinfile;
+	struct cmd_keyarg ka;
+	const char *policy, *ledger, *out;
 	unsigned threads;
 	int json;
 	cs_exclusion *x;
 	size_t nx, cap;
 	int oom;
 };
-
-static int
-opt(int k, const char *arg, void *ctx)
-{
-	struct ro *o = ctx;
-
-	switch (k) {
-	case 'k': o->key = arg; break;
-	case 'P': o->policy = arg; break;
-	case 'o': o->out = arg; break;
-	case O_PASS: o->pass = arg; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_JSON: o->json = 1; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
 
 static int
 refused(void *ctx, const cs_vrec *r)
@@ -178,15 +159,18 @@ done:
 int
 cmd_receipt(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
-	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
-	    {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("key", 'k', struct ro, ka.key),
+	    CMD_ARG("policy", 'P', struct ro, policy), CMD_ARG("output", 'o', struct ro, out),
+	    CMD_ARG("passphrase-file", O_PASS, struct ro, ka.passfile),
+	    CMD_ARG("ledger", O_LEDGER, struct ro, ledger),
+	    OFFICE_THREADS_OPT(O_THREADS, struct ro, threads),
+	    CMD_FLAG("json", O_JSON, struct ro, json), CMD_KEY_OPTS(struct ro, ka), CMD_FORCE_OPT,
+	    CMD_OPT_END};
 	cs_signed ps;
 	cs_policy pol;
 	cs_verify v = {0};
 	cs_receipt rcp;
 	struct ro o;
-	struct cmd_keyarg ka;
 	cmd_key k = {0};
 	cs_buf pay, env;
 	cs_err e;
@@ -197,22 +181,22 @@ cmd_receipt(int argc, char **argv)
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
 	cs_buf_init(&env, CS_RELEASE_ENTRY_MAX + 1024);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (o.json)
 		cmd_json_errors(CS_KIND_RECEIPT);
-	if (a != argc - 1 || o.key == NULL || o.policy == NULL || o.out == NULL)
+	if (a != argc - 1 || o.ka.key == NULL || o.policy == NULL || o.out == NULL)
 		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
 	if (office_engine(&engine) != 0)
 		return CS_USAGE;
 	file = argv[a];
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
 		return rc;
-	ka = (struct cmd_keyarg){o.key, o.pass, o.module, o.pinfile, 0};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &o.ka)) != CS_OK)
 		goto done;
 	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
-		rc = cmd_fail(CS_REJECT, "not-office", o.key, "not the office key of %s", o.policy);
+		rc = cmd_fail(CS_REJECT, "not-office", o.ka.key, "not the office key of %s",
+		    o.policy);
 		goto done;
 	}
 	if ((rc = verify_batch(&o, file, &ps, &pol, engine, &v)) != CS_OK)

@@ -41,22 +41,6 @@ struct rc_opts {
 };
 
 static int
-create_opt(int key, const char *arg, void *ctx)
-{
-	struct rc_opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'o': o->out = arg; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_EXCLUDE: o->exclude = 1; break;
-	case O_THREADS:
-		return office_parse_threads(create_usage, arg, &o->threads);
-	}
-	return 0;
-}
-
-static int
 collect(void *ctx, const cs_vrec *r)
 {
 	struct rc_opts *o = ctx;
@@ -152,9 +136,11 @@ release_draft(cs_ledger *l, const char *dir, cs_zipr *z, cs_verify *v, const str
 static int
 release_create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
-	    {"ledger", 1, 0, O_LEDGER}, {"exclude-refused", 0, 0, O_EXCLUDE},
-	    {"threads", 1, 0, O_THREADS}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct rc_opts, policy),
+	    CMD_ARG("output", 'o', struct rc_opts, out),
+	    CMD_ARG("ledger", O_LEDGER, struct rc_opts, ledger),
+	    CMD_FLAG("exclude-refused", O_EXCLUDE, struct rc_opts, exclude),
+	    OFFICE_THREADS_OPT(O_THREADS, struct rc_opts, threads), CMD_FORCE_OPT, CMD_OPT_END};
 	cs_signed ps;
 	cs_policy pol;
 	cs_verify v = {0};
@@ -176,7 +162,7 @@ release_create(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, create_usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1 || o.policy == NULL || o.out == NULL)
 		return cmd_usage(create_usage, "--policy, -o and exactly one batch.zip are required");
@@ -435,7 +421,6 @@ cmd_sign_zip(const struct sign_opts *so)
 	cs_signed ps;
 	cs_policy pol;
 	cs_verify v = {0};
-	struct cmd_keyarg ka = {so->key, so->passfile, so->module, so->pinfile, 0};
 	cmd_key k = {0};
 	cs_zipr *z = NULL;
 	cs_buf out;
@@ -455,11 +440,11 @@ cmd_sign_zip(const struct sign_opts *so)
 	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
 	/* the public half first: membership is checked before any passphrase or PIN */
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &so->ka)) != CS_OK)
 		goto done;
 	if ((who = cmd_custodian_of(&pol, k.pub.pk)) < 0) {
-		rc = cmd_fail(CS_REJECT, "not-custodian", so->key, "key %s is not a custodian of %s",
-		    k.pub.id, so->policy);
+		rc = cmd_fail(CS_REJECT, "not-custodian", so->ka.key,
+		    "key %s is not a custodian of %s", k.pub.id, so->policy);
 		goto done;
 	}
 	if ((rc = office_open(so->file, &z)) != CS_OK)

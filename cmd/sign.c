@@ -27,23 +27,6 @@ static const char usage[] =
     "           --released DIR (the earlier release zips) checks each \"released\n"
     "           before\" exclusion against the release it names\n";
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct sign_opts *o = ctx;
-
-	switch (key) {
-	case 'k': o->key = arg; break;
-	case 'P': o->policy = arg; break;
-	case 'p': o->passfile = arg; break;
-	case 'y': o->yes = 1; break;
-	case 'r': o->released = arg; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	}
-	return 0;
-}
-
 static void
 show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 {
@@ -213,12 +196,14 @@ check_withdrawal(struct sign_check *c, const struct sign_opts *o, cs_signed *s,
 int
 cmd_sign(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
-		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("key", 'k', struct sign_opts, ka.key),
+	    CMD_ARG("policy", 'P', struct sign_opts, policy),
+	    CMD_ARG("passphrase-file", 'p', struct sign_opts, ka.passfile),
+	    CMD_FLAG("yes", 'y', struct sign_opts, yes),
+	    CMD_ARG("released", 'r', struct sign_opts, released),
+	    CMD_KEY_OPTS(struct sign_opts, ka), CMD_OPT_END};
 	struct sign_opts o = {0};
 	struct sign_check c = {0};
-	struct cmd_keyarg ka;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	cs_signed s, ps;
@@ -229,11 +214,11 @@ cmd_sign(int argc, char **argv)
 	char fp[CMD_FP_LEN];
 	int a, rc, added;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1)
 		return cmd_usage(usage, "expected exactly one FILE");
-	if (o.key == NULL)
+	if (o.ka.key == NULL)
 		return cmd_usage(usage, "--key is required");
 	o.file = argv[a];
 	cs_err_clear(&e);
@@ -249,8 +234,7 @@ cmd_sign(int argc, char **argv)
 	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
 		goto done;
 	/* the public half first: membership is checked before any passphrase or PIN */
-	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, 0};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &o.ka)) != CS_OK)
 		goto done;
 	if ((rc = cs_cose_decode(&s.cose, buf, n, &e)) != CS_OK) {
 		rc = cmd_report(o.file, &e);
@@ -279,8 +263,8 @@ cmd_sign(int argc, char **argv)
 	else
 		printf("  signatures:  %zu in the file, not checked\n", s.cose.nsig);
 	if (!c.member) {
-		rc = cmd_fail(CS_REJECT, "not-custodian", o.key, "key %s is not a custodian of this %s%s",
-		    k.pub.id, s.cose.kind,
+		rc = cmd_fail(CS_REJECT, "not-custodian", o.ka.key,
+		    "key %s is not a custodian of this %s%s", k.pub.id, s.cose.kind,
 		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
 			? " (for a rotation, give the previous policy with --policy)" : "");
 		goto done;

@@ -127,6 +127,39 @@ cmd_usage(const char *usage, const char *fmt, ...)
 
 #define MAX_OPTS 32
 
+/* An option kept in ctx as its row says (cmd_opt); 0, or -1 after a usage
+ * error. */
+static int
+keep(const struct cmd_opt *o, const char *arg, void *ctx, const char *usage)
+{
+	char *at = (char *)ctx + o->at;
+	size_t *n = (size_t *)((char *)ctx + o->n_at);
+	uint64_t v;
+
+	switch (o->keep) {
+	case CMD_KEEP_ARG:
+		*(const char **)at = arg;
+		return 0;
+	case CMD_KEEP_FLAG:
+		*(int *)at = 1;
+		return 0;
+	case CMD_KEEP_LIST:
+		if (*n >= o->max) {
+			cmd_usage(usage, "at most %zu %s", o->max, o->what);
+			return -1;
+		}
+		((const char **)at)[(*n)++] = arg;
+		return 0;
+	default:
+		if (cmd_parse_u64(arg, &v) != 0 || v == 0 || v > o->max) {
+			cmd_usage(usage, "--%s wants 1..%zu", o->name, o->max);
+			return -1;
+		}
+		*(unsigned *)at = (unsigned)v;
+		return 0;
+	}
+}
+
 /* Whether text names the option: "--name" standing whole (not the prefix of
  * a longer option), or its short form "-k" as a word. */
 static int
@@ -236,8 +269,12 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 		}
 		if (i < n && c == 'o' && strcmp(opts[i].name, "output") == 0)
 			out = optarg;
-		if (fn(c, optarg, ctx) != 0)
+		if (i < n && opts[i].keep != CMD_KEEP_NONE) {
+			if (keep(&opts[i], optarg, ctx, usage) != 0)
+				return -1;
+		} else if (fn != NULL && fn(c, optarg, ctx) != 0) {
 			return -1;
+		}
 	}
 	/* One rule for every command that writes a file it is told to: an
 	 * existing one is refused unless --force, checked before any work (a

@@ -46,30 +46,6 @@ struct opts {
 	const char *file;
 };
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'j': o->json = 1; break;
-	case O_FIRST: o->first = 1; break;
-	case O_AFTER: o->after = arg; break;
-	case O_DEEP: o->deep = 1; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_RELEASED: o->released = arg; break;
-	case O_WITHDRAWN:
-		if (o->nwithdrawn == MAX_WITHDRAWN)
-			return cmd_usage(usage, "at most %d --withdrawn", MAX_WITHDRAWN);
-		o->withdrawn[o->nwithdrawn++] = arg;
-		break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
-
 /* ---- COSE artifacts ------------------------------------------------------- */
 
 /* What verify found about one COSE artifact: the text lines and the report. */
@@ -606,17 +582,23 @@ done:
 int
 cmd_verify(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"json", 0, 0, 'j'},
-	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
-	    {"ledger", 1, 0, O_LEDGER}, {"threads", 1, 0, O_THREADS}, {"released", 1, 0, O_RELEASED},
-	    {"withdrawn", 1, 1, O_WITHDRAWN}, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct opts, policy),
+	    CMD_FLAG("json", 'j', struct opts, json),
+	    CMD_FLAG("first", O_FIRST, struct opts, first),
+	    CMD_ARG("after", O_AFTER, struct opts, after),
+	    CMD_FLAG("deep", O_DEEP, struct opts, deep),
+	    CMD_ARG("ledger", O_LEDGER, struct opts, ledger),
+	    OFFICE_THREADS_OPT(O_THREADS, struct opts, threads),
+	    CMD_ARG("released", O_RELEASED, struct opts, released),
+	    CMD_LIST("withdrawn", O_WITHDRAWN, struct opts, withdrawn, nwithdrawn, MAX_WITHDRAWN,
+		"--withdrawn"), CMD_OPT_END};
 	static struct opts o;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	int a, rc;
 
 	memset(&o, 0, sizeof o);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (o.json)
 		cmd_json_errors(NULL);
