@@ -66,10 +66,21 @@ json_t *cmd_json_hex(const uint8_t *p, size_t n);
 /* An unsigned 64-bit number: an integer, or a decimal string above 2^63-1. */
 json_t *cmd_json_u64(uint64_t v);
 
-/* CS_OK when buf (the file path) is not plainly another kind of artifact
- * than kind; otherwise reports a usage error (exit 2, reason kind) naming
- * what it is. */
-int cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind);
+/* Reads an artifact file (at most CMD_ARTIFACT_MAX bytes) that is not
+ * plainly another kind of artifact than kind: otherwise reports a usage
+ * error (exit 2, reason kind) naming what it is. *buf: free with
+ * cs_file_free. */
+int cmd_read_kind(const char *path, const char *kind, uint8_t **buf, size_t *n);
+
+/* A command of subcommands (consign order create): runs the one argv[1]
+ * names with the argv starting at it, or prints usage for --help (-h);
+ * otherwise the usage error missing. subs ends with a NULL name. */
+struct cmd_sub {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+int cmd_subcommand(int argc, char **argv, const struct cmd_sub *subs, const char *usage,
+    const char *missing);
 
 /* Command-line options: a getopt_long wrapper that refuses repeated options
  * unless marked as repeatable, and unknown ones, instead of guessing. Most

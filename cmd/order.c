@@ -112,11 +112,7 @@ done:
 int
 cmd_order(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return create(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "order: expected a subcommand (create)");
+	static const struct cmd_sub subs[] = {{"create", create}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage, "order: expected a subcommand (create)");
 }

@@ -109,12 +109,8 @@ done:
 int
 cmd_policy(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return create(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "anchor") == 0) return cmd_policy_anchor(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "policy: expected a subcommand (create)");
+	static const struct cmd_sub subs[] = {{"create", create}, {"anchor", cmd_policy_anchor},
+	    {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage, "policy: expected a subcommand (create)");
 }

@@ -238,13 +238,9 @@ done:
 int
 cmd_release(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return release_create(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(create_usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(create_usage, "unknown or missing release command");
+	static const struct cmd_sub subs[] = {{"create", release_create}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, create_usage, "unknown or missing release command");
 }
 
 /* ---- sign ---------------------------------------------------------------------- */

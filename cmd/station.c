@@ -429,13 +429,8 @@ done:
 int
 cmd_station(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "collect") == 0)
-		return collect(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "seal") == 0)
-		return seal(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "station: expected a subcommand (collect, seal)");
+	static const struct cmd_sub subs[] = {{"collect", collect}, {"seal", seal}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage,
+	    "station: expected a subcommand (collect, seal)");
 }

@@ -289,6 +289,22 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 }
 
 int
+cmd_subcommand(int argc, char **argv, const struct cmd_sub *subs, const char *usage,
+    const char *missing)
+{
+	size_t i;
+
+	for (i = 0; argc >= 2 && subs[i].name != NULL; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return CS_OK;
+	}
+	return cmd_usage(usage, "%s", missing);
+}
+
+int
 cmd_read(const char *path, size_t max, uint8_t **out, size_t *n)
 {
 	cs_err e;
@@ -566,8 +582,8 @@ cmd_confirm_sign(const char *file, int yes, const char *question)
 	return CS_OK;
 }
 
-int
-cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind)
+static int
+expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind)
 {
 	cs_cose c;
 	cs_err e;
@@ -583,25 +599,48 @@ cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind
 }
 
 int
-cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p)
+cmd_read_kind(const char *path, const char *kind, uint8_t **buf, size_t *n)
 {
-	cs_err e;
 	int rc;
 
 	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
 		return rc;
-	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_POLICY)) != CS_OK) {
+	if ((rc = expect_kind(path, *buf, *n, kind)) != CS_OK) {
 		cs_file_free(*buf, *n);
 		*buf = NULL;
 		return rc;
 	}
+	return CS_OK;
+}
+
+/* A policy or an order file (kind) decoded into out, a cs_policy or a
+ * cs_order (no signature checked). */
+static int
+load_signed(const char *path, const char *kind, uint8_t **buf, size_t *n, cs_signed *s,
+    void *out)
+{
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_read_kind(path, kind, buf, n)) != CS_OK)
+		return rc;
 	cs_err_clear(&e);
-	if ((rc = cs_policy_load(s, p, *buf, *n, &e)) != CS_OK) {
+	if (strcmp(kind, CS_KIND_POLICY) == 0)
+		rc = cs_policy_load(s, out, *buf, *n, &e);
+	else
+		rc = cs_order_load(s, out, *buf, *n, &e);
+	if (rc != CS_OK) {
 		cs_file_free(*buf, *n);
 		*buf = NULL;
 		return cmd_report(path, &e);
 	}
 	return CS_OK;
+}
+
+int
+cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p)
+{
+	return load_signed(path, CS_KIND_POLICY, buf, n, s, p);
 }
 
 int
@@ -630,23 +669,7 @@ cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
 int
 cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_order *o)
 {
-	cs_err e;
-	int rc;
-
-	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
-		return rc;
-	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_ORDER)) != CS_OK) {
-		cs_file_free(*buf, *n);
-		*buf = NULL;
-		return rc;
-	}
-	cs_err_clear(&e);
-	if ((rc = cs_order_load(s, o, *buf, *n, &e)) != CS_OK) {
-		cs_file_free(*buf, *n);
-		*buf = NULL;
-		return cmd_report(path, &e);
-	}
-	return CS_OK;
+	return load_signed(path, CS_KIND_ORDER, buf, n, s, o);
 }
 
 void
