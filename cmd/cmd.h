@@ -200,6 +200,12 @@ int cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_
 #define CMD_FP_LEN (5 * CMD_FP_BYTES / 2)
 void cmd_fingerprint(char out[CMD_FP_LEN], const uint8_t *d);
 
+/* Writes the unsigned draft of an encoded payload of kind (policy, order)
+ * to path, refused when it exists unless --force, and gives the fingerprint
+ * of its digest; reports failures. */
+int cmd_write_draft(const char *path, const char *kind, const cs_buf *payload,
+    char fp[CMD_FP_LEN]);
+
 /* Parses a decimal unsigned integer (the whole string); 0 on success. */
 int cmd_parse_u64(const char *s, uint64_t *v);
 

@@ -42,7 +42,7 @@ create(int argc, char **argv)
 	cs_signed ps;
 	cs_pubkey k;
 	size_t i, j;
-	cs_buf payload, out;
+	cs_buf payload;
 	int a, rc;
 
 	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
@@ -88,16 +88,12 @@ create(int argc, char **argv)
 	memcpy(ord.policy, ps.digest, CS_DIGEST_LEN);
 	cs_order_fresh(&ord);
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
-	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
-	if (cs_order_encode(&payload, &ord) != CS_OK ||
-	    cs_cose_sign_draft(&out, CS_KIND_ORDER, payload.p, payload.len) != CS_OK) {
+	if (cs_order_encode(&payload, &ord) != CS_OK) {
 		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the order");
 		goto done;
 	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
+	if ((rc = cmd_write_draft(o.out, CS_KIND_ORDER, &payload, fp)) != CS_OK)
 		goto done;
-	cs_digest(ps.digest, CS_KIND_ORDER, payload.p, payload.len);
-	cmd_fingerprint(fp, ps.digest);
 	printf("%s: order draft for batch %s (%s), %llu devices, serials %llu-%llu, digest %s; "
 	       "needs %llu custodian signatures\n",
 	    o.out, ord.batch, cs_escapez(esc, sizeof esc, ord.product),
@@ -105,7 +101,6 @@ create(int argc, char **argv)
 	    (unsigned long long)ord.last, fp, (unsigned long long)p.threshold);
 done:
 	cs_buf_free(&payload);
-	cs_buf_free(&out);
 	return rc;
 }
 

@@ -40,7 +40,7 @@ create(int argc, char **argv)
 	cs_pubkey k;
 	uint8_t *pbuf = NULL;
 	size_t pn = 0, i;
-	cs_buf payload, out;
+	cs_buf payload;
 	char fp[CMD_FP_LEN];
 	int a, rc;
 
@@ -78,23 +78,16 @@ create(int argc, char **argv)
 		cs_policy_fresh(&p);
 	}
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
-	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
 	if (cs_policy_encode(&payload, &p) != CS_OK) {
 		rc = cmd_fail(CS_USAGE, "usage", NULL, "custodians must have distinct keys and distinct ids");
 		goto done;
 	}
-	if (cs_cose_sign_draft(&out, CS_KIND_POLICY, payload.p, payload.len) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the policy");
-		goto done;
-	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
+	if ((rc = cmd_write_draft(o.out, CS_KIND_POLICY, &payload, fp)) != CS_OK)
 		goto done;
 	if (cs_policy_split_risk(&p))
 		cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups could sign two "
 			 "different successor policies",
 		    (unsigned long long)p.threshold, p.ncust);
-	cs_digest(ps.digest, CS_KIND_POLICY, payload.p, payload.len);
-	cmd_fingerprint(fp, ps.digest);
 	printf("%s: policy version %llu draft, %llu of %zu custodians, digest %s; needs %llu "
 	       "signature%s%s\n",
 	    o.out, (unsigned long long)p.version, (unsigned long long)p.threshold, p.ncust, fp,
@@ -102,7 +95,6 @@ create(int argc, char **argv)
 	    o.previous ? " from each of the old and the new custodians" : "");
 done:
 	cs_buf_free(&payload);
-	cs_buf_free(&out);
 	return rc;
 }
 

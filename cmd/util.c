@@ -326,6 +326,24 @@ cmd_write(const char *path, const void *p, size_t n, int mode, int noclobber)
 	return CS_OK;
 }
 
+int
+cmd_write_draft(const char *path, const char *kind, const cs_buf *payload, char fp[CMD_FP_LEN])
+{
+	uint8_t d[CS_DIGEST_LEN];
+	cs_buf out;
+	int rc;
+
+	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
+	if (cs_cose_sign_draft(&out, kind, payload->p, payload->len) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "internal", path, "cannot encode the %s", kind);
+	} else if ((rc = cmd_write(path, out.p, out.len, 0644, !cmd_force)) == CS_OK) {
+		cs_digest(d, kind, payload->p, payload->len);
+		cmd_fingerprint(fp, d);
+	}
+	cs_buf_free(&out);
+	return rc;
+}
+
 void
 cmd_pass_free(char *p)
 {
