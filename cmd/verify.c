@@ -70,6 +70,23 @@ problem(struct report *r, const cs_err *e)
 	snprintf(r->msg, sizeof r->msg, "%s", e->msg);
 }
 
+/* The quorum r shows, the signers named from p; when rc failed, e is the
+ * problem, with the custodians missing when it is the threshold (reason
+ * threshold; NULL: never). */
+static void
+counted(struct report *r, int rc, cs_err *e, const char *threshold, const cs_quorum *q,
+    const cs_cose *c, const cs_policy *p)
+{
+	r->q = q;
+	r->cose = c;
+	r->signers = p;
+	if (rc == CS_OK)
+		return;
+	if (threshold != NULL && strcmp(e->reason, threshold) == 0)
+		cmd_note_missing(e, q, p);
+	problem(r, e);
+}
+
 static int
 print_report(struct report *r)
 {
@@ -145,23 +162,13 @@ verify_policy(struct report *r, const uint8_t *buf, size_t n)
 			    "rotation from the pinned version %llu: %zu of its custodians and %zu of "
 			    "the new ones signed", (unsigned long long)pin.version, qold.valid, q.valid);
 		if (strcmp(e.reason, "policy-threshold-previous") == 0) {
-			r->q = &qold;
-			r->cose = &s.cose;
-			r->signers = &pin;
-			if (rc != CS_OK) {
-				problem(r, &e);
+			counted(r, rc, &e, NULL, &qold, &s.cose, &pin);
+			if (rc != CS_OK)
 				return CS_OK;
-			}
 		}
 	}
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &p;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "policy-threshold") == 0)
-			cmd_note_missing(&e, &q, &p);
-		problem(r, &e);
-	} else if (cs_policy_split_risk(&p)) {
+	counted(r, rc, &e, "policy-threshold", &q, &s.cose, &p);
+	if (rc == CS_OK && cs_policy_split_risk(&p)) {
 		snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note),
 		    "%sthreshold %llu of %zu is not a majority", r->note[0] ? "; " : "",
 		    (unsigned long long)p.threshold, p.ncust);
@@ -190,14 +197,7 @@ verify_order(struct report *r, const uint8_t *buf, size_t n)
 	    ord.batch, (unsigned long long)ord.quantity, (unsigned long long)ord.first,
 	    (unsigned long long)ord.last);
 	rc = cs_order_verify(&s, &ord, &pin, ps.digest, &q, &e);
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &pin;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "order-threshold") == 0)
-			cmd_note_missing(&e, &q, &pin);
-		problem(r, &e);
-	}
+	counted(r, rc, &e, "order-threshold", &q, &s.cose, &pin);
 	return CS_OK;
 }
 
@@ -222,14 +222,7 @@ verify_withdrawal(struct report *r, const uint8_t *buf, size_t n)
 	office_chain(chain, w.seq, w.release);
 	snprintf(r->summary, sizeof r->summary, "withdrawal of release %s", chain);
 	rc = cs_withdrawal_verify(&s, &w, &pin, ps.digest, &q, &e);
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &pin;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "withdrawal-threshold") == 0)
-			cmd_note_missing(&e, &q, &pin);
-		problem(r, &e);
-	}
+	counted(r, rc, &e, "withdrawal-threshold", &q, &s.cose, &pin);
 	return CS_OK;
 }
 
