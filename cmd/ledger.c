@@ -36,57 +36,53 @@ struct lo {
 	json_t *list;       /* show --json: the list being filled */
 };
 
-/* Each row, as a line for people or an item of the report's list. */
+/* A row of the chain, a release or a reserved draft, as a line for people or
+ * an item of the report's list: a draft names its digest, a release its order
+ * and its valid signatures. */
 static int
-show_release(void *ctx, const cs_ledger_row *r)
+show_chained(struct lo *o, const cs_ledger_row *r, int draft)
 {
-	struct lo *o = ctx;
 	char chain[OFFICE_CHAIN_MAX];
 	json_t *x;
 
 	office_chain(chain, r->seq, r->digest);
-	if (o->list != NULL) {
-		x = json_object();
-		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
-		json_object_set_new(x, "release", json_string(chain));
-		json_object_set_new(x, "batch", json_string(r->batch));
-		json_object_set_new(x, "order", cmd_json_hex(r->order, CS_DIGEST_LEN));
-		json_object_set_new(x, "records", cmd_json_u64(r->count));
-		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
-		json_object_set_new(x, "valid_signatures", cmd_json_u64(r->signatures));
-		json_array_append_new(o->list, x);
-	} else {
+	if (o->list == NULL && draft)
+		printf("  draft %s  batch %s, %llu of %llu accepted (reserved: sign and add it, or "
+		       "withdraw it: consign ledger withdraw %llu)\n", chain, r->batch,
+		    (unsigned long long)r->accepted, (unsigned long long)r->count,
+		    (unsigned long long)r->seq);
+	else if (o->list == NULL)
 		printf("  release %s  batch %s, %llu of %llu accepted, %llu signature%s\n", chain,
 		    r->batch, (unsigned long long)r->accepted, (unsigned long long)r->count,
 		    (unsigned long long)r->signatures, r->signatures == 1 ? "" : "s");
-	}
+	if (o->list == NULL)
+		return 0;
+	x = json_object();
+	json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
+	if (draft)
+		json_object_set_new(x, "digest", cmd_json_hex(r->digest, CS_DIGEST_LEN));
+	json_object_set_new(x, "release", json_string(chain));
+	json_object_set_new(x, "batch", json_string(r->batch));
+	if (!draft)
+		json_object_set_new(x, "order", cmd_json_hex(r->order, CS_DIGEST_LEN));
+	json_object_set_new(x, "records", cmd_json_u64(r->count));
+	json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
+	if (!draft)
+		json_object_set_new(x, "valid_signatures", cmd_json_u64(r->signatures));
+	json_array_append_new(o->list, x);
 	return 0;
+}
+
+static int
+show_release(void *ctx, const cs_ledger_row *r)
+{
+	return show_chained(ctx, r, 0);
 }
 
 static int
 show_draft(void *ctx, const cs_ledger_row *r)
 {
-	struct lo *o = ctx;
-	char chain[OFFICE_CHAIN_MAX];
-	json_t *x;
-
-	office_chain(chain, r->seq, r->digest);
-	if (o->list != NULL) {
-		x = json_object();
-		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
-		json_object_set_new(x, "digest", cmd_json_hex(r->digest, CS_DIGEST_LEN));
-		json_object_set_new(x, "release", json_string(chain));
-		json_object_set_new(x, "batch", json_string(r->batch));
-		json_object_set_new(x, "records", cmd_json_u64(r->count));
-		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
-		json_array_append_new(o->list, x);
-	} else {
-		printf("  draft %s  batch %s, %llu of %llu accepted (reserved: sign and add it, or "
-		       "withdraw it: consign ledger withdraw %llu)\n", chain, r->batch,
-		    (unsigned long long)r->accepted, (unsigned long long)r->count,
-		    (unsigned long long)r->seq);
-	}
-	return 0;
+	return show_chained(ctx, r, 1);
 }
 
 static int
