@@ -58,12 +58,10 @@ cmd_policy_anchor(int argc, char **argv)
 	cs_buf b;
 	size_t i;
 	char line[256], dep[2 * CS_DEPLOY_LEN + 1], dig[2 * CS_DIGEST_LEN + 1], fp[CMD_FP_LEN];
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.policy == NULL || o.out == NULL)
 		return cmd_usage(usage, "--policy and -o are required");
 	/* firmware must not trust a policy its custodians have not signed */

@@ -121,6 +121,11 @@ struct cmd_opt {
  * handled: prints usage to stdout and returns -2. */
 int cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
     int (*fn)(int key, const char *arg, void *ctx), void *ctx);
+/* cmd_getopt for a command that takes options only (an operand is an
+ * "unexpected argument"): -1 to go on, else the exit status (CS_OK after
+ * --help). */
+int cmd_getopt_only(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx);
 
 /* Reads a file of at most max bytes; on failure reports "FILE: reason". */
 int cmd_read(const char *path, size_t max, uint8_t **out, size_t *n);

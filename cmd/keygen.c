@@ -157,12 +157,10 @@ cmd_keygen(int argc, char **argv)
 	cs_buf pub, sec;
 	size_t plen;
 	cs_err e;
-	int i, rc;
+	int rc;
 
-	if ((i = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return i == -2 ? CS_OK : CS_USAGE;
-	if (i != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[i]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, opt, &o)) >= 0)
+		return rc;
 	if (o.id == NULL || o.out == NULL)
 		return cmd_usage(usage, "--id and -o are required");
 	{

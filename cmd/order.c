@@ -43,12 +43,10 @@ create(int argc, char **argv)
 	cs_pubkey k;
 	size_t i, j;
 	cs_buf payload;
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (!o.policy || !o.batch || !o.product || !o.serials || !o.quantity || !o.nstation ||
 	    !o.out)
 		return cmd_usage(usage, "--policy, --batch, --product, --serials, --quantity, "

@@ -42,12 +42,10 @@ create(int argc, char **argv)
 	size_t pn = 0, i;
 	cs_buf payload;
 	char fp[CMD_FP_LEN];
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.threshold == NULL || o.ncust == 0 || o.office == NULL || o.out == NULL)
 		return cmd_usage(usage, "--threshold, --custodian, --office and -o are required");
 	memset(&p, 0, sizeof p);

@@ -255,12 +255,10 @@ collect(int argc, char **argv)
 	uint64_t n;
 	double t;
 	cs_err e;
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.order == NULL || o.nport == 0 || o.journal == NULL)
 		return cmd_usage(usage, "--order, --port and --journal are required");
 	memset(&c, 0, sizeof c);
@@ -376,13 +374,11 @@ seal(int argc, char **argv)
 	size_t on = 0;
 	char fr[CMD_FP_LEN], fh[CMD_FP_LEN];
 	cs_err e;
-	int a, rc;
+	int rc;
 
 	memset(&k, 0, sizeof k);
-	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (!o.ka.key || !o.order || !o.journal || !o.out)
 		return cmd_usage(usage, "--key, --order, --journal and -o are required");
 	if ((rc = cmd_load_order(o.order, &obuf, &on, &os, &ord)) != CS_OK)

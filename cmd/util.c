@@ -289,6 +289,19 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 }
 
 int
+cmd_getopt_only(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx)
+{
+	int a = cmd_getopt(argc, argv, opts, usage, fn, ctx);
+
+	if (a < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc)
+		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	return -1;
+}
+
+int
 cmd_subcommand(int argc, char **argv, const struct cmd_sub *subs, const char *usage,
     const char *missing)
 {
