@@ -20,18 +20,6 @@ struct opts {
 	const char *policy, *out;
 };
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	if (key == 'P')
-		o->policy = arg;
-	else if (key == 'o')
-		o->out = arg;
-	return 0;
-}
-
 /* "0x12, 0x34, ..." with a line break every 8 bytes, indented by tabs. */
 static void
 put_bytes(cs_buf *b, const uint8_t *p, size_t n, int tabs)
@@ -61,8 +49,8 @@ put(cs_buf *b, const char *s)
 int
 cmd_policy_anchor(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
-	    CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct opts, policy),
+	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct opts o = {0};
 	cs_dev_anchor an;
 	cs_signed ps;
@@ -70,12 +58,10 @@ cmd_policy_anchor(int argc, char **argv)
 	cs_buf b;
 	size_t i;
 	char line[256], dep[2 * CS_DEPLOY_LEN + 1], dig[2 * CS_DIGEST_LEN + 1], fp[CMD_FP_LEN];
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.policy == NULL || o.out == NULL)
 		return cmd_usage(usage, "--policy and -o are required");
 	/* firmware must not trust a policy its custodians have not signed */

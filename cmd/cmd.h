@@ -66,24 +66,65 @@ json_t *cmd_json_hex(const uint8_t *p, size_t n);
 /* An unsigned 64-bit number: an integer, or a decimal string above 2^63-1. */
 json_t *cmd_json_u64(uint64_t v);
 
-/* CS_OK when buf (the file path) is not plainly another kind of artifact
- * than kind; otherwise reports a usage error (exit 2, reason kind) naming
- * what it is. */
-int cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind);
+/* Reads an artifact file (at most CMD_ARTIFACT_MAX bytes) that is not
+ * plainly another kind of artifact than kind: otherwise reports a usage
+ * error (exit 2, reason kind) naming what it is. *buf: free with
+ * cs_file_free. */
+int cmd_read_kind(const char *path, const char *kind, uint8_t **buf, size_t *n);
+
+/* A command of subcommands (consign order create): runs the one argv[1]
+ * names with the argv starting at it, or prints usage for --help (-h);
+ * otherwise the usage error missing. subs ends with a NULL name. */
+struct cmd_sub {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+int cmd_subcommand(int argc, char **argv, const struct cmd_sub *subs, const char *usage,
+    const char *missing);
 
 /* Command-line options: a getopt_long wrapper that refuses repeated options
- * unless marked as repeatable, and unknown ones, instead of guessing. */
+ * unless marked as repeatable, and unknown ones, instead of guessing. Most
+ * options are only kept in a field of the command's options struct (ctx),
+ * which their row names, by cmd_getopt: CMD_ARG the argument (a const char
+ * *), CMD_FLAG a 1 (an int), CMD_LIST each argument appended (a const char
+ * *f[] and its size_t count; more than max: "at most MAX WHAT"), CMD_COUNT a
+ * number (an unsigned; not 1..max: "--NAME wants 1..MAX"). The others
+ * (CMD_OPT) go to the command's fn. */
+enum { CMD_KEEP_NONE, CMD_KEEP_ARG, CMD_KEEP_FLAG, CMD_KEEP_LIST, CMD_KEEP_COUNT };
 struct cmd_opt {
 	const char *name;  /* long name without dashes */
 	int has_arg;
 	int repeat;        /* may be given more than once */
 	int key;           /* short letter, or a code above 255 */
+	int keep;          /* CMD_KEEP_*: how cmd_getopt keeps it */
+	size_t at, n_at;   /* the field's offset in ctx; a list's count's */
+	size_t max;        /* a list's length, a count's largest */
+	const char *what;  /* what a list holds */
 };
+/* The comparison, never evaluated, has the compiler check the field's type. */
+#define CMD_AT(T, f, type) (offsetof(T, f) + 0 * sizeof(&((T *)0)->f == (type *)0))
+#define CMD_ARG(name, key, T, f) \
+	{name, 1, 0, key, CMD_KEEP_ARG, CMD_AT(T, f, const char *), 0, 0, NULL}
+#define CMD_FLAG(name, key, T, f) {name, 0, 0, key, CMD_KEEP_FLAG, CMD_AT(T, f, int), 0, 0, NULL}
+#define CMD_LIST(name, key, T, f, n, max, what) {name, 1, 1, key, CMD_KEEP_LIST, \
+	CMD_AT(T, f[0], const char *), CMD_AT(T, n, size_t), max, what}
+#define CMD_COUNT(name, key, T, f, max) \
+	{name, 1, 0, key, CMD_KEEP_COUNT, CMD_AT(T, f, unsigned), 0, max, NULL}
+/* an option for fn */
+#define CMD_OPT(name, has_arg, repeat, key) \
+	{name, has_arg, repeat, key, CMD_KEEP_NONE, 0, 0, 0, NULL}
+#define CMD_OPT_END CMD_OPT(NULL, 0, 0, 0)
 
-/* Parses argv[1..]; calls fn(key, arg, ctx) for each option and returns the
- * index of the first operand, or -1 after printing a usage error. --help is
+/* Parses argv[1..]; keeps each kept option and calls fn(key, arg, ctx) for
+ * each other one (fn may be NULL when there is none), and returns the index
+ * of the first operand, or -1 after printing a usage error. --help is
  * handled: prints usage to stdout and returns -2. */
 int cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx);
+/* cmd_getopt for a command that takes options only (an operand is an
+ * "unexpected argument"): -1 to go on, else the exit status (CS_OK after
+ * --help). */
+int cmd_getopt_only(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
     int (*fn)(int key, const char *arg, void *ctx), void *ctx);
 
 /* Reads a file of at most max bytes; on failure reports "FILE: reason". */
@@ -113,9 +154,11 @@ int cmd_load_seckey(const char *path, const char *passfile, cs_seckey *k);
 enum { CMD_OPT_MODULE = 0x300, CMD_OPT_PIN_FILE, CMD_OPT_FORCE };
 /* --force in a command's table: its -o FILE may replace an existing file
  * (cmd_getopt refuses one otherwise, before any work); sets cmd_force. */
-#define CMD_FORCE_OPT {"force", 0, 0, CMD_OPT_FORCE}
+#define CMD_FORCE_OPT CMD_OPT("force", 0, 0, CMD_OPT_FORCE)
 extern int cmd_force;
-#define CMD_KEY_OPTS {"module", 1, 0, CMD_OPT_MODULE}, {"pin-file", 1, 0, CMD_OPT_PIN_FILE}
+/* --module and --pin-file, kept in the struct cmd_keyarg f of T */
+#define CMD_KEY_OPTS(T, f) CMD_ARG("module", CMD_OPT_MODULE, T, f.module), \
+	CMD_ARG("pin-file", CMD_OPT_PIN_FILE, T, f.pinfile)
 struct cmd_keyarg {
 	const char *key, *passfile, *module, *pinfile;
 	int quiet;   /* no "key: ... (token ...)" line before the PIN */
@@ -162,6 +205,12 @@ int cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_
 #define CMD_FP_LEN (5 * CMD_FP_BYTES / 2)
 void cmd_fingerprint(char out[CMD_FP_LEN], const uint8_t *d);
 
+/* Writes the unsigned draft of an encoded payload of kind (policy, order)
+ * to path, refused when it exists unless --force, and gives the fingerprint
+ * of its digest; reports failures. */
+int cmd_write_draft(const char *path, const char *kind, const cs_buf *payload,
+    char fp[CMD_FP_LEN]);
+
 /* Parses a decimal unsigned integer (the whole string); 0 on success. */
 int cmd_parse_u64(const char *s, uint64_t *v);
 
@@ -171,6 +220,8 @@ int cmd_is_zip(const uint8_t *p, size_t n);
  * releases) can be far larger than any artifact read whole. */
 int cmd_file_is_zip(const char *path);
 
+/* Which of p's custodians has the key pk; -1 when none. */
+int cmd_custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN]);
 /* Prints the signature lines of a quorum ("  signature 1: alice, valid"). */
 void cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy *p);
 /* Appends "; not signed by: " and the custodians that have not signed,
@@ -179,7 +230,8 @@ void cmd_note_missing(cs_err *e, const cs_quorum *q, const cs_policy *p);
 
 /* Options of consign sign, passed on to the zip (release) handler. */
 struct sign_opts {
-	const char *key, *policy, *passfile, *file, *module, *pinfile;
+	struct cmd_keyarg ka;   /* --key, --passphrase-file, --module, --pin-file */
+	const char *policy, *file;
 	const char *released;   /* releases: a directory of the earlier release zips */
 	int yes;
 };

@@ -272,12 +272,8 @@ office_load_withdrawal(const char *path, const cs_policy *pol, const uint8_t pd[
 	cs_err e;
 	int rc;
 
-	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
+	if ((rc = cmd_read_kind(path, CS_KIND_WITHDRAWAL, &buf, &n)) != CS_OK)
 		return rc;
-	if ((rc = cmd_expect_kind(path, buf, n, CS_KIND_WITHDRAWAL)) != CS_OK) {
-		cs_file_free(buf, n);
-		return rc;
-	}
 	cs_err_clear(&e);
 	if ((rc = cs_withdrawal_load(&s, &w, buf, n, &e)) == CS_OK &&
 	    (rc = cs_withdrawal_verify(&s, &w, pol, pd, &q, &e)) == CS_OK)

@@ -55,30 +55,6 @@ struct ex {
 };
 
 static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct ex *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'o': o->out = arg; break;
-	case O_FIRST: o->first = 1; break;
-	case O_AFTER: o->after = arg; break;
-	case O_DEEP: o->deep = 1; break;
-	case O_JSON: o->json = 1; break;
-	case O_WITHDRAWN:
-		if (o->nwithdrawn == OFFICE_MAX_WITHDRAWN)
-			return cmd_usage(usage, "at most %d --withdrawn", OFFICE_MAX_WITHDRAWN);
-		o->withdrawn[o->nwithdrawn++] = arg;
-		break;
-	case O_FORMAT: o->format = arg; break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
-
-static int
 flush_out(struct ex *o)
 {
 	if (o->len == 0 || o->failed)
@@ -270,11 +246,14 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 int
 cmd_export(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
-	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
-	    {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON},
-	    {"withdrawn", 1, 1, O_WITHDRAWN},
-	    CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct ex, policy),
+	    CMD_ARG("output", 'o', struct ex, out), CMD_FLAG("first", O_FIRST, struct ex, first),
+	    CMD_ARG("after", O_AFTER, struct ex, after), CMD_FLAG("deep", O_DEEP, struct ex, deep),
+	    CMD_ARG("format", O_FORMAT, struct ex, format),
+	    OFFICE_THREADS_OPT(O_THREADS, struct ex, threads),
+	    CMD_FLAG("json", O_JSON, struct ex, json),
+	    CMD_LIST("withdrawn", O_WITHDRAWN, struct ex, withdrawn, nwithdrawn,
+		OFFICE_MAX_WITHDRAWN, "--withdrawn"), CMD_FORCE_OPT, CMD_OPT_END};
 	static struct ex o;      /* static for its 64 KiB output buffer */
 	cs_signed ps;
 	cs_policy pol;
@@ -291,7 +270,7 @@ cmd_export(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	cs_err_clear(&e);
 	o.e = &e;
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (o.json)
 		cmd_json_errors("release");

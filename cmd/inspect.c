@@ -251,26 +251,24 @@ done:
 	return rc;
 }
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	(void)arg;
-	if (key == 'j')
-		*(int *)ctx = 1;
-	return 0;
-}
+struct opts {
+	int json;
+};
 
 int
 cmd_inspect(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"json", 0, 0, 'j'}, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_FLAG("json", 'j', struct opts, json),
+	    CMD_OPT_END};
+	struct opts o = {0};
 	uint8_t *buf = NULL;
 	const char *file;
 	size_t n = 0;
-	int a, rc, json = 0;
+	int a, rc, json;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &json)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
+	json = o.json;
 	if (json)
 		cmd_json_errors(NULL);
 	if (a != argc - 1)

@@ -25,7 +25,8 @@ static const char usage[] =
     "let its secret out). The token's PIN is read from the terminal or --pin-file.\n";
 
 struct opts {
-	const char *id, *name, *out, *passfile, *uri, *module, *pinfile;
+	const char *id, *name, *out, *passfile;
+	struct cmd_keyarg ka;   /* a token's key: --pkcs11 URI (ka.key), --module, --pin-file */
 	enum cs_kdf_level kdf;
 	int kdf_set, export;
 };
@@ -37,27 +38,16 @@ opt(int key, const char *arg, void *ctx)
 {
 	struct opts *o = ctx;
 
-	switch (key) {
-	case 'i': o->id = arg; break;
-	case 'n': o->name = arg; break;
-	case 'o': o->out = arg; break;
-	case 'p': o->passfile = arg; break;
-	case O_PKCS11: o->uri = arg; break;
-	case O_EXPORT: o->export = 1; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	case 'k':
-		o->kdf_set = 1;
-		if (strcmp(arg, "interactive") == 0)
-			o->kdf = CS_KDF_INTERACTIVE;
-		else if (strcmp(arg, "moderate") == 0)
-			o->kdf = CS_KDF_MODERATE;
-		else if (strcmp(arg, "sensitive") == 0)
-			o->kdf = CS_KDF_SENSITIVE;
-		else
-			return cmd_usage(usage, "--kdf must be interactive, moderate or sensitive");
-		break;
-	}
+	(void)key; /* --kdf, the one option not kept */
+	o->kdf_set = 1;
+	if (strcmp(arg, "interactive") == 0)
+		o->kdf = CS_KDF_INTERACTIVE;
+	else if (strcmp(arg, "moderate") == 0)
+		o->kdf = CS_KDF_MODERATE;
+	else if (strcmp(arg, "sensitive") == 0)
+		o->kdf = CS_KDF_SENSITIVE;
+	else
+		return cmd_usage(usage, "--kdf must be interactive, moderate or sensitive");
 	return 0;
 }
 
@@ -89,7 +79,6 @@ static int
 token_keygen(const struct opts *o, const char *pubpath)
 {
 	static const char probe[] = "consign keygen: the token's key signs";
-	struct cmd_keyarg ka = {o->uri, NULL, o->module, o->pinfile, 0};
 	uint8_t sig[CS_SIG_LEN];
 	char kid[CMD_FP_LEN], id[80];
 	cs_p11_where w;
@@ -103,11 +92,11 @@ token_keygen(const struct opts *o, const char *pubpath)
 	cs_err_clear(&e);
 	cmd_no_core();
 	if (o->export) {
-		if ((rc = cmd_key_open(&k, &ka)) != CS_OK || (rc = cmd_key_unlock(&k)) != CS_OK)
+		if ((rc = cmd_key_open(&k, &o->ka)) != CS_OK || (rc = cmd_key_unlock(&k)) != CS_OK)
 			goto done;
 	} else {
-		k.a = ka;
-		if ((rc = cs_p11_open_token(&k.tok, o->uri, o->module, &e)) != CS_OK) {
+		k.a = o->ka;
+		if ((rc = cs_p11_open_token(&k.tok, o->ka.key, o->ka.module, &e)) != CS_OK) {
 			rc = cmd_report(NULL, &e);
 			goto done;
 		}
@@ -156,22 +145,22 @@ done:
 int
 cmd_keygen(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"id", 1, 0, 'i'}, {"name", 1, 0, 'n'}, {"output", 1, 0, 'o'},
-		{"kdf", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'p'}, {"pkcs11", 1, 0, O_PKCS11},
-		{"export", 0, 0, O_EXPORT}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("id", 'i', struct opts, id),
+	    CMD_ARG("name", 'n', struct opts, name), CMD_ARG("output", 'o', struct opts, out),
+	    CMD_OPT("kdf", 1, 0, 'k'), CMD_ARG("passphrase-file", 'p', struct opts, passfile),
+	    CMD_ARG("pkcs11", O_PKCS11, struct opts, ka.key),
+	    CMD_FLAG("export", O_EXPORT, struct opts, export), CMD_KEY_OPTS(struct opts, ka),
+	    CMD_OPT_END};
 	struct opts o = {.kdf = CS_KDF_SENSITIVE};
 	char *pubpath = NULL, *keypath = NULL, *pass = NULL, kid[CMD_FP_LEN];
 	cs_seckey k = {0};
 	cs_buf pub, sec;
 	size_t plen;
 	cs_err e;
-	int i, rc;
+	int rc;
 
-	if ((i = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return i == -2 ? CS_OK : CS_USAGE;
-	if (i != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[i]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, opt, &o)) >= 0)
+		return rc;
 	if (o.id == NULL || o.out == NULL)
 		return cmd_usage(usage, "--id and -o are required");
 	{
@@ -183,16 +172,16 @@ cmd_keygen(int argc, char **argv)
 			return cmd_usage(usage, "-o takes a path prefix (keys/alice writes keys/alice.pub "
 						"and keys/alice.key), not a directory");
 	}
-	if (o.uri == NULL && (o.export || o.module != NULL || o.pinfile != NULL))
+	if (o.ka.key == NULL && (o.export || o.ka.module != NULL || o.ka.pinfile != NULL))
 		return cmd_usage(usage, "--export, --module and --pin-file go with --pkcs11 URI");
-	if (o.uri != NULL && (o.kdf_set || o.passfile != NULL))
+	if (o.ka.key != NULL && (o.kdf_set || o.passfile != NULL))
 		return cmd_usage(usage, "--kdf and --passphrase-file are for key files, not tokens");
-	if (o.uri != NULL && !cs_p11_is_uri(o.uri))
+	if (o.ka.key != NULL && !cs_p11_is_uri(o.ka.key))
 		return cmd_usage(usage, "--pkcs11 takes a pkcs11: URI");
 	/* a token key's id and name are checked before the token is touched */
-	if (o.uri != NULL && !cs_id_valid(o.id))
+	if (o.ka.key != NULL && !cs_id_valid(o.id))
 		return cmd_usage(usage, "key id must be 1-%d characters of [A-Za-z0-9._-]", CS_ID_MAX);
-	if (o.uri != NULL && o.name != NULL && !cs_text_valid(o.name, CS_NAME_MAX))
+	if (o.ka.key != NULL && o.name != NULL && !cs_text_valid(o.name, CS_NAME_MAX))
 		return cmd_usage(usage, "name must be 1-%d printable ASCII characters", CS_NAME_MAX);
 	cs_err_clear(&e);
 	cmd_no_core();
@@ -205,7 +194,7 @@ cmd_keygen(int argc, char **argv)
 	}
 	sprintf(pubpath, "%s.pub", o.out);
 	sprintf(keypath, "%s.key", o.out);
-	if (o.uri != NULL) {
+	if (o.ka.key != NULL) {
 		/* refuse before the token is touched; the write refuses again */
 		if (access(pubpath, F_OK) == 0)
 			rc = cmd_fail(CS_USAGE, "exists", pubpath, "already exists; refusing to overwrite");

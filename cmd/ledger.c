@@ -36,75 +36,53 @@ struct lo {
 	json_t *list;       /* show --json: the list being filled */
 };
 
+/* A row of the chain, a release or a reserved draft, as a line for people or
+ * an item of the report's list: a draft names its digest, a release its order
+ * and its valid signatures. */
 static int
-opt(int key, const char *arg, void *ctx)
+show_chained(struct lo *o, const cs_ledger_row *r, int draft)
 {
-	struct lo *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'j': o->json = 1; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_DEEP: o->deep = 1; break;
-	case O_WITHDRAWAL: o->withdrawal = arg; break;
-	case 'o': o->out = arg; break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
-
-/* Each row, as a line for people or an item of the report's list. */
-static int
-show_release(void *ctx, const cs_ledger_row *r)
-{
-	struct lo *o = ctx;
 	char chain[OFFICE_CHAIN_MAX];
 	json_t *x;
 
 	office_chain(chain, r->seq, r->digest);
-	if (o->list != NULL) {
-		x = json_object();
-		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
-		json_object_set_new(x, "release", json_string(chain));
-		json_object_set_new(x, "batch", json_string(r->batch));
-		json_object_set_new(x, "order", cmd_json_hex(r->order, CS_DIGEST_LEN));
-		json_object_set_new(x, "records", cmd_json_u64(r->count));
-		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
-		json_object_set_new(x, "valid_signatures", cmd_json_u64(r->signatures));
-		json_array_append_new(o->list, x);
-	} else {
+	if (o->list == NULL && draft)
+		printf("  draft %s  batch %s, %llu of %llu accepted (reserved: sign and add it, or "
+		       "withdraw it: consign ledger withdraw %llu)\n", chain, r->batch,
+		    (unsigned long long)r->accepted, (unsigned long long)r->count,
+		    (unsigned long long)r->seq);
+	else if (o->list == NULL)
 		printf("  release %s  batch %s, %llu of %llu accepted, %llu signature%s\n", chain,
 		    r->batch, (unsigned long long)r->accepted, (unsigned long long)r->count,
 		    (unsigned long long)r->signatures, r->signatures == 1 ? "" : "s");
-	}
+	if (o->list == NULL)
+		return 0;
+	x = json_object();
+	json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
+	if (draft)
+		json_object_set_new(x, "digest", cmd_json_hex(r->digest, CS_DIGEST_LEN));
+	json_object_set_new(x, "release", json_string(chain));
+	json_object_set_new(x, "batch", json_string(r->batch));
+	if (!draft)
+		json_object_set_new(x, "order", cmd_json_hex(r->order, CS_DIGEST_LEN));
+	json_object_set_new(x, "records", cmd_json_u64(r->count));
+	json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
+	if (!draft)
+		json_object_set_new(x, "valid_signatures", cmd_json_u64(r->signatures));
+	json_array_append_new(o->list, x);
 	return 0;
+}
+
+static int
+show_release(void *ctx, const cs_ledger_row *r)
+{
+	return show_chained(ctx, r, 0);
 }
 
 static int
 show_draft(void *ctx, const cs_ledger_row *r)
 {
-	struct lo *o = ctx;
-	char chain[OFFICE_CHAIN_MAX];
-	json_t *x;
-
-	office_chain(chain, r->seq, r->digest);
-	if (o->list != NULL) {
-		x = json_object();
-		json_object_set_new(x, "sequence", cmd_json_u64(r->seq));
-		json_object_set_new(x, "digest", cmd_json_hex(r->digest, CS_DIGEST_LEN));
-		json_object_set_new(x, "release", json_string(chain));
-		json_object_set_new(x, "batch", json_string(r->batch));
-		json_object_set_new(x, "records", cmd_json_u64(r->count));
-		json_object_set_new(x, "accepted", cmd_json_u64(r->accepted));
-		json_array_append_new(o->list, x);
-	} else {
-		printf("  draft %s  batch %s, %llu of %llu accepted (reserved: sign and add it, or "
-		       "withdraw it: consign ledger withdraw %llu)\n", chain, r->batch,
-		    (unsigned long long)r->accepted, (unsigned long long)r->count,
-		    (unsigned long long)r->seq);
-	}
-	return 0;
+	return show_chained(ctx, r, 1);
 }
 
 static int
@@ -309,9 +287,12 @@ abandon(cs_ledger *l, const char *dir, const char *arg, const struct lo *o)
 int
 cmd_ledger(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"ledger", 1, 0, O_LEDGER}, {"json", 0, 0, 'j'},
-	    {"policy", 1, 0, 'P'}, {"deep", 0, 0, O_DEEP}, {"threads", 1, 0, O_THREADS},
-	    {"withdrawal", 1, 0, O_WITHDRAWAL}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("ledger", O_LEDGER, struct lo, ledger),
+	    CMD_FLAG("json", 'j', struct lo, json), CMD_ARG("policy", 'P', struct lo, policy),
+	    CMD_FLAG("deep", O_DEEP, struct lo, deep),
+	    OFFICE_THREADS_OPT(O_THREADS, struct lo, threads),
+	    CMD_ARG("withdrawal", O_WITHDRAWAL, struct lo, withdrawal),
+	    CMD_ARG("output", 'o', struct lo, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct lo o;
 	const char *dir, *sub = "show";
 	cs_ledger *l = NULL;
@@ -323,12 +304,12 @@ cmd_ledger(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a < argc) {
 		sub = argv[a];
 		/* options may follow the subcommand too */
-		if ((b = cmd_getopt(argc - a, argv + a, opts, usage, opt, &o)) < 0)
+		if ((b = cmd_getopt(argc - a, argv + a, opts, usage, NULL, &o)) < 0)
 			return b == -2 ? CS_OK : CS_USAGE;
 		args = argv + a + b;
 		nargs = argc - a - b;

@@ -13,19 +13,17 @@ static const char usage[] =
     "signed in parallel. Every copy must carry the same payload; exact repeats are\n"
     "kept once. Nothing is verified here: verify OUT afterwards.\n";
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	if (key == 'o')
-		*(const char **)ctx = arg;
-	return 0;
-}
+struct opts {
+	const char *out;
+};
 
 int
 cmd_merge(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
-	const char *outpath = NULL;
+	static const struct cmd_opt opts[] = {CMD_ARG("output", 'o', struct opts, out),
+	    CMD_FORCE_OPT, CMD_OPT_END};
+	struct opts o = {0};
+	const char *outpath;
 	uint8_t *bufs[64] = {0};
 	size_t lens[64] = {0}, i, j, nfiles;
 	cs_cose *all = NULL, *m;
@@ -33,8 +31,9 @@ cmd_merge(int argc, char **argv)
 	cs_err e;
 	int a, rc = CS_OK;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &outpath)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
+	outpath = o.out;
 	if (outpath == NULL || argc - a < 2)
 		return cmd_usage(usage, "-o and at least two files are required");
 	nfiles = (size_t)(argc - a);

@@ -29,19 +29,6 @@ office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN])
 }
 
 int
-office_parse_threads(const char *usage, const char *s, unsigned *n)
-{
-	uint64_t v;
-
-	if (cmd_parse_u64(s, &v) != 0 || v == 0 || v > CS_VERIFY_MAX_THREADS) {
-		cmd_usage(usage, "--threads wants 1..%d", CS_VERIFY_MAX_THREADS);
-		return -1;
-	}
-	*n = (unsigned)v;
-	return 0;
-}
-
-int
 office_engine(int *engine)
 {
 	const char *env = getenv(OFFICE_ENGINE_ENV);
@@ -99,6 +86,28 @@ office_open(const char *path, cs_zipr **z)
 	cs_err_clear(&e);
 	if (cs_zipr_open(z, path, &e) != CS_OK)
 		return cmd_report(path, &e);
+	return CS_OK;
+}
+
+int
+office_earlier(const char *dir, const char *file, cs_zipr *z, const cs_policy *pol,
+    const uint8_t pd[CS_DIGEST_LEN], cs_earlier_dir **ed, cs_vearlier *ea)
+{
+	cs_verify v = {0};
+	cs_err e;
+	int rc;
+
+	cs_err_clear(&e);
+	if ((rc = cs_earlier_dir_open(ed, dir, pol, pd, &e)) != CS_OK)
+		return cmd_report(dir, &e);
+	/* only the release's sequence and predecessor: the caller verifies it */
+	if ((rc = cs_verify_load(&v, z, &e)) != CS_OK) {
+		cs_verify_free(&v);
+		return cmd_report(file, &e);
+	}
+	cs_earlier_dir_bind(*ed, v.release.seq, v.release.prev);
+	cs_verify_free(&v);
+	cs_earlier_dir_get(*ed, ea);
 	return CS_OK;
 }
 

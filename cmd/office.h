@@ -19,9 +19,8 @@
  * 0 on success. */
 int office_parse_after(const char *s, uint64_t *seq, uint8_t d[CS_DIGEST_LEN]);
 
-/* --threads: a count 1..CS_VERIFY_MAX_THREADS into *n and 0; else the usage
- * error printed and -1. */
-int office_parse_threads(const char *usage, const char *s, unsigned *n);
+/* --threads N (1..CS_VERIFY_MAX_THREADS) kept in T's unsigned f */
+#define OFFICE_THREADS_OPT(key, T, f) CMD_COUNT("threads", key, T, f, CS_VERIFY_MAX_THREADS)
 
 /* $CONSIGN_ENGINE, the verifier every verifying command runs: unset or
  * "fast", or "reference" (the serial engine the fast one is tested
@@ -79,6 +78,13 @@ void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *f
  * record-released-* released_in and value (what a registry checks), and
  * checked (this run found the same reason itself). */
 json_t *cmd_desc_vrec_exclusion(const cs_vrec *r);
+
+/* --released DIR, the earlier release zips of the release in z (file):
+ * opened and bound to it (the chain back from it), *ea reading from *ed until
+ * the caller closes *ed. Failures are reported (naming dir, or file when the
+ * release cannot be read) and their status returned. */
+int office_earlier(const char *dir, const char *file, cs_zipr *z, const cs_policy *pol,
+    const uint8_t pd[CS_DIGEST_LEN], cs_earlier_dir **ed, cs_vearlier *ea);
 
 #define OFFICE_MAX_WITHDRAWN 64
 /* A withdrawal given with --withdrawn: M custodians of the pinned policy

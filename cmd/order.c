@@ -26,33 +26,15 @@ struct opts {
 };
 
 static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'b': o->batch = arg; break;
-	case 'd': o->product = arg; break;
-	case 'r': o->serials = arg; break;
-	case 'q': o->quantity = arg; break;
-	case 'o': o->out = arg; break;
-	case 's':
-		if (o->nstation >= CS_MAX_STATIONS)
-			return cmd_usage(usage, "at most %d stations", CS_MAX_STATIONS);
-		o->station[o->nstation++] = arg;
-		break;
-	}
-	return 0;
-}
-
-static int
 create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"policy", 1, 0, 'P'}, {"batch", 1, 0, 'b'}, {"product", 1, 0, 'd'},
-		{"serials", 1, 0, 'r'}, {"quantity", 1, 0, 'q'}, {"station", 1, 1, 's'},
-		{"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct opts, policy),
+	    CMD_ARG("batch", 'b', struct opts, batch),
+	    CMD_ARG("product", 'd', struct opts, product),
+	    CMD_ARG("serials", 'r', struct opts, serials),
+	    CMD_ARG("quantity", 'q', struct opts, quantity),
+	    CMD_LIST("station", 's', struct opts, station, nstation, CS_MAX_STATIONS, "stations"),
+	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct opts o = {0};
 	char first[32], *dash, fp[CMD_FP_LEN], esc[200];
 	cs_order ord;
@@ -60,13 +42,11 @@ create(int argc, char **argv)
 	cs_signed ps;
 	cs_pubkey k;
 	size_t i, j;
-	cs_buf payload, out;
-	int a, rc;
+	cs_buf payload;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (!o.policy || !o.batch || !o.product || !o.serials || !o.quantity || !o.nstation ||
 	    !o.out)
 		return cmd_usage(usage, "--policy, --batch, --product, --serials, --quantity, "
@@ -106,16 +86,12 @@ create(int argc, char **argv)
 	memcpy(ord.policy, ps.digest, CS_DIGEST_LEN);
 	cs_order_fresh(&ord);
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
-	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
-	if (cs_order_encode(&payload, &ord) != CS_OK ||
-	    cs_cose_sign_draft(&out, CS_KIND_ORDER, payload.p, payload.len) != CS_OK) {
+	if (cs_order_encode(&payload, &ord) != CS_OK) {
 		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the order");
 		goto done;
 	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
+	if ((rc = cmd_write_draft(o.out, CS_KIND_ORDER, &payload, fp)) != CS_OK)
 		goto done;
-	cs_digest(ps.digest, CS_KIND_ORDER, payload.p, payload.len);
-	cmd_fingerprint(fp, ps.digest);
 	printf("%s: order draft for batch %s (%s), %llu devices, serials %llu-%llu, digest %s; "
 	       "needs %llu custodian signatures\n",
 	    o.out, ord.batch, cs_escapez(esc, sizeof esc, ord.product),
@@ -123,18 +99,13 @@ create(int argc, char **argv)
 	    (unsigned long long)ord.last, fp, (unsigned long long)p.threshold);
 done:
 	cs_buf_free(&payload);
-	cs_buf_free(&out);
 	return rc;
 }
 
 int
 cmd_order(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return create(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "order: expected a subcommand (create)");
+	static const struct cmd_sub subs[] = {{"create", create}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage, "order: expected a subcommand (create)");
 }

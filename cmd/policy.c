@@ -27,44 +27,25 @@ struct opts {
 };
 
 static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 't': o->threshold = arg; break;
-	case 'f': o->office = arg; break;
-	case 'P': o->previous = arg; break;
-	case 'o': o->out = arg; break;
-	case 'c':
-		if (o->ncust >= CS_MAX_CUSTODIANS)
-			return cmd_usage(usage, "at most %d custodians", CS_MAX_CUSTODIANS);
-		o->cust[o->ncust++] = arg;
-		break;
-	}
-	return 0;
-}
-
-static int
 create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"threshold", 1, 0, 't'}, {"custodian", 1, 1, 'c'}, {"office", 1, 0, 'f'},
-		{"previous", 1, 0, 'P'}, {"output", 1, 0, 'o'}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("threshold", 't', struct opts, threshold),
+	    CMD_LIST("custodian", 'c', struct opts, cust, ncust, CS_MAX_CUSTODIANS, "custodians"),
+	    CMD_ARG("office", 'f', struct opts, office),
+	    CMD_ARG("previous", 'P', struct opts, previous),
+	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
 	struct opts o = {0};
 	cs_policy p, prev;
 	cs_signed ps;
 	cs_pubkey k;
 	uint8_t *pbuf = NULL;
 	size_t pn = 0, i;
-	cs_buf payload, out;
+	cs_buf payload;
 	char fp[CMD_FP_LEN];
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.threshold == NULL || o.ncust == 0 || o.office == NULL || o.out == NULL)
 		return cmd_usage(usage, "--threshold, --custodian, --office and -o are required");
 	memset(&p, 0, sizeof p);
@@ -95,23 +76,16 @@ create(int argc, char **argv)
 		cs_policy_fresh(&p);
 	}
 	cs_buf_init(&payload, CS_PAYLOAD_MAX);
-	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
 	if (cs_policy_encode(&payload, &p) != CS_OK) {
 		rc = cmd_fail(CS_USAGE, "usage", NULL, "custodians must have distinct keys and distinct ids");
 		goto done;
 	}
-	if (cs_cose_sign_draft(&out, CS_KIND_POLICY, payload.p, payload.len) != CS_OK) {
-		rc = cmd_fail(CS_MALFORMED, "internal", o.out, "cannot encode the policy");
-		goto done;
-	}
-	if ((rc = cmd_write(o.out, out.p, out.len, 0644, !cmd_force)) != CS_OK)
+	if ((rc = cmd_write_draft(o.out, CS_KIND_POLICY, &payload, fp)) != CS_OK)
 		goto done;
 	if (cs_policy_split_risk(&p))
 		cmd_warn("threshold %llu of %zu is not a majority: two disjoint groups could sign two "
 			 "different successor policies",
 		    (unsigned long long)p.threshold, p.ncust);
-	cs_digest(ps.digest, CS_KIND_POLICY, payload.p, payload.len);
-	cmd_fingerprint(fp, ps.digest);
 	printf("%s: policy version %llu draft, %llu of %zu custodians, digest %s; needs %llu "
 	       "signature%s%s\n",
 	    o.out, (unsigned long long)p.version, (unsigned long long)p.threshold, p.ncust, fp,
@@ -119,19 +93,14 @@ create(int argc, char **argv)
 	    o.previous ? " from each of the old and the new custodians" : "");
 done:
 	cs_buf_free(&payload);
-	cs_buf_free(&out);
 	return rc;
 }
 
 int
 cmd_policy(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return create(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "anchor") == 0) return cmd_policy_anchor(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "policy: expected a subcommand (create)");
+	static const struct cmd_sub subs[] = {{"create", create}, {"anchor", cmd_policy_anchor},
+	    {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage, "policy: expected a subcommand (create)");
 }

@@ -23,33 +23,14 @@ static const char usage[] =
 enum { O_LEDGER = 256, O_THREADS, O_PASS, O_JSON };
 
 struct ro {
-	const char *key, *policy, *pass, *ledger, *out, *module, *pinfile;
+	struct cmd_keyarg ka;
+	const char *policy, *ledger, *out;
 	unsigned threads;
 	int json;
 	cs_exclusion *x;
 	size_t nx, cap;
 	int oom;
 };
-
-static int
-opt(int k, const char *arg, void *ctx)
-{
-	struct ro *o = ctx;
-
-	switch (k) {
-	case 'k': o->key = arg; break;
-	case 'P': o->policy = arg; break;
-	case 'o': o->out = arg; break;
-	case O_PASS: o->pass = arg; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_JSON: o->json = 1; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
 
 static int
 refused(void *ctx, const cs_vrec *r)
@@ -116,55 +97,24 @@ receipt_print(const struct ro *o, const cs_receipt *rcp, const cs_buf *pay, cons
 	}
 }
 
-int
-cmd_receipt(int argc, char **argv)
+/* The batch verified fully against pol (and the ledger with --ledger), the
+ * refused records collected into o. CS_OK when it came to a verdict that a
+ * receipt can carry (v's problems, o's refusals); else the failure, reported. */
+static int
+verify_batch(struct ro *o, const char *file, const cs_signed *ps, const cs_policy *pol,
+    int engine, cs_verify *v)
 {
-	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'},
-	    {"output", 1, 0, 'o'}, {"passphrase-file", 1, 0, O_PASS}, {"ledger", 1, 0, O_LEDGER},
-	    {"threads", 1, 0, O_THREADS}, {"json", 0, 0, O_JSON}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
-	cs_signed ps;
-	cs_policy pol;
-	cs_verify v = {0};
-	cs_receipt rcp;
-	struct ro o;
 	cs_ledger *l = NULL;
 	cs_vlookup lk;
 	cs_vearlier ea;
 	cs_vopts vo;
 	cs_zipr *z = NULL;
-	struct cmd_keyarg ka;
-	cmd_key k = {0};
-	cs_buf pay, env;
 	cs_err e;
-	const char *file;
-	int a, rc, engine;
+	int rc;
 
-	memset(&o, 0, sizeof o);
-	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
-	cs_buf_init(&env, CS_RELEASE_ENTRY_MAX + 1024);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (o.json)
-		cmd_json_errors(CS_KIND_RECEIPT);
-	if (a != argc - 1 || o.key == NULL || o.policy == NULL || o.out == NULL)
-		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
-	if (office_engine(&engine) != 0)
-		return CS_USAGE;
-	file = argv[a];
-	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
-		return rc;
-	ka = (struct cmd_keyarg){o.key, o.pass, o.module, o.pinfile, 0};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
-		goto done;
-	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
-		rc = cmd_fail(CS_REJECT, "not-office", o.key, "not the office key of %s", o.policy);
-		goto done;
-	}
-	if (o.ledger != NULL && (rc = cs_ledger_open(&l, o.ledger, &e)) != CS_OK) {
-		rc = cmd_report(o.ledger, &e);
-		goto done;
-	}
+	if (o->ledger != NULL && (rc = cs_ledger_open(&l, o->ledger, &e)) != CS_OK)
+		return cmd_report(o->ledger, &e);
 	if ((rc = cs_zipr_open(&z, file, &e)) != CS_OK) {
 		rc = e.status == CS_REJECT
 			 ? cmd_fail(CS_REJECT, e.reason, file, "no receipt: the zip itself is refused: %s",
@@ -177,31 +127,80 @@ cmd_receipt(int argc, char **argv)
 		goto done;
 	}
 	memset(&vo, 0, sizeof vo);
-	vo.policy = &pol;
-	vo.policy_digest = ps.digest;
+	vo.policy = pol;
+	vo.policy_digest = ps->digest;
 	vo.deep = 1;
-	vo.threads = o.threads;
+	vo.threads = o->threads;
 	vo.engine = engine;
 	vo.on_record = refused;
-	vo.ctx = &o;
+	vo.ctx = o;
 	if (l != NULL) {
 		cs_ledger_lookup(l, &lk);
 		cs_ledger_earlier(l, &ea);
 		vo.lookup = &lk;
 		vo.earlier = &ea;
 	}
-	rc = cs_verify_zip(&v, z, &vo, &e);
-	if (o.oom)
+	rc = cs_verify_zip(v, z, &vo, &e);
+	if (o->oom)
 		rc = cs_fail(&e, CS_MALFORMED, "system", "out of memory");
-	if (rc == CS_MALFORMED || rc == CS_USAGE) {
+	if (rc == CS_MALFORMED || rc == CS_USAGE)
 		rc = cmd_report(file, &e);
-		goto done;
-	}
-	if (v.header_cose.payload == NULL) {
-		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", file,
+	else if (v->header_cose.payload == NULL)
+		rc = cmd_fail(CS_REJECT, v->nproblem ? v->problem[0].reason : "rejected", file,
 		    "no receipt: the batch's entries cannot be read");
+	else
+		rc = CS_OK;
+done:
+	cs_zipr_close(z);
+	cs_ledger_close(l);
+	return rc;
+}
+
+int
+cmd_receipt(int argc, char **argv)
+{
+	static const struct cmd_opt opts[] = {CMD_ARG("key", 'k', struct ro, ka.key),
+	    CMD_ARG("policy", 'P', struct ro, policy), CMD_ARG("output", 'o', struct ro, out),
+	    CMD_ARG("passphrase-file", O_PASS, struct ro, ka.passfile),
+	    CMD_ARG("ledger", O_LEDGER, struct ro, ledger),
+	    OFFICE_THREADS_OPT(O_THREADS, struct ro, threads),
+	    CMD_FLAG("json", O_JSON, struct ro, json), CMD_KEY_OPTS(struct ro, ka), CMD_FORCE_OPT,
+	    CMD_OPT_END};
+	cs_signed ps;
+	cs_policy pol;
+	cs_verify v = {0};
+	cs_receipt rcp;
+	struct ro o;
+	cmd_key k = {0};
+	cs_buf pay, env;
+	cs_err e;
+	const char *file;
+	int a, rc, engine;
+
+	memset(&o, 0, sizeof o);
+	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
+	cs_buf_init(&env, CS_RELEASE_ENTRY_MAX + 1024);
+	cs_err_clear(&e);
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (o.json)
+		cmd_json_errors(CS_KIND_RECEIPT);
+	if (a != argc - 1 || o.ka.key == NULL || o.policy == NULL || o.out == NULL)
+		return cmd_usage(usage, "--key, --policy, -o and exactly one batch.zip are required");
+	if (office_engine(&engine) != 0)
+		return CS_USAGE;
+	file = argv[a];
+	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &pol)) != CS_OK)
+		return rc;
+	if ((rc = cmd_key_open(&k, &o.ka)) != CS_OK)
+		goto done;
+	if (memcmp(k.pub.pk, pol.office_pk, CS_PK_LEN) != 0) {
+		rc = cmd_fail(CS_REJECT, "not-office", o.ka.key, "not the office key of %s",
+		    o.policy);
 		goto done;
 	}
+	if ((rc = verify_batch(&o, file, &ps, &pol, engine, &v)) != CS_OK)
+		goto done;
 	receipt_of(&rcp, &v, o.nx);
 	if (cs_receipt_encode(&pay, &rcp, o.x, o.nx) != CS_OK) {
 		/* the only limit an honest verdict can break is the size */
@@ -227,7 +226,5 @@ done:
 	cs_buf_free(&pay);
 	cs_buf_free(&env);
 	cs_verify_free(&v);
-	cs_zipr_close(z);
-	cs_ledger_close(l);
 	return rc;
 }

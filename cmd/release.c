@@ -41,22 +41,6 @@ struct rc_opts {
 };
 
 static int
-create_opt(int key, const char *arg, void *ctx)
-{
-	struct rc_opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'o': o->out = arg; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_EXCLUDE: o->exclude = 1; break;
-	case O_THREADS:
-		return office_parse_threads(create_usage, arg, &o->threads);
-	}
-	return 0;
-}
-
-static int
 collect(void *ctx, const cs_vrec *r)
 {
 	struct rc_opts *o = ctx;
@@ -152,9 +136,11 @@ release_draft(cs_ledger *l, const char *dir, cs_zipr *z, cs_verify *v, const str
 static int
 release_create(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"output", 1, 0, 'o'},
-	    {"ledger", 1, 0, O_LEDGER}, {"exclude-refused", 0, 0, O_EXCLUDE},
-	    {"threads", 1, 0, O_THREADS}, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct rc_opts, policy),
+	    CMD_ARG("output", 'o', struct rc_opts, out),
+	    CMD_ARG("ledger", O_LEDGER, struct rc_opts, ledger),
+	    CMD_FLAG("exclude-refused", O_EXCLUDE, struct rc_opts, exclude),
+	    OFFICE_THREADS_OPT(O_THREADS, struct rc_opts, threads), CMD_FORCE_OPT, CMD_OPT_END};
 	cs_signed ps;
 	cs_policy pol;
 	cs_verify v = {0};
@@ -176,7 +162,7 @@ release_create(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	cs_buf_init(&pay, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
-	if ((a = cmd_getopt(argc, argv, opts, create_usage, create_opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, create_usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1 || o.policy == NULL || o.out == NULL)
 		return cmd_usage(create_usage, "--policy, -o and exactly one batch.zip are required");
@@ -252,13 +238,9 @@ done:
 int
 cmd_release(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "create") == 0)
-		return release_create(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(create_usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(create_usage, "unknown or missing release command");
+	static const struct cmd_sub subs[] = {{"create", release_create}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, create_usage, "unknown or missing release command");
 }
 
 /* ---- sign ---------------------------------------------------------------------- */
@@ -386,23 +368,62 @@ show_release(const cs_verify *v, const char *policy, const cs_signed *ps, const 
 	cmd_print_quorum(stdout, &v->release_q, &v->release_s.cose, pol);
 }
 
+/* The custodian's own check: every record of the release again, as a
+ * release being drafted (neither the chain nor the threshold), against
+ * --released DIR too when given. CS_OK with the verdict (CS_OK or CS_REJECT,
+ * v's problems) when it came to one; else the failure, reported. */
+static int
+check_again(const struct sign_opts *so, cs_zipr *z, const cs_signed *ps, const cs_policy *pol,
+    int engine, cs_verify *v, int *verdict)
+{
+	cs_earlier_dir *ed = NULL;
+	cs_vearlier ea;
+	cs_vopts vo;
+	cs_err e;
+	char f[1024];
+	int rc;
+
+	memset(&vo, 0, sizeof vo);
+	if (so->released != NULL) {
+		if ((rc = office_earlier(so->released, so->file, z, pol, ps->digest, &ed, &ea)) != CS_OK) {
+			cs_earlier_dir_close(ed);
+			return rc;
+		}
+		vo.earlier = &ea;
+	}
+	printf("Checking every record of %s again (signatures, keys, batch, nonces, serials,\n"
+	       "uniqueness) against %s ...\n", cs_escapez(f, sizeof f, so->file), so->policy);
+	fflush(stdout);
+	vo.policy = pol;
+	vo.policy_digest = ps->digest;
+	vo.deep = 1;
+	vo.expect = CS_V_RELEASE;
+	vo.drafting = 1;
+	vo.engine = engine;
+	vo.on_record = quiet;
+	vo.ctx = v;
+	cs_err_clear(&e);
+	*verdict = cs_verify_zip(v, z, &vo, &e);
+	cmd_status_end();
+	cs_earlier_dir_close(ed);
+	if (*verdict == CS_MALFORMED || *verdict == CS_USAGE)
+		return cmd_report(so->file, &e);
+	return CS_OK;
+}
+
 int
 cmd_sign_zip(const struct sign_opts *so)
 {
 	cs_signed ps;
 	cs_policy pol;
 	cs_verify v = {0};
-	struct cmd_keyarg ka = {so->key, so->passfile, so->module, so->pinfile, 0};
 	cmd_key k = {0};
 	cs_zipr *z = NULL;
-	cs_earlier_dir *ed = NULL;
-	cs_vearlier ea;
-	cs_vopts vo;
 	cs_buf out;
 	cs_err e;
-	size_t i, shown;
+	size_t shown;
 	char f[1024], q[160];
-	int rc, who = -1, added, engine;
+	int rc, who, added, engine, verdict;
 
 	cs_buf_init(&out, CS_RELEASE_ENTRY_MAX);
 	cs_err_clear(&e);
@@ -415,14 +436,11 @@ cmd_sign_zip(const struct sign_opts *so)
 	if ((rc = cmd_load_pinned_policy(so->policy, &ps, &pol)) != CS_OK)
 		return rc;
 	/* the public half first: membership is checked before any passphrase or PIN */
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &so->ka)) != CS_OK)
 		goto done;
-	for (i = 0; i < pol.ncust; i++)
-		if (memcmp(pol.cust[i].pk, k.pub.pk, CS_PK_LEN) == 0)
-			who = (int)i;
-	if (who < 0) {
-		rc = cmd_fail(CS_REJECT, "not-custodian", so->key, "key %s is not a custodian of %s",
-		    k.pub.id, so->policy);
+	if ((who = cmd_custodian_of(&pol, k.pub.pk)) < 0) {
+		rc = cmd_fail(CS_REJECT, "not-custodian", so->ka.key,
+		    "key %s is not a custodian of %s", k.pub.id, so->policy);
 		goto done;
 	}
 	if ((rc = office_open(so->file, &z)) != CS_OK)
@@ -432,41 +450,10 @@ cmd_sign_zip(const struct sign_opts *so)
 		    "consign release create drafts its release");
 		goto done;
 	}
-	memset(&vo, 0, sizeof vo);
-	if (so->released != NULL) {
-		/* the earlier releases, found by the chain back from this one */
-		if ((rc = cs_earlier_dir_open(&ed, so->released, &pol, ps.digest, &e)) != CS_OK) {
-			rc = cmd_report(so->released, &e);
-			goto done;
-		}
-		if ((rc = cs_verify_load(&v, z, &e)) != CS_OK) {
-			rc = cmd_report(so->file, &e);
-			goto done;
-		}
-		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
-		cs_verify_free(&v);
-		cs_earlier_dir_get(ed, &ea);
-		vo.earlier = &ea;
-	}
-	printf("Checking every record of %s again (signatures, keys, batch, nonces, serials,\n"
-	       "uniqueness) against %s ...\n", f, so->policy);
-	fflush(stdout);
-	vo.policy = &pol;
-	vo.policy_digest = ps.digest;
-	vo.deep = 1;
-	vo.expect = CS_V_RELEASE;
-	vo.drafting = 1;
-	vo.engine = engine;
-	vo.on_record = quiet;
-	vo.ctx = &v;
-	rc = cs_verify_zip(&v, z, &vo, &e);
-	cmd_status_end();
-	if (rc == CS_MALFORMED || rc == CS_USAGE) {
-		rc = cmd_report(so->file, &e);
+	if ((rc = check_again(so, z, &ps, &pol, engine, &v, &verdict)) != CS_OK)
 		goto done;
-	}
 	show_release(&v, so->policy, &ps, &pol);
-	if (rc != CS_OK) {
+	if (verdict != CS_OK) {
 		office_print_problems(stdout, &v);
 		rc = cmd_fail(CS_REJECT, v.nproblem ? v.problem[0].reason : "rejected", so->file,
 		    "not signed: the release does not match its batch");
@@ -502,7 +489,6 @@ done:
 	cs_buf_free(&out);
 	cs_verify_free(&v);
 	cs_zipr_close(z);
-	cs_earlier_dir_close(ed);
 	return rc;
 }
 

@@ -27,23 +27,6 @@ static const char usage[] =
     "           --released DIR (the earlier release zips) checks each \"released\n"
     "           before\" exclusion against the release it names\n";
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct sign_opts *o = ctx;
-
-	switch (key) {
-	case 'k': o->key = arg; break;
-	case 'P': o->policy = arg; break;
-	case 'p': o->passfile = arg; break;
-	case 'y': o->yes = 1; break;
-	case 'r': o->released = arg; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	}
-	return 0;
-}
-
 static void
 show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 {
@@ -94,18 +77,6 @@ show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 	printf("  digest:      %s\n", fp);
 }
 
-/* Which custodian list the key belongs to; -1 when neither. */
-static int
-custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
-{
-	size_t i;
-
-	for (i = 0; i < p->ncust; i++)
-		if (memcmp(p->cust[i].pk, pk, CS_PK_LEN) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* What the checks of one kind found: whether the key may sign, how many
  * valid signatures count towards how many needed, and who of them already
  * signed with this key. */
@@ -123,7 +94,7 @@ counted_under(struct sign_check *c, const struct sign_opts *o, const cs_signed *
     const cs_policy *pol, const cmd_key *k)
 {
 	char fp[CMD_FP_LEN];
-	int i = custodian_of(pol, k->pub.pk);
+	int i = cmd_custodian_of(pol, k->pub.pk);
 
 	cmd_fingerprint(fp, ps->digest);
 	printf("  made under:  %s (policy version %llu, digest %s), checked\n", o->policy,
@@ -167,8 +138,8 @@ check_policy(struct sign_check *c, const struct sign_opts *o, cs_signed *s, cons
 		printf("  rotation of: %s (version %llu, digest %s), checked\n", o->policy,
 		    (unsigned long long)pol->version, fp);
 	}
-	i = custodian_of(&p, k->pub.pk);
-	c->member = i >= 0 || (o->policy != NULL && custodian_of(pol, k->pub.pk) >= 0);
+	i = cmd_custodian_of(&p, k->pub.pk);
+	c->member = i >= 0 || (o->policy != NULL && cmd_custodian_of(pol, k->pub.pk) >= 0);
 	cs_quorum_count(&c->q, &s->cose, &p);
 	c->counted = 1;
 	c->need = p.threshold;
@@ -225,12 +196,14 @@ check_withdrawal(struct sign_check *c, const struct sign_opts *o, cs_signed *s,
 int
 cmd_sign(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {
-		{"key", 1, 0, 'k'}, {"policy", 1, 0, 'P'}, {"passphrase-file", 1, 0, 'p'},
-		{"yes", 0, 0, 'y'}, {"released", 1, 0, 'r'}, CMD_KEY_OPTS, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("key", 'k', struct sign_opts, ka.key),
+	    CMD_ARG("policy", 'P', struct sign_opts, policy),
+	    CMD_ARG("passphrase-file", 'p', struct sign_opts, ka.passfile),
+	    CMD_FLAG("yes", 'y', struct sign_opts, yes),
+	    CMD_ARG("released", 'r', struct sign_opts, released),
+	    CMD_KEY_OPTS(struct sign_opts, ka), CMD_OPT_END};
 	struct sign_opts o = {0};
 	struct sign_check c = {0};
-	struct cmd_keyarg ka;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	cs_signed s, ps;
@@ -241,11 +214,11 @@ cmd_sign(int argc, char **argv)
 	char fp[CMD_FP_LEN];
 	int a, rc, added;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (a != argc - 1)
 		return cmd_usage(usage, "expected exactly one FILE");
-	if (o.key == NULL)
+	if (o.ka.key == NULL)
 		return cmd_usage(usage, "--key is required");
 	o.file = argv[a];
 	cs_err_clear(&e);
@@ -261,8 +234,7 @@ cmd_sign(int argc, char **argv)
 	if ((rc = cmd_read(o.file, CMD_ARTIFACT_MAX, &buf, &n)) != CS_OK)
 		goto done;
 	/* the public half first: membership is checked before any passphrase or PIN */
-	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, 0};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &o.ka)) != CS_OK)
 		goto done;
 	if ((rc = cs_cose_decode(&s.cose, buf, n, &e)) != CS_OK) {
 		rc = cmd_report(o.file, &e);
@@ -291,8 +263,8 @@ cmd_sign(int argc, char **argv)
 	else
 		printf("  signatures:  %zu in the file, not checked\n", s.cose.nsig);
 	if (!c.member) {
-		rc = cmd_fail(CS_REJECT, "not-custodian", o.key, "key %s is not a custodian of this %s%s",
-		    k.pub.id, s.cose.kind,
+		rc = cmd_fail(CS_REJECT, "not-custodian", o.ka.key,
+		    "key %s is not a custodian of this %s%s", k.pub.id, s.cose.kind,
 		    strcmp(s.cose.kind, CS_KIND_POLICY) == 0 && o.policy == NULL
 			? " (for a rotation, give the previous policy with --policy)" : "");
 		goto done;

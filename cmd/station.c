@@ -51,33 +51,6 @@ struct copts {
 	int quiet;
 };
 
-static int
-copt(int key, const char *arg, void *ctx)
-{
-	struct copts *o = ctx;
-
-	switch (key) {
-	case 'O': o->order = arg; break;
-	case 'j': o->journal = arg; break;
-	case 'b': o->baud = arg; break;
-	case 't': o->timeout = arg; break;
-	case 'r': o->retries = arg; break;
-	case 'w': o->wait = arg; break;
-	case 'q': o->quiet = 1; break;
-	case 'p':
-		if (o->nport >= CS_COLLECT_PORTS_MAX)
-			return cmd_usage(usage, "at most %d ports", CS_COLLECT_PORTS_MAX);
-		o->port[o->nport++] = arg;
-		break;
-	case 'P':
-		if (o->npolicy >= CS_COLLECT_POLICIES_MAX)
-			return cmd_usage(usage, "at most %d policies", CS_COLLECT_POLICIES_MAX);
-		o->policy[o->npolicy++] = arg;
-		break;
-	}
-	return 0;
-}
-
 static volatile sig_atomic_t stop_flag;
 
 static void
@@ -259,10 +232,15 @@ load_policies(const struct copts *o, struct lpol *lp, const cs_signed *os, const
 static int
 collect(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"order", 1, 0, 'O'}, {"port", 1, 1, 'p'},
-	    {"journal", 1, 0, 'j'}, {"policy", 1, 1, 'P'}, {"baud", 1, 0, 'b'},
-	    {"timeout", 1, 0, 't'}, {"retries", 1, 0, 'r'}, {"wait-confirm", 1, 0, 'w'},
-	    {"quiet", 0, 0, 'q'}, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("order", 'O', struct copts, order),
+	    CMD_LIST("port", 'p', struct copts, port, nport, CS_COLLECT_PORTS_MAX, "ports"),
+	    CMD_ARG("journal", 'j', struct copts, journal),
+	    CMD_LIST("policy", 'P', struct copts, policy, npolicy, CS_COLLECT_POLICIES_MAX,
+		"policies"), CMD_ARG("baud", 'b', struct copts, baud),
+	    CMD_ARG("timeout", 't', struct copts, timeout),
+	    CMD_ARG("retries", 'r', struct copts, retries),
+	    CMD_ARG("wait-confirm", 'w', struct copts, wait),
+	    CMD_FLAG("quiet", 'q', struct copts, quiet), CMD_OPT_END};
 	static cs_collect_policy cp[CS_COLLECT_POLICIES_MAX];
 	static struct lpol lp[CS_COLLECT_POLICIES_MAX];
 	struct copts o = {0};
@@ -277,12 +255,10 @@ collect(int argc, char **argv)
 	uint64_t n;
 	double t;
 	cs_err e;
-	int a, rc;
+	int rc;
 
-	if ((a = cmd_getopt(argc, argv, opts, usage, copt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
 	if (o.order == NULL || o.nport == 0 || o.journal == NULL)
 		return cmd_usage(usage, "--order, --port and --journal are required");
 	memset(&c, 0, sizeof c);
@@ -373,36 +349,21 @@ done:
 /* ---- seal -------------------------------------------------------------------- */
 
 struct sopts {
-	const char *key, *passfile, *order, *journal, *out, *module, *pinfile;
-	int quiet;
+	struct cmd_keyarg ka;   /* --key, --passphrase-file, --module, --pin-file, --quiet */
+	const char *order, *journal, *out;
 };
-
-static int
-sopt(int key, const char *arg, void *ctx)
-{
-	struct sopts *o = ctx;
-
-	switch (key) {
-	case 'k': o->key = arg; break;
-	case 'f': o->passfile = arg; break;
-	case 'O': o->order = arg; break;
-	case 'j': o->journal = arg; break;
-	case 'o': o->out = arg; break;
-	case 'q': o->quiet = 1; break;
-	case CMD_OPT_MODULE: o->module = arg; break;
-	case CMD_OPT_PIN_FILE: o->pinfile = arg; break;
-	}
-	return 0;
-}
 
 static int
 seal(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"key", 1, 0, 'k'}, {"passphrase-file", 1, 0, 'f'},
-	    {"order", 1, 0, 'O'}, {"journal", 1, 0, 'j'}, {"output", 1, 0, 'o'},
-	    {"quiet", 0, 0, 'q'}, CMD_KEY_OPTS, CMD_FORCE_OPT, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("key", 'k', struct sopts, ka.key),
+	    CMD_ARG("passphrase-file", 'f', struct sopts, ka.passfile),
+	    CMD_ARG("order", 'O', struct sopts, order),
+	    CMD_ARG("journal", 'j', struct sopts, journal),
+	    CMD_ARG("output", 'o', struct sopts, out),
+	    CMD_FLAG("quiet", 'q', struct sopts, ka.quiet), CMD_KEY_OPTS(struct sopts, ka),
+	    CMD_FORCE_OPT, CMD_OPT_END};
 	struct sopts o = {0};
-	struct cmd_keyarg ka;
 	cs_seal_result res;
 	cs_seal_args sa;
 	cs_seal *sl = NULL;
@@ -413,26 +374,23 @@ seal(int argc, char **argv)
 	size_t on = 0;
 	char fr[CMD_FP_LEN], fh[CMD_FP_LEN];
 	cs_err e;
-	int a, rc;
+	int rc;
 
 	memset(&k, 0, sizeof k);
-	if ((a = cmd_getopt(argc, argv, opts, usage, sopt, &o)) < 0)
-		return a == -2 ? CS_OK : CS_USAGE;
-	if (a != argc)
-		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
-	if (!o.key || !o.order || !o.journal || !o.out)
+	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
+		return rc;
+	if (!o.ka.key || !o.order || !o.journal || !o.out)
 		return cmd_usage(usage, "--key, --order, --journal and -o are required");
 	if ((rc = cmd_load_order(o.order, &obuf, &on, &os, &ord)) != CS_OK)
 		return rc;
-	ka = (struct cmd_keyarg){o.key, o.passfile, o.module, o.pinfile, o.quiet};
-	if ((rc = cmd_key_open(&k, &ka)) != CS_OK)
+	if ((rc = cmd_key_open(&k, &o.ka)) != CS_OK)
 		goto done;
 	/* the key, the journal and the order first: a passphrase is asked for
 	 * only when there is something to seal */
 	sa = (cs_seal_args){o.journal, &ord, os.digest, obuf, on, o.out, time(NULL)};
 	cs_err_clear(&e);
 	if ((rc = cs_seal_open(&sl, &sa, k.pub.pk, &e)) != CS_OK) {
-		cmd_report(o.key, &e);
+		cmd_report(o.ka.key, &e);
 		goto done;
 	}
 	if ((rc = cmd_key_unlock(&k)) != CS_OK)
@@ -453,7 +411,7 @@ seal(int argc, char **argv)
 		    (unsigned long long)res.count, (unsigned long long)ord.quantity);
 	cmd_fingerprint(fr, res.records);
 	cmd_fingerprint(fh, res.header);
-	if (!o.quiet)
+	if (!o.ka.quiet)
 		printf("%s: sealed batch %s, %llu records, records digest %s, header digest %s; "
 		       "read back and checked\n",
 		    o.out, ord.batch, (unsigned long long)res.count, fr, fh);
@@ -467,13 +425,8 @@ done:
 int
 cmd_station(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "collect") == 0)
-		return collect(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "seal") == 0)
-		return seal(argc - 1, argv + 1);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CS_OK;
-	}
-	return cmd_usage(usage, "station: expected a subcommand (collect, seal)");
+	static const struct cmd_sub subs[] = {{"collect", collect}, {"seal", seal}, {NULL, NULL}};
+
+	return cmd_subcommand(argc, argv, subs, usage,
+	    "station: expected a subcommand (collect, seal)");
 }

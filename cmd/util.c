@@ -127,6 +127,39 @@ cmd_usage(const char *usage, const char *fmt, ...)
 
 #define MAX_OPTS 32
 
+/* An option kept in ctx as its row says (cmd_opt); 0, or -1 after a usage
+ * error. */
+static int
+keep(const struct cmd_opt *o, const char *arg, void *ctx, const char *usage)
+{
+	char *at = (char *)ctx + o->at;
+	size_t *n = (size_t *)((char *)ctx + o->n_at);
+	uint64_t v;
+
+	switch (o->keep) {
+	case CMD_KEEP_ARG:
+		*(const char **)at = arg;
+		return 0;
+	case CMD_KEEP_FLAG:
+		*(int *)at = 1;
+		return 0;
+	case CMD_KEEP_LIST:
+		if (*n >= o->max) {
+			cmd_usage(usage, "at most %zu %s", o->max, o->what);
+			return -1;
+		}
+		((const char **)at)[(*n)++] = arg;
+		return 0;
+	default:
+		if (cmd_parse_u64(arg, &v) != 0 || v == 0 || v > o->max) {
+			cmd_usage(usage, "--%s wants 1..%zu", o->name, o->max);
+			return -1;
+		}
+		*(unsigned *)at = (unsigned)v;
+		return 0;
+	}
+}
+
 /* Whether text names the option: "--name" standing whole (not the prefix of
  * a longer option), or its short form "-k" as a word. */
 static int
@@ -236,8 +269,12 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 		}
 		if (i < n && c == 'o' && strcmp(opts[i].name, "output") == 0)
 			out = optarg;
-		if (fn(c, optarg, ctx) != 0)
+		if (i < n && opts[i].keep != CMD_KEEP_NONE) {
+			if (keep(&opts[i], optarg, ctx, usage) != 0)
+				return -1;
+		} else if (fn != NULL && fn(c, optarg, ctx) != 0) {
 			return -1;
+		}
 	}
 	/* One rule for every command that writes a file it is told to: an
 	 * existing one is refused unless --force, checked before any work (a
@@ -249,6 +286,35 @@ cmd_getopt(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
 		return -1;
 	}
 	return optind;
+}
+
+int
+cmd_getopt_only(int argc, char **argv, const struct cmd_opt *opts, const char *usage,
+    int (*fn)(int key, const char *arg, void *ctx), void *ctx)
+{
+	int a = cmd_getopt(argc, argv, opts, usage, fn, ctx);
+
+	if (a < 0)
+		return a == -2 ? CS_OK : CS_USAGE;
+	if (a != argc)
+		return cmd_usage(usage, "unexpected argument '%s'", argv[a]);
+	return -1;
+}
+
+int
+cmd_subcommand(int argc, char **argv, const struct cmd_sub *subs, const char *usage,
+    const char *missing)
+{
+	size_t i;
+
+	for (i = 0; argc >= 2 && subs[i].name != NULL; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return CS_OK;
+	}
+	return cmd_usage(usage, "%s", missing);
 }
 
 int
@@ -271,6 +337,24 @@ cmd_write(const char *path, const void *p, size_t n, int mode, int noclobber)
 	if (cs_write_atomic(path, p, n, mode, noclobber, &e) != CS_OK)
 		return cmd_report(path, &e);
 	return CS_OK;
+}
+
+int
+cmd_write_draft(const char *path, const char *kind, const cs_buf *payload, char fp[CMD_FP_LEN])
+{
+	uint8_t d[CS_DIGEST_LEN];
+	cs_buf out;
+	int rc;
+
+	cs_buf_init(&out, CS_PAYLOAD_MAX + 256);
+	if (cs_cose_sign_draft(&out, kind, payload->p, payload->len) != CS_OK) {
+		rc = cmd_fail(CS_MALFORMED, "internal", path, "cannot encode the %s", kind);
+	} else if ((rc = cmd_write(path, out.p, out.len, 0644, !cmd_force)) == CS_OK) {
+		cs_digest(d, kind, payload->p, payload->len);
+		cmd_fingerprint(fp, d);
+	}
+	cs_buf_free(&out);
+	return rc;
 }
 
 void
@@ -529,8 +613,8 @@ cmd_confirm_sign(const char *file, int yes, const char *question)
 	return CS_OK;
 }
 
-int
-cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind)
+static int
+expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind)
 {
 	cs_cose c;
 	cs_err e;
@@ -546,25 +630,48 @@ cmd_expect_kind(const char *path, const uint8_t *buf, size_t n, const char *kind
 }
 
 int
-cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p)
+cmd_read_kind(const char *path, const char *kind, uint8_t **buf, size_t *n)
 {
-	cs_err e;
 	int rc;
 
 	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
 		return rc;
-	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_POLICY)) != CS_OK) {
+	if ((rc = expect_kind(path, *buf, *n, kind)) != CS_OK) {
 		cs_file_free(*buf, *n);
 		*buf = NULL;
 		return rc;
 	}
+	return CS_OK;
+}
+
+/* A policy or an order file (kind) decoded into out, a cs_policy or a
+ * cs_order (no signature checked). */
+static int
+load_signed(const char *path, const char *kind, uint8_t **buf, size_t *n, cs_signed *s,
+    void *out)
+{
+	cs_err e;
+	int rc;
+
+	if ((rc = cmd_read_kind(path, kind, buf, n)) != CS_OK)
+		return rc;
 	cs_err_clear(&e);
-	if ((rc = cs_policy_load(s, p, *buf, *n, &e)) != CS_OK) {
+	if (strcmp(kind, CS_KIND_POLICY) == 0)
+		rc = cs_policy_load(s, out, *buf, *n, &e);
+	else
+		rc = cs_order_load(s, out, *buf, *n, &e);
+	if (rc != CS_OK) {
 		cs_file_free(*buf, *n);
 		*buf = NULL;
 		return cmd_report(path, &e);
 	}
 	return CS_OK;
+}
+
+int
+cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_policy *p)
+{
+	return load_signed(path, CS_KIND_POLICY, buf, n, s, p);
 }
 
 int
@@ -593,23 +700,7 @@ cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
 int
 cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_order *o)
 {
-	cs_err e;
-	int rc;
-
-	if ((rc = cmd_read(path, CMD_ARTIFACT_MAX, buf, n)) != CS_OK)
-		return rc;
-	if ((rc = cmd_expect_kind(path, *buf, *n, CS_KIND_ORDER)) != CS_OK) {
-		cs_file_free(*buf, *n);
-		*buf = NULL;
-		return rc;
-	}
-	cs_err_clear(&e);
-	if ((rc = cs_order_load(s, o, *buf, *n, &e)) != CS_OK) {
-		cs_file_free(*buf, *n);
-		*buf = NULL;
-		return cmd_report(path, &e);
-	}
-	return CS_OK;
+	return load_signed(path, CS_KIND_ORDER, buf, n, s, o);
 }
 
 void
@@ -657,6 +748,17 @@ cmd_print_quorum(FILE *f, const cs_quorum *q, const cs_cose *c, const cs_policy 
 			fprintf(f, "  signature %zu: key id %s, %s\n", i + 1, kid, st[q->state[i]]);
 		}
 	}
+}
+
+int
+cmd_custodian_of(const cs_policy *p, const uint8_t pk[CS_PK_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < p->ncust; i++)
+		if (memcmp(p->cust[i].pk, pk, CS_PK_LEN) == 0)
+			return (int)i;
+	return -1;
 }
 
 void

@@ -46,30 +46,6 @@ struct opts {
 	const char *file;
 };
 
-static int
-opt(int key, const char *arg, void *ctx)
-{
-	struct opts *o = ctx;
-
-	switch (key) {
-	case 'P': o->policy = arg; break;
-	case 'j': o->json = 1; break;
-	case O_FIRST: o->first = 1; break;
-	case O_AFTER: o->after = arg; break;
-	case O_DEEP: o->deep = 1; break;
-	case O_LEDGER: o->ledger = arg; break;
-	case O_RELEASED: o->released = arg; break;
-	case O_WITHDRAWN:
-		if (o->nwithdrawn == MAX_WITHDRAWN)
-			return cmd_usage(usage, "at most %d --withdrawn", MAX_WITHDRAWN);
-		o->withdrawn[o->nwithdrawn++] = arg;
-		break;
-	case O_THREADS:
-		return office_parse_threads(usage, arg, &o->threads);
-	}
-	return 0;
-}
-
 /* ---- COSE artifacts ------------------------------------------------------- */
 
 /* What verify found about one COSE artifact: the text lines and the report. */
@@ -92,6 +68,23 @@ problem(struct report *r, const cs_err *e)
 	r->status = e->status;
 	snprintf(r->reason, sizeof r->reason, "%s", e->reason);
 	snprintf(r->msg, sizeof r->msg, "%s", e->msg);
+}
+
+/* The quorum r shows, the signers named from p; when rc failed, e is the
+ * problem, with the custodians missing when it is the threshold (reason
+ * threshold; NULL: never). */
+static void
+counted(struct report *r, int rc, cs_err *e, const char *threshold, const cs_quorum *q,
+    const cs_cose *c, const cs_policy *p)
+{
+	r->q = q;
+	r->cose = c;
+	r->signers = p;
+	if (rc == CS_OK)
+		return;
+	if (threshold != NULL && strcmp(e->reason, threshold) == 0)
+		cmd_note_missing(e, q, p);
+	problem(r, e);
 }
 
 static int
@@ -169,23 +162,13 @@ verify_policy(struct report *r, const uint8_t *buf, size_t n)
 			    "rotation from the pinned version %llu: %zu of its custodians and %zu of "
 			    "the new ones signed", (unsigned long long)pin.version, qold.valid, q.valid);
 		if (strcmp(e.reason, "policy-threshold-previous") == 0) {
-			r->q = &qold;
-			r->cose = &s.cose;
-			r->signers = &pin;
-			if (rc != CS_OK) {
-				problem(r, &e);
+			counted(r, rc, &e, NULL, &qold, &s.cose, &pin);
+			if (rc != CS_OK)
 				return CS_OK;
-			}
 		}
 	}
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &p;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "policy-threshold") == 0)
-			cmd_note_missing(&e, &q, &p);
-		problem(r, &e);
-	} else if (cs_policy_split_risk(&p)) {
+	counted(r, rc, &e, "policy-threshold", &q, &s.cose, &p);
+	if (rc == CS_OK && cs_policy_split_risk(&p)) {
 		snprintf(r->note + strlen(r->note), sizeof r->note - strlen(r->note),
 		    "%sthreshold %llu of %zu is not a majority", r->note[0] ? "; " : "",
 		    (unsigned long long)p.threshold, p.ncust);
@@ -214,14 +197,7 @@ verify_order(struct report *r, const uint8_t *buf, size_t n)
 	    ord.batch, (unsigned long long)ord.quantity, (unsigned long long)ord.first,
 	    (unsigned long long)ord.last);
 	rc = cs_order_verify(&s, &ord, &pin, ps.digest, &q, &e);
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &pin;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "order-threshold") == 0)
-			cmd_note_missing(&e, &q, &pin);
-		problem(r, &e);
-	}
+	counted(r, rc, &e, "order-threshold", &q, &s.cose, &pin);
 	return CS_OK;
 }
 
@@ -246,14 +222,7 @@ verify_withdrawal(struct report *r, const uint8_t *buf, size_t n)
 	office_chain(chain, w.seq, w.release);
 	snprintf(r->summary, sizeof r->summary, "withdrawal of release %s", chain);
 	rc = cs_withdrawal_verify(&s, &w, &pin, ps.digest, &q, &e);
-	r->q = &q;
-	r->cose = &s.cose;
-	r->signers = &pin;
-	if (rc != CS_OK) {
-		if (strcmp(e.reason, "withdrawal-threshold") == 0)
-			cmd_note_missing(&e, &q, &pin);
-		problem(r, &e);
-	}
+	counted(r, rc, &e, "withdrawal-threshold", &q, &s.cose, &pin);
 	return CS_OK;
 }
 
@@ -558,15 +527,8 @@ verify_zip(const struct opts *o)
 	vo.withdrawn = (const uint8_t(*)[CS_DIGEST_LEN])wd;
 	vo.nwithdrawn = o->nwithdrawn;
 	if (o->released != NULL) {
-		/* the earlier releases, found by the chain back from this one */
-		if ((rc = cs_earlier_dir_open(&ed, o->released, &pol, ps.digest, &e)) != CS_OK ||
-		    (rc = cs_verify_load(&v, zr, &e)) != CS_OK) {
-			rc = cmd_report(ed == NULL ? o->released : o->file, &e);
+		if ((rc = office_earlier(o->released, o->file, zr, &pol, ps.digest, &ed, &ea)) != CS_OK)
 			goto done;
-		}
-		cs_earlier_dir_bind(ed, v.release.seq, v.release.prev);
-		cs_verify_free(&v);
-		cs_earlier_dir_get(ed, &ea);
 		vo.earlier = &ea;
 	}
 	if (o->ledger != NULL) {
@@ -613,17 +575,23 @@ done:
 int
 cmd_verify(int argc, char **argv)
 {
-	static const struct cmd_opt opts[] = {{"policy", 1, 0, 'P'}, {"json", 0, 0, 'j'},
-	    {"first", 0, 0, O_FIRST}, {"after", 1, 0, O_AFTER}, {"deep", 0, 0, O_DEEP},
-	    {"ledger", 1, 0, O_LEDGER}, {"threads", 1, 0, O_THREADS}, {"released", 1, 0, O_RELEASED},
-	    {"withdrawn", 1, 1, O_WITHDRAWN}, {NULL, 0, 0, 0}};
+	static const struct cmd_opt opts[] = {CMD_ARG("policy", 'P', struct opts, policy),
+	    CMD_FLAG("json", 'j', struct opts, json),
+	    CMD_FLAG("first", O_FIRST, struct opts, first),
+	    CMD_ARG("after", O_AFTER, struct opts, after),
+	    CMD_FLAG("deep", O_DEEP, struct opts, deep),
+	    CMD_ARG("ledger", O_LEDGER, struct opts, ledger),
+	    OFFICE_THREADS_OPT(O_THREADS, struct opts, threads),
+	    CMD_ARG("released", O_RELEASED, struct opts, released),
+	    CMD_LIST("withdrawn", O_WITHDRAWN, struct opts, withdrawn, nwithdrawn, MAX_WITHDRAWN,
+		"--withdrawn"), CMD_OPT_END};
 	static struct opts o;
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	int a, rc;
 
 	memset(&o, 0, sizeof o);
-	if ((a = cmd_getopt(argc, argv, opts, usage, opt, &o)) < 0)
+	if ((a = cmd_getopt(argc, argv, opts, usage, NULL, &o)) < 0)
 		return a == -2 ? CS_OK : CS_USAGE;
 	if (o.json)
 		cmd_json_errors(NULL);
