@@ -33,6 +33,15 @@ kid_of(const uint8_t pk[CS_PK_LEN])
 }
 
 static json_t *
+kid_of_n(const uint8_t *key, size_t len)
+{
+	uint8_t k[CS_KID_LEN];
+
+	cs_keyid_n(k, key, len);
+	return cmd_json_hex(k, CS_KID_LEN);
+}
+
+static json_t *
 chain_of(uint64_t seq, const uint8_t d[CS_DIGEST_LEN])
 {
 	char c[OFFICE_CHAIN_MAX];
@@ -108,8 +117,9 @@ void
 cmd_desc_record(json_t *r, const cs_record *rec)
 {
 	set(r, "serial", cmd_json_u64(rec->serial));
-	set(r, "public_key", cmd_json_hex(rec->pk, CS_PK_LEN));
-	set(r, "kid", kid_of(rec->pk));
+	set(r, "public_key", cmd_json_hex(rec->pk, rec->pk_len));
+	set(r, "algorithm", json_string(rec->pk_len == CS_P256_KEY_LEN ? "ES256" : "EdDSA"));
+	set(r, "kid", kid_of_n(rec->pk, rec->pk_len));
 	set(r, "hardware_id", cmd_json_hex(rec->hwid, rec->hwid_len));
 	set(r, "firmware", cmd_json_text(rec->firmware));
 	set(r, "batch", json_string(rec->batch));
@@ -250,7 +260,7 @@ cmd_desc_vrec_exclusion(const cs_vrec *r)
 		set(x, "released_in", cmd_json_u64(r->excl_released_in));
 		/* what a registry checks the claim against: the value */
 		if (r->decoded && strcmp(r->excl_reason, "record-released-key") == 0)
-			set(x, "value", cmd_json_hex(r->rec->pk, CS_PK_LEN));
+			set(x, "value", cmd_json_hex(r->rec->pk, r->rec->pk_len));
 		else if (r->decoded && strcmp(r->excl_reason, "record-released-hwid") == 0)
 			set(x, "value", cmd_json_hex(r->rec->hwid, r->rec->hwid_len));
 		else if (r->decoded)

@@ -139,7 +139,8 @@ static int
 line(void *ctx, const cs_vrec *r)
 {
 	struct ex *o = ctx;
-	char b64[64], b64cell[72], *p;
+	char b64[sodium_base64_ENCODED_LEN(CS_DEVICE_KEY_MAX, sodium_base64_VARIANT_ORIGINAL)],
+	    b64cell[sizeof b64 + 8], *p;
 	const char *fw, *batch;
 
 	if (r->excluded && o->excl != NULL && o->writing)
@@ -148,7 +149,8 @@ line(void *ctx, const cs_vrec *r)
 		return 0;
 	if (o->len + LINE_MAX_LEN > OUTBUF && flush_out(o) != 0)
 		return o->failed;
-	sodium_bin2base64(b64, sizeof b64, r->rec->pk, CS_PK_LEN, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(b64, sizeof b64, r->rec->pk, r->rec->pk_len,
+	    sodium_base64_VARIANT_ORIGINAL);
 	fw = cell(o, r->rec->firmware, o->fw_raw, sizeof o->fw_raw, o->fw, sizeof o->fw, &o->fw_len,
 	    &o->have_fw);
 	batch = cell(o, r->rec->batch, o->batch_raw, sizeof o->batch_raw, o->batch, sizeof o->batch,
@@ -157,7 +159,7 @@ line(void *ctx, const cs_vrec *r)
 	if (o->csv) {
 		p = decimal(p, r->rec->serial);
 		p = CAT(p, ",");
-		p = hex(p, r->rec->pk, CS_PK_LEN);
+		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, ",");
 		/* standard base64 starts with '+' for one key in 64 */
 		p = cat(p, b64cell, strlen(cs_csv_cell(b64cell, sizeof b64cell, b64)));
@@ -171,7 +173,7 @@ line(void *ctx, const cs_vrec *r)
 		p = CAT(p, "{\"serial\":");
 		p = decimal(p, r->rec->serial);
 		p = CAT(p, ",\"public_key_hex\":\"");
-		p = hex(p, r->rec->pk, CS_PK_LEN);
+		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, "\",\"public_key_base64\":\"");
 		p = cat(p, b64, strlen(b64));
 		p = CAT(p, "\",\"hardware_id\":\"");

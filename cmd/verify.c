@@ -282,15 +282,17 @@ verify_sign1(struct report *r, const cs_cose *c)
 		return cmd_fail(CS_MALFORMED, "kind", r->o->file, "unexpected COSE_Sign1 of kind %s",
 		    c->kind);
 	}
-	/* a record's key is checked as in a batch: the prime-order check first */
-	if (strcmp(c->kind, CS_KIND_RECORD) == 0 && !cs_pk_valid(pk)) {
-		cs_fail(&e, CS_REJECT, "record-key-invalid",
-		    "the device key is not a valid prime-order point");
-		problem(r, &e);
-		return CS_OK;
-	}
 	cs_buf_init(&sb, c->payload_len + 1024);
-	if (cs_cose_verify(c, 0, pk, &sb) != 0) {
+	/* a record's key is checked as in a batch: the key's own check first */
+	if (strcmp(c->kind, CS_KIND_RECORD) == 0) {
+		if (cs_cose_verify_record(c, rec.pk, rec.pk_len, &sb, &e) != CS_OK) {
+			if (e.status != CS_REJECT) {
+				cs_buf_free(&sb);
+				return cmd_report(r->o->file, &e);
+			}
+			problem(r, &e);
+		}
+	} else if (cs_cose_verify(c, 0, pk, &sb) != 0) {
 		cs_fail(&e, CS_REJECT, strcmp(c->kind, CS_KIND_RECORD) == 0 ? "record-signature"
 										 : "signature",
 		    "the signature does not verify under the %s key",

@@ -48,6 +48,7 @@ rogue_record(const uint8_t *rec, size_t n, const struct faults *f,
 		return -1;
 	crypto_sign_seed_keypair(pk, sk, seed);
 	memcpy(r.pk, pk, CS_PK_LEN);
+	r.pk_len = CS_ED25519_KEY_LEN;
 	if (f->wrong_nonce)
 		randombytes_buf(r.nonce, CS_NONCE_LEN);
 	if (f->record_serial)

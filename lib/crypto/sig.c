@@ -42,6 +42,16 @@ cs_keyid(uint8_t kid[CS_KID_LEN], const uint8_t pk[CS_PK_LEN])
 }
 
 void
+cs_keyid_n(uint8_t kid[CS_KID_LEN], const uint8_t *key, size_t len)
+{
+	uint8_t h[CS_PORT_SHA256_LEN];
+	cs_port_part part = {key, len};
+
+	cs_port_sha256(h, &part, 1);
+	memcpy(kid, h, CS_KID_LEN);
+}
+
+void
 cs_digest(uint8_t out[CS_DIGEST_LEN], const char *kind, const uint8_t *payload, size_t len)
 {
 	static const uint8_t zero = 0;

@@ -30,6 +30,11 @@ CS_MUST int cs_sig_verify(const uint8_t sig[CS_SIG_LEN], const uint8_t *msg, siz
 /* Key id: the first 16 bytes of SHA-256(pk). */
 void cs_keyid(uint8_t kid[CS_KID_LEN], const uint8_t pk[CS_PK_LEN]);
 
+/* The key id of a key of any algorithm, as its bytes are carried: the first
+ * 16 bytes of SHA-256(key[0..len)) (a device record's 32-byte Ed25519 or
+ * 65-byte P-256 key, formats.md). */
+void cs_keyid_n(uint8_t kid[CS_KID_LEN], const uint8_t *key, size_t len);
+
 /* The digest by which one artifact names another:
  * SHA-256(kind || 0x00 || canonical payload). Never over an envelope, so
  * signatures can be added without changing it. */

@@ -285,6 +285,7 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 	memcpy(r.deployment, d->order.deployment, CS_DEPLOY_LEN);
 	r.serial = serial;
 	memcpy(r.pk, pk, CS_PK_LEN);
+	r.pk_len = CS_ED25519_KEY_LEN;
 	if (d->hal->hwid(d->hal->ctx, r.hwid, &r.hwid_len) != 0 || r.hwid_len == 0 ||
 	    r.hwid_len > CS_HWID_MAX) {
 		rc = cs_fail(e, CS_MALFORMED, "device-hal", "no hardware unique id");

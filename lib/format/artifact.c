@@ -182,7 +182,8 @@ cs_record_encode(cs_buf *out, const cs_record *r)
 {
 	cs_cw w;
 
-	if (r->hwid_len == 0 || r->hwid_len > CS_HWID_MAX || !cs_text_valid(r->firmware, CS_FW_MAX) ||
+	if ((r->pk_len != CS_ED25519_KEY_LEN && r->pk_len != CS_P256_KEY_LEN) || r->hwid_len == 0 ||
+	    r->hwid_len > CS_HWID_MAX || !cs_text_valid(r->firmware, CS_FW_MAX) ||
 	    !cs_id_valid(r->batch) ||
 	    (r->has_att && (!cs_text_valid(r->att_type, CS_ATT_TYPE_MAX) || r->att_len == 0 ||
 				r->att_len > CS_ATT_MAX)))
@@ -192,7 +193,7 @@ cs_record_encode(cs_buf *out, const cs_record *r)
 	cs_cw_uint(&w, 3);
 	cs_cw_uint(&w, r->serial);
 	cs_cw_uint(&w, 4);
-	cs_cw_bytes(&w, r->pk, CS_PK_LEN);
+	cs_cw_bytes(&w, r->pk, r->pk_len);
 	cs_cw_uint(&w, 5);
 	cs_cw_bytes(&w, r->hwid, r->hwid_len);
 	cs_cw_uint(&w, 6);
@@ -683,7 +684,14 @@ read_record(void *out, const uint8_t *b, size_t n, cs_err *e)
 			return rc;
 		switch (key) {
 		case 3: rc = cs_cr_uint(&r, &d->serial); break;
-		case 4: rc = cs_cr_bytes_fixed(&r, d->pk, CS_PK_LEN); break;
+		case 4:
+			rc = cs_cr_bytes(&r, &hw, &d->pk_len, 1, CS_DEVICE_KEY_MAX);
+			if (rc == CS_OK && d->pk_len != CS_ED25519_KEY_LEN && d->pk_len != CS_P256_KEY_LEN)
+				rc = cs_cr_schema(&r, "device key of %zu bytes (32: Ed25519, 65: P-256)",
+				    d->pk_len);
+			if (rc == CS_OK)
+				memcpy(d->pk, hw, d->pk_len);
+			break;
 		case 5:
 			rc = cs_cr_bytes(&r, &hw, &d->hwid_len, 1, CS_HWID_MAX);
 			if (rc == CS_OK)

@@ -21,6 +21,12 @@
 #define CS_MAX_CUSTODIANS 16
 #define CS_MAX_STATIONS 8
 #define CS_HWID_MAX 64
+/* A device key is Ed25519 (32 bytes) or, made inside a secure element,
+ * P-256 in its one encoding: SEC1 uncompressed, 0x04 || x || y (65 bytes).
+ * The length says which; the record's COSE algorithm must agree. */
+#define CS_ED25519_KEY_LEN 32
+#define CS_P256_KEY_LEN 65
+#define CS_DEVICE_KEY_MAX 65
 #define CS_FW_MAX 32
 #define CS_ATT_TYPE_MAX 32
 #define CS_ATT_MAX 4096       /* attestation bytes in one record */
@@ -68,7 +74,8 @@ typedef struct cs_order {
 typedef struct cs_record {
 	uint8_t deployment[CS_DEPLOY_LEN];
 	uint64_t serial;
-	uint8_t pk[CS_PK_LEN];
+	uint8_t pk[CS_DEVICE_KEY_MAX];    /* the device key: pk_len bytes */
+	size_t pk_len;                    /* CS_ED25519_KEY_LEN or CS_P256_KEY_LEN */
 	uint8_t hwid[CS_HWID_MAX];
 	size_t hwid_len;
 	char firmware[CS_FW_MAX + 1];

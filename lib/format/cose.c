@@ -8,6 +8,10 @@
 
 static const uint8_t empty_map[1] = {0xa0};
 
+/* the one kind whose envelope may be signed with ES256 (artifact.h's
+ * CS_KIND_RECORD; this file does not depend on the payloads) */
+#define CS_KIND_RECORD_CT "record"
+
 int
 cs_cose_ctype(char out[CS_CTYPE_MAX + 1], const char *kind)
 {
@@ -41,14 +45,17 @@ kind_from_ctype(char kind[CS_KIND_MAX + 1], const char *s, size_t n)
 	return 0;
 }
 
-/* Protected header map. want_ctype / want_kid say which of alg(1),
- * ctype(3), kid(4) must be present; nothing else may be. */
+/* Protected header map. want_alg / kind / kid say which of alg(1),
+ * ctype(3), kid(4) must be present; nothing else may be. The algorithm is
+ * EdDSA, or ES256 in a header whose kind is record (a device key made in a
+ * secure element is P-256); *alg (may be NULL) receives it. */
 static int
-read_prot(cs_cr *outer, const uint8_t *p, size_t n, int want_alg, char *kind, uint8_t *kid)
+read_prot(cs_cr *outer, const uint8_t *p, size_t n, int want_alg, char *kind, uint8_t *kid,
+    int *alg_out)
 {
 	cs_cr r;
 	size_t entries, want = (size_t)(want_alg != 0) + (kind != NULL) + (kid != NULL), i;
-	int64_t prev = -1, alg;
+	int64_t prev = -1, alg = CS_COSE_ALG_EDDSA;
 	uint64_t key;
 	const char *ct;
 	size_t ctn;
@@ -63,7 +70,9 @@ read_prot(cs_cr *outer, const uint8_t *p, size_t n, int want_alg, char *kind, ui
 		if (key == CS_COSE_HDR_ALG && want_alg) {
 			if ((rc = cs_cr_int(&r, &alg)) != CS_OK)
 				goto fail;
-			if (alg != CS_COSE_ALG_EDDSA) {
+			/* ES256 is let through here only to be held to the
+			 * kind below, once the content type is read */
+			if (alg != CS_COSE_ALG_EDDSA && !(alg == CS_COSE_ALG_ES256 && kind != NULL)) {
 				rc = cs_cr_schema(&r, "protected header: algorithm %lld is not EdDSA (-8)",
 				    (long long)alg);
 				goto fail;
@@ -86,6 +95,13 @@ read_prot(cs_cr *outer, const uint8_t *p, size_t n, int want_alg, char *kind, ui
 	}
 	if ((rc = cs_cr_done(&r)) != CS_OK)
 		goto fail;
+	if (alg == CS_COSE_ALG_ES256 && strcmp(kind, CS_KIND_RECORD_CT) != 0) {
+		rc = cs_cr_schema(&r, "protected header: algorithm -7 (ES256) in a %s: only device "
+		    "records are signed with it", kind);
+		goto fail;
+	}
+	if (alg_out != NULL)
+		*alg_out = (int)alg;
 	return CS_OK;
 fail:
 	cs_err_prefix(outer->e, "protected header at offset %zu", cs_cr_offset(outer));
@@ -123,9 +139,9 @@ cs_cose_read(cs_cose *c, cs_cr *r)
 	if ((rc = cs_cr_bytes(r, &c->prot, &c->prot_len, 1, 256)) != CS_OK)
 		return rc;
 	if (c->multi)
-		rc = read_prot(r, c->prot, c->prot_len, 0, c->kind, NULL);
+		rc = read_prot(r, c->prot, c->prot_len, 0, c->kind, NULL, NULL);
 	else
-		rc = read_prot(r, c->prot, c->prot_len, 1, c->kind, c->s[0].kid);
+		rc = read_prot(r, c->prot, c->prot_len, 1, c->kind, c->s[0].kid, &c->s[0].alg);
 	if (rc != CS_OK)
 		return rc;
 	if ((rc = read_unprot(r)) != CS_OK)
@@ -147,7 +163,7 @@ cs_cose_read(cs_cose *c, cs_cr *r)
 			return rc;
 		if ((rc = cs_cr_bytes(r, &sp, &spn, 1, 64)) != CS_OK)
 			return rc;
-		if ((rc = read_prot(r, sp, spn, 1, NULL, c->s[i].kid)) != CS_OK)
+		if ((rc = read_prot(r, sp, spn, 1, NULL, c->s[i].kid, &c->s[i].alg)) != CS_OK)
 			return rc;
 		c->s[i].prot = sp;
 		c->s[i].prot_len = spn;
@@ -211,7 +227,7 @@ cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *
 {
 	uint8_t kid[CS_KID_LEN];
 
-	if (i >= c->nsig)
+	if (i >= c->nsig || c->s[i].alg != CS_COSE_ALG_EDDSA)
 		return -1;
 	cs_keyid(kid, pk);
 	if (cs_port_memcmp(kid, c->s[i].kid, CS_KID_LEN) != 0)
@@ -220,6 +236,12 @@ cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *
 	if (cs_cose_tbs(scratch, c, i) != CS_OK)
 		return -1;
 	return cs_sig_verify(c->s[i].sig, scratch->p, scratch->len, pk);
+}
+
+int
+cs_cose_alg_of_key(size_t len)
+{
+	return len == 32 ? CS_COSE_ALG_EDDSA : len == 65 ? CS_COSE_ALG_ES256 : 0;
 }
 
 int
@@ -309,7 +331,45 @@ cs_cose_encode(cs_buf *out, const cs_cose *c)
 #if __STDC_HOSTED__
 #include <stdlib.h>
 
-/* {1: -8, [3: ctype,] 4: kid} */
+#include "attest/p256.h"
+
+int
+cs_cose_verify_record(const cs_cose *c, const uint8_t *key, size_t len, cs_buf *scratch,
+    cs_err *e)
+{
+	uint8_t kid[CS_KID_LEN];
+	cs_p256_key *k = NULL;
+	cs_err pe;
+	int rc, alg = cs_cose_alg_of_key(len);
+
+	if (alg == CS_COSE_ALG_EDDSA && !cs_pk_valid(key))
+		return cs_fail(e, CS_REJECT, "record-key-invalid",
+		    "device key is not a valid prime-order point");
+	if (alg == CS_COSE_ALG_ES256) {
+		cs_err_clear(&pe);
+		if ((rc = cs_p256_key_parse(&k, key, len, &pe)) != CS_OK)
+			return rc == CS_REJECT ? cs_fail(e, CS_REJECT, "record-key-invalid",
+						     "device key is not a P-256 point: %s", pe.msg)
+					       : cs_fail(e, rc, pe.reason, "%s", pe.msg);
+	}
+	rc = CS_OK;
+	cs_keyid_n(kid, key, len);
+	scratch->len = 0;
+	if (alg == 0 || c->multi || c->nsig != 1 || c->s[0].alg != alg ||
+	    cs_port_memcmp(kid, c->s[0].kid, CS_KID_LEN) != 0 || cs_cose_tbs(scratch, c, 0) != CS_OK)
+		rc = -1;
+	else if (alg == CS_COSE_ALG_EDDSA)
+		rc = cs_sig_verify(c->s[0].sig, scratch->p, scratch->len, key);
+	else
+		rc = cs_es256_verify(k, c->s[0].sig, scratch->p, scratch->len);
+	cs_p256_key_free(k);
+	if (rc != 0)
+		return cs_fail(e, CS_REJECT, "record-signature",
+		    "the record is not signed by its own device key");
+	return CS_OK;
+}
+
+/* {1: alg, [3: ctype,] 4: kid}; alg 0: none */
 static int
 make_prot(cs_buf *b, const char *kind, int alg, const uint8_t *kid)
 {
@@ -320,7 +380,7 @@ make_prot(cs_buf *b, const char *kind, int alg, const uint8_t *kid)
 	cs_cw_map_begin(&w);
 	if (alg) {
 		cs_cw_uint(&w, CS_COSE_HDR_ALG);
-		cs_cw_int(&w, CS_COSE_ALG_EDDSA);
+		cs_cw_int(&w, alg);
 	}
 	if (kind != NULL) {
 		if (cs_cose_ctype(ct, kind) != 0)
@@ -358,7 +418,7 @@ cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t
 	cs_buf_fixed(&prot, protm, sizeof protm);
 	cs_buf_init(&tbs, plen + 256);
 	cs_keyid(kid, s->pk);
-	if (make_prot(&prot, kind, 1, kid) != CS_OK) {
+	if (make_prot(&prot, kind, CS_COSE_ALG_EDDSA, kid) != CS_OK) {
 		rc = cs_fail(e, CS_USAGE, "internal", "cannot build a protected header for %s", kind);
 		goto done;
 	}
@@ -368,6 +428,34 @@ cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t
 	}
 	/* signed, then verified against s->pk, before anything is written */
 	if ((rc = cs_signer_sign(s, sig, tbs.p, tbs.len, e)) != CS_OK)
+		goto done;
+	rs = (cs_cose_raw_signer){prot.p, prot.len, empty_map, 1, sig};
+	if ((rc = cs_cose_encode_sign1_raw(out, &rs, payload, plen)) != CS_OK)
+		cs_fail(e, rc, "internal", "output too large");
+done:
+	cs_buf_free(&tbs);
+	return rc;
+}
+
+int
+cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
+    const struct cs_p256_secret *sk, cs_err *e)
+{
+	uint8_t protm[128], kid[CS_KID_LEN], sig[CS_ES256_SIG_LEN];
+	cs_buf prot, tbs;
+	cs_cose_raw_signer rs;
+	int rc;
+
+	cs_buf_fixed(&prot, protm, sizeof protm);
+	cs_buf_init(&tbs, plen + 256);
+	cs_keyid_n(kid, cs_p256_secret_point(sk), CS_P256_PT_LEN);
+	if (make_prot(&prot, "record", CS_COSE_ALG_ES256, kid) != CS_OK ||
+	    cs_cose_tbs_raw(&tbs, prot.p, prot.len, NULL, 0, NULL, 0, payload, plen) != CS_OK) {
+		rc = cs_fail(e, CS_MALFORMED, "internal", "cannot build a record's ToBeSigned");
+		goto done;
+	}
+	/* cs_es256_sign verifies what it made before returning it */
+	if ((rc = cs_es256_sign(sig, sk, tbs.p, tbs.len, e)) != CS_OK)
 		goto done;
 	rs = (cs_cose_raw_signer){prot.p, prot.len, empty_map, 1, sig};
 	if ((rc = cs_cose_encode_sign1_raw(out, &rs, payload, plen)) != CS_OK)
@@ -423,7 +511,7 @@ cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *ad
 		    CS_COSE_MAX_SIGS);
 		goto done;
 	}
-	if (make_prot(&prot, NULL, 1, n->s[n->nsig].kid) != CS_OK)
+	if (make_prot(&prot, NULL, CS_COSE_ALG_EDDSA, n->s[n->nsig].kid) != CS_OK)
 		goto done;
 	n->s[n->nsig].prot = prot.p;
 	n->s[n->nsig].prot_len = prot.len;

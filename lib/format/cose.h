@@ -1,6 +1,8 @@
 /* COSE_Sign1 and COSE_Sign (RFC 9052) with EdDSA, in the project's profile:
  * alg, content type (the artifact's kind) and kid protected; the unprotected
- * header always empty. Decoding is zero-copy and allocation-free. */
+ * header always empty. A device record made in a secure element is signed
+ * with ES256 instead (its key is P-256). Decoding is zero-copy and
+ * allocation-free. */
 #ifndef CS_COSE_H
 #define CS_COSE_H
 
@@ -16,6 +18,7 @@
 #define CS_COSE_TAG_SIGN1 18
 #define CS_COSE_TAG_SIGN 98
 #define CS_COSE_ALG_EDDSA (-8)
+#define CS_COSE_ALG_ES256 (-7) /* device records only: a secure element's P-256 key */
 #define CS_COSE_HDR_ALG 1
 #define CS_COSE_HDR_CTYPE 3
 #define CS_COSE_HDR_KID 4
@@ -30,7 +33,8 @@ typedef struct cs_cose_sig {
 	const uint8_t *prot;  /* the signer's protected header bytes (Sign1: the only one) */
 	size_t prot_len;
 	uint8_t kid[CS_KID_LEN];
-	const uint8_t *sig;   /* CS_SIG_LEN bytes */
+	int alg;              /* CS_COSE_ALG_EDDSA, or CS_COSE_ALG_ES256 (a record's) */
+	const uint8_t *sig;   /* CS_SIG_LEN bytes (ES256: r || s, 32 bytes each) */
 } cs_cose_sig;
 
 /* A decoded envelope; every pointer borrows from the input buffer. */
@@ -45,7 +49,8 @@ typedef struct cs_cose {
 	cs_cose_sig s[CS_COSE_MAX_SIGS];
 } cs_cose;
 
-/* Reads one tagged envelope in the profile at the cursor. */
+/* Reads one tagged envelope in the profile at the cursor. ES256 (-7) is
+ * taken only in a COSE_Sign1 of kind "record"; anywhere else it is schema. */
 CS_MUST int cs_cose_read(cs_cose *c, cs_cr *r);
 
 /* Decodes p[0..n) as exactly one envelope; CS_MALFORMED with a reason otherwise. */
@@ -59,7 +64,8 @@ CS_MUST int cs_cose_tbs_raw(cs_buf *out, const uint8_t *body_prot, size_t bp_len
     const uint8_t *sign_prot, size_t sp_len, const uint8_t *aad, size_t aad_len,
     const uint8_t *payload, size_t plen);
 
-/* 0 when signature i verifies under pk (scratch holds the ToBeSigned). */
+/* 0 when signature i is EdDSA and verifies under pk (scratch holds the
+ * ToBeSigned); -1 otherwise (an ES256 signature included). */
 CS_MUST int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *scratch);
 
 /* A signer as it is encoded: headers given as encoded bytes. */
@@ -97,6 +103,14 @@ CS_MUST int cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *p
 CS_MUST int cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
     const cs_signer *s, cs_err *e);
 
+/* Signs payload as a COSE_Sign1 of kind record with a P-256 secret (ES256,
+ * kid of its 65-byte point), verifies the result, and appends it to out: the
+ * simulated secure element and the test tools (a real element signs inside
+ * itself, through the device agent's HAL). sk is a cs_p256_secret. */
+struct cs_p256_secret;
+int cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
+    const struct cs_p256_secret *sk, cs_err *e) __attribute__((warn_unused_result));
+
 /* Appends an unsigned COSE_Sign draft of the given kind to out. */
 CS_MUST int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
 
@@ -108,6 +122,21 @@ CS_MUST int cs_cose_sign_add(cs_buf *out, const cs_cose *c, const uint8_t sk[CS_
 /* The same with any signer. */
 CS_MUST int cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer *s, int *added,
     cs_err *e);
+
+/* A device record's proof of possession: the COSE_Sign1 c (of kind record)
+ * signed by the device key key[0..len) it carries, with the key's own
+ * algorithm (32 bytes: Ed25519, EdDSA; 65 bytes: P-256, ES256) and key id
+ * (cs_keyid_n). CS_OK; CS_REJECT "record-key-invalid" when the key is not a
+ * valid point (Ed25519: of the prime-order subgroup; P-256: on the curve, in
+ * its one encoding); CS_REJECT "record-signature" when the algorithm is not
+ * the key's, the key id is another's or the signature does not verify;
+ * CS_MALFORMED "system" when memory runs out. */
+int cs_cose_verify_record(const cs_cose *c, const uint8_t *key, size_t len, cs_buf *scratch,
+    cs_err *e) __attribute__((warn_unused_result));
+
+/* The COSE algorithm a device key of len bytes signs with: CS_COSE_ALG_EDDSA
+ * (32), CS_COSE_ALG_ES256 (65), 0 for any other length. */
+int cs_cose_alg_of_key(size_t len);
 
 /* Content type for a kind; 0 on success. */
 CS_MUST int cs_cose_ctype(char out[CS_CTYPE_MAX + 1], const char *kind);

@@ -436,7 +436,7 @@ lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_
 		*reason = "record-released-serial";
 		return CS_OK;
 	}
-	sqlite3_bind_blob(l->q_key, 1, r->pk, CS_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(l->q_key, 1, r->pk, (int)r->pk_len, SQLITE_STATIC);
 	if ((rc = found_seq(l, l->q_key, seq, "key lookup", e)) != CS_OK)
 		return rc;
 	if (*seq != 0) {
@@ -543,7 +543,7 @@ on_device(void *ctx, const cs_vrec *r)
 	if (r->excluded || r->reason != NULL || !r->decoded || l->insert_failed)
 		return 0;
 	sqlite3_bind_int64(l->i_device, 1, s64(r->rec->serial));
-	sqlite3_bind_blob(l->i_device, 2, r->rec->pk, CS_PK_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(l->i_device, 2, r->rec->pk, (int)r->rec->pk_len, SQLITE_STATIC);
 	sqlite3_bind_blob(l->i_device, 3, r->rec->hwid, (int)r->rec->hwid_len, SQLITE_STATIC);
 	sqlite3_bind_int64(l->i_device, 4, s64(l->adding_seq));
 	rc = sqlite3_step(l->i_device);

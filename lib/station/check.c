@@ -16,6 +16,7 @@ cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_reco
 	cs_err le;
 	cs_cose c;
 	cs_buf sb;
+	int rc;
 
 	memset(r, 0, sizeof *r);
 	cs_err_clear(&le);
@@ -28,13 +29,9 @@ cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_reco
 	if (cs_record_decode(r, c.payload, c.payload_len, &le) != CS_OK)
 		return cs_fail(e, CS_REJECT, "record-malformed", "%s", le.msg);
 	cs_digest(digest, CS_KIND_RECORD, c.payload, c.payload_len);
-	if (!cs_pk_valid(r->pk))
-		return cs_fail(e, CS_REJECT, "record-key-invalid",
-		    "device key is not a valid prime-order point");
 	cs_buf_fixed(&sb, scratch, sizeof scratch);
-	if (cs_cose_verify(&c, 0, r->pk, &sb) != 0)
-		return cs_fail(e, CS_REJECT, "record-signature",
-		    "the record is not signed by its own device key");
+	if ((rc = cs_cose_verify_record(&c, r->pk, r->pk_len, &sb, e)) != CS_OK)
+		return rc;
 	if (sodium_memcmp(r->deployment, o->deployment, CS_DEPLOY_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "record-deployment", "record of another deployment");
 	if (strcmp(r->batch, o->batch) != 0)
@@ -115,7 +112,7 @@ key_of(const cs_seen_rec *r, int which, uint8_t sbuf[8], size_t *n)
 			sbuf[i] = (uint8_t)(r->serial >> (56 - 8 * i));
 		*n = 8;
 		return sbuf;
-	case BY_KEY: *n = CS_PK_LEN; return r->pk;
+	case BY_KEY: *n = CS_DIGEST_LEN; return r->key;
 	default: *n = CS_DIGEST_LEN; return r->hwid;
 	}
 }
@@ -167,10 +164,16 @@ cs_seen_serial(const cs_seen *s, uint64_t serial)
 	return find(s, BY_SERIAL, k, 8);
 }
 
-int64_t
-cs_seen_key(const cs_seen *s, const uint8_t pk[CS_PK_LEN])
+void
+cs_seen_key_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *key, size_t n)
 {
-	return find(s, BY_KEY, pk, CS_PK_LEN);
+	crypto_hash_sha256(out, key, n);
+}
+
+int64_t
+cs_seen_key(const cs_seen *s, const uint8_t key[CS_DIGEST_LEN])
+{
+	return find(s, BY_KEY, key, CS_DIGEST_LEN);
 }
 
 int64_t
@@ -218,18 +221,19 @@ grow(cs_seen *s, cs_err *e)
 int
 cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 {
-	uint8_t hw[CS_DIGEST_LEN];
+	uint8_t hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN];
 	cs_seen_rec *n;
 	int rc;
 
 	cs_seen_hwid_digest(hw, r->hwid, r->hwid_len);
+	cs_seen_key_digest(kd, r->pk, r->pk_len);
 	if (cs_seen_serial(s, r->serial) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-serial",
 		    "serial %llu is already in this batch", (unsigned long long)r->serial);
-	if (cs_seen_key(s, r->pk) >= 0)
+	if (cs_seen_key(s, kd) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-key",
 		    "device key already in this batch (serial %llu)",
-		    (unsigned long long)s->rec[cs_seen_key(s, r->pk)].serial);
+		    (unsigned long long)s->rec[cs_seen_key(s, kd)].serial);
 	if (cs_seen_hwid(s, hw) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-hwid",
 		    "hardware id already in this batch (serial %llu)",
@@ -241,7 +245,7 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 	n = &s->rec[s->n];
 	memset(n, 0, sizeof *n);
 	n->serial = r->serial;
-	memcpy(n->pk, r->pk, CS_PK_LEN);
+	memcpy(n->key, kd, CS_DIGEST_LEN);
 	memcpy(n->hwid, hw, CS_DIGEST_LEN);
 	memcpy(n->digest, digest, CS_DIGEST_LEN);
 	insert(s, BY_SERIAL, s->n);

@@ -10,9 +10,9 @@
 #include "util/err.h"
 
 /* Checks one record envelope against the order: a canonical COSE_Sign1 of
- * kind record (record-malformed), a prime-order device key
- * (record-key-invalid), signed by that key with a matching kid
- * (record-signature), and the order's deployment, batch id and nonce and a
+ * kind record (record-malformed), a valid device key (record-key-invalid:
+ * Ed25519 of the prime-order subgroup, or P-256), signed by that key with
+ * its algorithm and a matching kid (record-signature), and the order's deployment, batch id and nonce and a
  * serial in its range (record-deployment, record-batch, record-nonce,
  * record-serial-range). Fills *r (att borrows from env) and the record's
  * payload digest. Allocation-free. */
@@ -22,7 +22,7 @@ CS_MUST int cs_station_check_record(const cs_order *o, const uint8_t *env, size_
 /* One record of the batch as the station remembers it. */
 typedef struct cs_seen_rec {
 	uint64_t serial;
-	uint8_t pk[CS_PK_LEN];
+	uint8_t key[CS_DIGEST_LEN];     /* SHA-256 of the device key (32 or 65 bytes) */
 	uint8_t hwid[CS_DIGEST_LEN];    /* SHA-256 of the hardware id */
 	uint8_t digest[CS_DIGEST_LEN];  /* the record's payload digest */
 	int confirmed;                  /* its device said it got "done" */
@@ -45,9 +45,12 @@ void cs_seen_free(cs_seen *s);
 /* The SHA-256 of a hardware id, as the index keeps it. */
 void cs_seen_hwid_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *hwid, size_t n);
 
-/* Index of the record with this serial / key / hardware id digest, or -1. */
+/* The SHA-256 of a device key, as the index keeps it. */
+void cs_seen_key_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *key, size_t n);
+
+/* Index of the record with this serial / key digest / hardware id digest, or -1. */
 int64_t cs_seen_serial(const cs_seen *s, uint64_t serial);
-int64_t cs_seen_key(const cs_seen *s, const uint8_t pk[CS_PK_LEN]);
+int64_t cs_seen_key(const cs_seen *s, const uint8_t key[CS_DIGEST_LEN]);
 int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
 
 /* Adds r (with its payload digest) as the next index. CS_REJECT with

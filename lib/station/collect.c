@@ -466,7 +466,7 @@ send_done(struct eng *g, struct port *p, uint64_t now)
 static void
 on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 {
-	uint8_t digest[CS_DIGEST_LEN], hw[CS_DIGEST_LEN];
+	uint8_t digest[CS_DIGEST_LEN], hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN];
 	cs_record r;
 	cs_err e;
 	int64_t js;
@@ -479,6 +479,7 @@ on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 		return;
 	}
 	cs_seen_hwid_digest(hw, r.hwid, r.hwid_len);
+	cs_seen_key_digest(kd, r.pk, r.pk_len);
 	js = cs_seen_serial(&g->seen, r.serial);
 	if (js >= 0) {
 		if (sodium_memcmp(g->seen.rec[js].digest, digest, CS_DIGEST_LEN) == 0 &&
@@ -492,10 +493,10 @@ on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 			    "serial %llu is already in this batch", (unsigned long long)r.serial);
 		return;
 	}
-	if (cs_seen_key(&g->seen, r.pk) >= 0) {
+	if (cs_seen_key(&g->seen, kd) >= 0) {
 		refuse(g, p, 0, now, "record-duplicate-key",
 		    "device key already in this batch (serial %llu)",
-		    (unsigned long long)g->seen.rec[cs_seen_key(&g->seen, r.pk)].serial);
+		    (unsigned long long)g->seen.rec[cs_seen_key(&g->seen, kd)].serial);
 		return;
 	}
 	if (cs_seen_hwid(&g->seen, hw) >= 0) {

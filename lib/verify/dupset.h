@@ -32,7 +32,7 @@
 #define CS_DUP_INDEX_BITS 24 /* record indexes below CS_MAX_QUANTITY = 2^24 */
 #define CS_DUP_FP_BITS 37    /* fingerprint bits kept in a slot */
 #define CS_DUP_SLOTS_PER_RECORD 4
-#define CS_DUP_VALUE_MAX 64  /* longest value (a hardware id) */
+#define CS_DUP_VALUE_MAX 65  /* longest value (a P-256 device key) */
 #define CS_DUP_FILTER_BITS 10 /* filter bits a value: ~1% false candidates when full */
 #define CS_DUP_FILTER_PROBES 7 /* bits set per value, all in one 512-bit block */
 #define CS_DUP_CAND_MIN 1024  /* candidate slots allocated first (two passes) */

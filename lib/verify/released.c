@@ -41,7 +41,7 @@ value_hash(uint8_t h[CS_RCLAIM_HASH], int type, const cs_record *r)
 			be[k] = (uint8_t)(r->serial >> (56 - 8 * k));
 		crypto_generichash_update(&st, be, sizeof be);
 	} else if (type == 2) {
-		crypto_generichash_update(&st, r->pk, CS_PK_LEN);
+		crypto_generichash_update(&st, r->pk, r->pk_len);
 	} else {
 		crypto_generichash_update(&st, r->hwid, r->hwid_len);
 	}

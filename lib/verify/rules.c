@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "attest/p256.h"
 #include "verify/dupset.h"
 
 int
@@ -398,26 +399,36 @@ cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
 	return 0;
 }
 
-/* The per-record deep work: exactly the prime-order check and one Ed25519
- * verification over the Sig_structure, plus the key id (a hash of 32 bytes).
- * cs_sig_verify would repeat the prime-order check, the costlier half. */
+/* The per-record deep work: exactly the key's validity check and one
+ * verification over the Sig_structure, plus the key id (a hash of the key).
+ * For Ed25519, cs_sig_verify would repeat the prime-order check, the costlier
+ * half; a P-256 key is parsed once (its curve check) and verified. */
 static void
 deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 {
 	uint8_t kid[CS_KID_LEN];
+	cs_p256_key *k = NULL;
+	cs_err pe;
 	cs_buf out;
+	int es256 = s->rec.pk_len == CS_P256_KEY_LEN;
 
-	if (!cs_pk_valid(s->rec.pk)) {
+	cs_err_clear(&pe);
+	if (es256 ? cs_p256_key_parse(&k, s->rec.pk, s->rec.pk_len, &pe) != CS_OK
+		  : !cs_pk_valid(s->rec.pk)) {
+		/* out of memory is not the key's fault: fail closed all the same */
 		s->deep = "record-key-invalid";
 		return;
 	}
-	cs_keyid(kid, s->rec.pk);
+	cs_keyid_n(kid, s->rec.pk, s->rec.pk_len);
 	cs_buf_fixed(&out, tbs, CS_RECORD_MAX + 64);
-	if (memcmp(kid, c->s[0].kid, CS_KID_LEN) != 0 ||
+	if (c->s[0].alg != cs_cose_alg_of_key(s->rec.pk_len) ||
+	    memcmp(kid, c->s[0].kid, CS_KID_LEN) != 0 ||
 	    cs_cose_tbs_raw(&out, c->prot, c->prot_len, NULL, 0, NULL, 0, c->payload,
 		c->payload_len) != CS_OK ||
-	    crypto_sign_verify_detached(c->s[0].sig, out.p, out.len, s->rec.pk) != 0)
+	    (es256 ? cs_es256_verify(k, c->s[0].sig, out.p, out.len)
+		   : crypto_sign_verify_detached(c->s[0].sig, out.p, out.len, s->rec.pk)) != 0)
 		s->deep = "record-signature";
+	cs_p256_key_free(k);
 }
 
 void
@@ -487,7 +498,9 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 	if (s->reason == NULL && s->deep != NULL) {
 		s->reason = s->deep;
 		snprintf(s->msg, sizeof s->msg, "%s", strcmp(s->deep, "record-key-invalid") == 0
-		    ? "the device key is not a valid prime-order point"
+		    ? (s->rec.pk_len == CS_P256_KEY_LEN
+			      ? "the device key is not a P-256 point (uncompressed, on the curve)"
+			      : "the device key is not a valid prime-order point")
 		    : "the proof-of-possession signature does not verify under the record's own key");
 	}
 }

@@ -107,7 +107,7 @@ cs_vr_dup_value(const cs_record *rec, int t, uint8_t be[8], size_t *n)
 		return be;
 	}
 	if (t == CS_DUP_KEY) {
-		*n = CS_PK_LEN;
+		*n = rec->pk_len;
 		return rec->pk;
 	}
 	*n = rec->hwid_len;

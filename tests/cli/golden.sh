@@ -4,9 +4,27 @@
 G=$ROOT/manifests/golden
 "$TOOLS/golden" write "$T" || { notok "golden files generated"; exit 1; }
 for f in alice.pub bob.pub carol.pub dave.pub office.pub station.pub policy.payload policy.cbor \
-	policy-v2.cbor order.payload order.cbor record.payload record.cbor header.payload header.cbor; do
+	policy-v2.cbor order.payload order.cbor record.payload record.cbor header.payload header.cbor \
+	record-es256.payload; do
 	check "golden $f reproduced byte for byte" cmp -s "$G/$f" "$T/$f"
 done
+# ES256 signatures are randomized: everything before the 64 signature bytes
+# is reproduced, and both the golden record and the new one verify
+n=$(($(stat -c %s "$G/record-es256.cbor") - 64))
+check "golden record-es256.cbor reproduced up to its (randomized) ES256 signature" \
+	cmp -s <(head -c "$n" "$G/record-es256.cbor") <(head -c "$n" "$T/record-es256.cbor")
+check "golden record-es256.cbor and its regeneration differ only in the signature" \
+	[ "$(stat -c %s "$T/record-es256.cbor")" = "$((n + 64))" ]
+expect 0 "golden ES256 record verifies" "$CONSIGN" verify "$G/record-es256.cbor"
+expect 0 "regenerated ES256 record verifies" "$CONSIGN" verify "$T/record-es256.cbor"
+run "$CONSIGN" inspect --json "$G/record-es256.cbor"
+check "golden ES256 record: inspect says ES256 and a 65-byte key" \
+	grep -q '"algorithm":"ES256"' "$T/out"
+cp "$G/record-es256.cbor" "$T/bad.cbor"
+printf '\001' | dd of="$T/bad.cbor" bs=1 seek=$((n + 10)) conv=notrunc 2>/dev/null
+expect_reason 1 record-signature "golden ES256 record with a signature byte changed is refused" \
+	"$CONSIGN" verify "$T/bad.cbor"
+
 alice=$("$CONSIGN" inspect --json "$G/alice.pub" | sed -n 's/.*"public_key":"\([0-9a-f]*\)".*/\1/p')
 check "golden alice.key decrypts with passphrase 'golden' to alice.pub's key" \
 	[ "$("$TOOLS/golden" unlock "$G/alice.key" golden)" = "$alice" ]

@@ -48,7 +48,7 @@ on_record(void *ctx, const cs_vrec *r)
 	if (r->decoded) {
 		FUZZ_REQUIRE(r->rec != NULL);
 		put(t, &r->rec->serial, sizeof r->rec->serial);
-		put(t, r->rec->pk, CS_PK_LEN);
+		put(t, r->rec->pk, r->rec->pk_len);
 		put(t, r->rec->hwid, r->rec->hwid_len);
 	}
 	puts0(t, r->reason);

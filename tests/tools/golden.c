@@ -1,7 +1,10 @@
 /* Writes the core golden files of manifests/golden/ from fixed seeds, so any
  * implementation can test against them and ours must reproduce them byte for
  * byte (tests/cli/golden.sh):
- *   golden write DIR          keys, policy v1 and v2, order, record, batch header
+ *   golden write DIR          keys, policy v1 and v2, order, record, batch header,
+ *                             a secure element's record (P-256, ES256: its
+ *                             signature is randomized, so only the bytes
+ *                             before it are reproduced)
  *   golden unlock FILE PASS   prints the public key of a secret key file, hex
  * Keys: seed = SHA-256("consign golden key " NAME). Secret key files carry a
  * random salt and nonce, so only their decryption is checked. */
@@ -13,6 +16,7 @@
 
 #define TOOL_NAME "golden"
 #include "tool.h"
+#include "attest/p256.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
 #include "format/cose.h"
@@ -184,6 +188,7 @@ write_all(void)
 	memcpy(r.deployment, o.deployment, CS_DEPLOY_LEN);
 	r.serial = 1000;
 	memcpy(r.pk, keys[DEVICE].pk, 32);
+	r.pk_len = 32;
 	r.hwid_len = 12;
 	fixed(r.hwid, 12, "consign golden hardware id");
 	strcpy(r.firmware, "1.4.2");
@@ -197,6 +202,29 @@ write_all(void)
 	must(cs_cose_sign1_create(&out, CS_KIND_RECORD, pl.p, pl.len, keys[DEVICE].sk, &e), "rec");
 	tool_put(dir, "record.cbor", out.p, out.len);
 	crypto_hash_sha256(recd, out.p, out.len);
+
+	{
+		/* a secure element's record: P-256 scalar SHA-256("consign golden
+		 * key device-p256"), serial 1001 */
+		cs_p256_secret *se;
+		uint8_t d[32];
+
+		fixed(d, 32, "consign golden key device-p256");
+		cs_err_clear(&e);
+		must(cs_p256_secret_from_scalar(&se, d, &e), "p256 scalar");
+		sodium_memzero(d, sizeof d);
+		r.serial = 1001;
+		memcpy(r.pk, cs_p256_secret_point(se), CS_P256_KEY_LEN);
+		r.pk_len = CS_P256_KEY_LEN;
+		fixed(r.hwid, 12, "consign golden hardware id es256");
+		pl.len = 0;
+		must(cs_record_encode(&pl, &r), "record es256");
+		tool_put(dir, "record-es256.payload", pl.p, pl.len);
+		out.len = 0;
+		must(cs_cose_sign1_es256(&out, pl.p, pl.len, se, &e), "rec es256");
+		tool_put(dir, "record-es256.cbor", out.p, out.len);
+		cs_p256_secret_free(se);
+	}
 
 	memcpy(h.deployment, o.deployment, CS_DEPLOY_LEN);
 	strcpy(h.batch, "B42");

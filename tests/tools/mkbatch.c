@@ -159,6 +159,7 @@ make_record(cs_buf *out, uint64_t i)
 	memcpy(r.deployment, G.ord.deployment, CS_DEPLOY_LEN);
 	r.serial = G.first_serial + i;
 	memcpy(r.pk, pk, 32);
+	r.pk_len = 32;
 	r.hwid_len = 12;
 	memcpy(r.hwid, G.seed + 4, 4);
 	for (int k = 0; k < 8; k++)

@@ -67,6 +67,7 @@ main(int argc, char **argv)
 		seed[31] = 0x5e;
 		crypto_sign_seed_keypair(pk, sk, seed);
 		memcpy(r.pk, pk, CS_PK_LEN);
+		r.pk_len = CS_ED25519_KEY_LEN;
 		r.hwid_len = 8;
 		memcpy(r.hwid, &r.serial, 8);
 		snprintf(r.firmware, sizeof r.firmware, "%s", argv[4]);

@@ -124,6 +124,7 @@ main(int argc, char **argv)
 		memcpy(r.deployment, ord.deployment, CS_DEPLOY_LEN);
 		r.serial = ord.first + i;
 		memcpy(r.pk, dpk, 32);
+		r.pk_len = 32;
 		r.hwid_len = 8;
 		memcpy(r.hwid, "HW-GOLD", 7);
 		r.hwid[7] = (uint8_t)('0' + i);

@@ -35,7 +35,7 @@ show(const uint8_t *p, size_t n)
 		fail(e.msg);
 	cs_digest(dg, CS_KIND_RECORD, c.payload, c.payload_len);
 	cs_hex(d, dg, CS_DIGEST_LEN);
-	cs_hex(k, r.pk, CS_PK_LEN);
+	cs_hex(k, r.pk, r.pk_len);
 	printf("%llu %s %s\n", (unsigned long long)r.serial, d, k);
 }
 

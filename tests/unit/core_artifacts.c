@@ -114,6 +114,7 @@ roundtrips(void)
 	memset(&r, 0, sizeof r);
 	r.serial = 1234;
 	memcpy(r.pk, k[0].pk, 32);
+	r.pk_len = 32;
 	r.hwid_len = 8;
 	memset(r.hwid, 0xab, 8);
 	strcpy(r.firmware, "1.0.3");

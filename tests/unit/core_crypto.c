@@ -258,8 +258,9 @@ static const struct variant variants[] = {
 	    "body protected header with 99: 0 added"},
 	{1, {{PROT, CS_COSE_ALG_EDDSA, CT_KIND, 0, 0}, NO_EDIT}, "protected header at offset",
 	    "body protected header with alg"},
-	/* (3) alg ES256 (-7), the signature still Ed25519 */
-	{0, {{SIGNER_PROT, -7, CT_PROFILE, 1, 0}, NO_EDIT}, "algorithm -7 is not EdDSA (-8)",
+	/* (3) alg ES256 (-7), the signature still Ed25519, in a COSE_Sign (a
+	 * Sign1's: in cose_profile_headers) */
+	{1, {{SIGNER_PROT, -7, CT_PROFILE, 1, 0}, NO_EDIT}, "algorithm -7 is not EdDSA (-8)",
 	    "alg -7"},
 	/* (4) the kid moved from the protected header to the unprotected */
 	{0, {{SIGNER_PROT, CS_COSE_ALG_EDDSA, CT_PROFILE, 0, 0}, {SIGNER_UNPROT, 0, CT_NONE, 1, 0}},
@@ -320,6 +321,25 @@ cose_profile_headers(void)
 				    ed->kid ? kid : NULL, ed->extra);
 			}
 			refused(multi, &h, payload, sizeof payload, pk, sk, va->why, va->what);
+		}
+
+		/* (3) in a COSE_Sign1 of kind record, alg ES256 (-7) is a secure
+		 * element's (the signature here is still Ed25519): decoded, and
+		 * never verified as EdDSA; in a Sign1 of another kind, refused */
+		if (!multi) {
+			profile_hdrs(&h, multi, kind, kid);
+			mkhdr(&h.prot, h.m[PROT], sizeof h.m[PROT], -7, ct, kid, 0);
+			cs_err_clear(&e);
+			cs_buf_fixed(&scratch, sm, sizeof sm);
+			T_OK(seal(&out, m, sizeof m, multi, &h, payload, sizeof payload, pk, sk) == 0 &&
+				 cs_cose_decode(&c, out.p, out.len, &e) == CS_OK &&
+				 c.s[0].alg == CS_COSE_ALG_ES256 && cs_cose_verify(&c, 0, pk, &scratch) != 0,
+			    "COSE_Sign1 of kind record with alg -7: decoded as ES256, never verified as "
+			    "EdDSA");
+			profile_hdrs(&h, multi, "batch-header", kid);
+			mkhdr(&h.prot, h.m[PROT], sizeof h.m[PROT], -7, "batch-header", kid, 0);
+			refused(multi, &h, payload, sizeof payload, pk, sk,
+			    "only device records are signed with it", "batch header with alg -7");
 		}
 	}
 }

@@ -2,6 +2,7 @@
  * uniqueness indexes over the batch (serial, device key, hardware id). */
 #include <sodium.h>
 
+#include "attest/p256.h"
 #include "format/cose.h"
 #include "station/check.h"
 #include "t.h"
@@ -25,11 +26,37 @@ make(uint8_t *out, size_t cap, const cs_record *r, const uint8_t sk[CS_SK_LEN])
 	return env.len;
 }
 
+/* The same for a record signed by a P-256 secret (ES256). */
+static size_t
+make256(uint8_t *out, size_t cap, const cs_record *r, const cs_p256_secret *sk)
+{
+	cs_buf pay, env;
+	cs_err e;
+
+	cs_buf_init(&pay, CS_RECORD_MAX);
+	cs_buf_fixed(&env, out, cap);
+	cs_err_clear(&e);
+	if (cs_record_encode(&pay, r) != CS_OK || cs_cose_sign1_es256(&env, pay.p, pay.len, sk, &e) != CS_OK)
+		abort();
+	cs_buf_free(&pay);
+	return env.len;
+}
+
+static int64_t
+seen_key(const cs_seen *s, const uint8_t *pk, size_t n)
+{
+	uint8_t d[CS_DIGEST_LEN];
+
+	cs_seen_key_digest(d, pk, n);
+	return cs_seen_key(s, d);
+}
+
 static void
 good(cs_record *r, uint8_t sk[CS_SK_LEN], uint64_t serial)
 {
 	memset(r, 0, sizeof *r);
 	crypto_sign_keypair(r->pk, sk);
+	r->pk_len = CS_ED25519_KEY_LEN;
 	memcpy(r->deployment, order.deployment, CS_DEPLOY_LEN);
 	r->serial = serial;
 	r->hwid_len = (size_t)snprintf((char *)r->hwid, sizeof r->hwid, "hw-%llu",
@@ -123,6 +150,36 @@ main(void)
 	r2.serial = 1999;
 	expect_made("the last serial of the range", &r2, sk, NULL);
 	{
+		/* a secure element's record: P-256 key, ES256 */
+		cs_p256_secret *p1, *p2;
+		cs_record r3;
+
+		cs_err_clear(&e);
+		if (cs_p256_secret_generate(&p1, &e) != CS_OK || cs_p256_secret_generate(&p2, &e) != CS_OK)
+			abort();
+		r3 = r;
+		memcpy(r3.pk, cs_p256_secret_point(p1), CS_P256_KEY_LEN);
+		r3.pk_len = CS_P256_KEY_LEN;
+		n = make256(env, sizeof env, &r3, p1);
+		expect("a P-256 record signed with ES256", env, n, NULL);
+		env[n - 1] ^= 1;
+		expect("a P-256 record with a flipped signature bit", env, n, "record-signature");
+		n = make256(env, sizeof env, &r3, p2);
+		expect("a P-256 record signed by another P-256 key", env, n, "record-signature");
+		n = make(env, sizeof env, &r3, sk);
+		expect("a P-256 key with an EdDSA signature (the algorithm is not the key's)", env, n,
+		    "record-signature");
+		r3.pk[64] ^= 1; /* off the curve */
+		n = make256(env, sizeof env, &r3, p1);
+		expect("a P-256 key off the curve", env, n, "record-key-invalid");
+		r3.pk[64] ^= 1;
+		r3.pk[0] = 0x02; /* the compressed form's first byte */
+		n = make256(env, sizeof env, &r3, p1);
+		expect("a P-256 key not in the uncompressed form", env, n, "record-key-invalid");
+		cs_p256_secret_free(p1);
+		cs_p256_secret_free(p2);
+	}
+	{
 		/* a header envelope (COSE_Sign1 of another kind) is not a record */
 		cs_buf b;
 
@@ -139,7 +196,7 @@ main(void)
 	good(&r, sk, 1000);
 	randombytes_buf(d, sizeof d);
 	T_OK(cs_seen_add(&s, &r, d, &e) == CS_OK && cs_seen_serial(&s, 1000) == 0 &&
-		 cs_seen_key(&s, r.pk) == 0,
+		 seen_key(&s, r.pk, r.pk_len) == 0,
 	    "a record is indexed by serial and key");
 	r2 = r;
 	crypto_sign_keypair(r2.pk, sk2);
@@ -162,7 +219,7 @@ main(void)
 		good(&r2, sk2, 1000 + i);
 		cs_err_clear(&e);
 		if (cs_seen_add(&s, &r2, d, &e) != CS_OK || cs_seen_serial(&s, 1000 + i) != (int64_t)i ||
-		    cs_seen_key(&s, r2.pk) != (int64_t)i)
+		    seen_key(&s, r2.pk, r2.pk_len) != (int64_t)i)
 			bad++;
 	}
 	for (i = 0; i < 5000; i++) {
@@ -175,7 +232,7 @@ main(void)
 			bad++;
 	}
 	T_OK(bad == 0 && s.n == 5000, "5000 records indexed and found after growing (%zu wrong)", bad);
-	T_OK(cs_seen_serial(&s, 999) == -1 && cs_seen_serial(&s, 6000) == -1 && cs_seen_key(&s, pk2) == -1,
+	T_OK(cs_seen_serial(&s, 999) == -1 && cs_seen_serial(&s, 6000) == -1 && seen_key(&s, pk2, CS_PK_LEN) == -1,
 	    "absent serials and keys are not found");
 	cs_seen_free(&s);
 	return t_done();

@@ -308,6 +308,7 @@ main(int argc, char **argv)
 	memcpy(rec.deployment, dep, sizeof dep);
 	rec.serial = 1000;
 	memcpy(rec.pk, pk[0], CS_PK_LEN);
+	rec.pk_len = CS_ED25519_KEY_LEN;
 	rec.hwid_len = 12;
 	memset(rec.hwid, 0x44, rec.hwid_len);
 	strcpy(rec.firmware, "1.2.3");
