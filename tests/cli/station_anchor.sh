@@ -72,7 +72,7 @@ fi
 # shellcheck disable=SC2086
 check "the firmware builds with the header (-Wall -Wextra -Werror)" \
 	$CCX -std=gnu11 -Wall -Wextra -Werror $FLAGS -I"$ROOT/lib" -I"$T" -o "$T/fw" "$T/fw.c" \
-	"$BUILD/libconsign.a" $(pkg-config --libs libsodium libzip libcbor sqlite3) -lpthread
+	"$BUILD/libconsign.a" $(pkg-config --libs libsodium libzip libcbor sqlite3 libcrypto) -lpthread
 run "$T/fw" "$F/order.cbor" "$T/rec.cose"
 checkx "the firmware takes the policy's order" '[ "$RC" -eq 0 ] && has "$T/out" provisioned'
 expect 0 "its record verifies" "$CONSIGN" verify "$T/rec.cose"
