@@ -23,7 +23,7 @@ fail(const char *what)
 static void
 show(const uint8_t *p, size_t n)
 {
-	char d[65], k[65];
+	char d[2 * CS_DIGEST_LEN + 1], k[2 * CS_DEVICE_KEY_MAX + 1];
 	uint8_t dg[CS_DIGEST_LEN];
 	cs_record r;
 	cs_cose c;
