@@ -135,3 +135,22 @@ check "a firmware cell starting with = is quoted behind an apostrophe" \
 	grep -qF ",\"'=HYPERLINK(\"\"x\"\")\"," "$T/r4.csv"
 "$CONSIGN" export --policy "$P" --after "$(chain_of "$T/r3.zip")" --format jsonl "$T/r4.zip" >"$T/r4.jsonl" 2>/dev/null
 check "... and in JSON Lines it round-trips" [ "$(jq -r .firmware "$T/r4.jsonl" | head -1)" = '=HYPERLINK("x")' ]
+
+# a secure element's device (issue 18): its 65-byte P-256 key (ES256) is
+# released, and exported as the record carries it, hex and base64
+office_mkb "$F" --count 3 --seed 12 --first-serial 7100 --p256 1 -o "$T/b5.zip"
+office_release "$F" "$T/b5.zip" "$T/r5.zip" || notok "release 5"
+R4=$(chain_of "$T/r4.zip")
+expect 0 "a release with a P-256 device key: accepted, --deep too" V --after "$R4" --deep "$T/r5.zip"
+unzip -p "$T/b5.zip" records.cborseq >"$T/b5.seq" && "$TOOLS/recls" records "$T/b5.seq" >"$T/b5.keys"
+"$CONSIGN" export --policy "$P" --after "$R4" --format jsonl "$T/r5.zip" >"$T/r5.jsonl" 2>/dev/null
+k7101=$(awk '$1 == 7101 { print $3 }' "$T/b5.keys")
+checkx "... the record's key is 65 bytes, 0x04 || x || y" '[[ "$k7101" =~ ^04[0-9a-f]{128}$ ]]'
+checkx "... export writes it intact" \
+	'[ "$(jq -r "select(.serial == 7101) | .public_key_hex" "$T/r5.jsonl")" = "$k7101" ]'
+checkx "... and its base64 is the same 65 bytes" '[ "$(jq -r "select(.serial == 7101) |
+	.public_key_base64" "$T/r5.jsonl" | base64 -d | od -An -tx1 | tr -d " \n")" = "$k7101" ]'
+checkx "... the Ed25519 keys beside it are exported as before" '[ "$(jq -r "select(.serial != 7101) |
+	\"\(.serial) \(.public_key_hex)\"" "$T/r5.jsonl")" = "$(awk "\$1 != 7101 { print \$1, \$3 }" "$T/b5.keys")" ]'
+"$CONSIGN" export --policy "$P" --after "$R4" --format csv "$T/r5.zip" >"$T/r5.csv" 2>/dev/null
+check "... in CSV too" grep -q "^7101,$k7101," "$T/r5.csv"

@@ -22,7 +22,9 @@
  * --pad N@INDEX puts N one-byte items (the integer 0, well-formed CBOR but no
  * record) before record INDEX (INDEX = count: after the last); the header's
  * count includes them, as a factory that pads a batch would write it;
- * --header-count N writes N as the header's count instead. */
+ * --header-count N writes N as the header's count instead.
+ * --p256 INDEX makes record INDEX a secure element's: a P-256 device key
+ * (65 bytes; scalar derived from --seed and INDEX) signing with ES256. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 
 #include <sodium.h>
 
+#include "attest/p256.h"
 #include "bundle/bundle.h"
 #include "format/keyfile.h"
 #include "format/artifact.h"
@@ -59,6 +62,8 @@ static struct {
 	struct brk pad[MAX_BREAKS]; /* what: unused; at: before record; n in pad_n */
 	uint64_t pad_n[MAX_BREAKS];
 	size_t npad;
+	uint64_t p256[MAX_BREAKS]; /* records whose key is P-256 (ES256) */
+	size_t np256;
 } G;
 
 struct job {
@@ -130,6 +135,42 @@ device_seed(uint8_t out[32], uint64_t i, const char *salt)
 	crypto_hash_sha256_final(&st, out);
 }
 
+static int
+is_p256(uint64_t i)
+{
+	size_t k;
+
+	for (k = 0; k < G.np256; k++)
+		if (G.p256[k] == i)
+			return 1;
+	return 0;
+}
+
+/* A secure element's record: its P-256 key (scalar from the seed) signs it
+ * with ES256. The record's other fields are record i's as make_record
+ * writes them. */
+static void
+make_p256_record(cs_buf *out, cs_record *r, uint64_t i)
+{
+	uint8_t d[32], paym[1024];
+	cs_p256_secret *se;
+	cs_buf pay;
+	cs_err e;
+
+	device_seed(d, i, "device-p256");
+	cs_err_clear(&e);
+	if (cs_p256_secret_from_scalar(&se, d, &e) != CS_OK)
+		die("%s", "a P-256 scalar out of range");
+	sodium_memzero(d, sizeof d);
+	memcpy(r->pk, cs_p256_secret_point(se), CS_P256_KEY_LEN);
+	r->pk_len = CS_P256_KEY_LEN;
+	cs_buf_fixed(&pay, paym, sizeof paym);
+	if (cs_record_encode(&pay, r) != CS_OK ||
+	    cs_cose_sign1_es256(out, pay.p, pay.len, se, &e) != CS_OK)
+		die("%s", "a P-256 record");
+	cs_p256_secret_free(se);
+}
+
 /* The order-2 point (0, -1): adding it makes a key of mixed order. */
 static const uint8_t order2[32] = {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -186,6 +227,11 @@ make_record(cs_buf *out, uint64_t i)
 				die("%s", "cannot add the order-2 point");
 			memcpy(sk + 32, r.pk, 32);
 		}
+	}
+	if (brk == NULL && is_p256(i)) {
+		make_p256_record(out, &r, i);
+		sodium_memzero(sk, sizeof sk);
+		return;
 	}
 	cs_keyid(kid, r.pk);
 	cs_buf_fixed(&prot, protm, sizeof protm);
@@ -338,6 +384,10 @@ main(int argc, char **argv)
 			G.pad_n[G.npad] = strtoull(v, NULL, 10);
 			G.pad[G.npad].at = strtoull(at + 1, NULL, 10);
 			G.npad++;
+		} else if (strcmp(o, "--p256") == 0) {
+			if (G.np256 == MAX_BREAKS)
+				die("%s", "--p256 INDEX, at most 64 times");
+			G.p256[G.np256++] = strtoull(v, NULL, 10);
 		} else
 			die("unknown option %s", o);
 	}
