@@ -16,9 +16,9 @@ static const char usage[] =
     "\n"
     "Verifies the release as consign verify does (M custodian signatures of P, the\n"
     "next in the chain, every cheap check of its batch; --deep every signature\n"
-    "too) and only then writes one line per accepted device: serial, device key\n"
-    "(hex and base64), hardware id, firmware, batch, order, release sequence and\n"
-    "release digest. With -o the file appears only when verification passed.\n";
+    "too) and only then writes one line per accepted device: serial, algorithm,\n"
+    "device key (hex and base64), hardware id, firmware, batch, order, release\n"
+    "sequence and release digest. With -o the file appears only when verification passed.\n";
 
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN };
 
@@ -135,13 +135,21 @@ cell(struct ex *o, const char *raw, char *keep, size_t keepcap, char *esc, size_
 	return esc;
 }
 
+/* The device's signature algorithm, as its record's envelope names it: the
+ * key's length says which (a verified record's algorithm is its key's). */
+static const char *
+algorithm(const cs_record *rec)
+{
+	return rec->pk_len == CS_P256_KEY_LEN ? "ES256" : "EdDSA";
+}
+
 static int
 line(void *ctx, const cs_vrec *r)
 {
 	struct ex *o = ctx;
 	char b64[sodium_base64_ENCODED_LEN(CS_DEVICE_KEY_MAX, sodium_base64_VARIANT_ORIGINAL)],
 	    b64cell[sizeof b64 + 8], *p;
-	const char *fw, *batch;
+	const char *fw, *batch, *alg;
 
 	if (r->excluded && o->excl != NULL && o->writing)
 		json_array_append_new(o->excl, cmd_desc_vrec_exclusion(r));
@@ -155,9 +163,12 @@ line(void *ctx, const cs_vrec *r)
 	    &o->have_fw);
 	batch = cell(o, r->rec->batch, o->batch_raw, sizeof o->batch_raw, o->batch, sizeof o->batch,
 	    &o->batch_len, &o->have_batch);
+	alg = algorithm(r->rec);
 	p = (char *)o->buf + o->len;
 	if (o->csv) {
 		p = decimal(p, r->rec->serial);
+		p = CAT(p, ",");
+		p = cat(p, alg, strlen(alg));
 		p = CAT(p, ",");
 		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, ",");
@@ -172,7 +183,9 @@ line(void *ctx, const cs_vrec *r)
 	} else {
 		p = CAT(p, "{\"serial\":");
 		p = decimal(p, r->rec->serial);
-		p = CAT(p, ",\"public_key_hex\":\"");
+		p = CAT(p, ",\"algorithm\":\"");
+		p = cat(p, alg, strlen(alg));
+		p = CAT(p, "\",\"public_key_hex\":\"");
 		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, "\",\"public_key_base64\":\"");
 		p = cat(p, b64, strlen(b64));
@@ -189,7 +202,7 @@ line(void *ctx, const cs_vrec *r)
 	return o->failed;
 }
 
-static const char csv_header[] = "serial,public_key_hex,public_key_base64,hardware_id,firmware,"
+static const char csv_header[] = "serial,algorithm,public_key_hex,public_key_base64,hardware_id,firmware,"
 				 "batch,order,release_sequence,release_digest\r\n";
 
 /* One verification pass; with writing set, the lines go out as records pass. */

@@ -74,8 +74,13 @@ CREATE TABLE IF NOT EXISTS consign.releases (
 CREATE TABLE IF NOT EXISTS consign.devices (
 	serial numeric(20, 0) PRIMARY KEY
 		CONSTRAINT devices_serial_range CHECK (serial BETWEEN 0 AND 18446744073709551615),
+	-- the device's signature algorithm: EdDSA (an Ed25519 key, 32 bytes) or
+	-- ES256 (a secure element's P-256 key, 65 bytes, 04 || x || y)
+	algorithm text NOT NULL DEFAULT 'EdDSA'
+		CONSTRAINT devices_algorithm CHECK (algorithm IN ('EdDSA', 'ES256')),
 	public_key bytea NOT NULL UNIQUE
-		CONSTRAINT devices_public_key_shape CHECK (octet_length(public_key) = 32),
+		CONSTRAINT devices_public_key_shape CHECK (octet_length(public_key) =
+			CASE algorithm WHEN 'EdDSA' THEN 32 ELSE 65 END),
 	hardware_id bytea NOT NULL UNIQUE
 		CONSTRAINT devices_hardware_id_shape CHECK (octet_length(hardware_id) BETWEEN 1 AND 64),
 	firmware text NOT NULL

@@ -256,12 +256,25 @@ check "... the order has 5 of 100 imported; the release is recorded with 1 exclu
 snap >"$T/snap"
 expect_reason 0 "already imported" "the same release again is a no-op that says so" job "$T/r1.zip"
 unchanged "... the no-op"
-# the registry holds 32-byte keys only: until it takes P-256 keys, a release
-# with one is refused whole by the export's shape checks (issue 18)
-expect_reason 1 'constraint "export_key' \
-	"a release with a P-256 device key is refused (the registry takes Ed25519 keys only)" \
-	job "$T/rp.zip"
-unchanged "... and nothing changed"
+# a secure element's device (issue 18): release 2 with a P-256 key (ES256),
+# imported into a second registry (release 1, then it), so this one's chain
+# goes on as before
+psql -X -q -v ON_ERROR_STOP=1 -U ciadmin -d postgres -c "CREATE DATABASE registry_p OWNER ci" \
+	>/dev/null || notok "a second registry"
+jobp() { env PGUSER=ci PGDATABASE=registry_p CONSIGN="$CONSIGN" "$JOB" "$@"; }
+jobp --init-policy "$P" --expect-digest "$pdig" >/dev/null && jobp "$T/r1.zip" >/dev/null ||
+	notok "the second registry at release 1"
+expect 0 "a release with a P-256 device key (ES256) imports" jobp "$T/rp.zip"
+kp=$("$CONSIGN" export --policy "$P" --after "$(chain_of "$T/r1.zip")" --format jsonl "$T/rp.zip" |
+	jq -r 'select(.algorithm == "ES256") | .public_key_hex')
+check "... the device is registered as ES256 with its 65-byte key, the others as EdDSA" \
+	[ "$(psql -X -q -A -t -U ciadmin -d registry_p -c "SELECT string_agg(algorithm || ' ' ||
+		octet_length(public_key), ',' ORDER BY octet_length(public_key))
+		FROM consign.devices WHERE serial >= 1500 UNION ALL SELECT encode(public_key, 'hex') FROM consign.devices WHERE algorithm = 'ES256'")" = \
+		"$(printf 'EdDSA 32,ES256 65\n%s' "$kp")" ]
+check "... release 1's devices are EdDSA" [ "$(psql -X -q -A -t -U ciadmin -d registry_p -c \
+	"SELECT count(*) FILTER (WHERE algorithm = 'EdDSA' AND octet_length(public_key) = 32) ||
+		'/' || count(*) FROM consign.devices WHERE serial < 1500")" = "5/5" ]
 
 expect 0 "release 2 continues the chain and imports" job "$T/r2.zip"
 check "... 8 devices, the chain at release 2, the order at 8" \
@@ -329,6 +342,12 @@ lie "an export line with a field the format does not have" export_fields \
 	'sed -i "1s/}\$/,\"extra\":1}/" "$1"'
 lie "an export line that is not a JSON object" export_fields 'sed -i "1s/.*/[1,2]/" "$1"'
 unchanged "... these four"
+# the key's algorithm: one of the two, and the key's length its
+lie "an export line with an algorithm the format does not have" export_key_algorithm \
+	'sed -i "1s/\"algorithm\":\"EdDSA\"/\"algorithm\":\"Ed448\"/" "$1"'
+lie "an export line naming ES256 for a 32-byte key" export_key_base64 \
+	'sed -i "1s/\"algorithm\":\"EdDSA\"/\"algorithm\":\"ES256\"/" "$1"'
+unchanged "... these two"
 
 # ---- a crash in the middle: nothing changes ---------------------------------------
 
@@ -429,10 +448,12 @@ unchanged "... the no-op and the rollback"
 expect 0 "release 5 under v2 now imports" job "$T/r5.zip"
 "$CONSIGN" export --policy "$P2" --after "$(chain_of "$T/r4.zip")" --format jsonl "$T/r5.zip" \
 	-o "$T/r5.jsonl" 2>/dev/null
-k=$(grep -o '"serial":18446744073709551615,"public_key_hex":"[0-9a-f]*"' "$T/r5.jsonl" | cut -d'"' -f6)
-check "... serial 18446744073709551615 (2^64 - 1) is stored exactly, with its key" \
-	[ "$(q "SELECT encode(public_key, 'hex') FROM consign.devices
-		WHERE serial = 18446744073709551615")" = "$k" ]
+# (by text: jq 1.6 reads numbers as doubles)
+k=$(grep -o '^{"serial":18446744073709551614,[^}]*' "$T/r5.jsonl" |
+	sed -n 's/.*"public_key_hex":"\([0-9a-f]*\)".*/\1/p')
+kdb=$(q "SELECT encode(public_key, 'hex') FROM consign.devices WHERE serial = 18446744073709551614")
+checkx "... serial 18446744073709551614 (2^64 - 2) is stored exactly, with its key" \
+	'[ -n "$k" ] && [ "$kdb" = "$k" ]'
 check "... and 2^64 - 3 too" \
 	[ "$(q "SELECT count(*) FROM consign.devices WHERE serial = 18446744073709551613")" = 1 ]
 

@@ -65,7 +65,7 @@ checkx "... keys in hex and base64 agree" \
 "$CONSIGN" export --policy "$P" --first --format csv "$T/r1m.zip" >"$T/r1.csv" 2>/dev/null
 check "csv: a header row and 998 rows" [ "$(wc -l <"$T/r1.csv")" -eq 999 ]
 check "... the header row names the columns" \
-	grep -q "^serial,public_key_hex,public_key_base64,hardware_id,firmware,batch,order,release_sequence,release_digest" "$T/r1.csv"
+	grep -q "^serial,algorithm,public_key_hex,public_key_base64,hardware_id,firmware,batch,order,release_sequence,release_digest" "$T/r1.csv"
 # standard base64 starts with "+" for one key in 64: such cells are guarded too
 res=$(python3 - "$T/r1.csv" <<'PY'
 import base64, csv, sys
@@ -146,11 +146,13 @@ unzip -p "$T/b5.zip" records.cborseq >"$T/b5.seq" && "$TOOLS/recls" records "$T/
 "$CONSIGN" export --policy "$P" --after "$R4" --format jsonl "$T/r5.zip" >"$T/r5.jsonl" 2>/dev/null
 k7101=$(awk '$1 == 7101 { print $3 }' "$T/b5.keys")
 checkx "... the record's key is 65 bytes, 0x04 || x || y" '[[ "$k7101" =~ ^04[0-9a-f]{128}$ ]]'
-checkx "... export writes it intact" \
-	'[ "$(jq -r "select(.serial == 7101) | .public_key_hex" "$T/r5.jsonl")" = "$k7101" ]'
+checkx "... export writes it intact, with its algorithm, ES256" \
+	'[ "$(jq -r "select(.serial == 7101) | .algorithm + \" \" + .public_key_hex" "$T/r5.jsonl")" = "ES256 $k7101" ]'
+checkx "... the devices beside it are EdDSA" \
+	'[ "$(jq -r "select(.serial != 7101) | .algorithm" "$T/r5.jsonl" | sort | uniq -c | tr -s " ")" = " 2 EdDSA" ]'
 checkx "... and its base64 is the same 65 bytes" '[ "$(jq -r "select(.serial == 7101) |
 	.public_key_base64" "$T/r5.jsonl" | base64 -d | od -An -tx1 | tr -d " \n")" = "$k7101" ]'
 checkx "... the Ed25519 keys beside it are exported as before" '[ "$(jq -r "select(.serial != 7101) |
 	\"\(.serial) \(.public_key_hex)\"" "$T/r5.jsonl")" = "$(awk "\$1 != 7101 { print \$1, \$3 }" "$T/b5.keys")" ]'
 "$CONSIGN" export --policy "$P" --after "$R4" --format csv "$T/r5.zip" >"$T/r5.csv" 2>/dev/null
-check "... in CSV too" grep -q "^7101,$k7101," "$T/r5.csv"
+check "... in CSV too" grep -q "^7101,ES256,$k7101," "$T/r5.csv"
