@@ -93,8 +93,8 @@ int
 cmd_usage(const char *usage, const char *fmt, ...)
 {
 	char cmd[64];
-	const char *p = strstr(usage, "usage: ");
-	size_t n = 0, w;
+	const char *p = strstr(usage, "usage: "), *l;
+	size_t n = 0, w, k;
 	va_list ap;
 	cs_err e;
 
@@ -112,6 +112,19 @@ cmd_usage(const char *usage, const char *fmt, ...)
 			cmd[n++] = ' ';
 		memcpy(cmd + n, p, w);
 		n += w;
+	}
+	/* where further synopsis lines name other subcommands ("consign station
+	 * seal" below "consign station collect"), only the words they share */
+	for (l = strstr(usage, "\n       consign "); l != NULL && n > 0;
+	     l = strstr(l + 1, "\n       consign ")) {
+		for (l += 8, k = 0; k < n && l[k] == cmd[k]; k++)
+			;
+		if (k == n && l[k] >= 'a' && l[k] <= 'z') /* a longer last word */
+			k--;
+		if (k < n)
+			while (k > 0 && cmd[k] != ' ')
+				k--;
+		n = k;
 	}
 	cmd[n] = '\0';
 	cs_err_clear(&e);

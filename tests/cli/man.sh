@@ -68,8 +68,19 @@ PAGES
 	for c in $cmds; do
 		[ -s "$T/consign-$c.1.txt" ] && grep -q "consign-$c(1)" "$T/consign.1.txt" || nopage="$nopage $c"
 	done
-	check "each of the $(echo $cmds | wc -w) commands of consign --help has a page named in consign(1)${nopage:+, not:$nopage}" \
-		[ -n "$cmds" ] && [ -z "$nopage" ]
+	checkx "each of the $(echo $cmds | wc -w) commands of consign --help has a page named in consign(1)${nopage:+, not:$nopage}" \
+		'[ -n "$cmds" ] && [ -z "$nopage" ]'
+	# a usage error ends with one pointer to the help of what was run (or the
+	# words its synopsis lines share: "consign station", not "station collect")
+	for c in "station seal" "station collect" "release create" verify ledger; do
+		# shellcheck disable=SC2086
+		"$CONSIGN" $c --no-such-option >/dev/null 2>"$T/usage.err"
+		rc=$?
+		want="Try 'consign ${c% collect}"
+		want="${want% seal} --help'."
+		check "'consign $c --no-such-option': exit 2, then \"$want\"" \
+			[ "$rc $(tail -1 "$T/usage.err")" = "2 $want" ]
+	done
 	check "consign(1) gives the exit codes 0-3" \
 		grep -q '^\.SH EXIT STATUS' "$T/consign.1"
 	check "consign(1) names the environment (CONSIGN_LEDGER)" grep -q CONSIGN_LEDGER "$T/consign.1.txt"
@@ -88,8 +99,8 @@ I=$T/inst
 command -v scdoc >/dev/null && make -s -C "$ROOT" BUILD="$BUILD" man >/dev/null
 run make -s -C "$ROOT" BUILD="$BUILD" -o all install DESTDIR="$I" PREFIX=/usr
 check "make install DESTDIR=... PREFIX=/usr succeeds" [ "$RC" -eq 0 ]
-check "... installs consign and consign-devsim in /usr/bin" \
-	[ -x "$I/usr/bin/consign" ] && [ -x "$I/usr/bin/consign-devsim" ]
+checkx "... installs consign and consign-devsim in /usr/bin" \
+	'[ -x "$I/usr/bin/consign" ] && [ -x "$I/usr/bin/consign-devsim" ]'
 check "... and the installed consign runs" has <("$I/usr/bin/consign" --version) "^consign "
 if command -v scdoc >/dev/null; then
 	pages=$(ls "$MAN"/*.scd | wc -l)
