@@ -16,9 +16,10 @@ static const char usage[] =
     "\n"
     "Verifies the release as consign verify does (M custodian signatures of P, the\n"
     "next in the chain, every cheap check of its batch; --deep every signature\n"
-    "too) and only then writes one line per accepted device: serial, algorithm,\n"
-    "device key (hex and base64), hardware id, firmware, batch, order, release\n"
-    "sequence and release digest. With -o the file appears only when verification passed.\n";
+    "too) and only then writes one line per accepted device: serial, device key\n"
+    "(hex and base64), hardware id, firmware, batch, order, release sequence,\n"
+    "release digest and the key's algorithm. With -o the file appears only when\n"
+    "verification passed.\n";
 
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN };
 
@@ -168,8 +169,6 @@ line(void *ctx, const cs_vrec *r)
 	if (o->csv) {
 		p = decimal(p, r->rec->serial);
 		p = CAT(p, ",");
-		p = cat(p, alg, strlen(alg));
-		p = CAT(p, ",");
 		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, ",");
 		/* standard base64 starts with '+' for one key in 64 */
@@ -183,9 +182,7 @@ line(void *ctx, const cs_vrec *r)
 	} else {
 		p = CAT(p, "{\"serial\":");
 		p = decimal(p, r->rec->serial);
-		p = CAT(p, ",\"algorithm\":\"");
-		p = cat(p, alg, strlen(alg));
-		p = CAT(p, "\",\"public_key_hex\":\"");
+		p = CAT(p, ",\"public_key_hex\":\"");
 		p = hex(p, r->rec->pk, r->rec->pk_len);
 		p = CAT(p, "\",\"public_key_base64\":\"");
 		p = cat(p, b64, strlen(b64));
@@ -197,13 +194,24 @@ line(void *ctx, const cs_vrec *r)
 		p = cat(p, batch, o->batch_len);
 	}
 	p = cat(p, o->tail, o->tail_len);
+	/* the algorithm last: a column added after the first ones, so that CSV
+	 * read by position keeps its columns where they were */
+	if (o->csv) {
+		p = CAT(p, ",");
+		p = cat(p, alg, strlen(alg));
+		p = CAT(p, "\r\n");
+	} else {
+		p = CAT(p, ",\"algorithm\":\"");
+		p = cat(p, alg, strlen(alg));
+		p = CAT(p, "\"}\n");
+	}
 	o->len = (size_t)(p - (char *)o->buf);
 	o->lines++;
 	return o->failed;
 }
 
-static const char csv_header[] = "serial,algorithm,public_key_hex,public_key_base64,hardware_id,firmware,"
-				 "batch,order,release_sequence,release_digest\r\n";
+static const char csv_header[] = "serial,public_key_hex,public_key_base64,hardware_id,firmware,"
+				 "batch,order,release_sequence,release_digest,algorithm\r\n";
 
 /* One verification pass; with writing set, the lines go out as records pass. */
 static int
@@ -225,8 +233,8 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 		cs_hex(o->release_hex, v->release_s.digest, CS_DIGEST_LEN);
 		o->seq = v->release.seq;
 		snprintf(o->tail, sizeof o->tail,
-		    o->csv ? ",%s,%llu,%s\r\n"
-			   : "\",\"order\":\"%s\",\"release_sequence\":%llu,\"release_digest\":\"%s\"}\n",
+		    o->csv ? ",%s,%llu,%s"
+			   : "\",\"order\":\"%s\",\"release_sequence\":%llu,\"release_digest\":\"%s\"",
 		    o->order_hex, (unsigned long long)o->seq, o->release_hex);
 		o->tail_len = strlen(o->tail);
 	}

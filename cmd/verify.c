@@ -293,11 +293,8 @@ verify_sign1(struct report *r, const cs_cose *c)
 			problem(r, &e);
 		}
 	} else if (cs_cose_verify(c, 0, pk, &sb) != 0) {
-		cs_fail(&e, CS_REJECT, strcmp(c->kind, CS_KIND_RECORD) == 0 ? "record-signature"
-										 : "signature",
-		    "the signature does not verify under the %s key",
-		    strcmp(c->kind, CS_KIND_RECORD) == 0 ? "device's own"
-		    : strcmp(c->kind, CS_KIND_HEADER) == 0 ? "station" : "office");
+		cs_fail(&e, CS_REJECT, "signature", "the signature does not verify under the %s key",
+		    strcmp(c->kind, CS_KIND_HEADER) == 0 ? "station" : "office");
 		problem(r, &e);
 	}
 	cs_buf_free(&sb);

@@ -79,8 +79,9 @@ CREATE TABLE IF NOT EXISTS consign.devices (
 	algorithm text NOT NULL DEFAULT 'EdDSA'
 		CONSTRAINT devices_algorithm CHECK (algorithm IN ('EdDSA', 'ES256')),
 	public_key bytea NOT NULL UNIQUE
-		CONSTRAINT devices_public_key_shape CHECK (octet_length(public_key) =
-			CASE algorithm WHEN 'EdDSA' THEN 32 ELSE 65 END),
+		CONSTRAINT devices_public_key_shape CHECK (CASE algorithm
+			WHEN 'EdDSA' THEN octet_length(public_key) = 32
+			ELSE octet_length(public_key) = 65 AND get_byte(public_key, 0) = 4 END),
 	hardware_id bytea NOT NULL UNIQUE
 		CONSTRAINT devices_hardware_id_shape CHECK (octet_length(hardware_id) BETWEEN 1 AND 64),
 	firmware text NOT NULL

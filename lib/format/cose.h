@@ -108,8 +108,8 @@ CS_MUST int cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *pay
  * simulated secure element and the test tools (a real element signs inside
  * itself, through the device agent's HAL). sk is a cs_p256_secret. */
 struct cs_p256_secret;
-int cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
-    const struct cs_p256_secret *sk, cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
+    const struct cs_p256_secret *sk, cs_err *e);
 
 /* Appends an unsigned COSE_Sign draft of the given kind to out. */
 CS_MUST int cs_cose_sign_draft(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen);
@@ -131,8 +131,8 @@ CS_MUST int cs_cose_sign_add_with(cs_buf *out, const cs_cose *c, const cs_signer
  * its one encoding); CS_REJECT "record-signature" when the algorithm is not
  * the key's, the key id is another's or the signature does not verify;
  * CS_MALFORMED "system" when memory runs out. */
-int cs_cose_verify_record(const cs_cose *c, const uint8_t *key, size_t len, cs_buf *scratch,
-    cs_err *e) __attribute__((warn_unused_result));
+CS_MUST int cs_cose_verify_record(const cs_cose *c, const uint8_t *key, size_t len,
+    cs_buf *scratch, cs_err *e);
 
 /* The COSE algorithm a device key of len bytes signs with: CS_COSE_ALG_EDDSA
  * (32), CS_COSE_ALG_ES256 (65), 0 for any other length. */

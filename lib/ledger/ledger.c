@@ -409,9 +409,8 @@ cs_ledger_policy(cs_ledger *l, const cs_signed **s, const cs_policy **p, cs_err 
 
 /* ---- lookups --------------------------------------------------------------- */
 
-/* Steps a lookup of one device row: *seq its release, 0 when none. */
-/* Runs st, its arguments bound: *seq is the first column of its row, 0 when
- * there is none. */
+/* Runs st, its arguments bound: *seq is the first column of its row (a
+ * device's release), 0 when there is none; "what" names it in an error. */
 static int
 found_seq(cs_ledger *l, sqlite3_stmt *st, uint64_t *seq, const char *what, cs_err *e)
 {

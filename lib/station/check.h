@@ -12,10 +12,12 @@
 /* Checks one record envelope against the order: a canonical COSE_Sign1 of
  * kind record (record-malformed), a valid device key (record-key-invalid:
  * Ed25519 of the prime-order subgroup, or P-256), signed by that key with
- * its algorithm and a matching kid (record-signature), and the order's deployment, batch id and nonce and a
- * serial in its range (record-deployment, record-batch, record-nonce,
- * record-serial-range). Fills *r (att borrows from env) and the record's
- * payload digest. Allocation-free. */
+ * its algorithm and a matching kid (record-signature), and the order's
+ * deployment, batch id and nonce and a serial in its range
+ * (record-deployment, record-batch, record-nonce, record-serial-range).
+ * Fills *r (att borrows from env) and the record's payload digest.
+ * Allocation-free for an Ed25519 key; a P-256 key is parsed by OpenSSL,
+ * whose failure (not the record's) is CS_MALFORMED "system". */
 CS_MUST int cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
     uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 

@@ -403,6 +403,11 @@ cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
  * verification over the Sig_structure, plus the key id (a hash of the key).
  * For Ed25519, cs_sig_verify would repeat the prime-order check, the costlier
  * half; a P-256 key is parsed once (its curve check) and verified. */
+/* The deep check could not be made (the P-256 library or memory failed):
+ * not the record's fault, so no reason a custodian would sign; the run
+ * fails instead (verdict, which runs in order and may touch the run). */
+static const char deep_fault[] = "system";
+
 static void
 deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 {
@@ -415,8 +420,7 @@ deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 	cs_err_clear(&pe);
 	if (es256 ? cs_p256_key_parse(&k, s->rec.pk, s->rec.pk_len, &pe) != CS_OK
 		  : !cs_pk_valid(s->rec.pk)) {
-		/* out of memory is not the key's fault: fail closed all the same */
-		s->deep = "record-key-invalid";
+		s->deep = !es256 || pe.status == CS_REJECT ? "record-key-invalid" : deep_fault;
 		return;
 	}
 	cs_keyid_n(kid, s->rec.pk, s->rec.pk_len);
@@ -469,6 +473,14 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 	const cs_vlookup *lk = r->o->lookup;
 	const char *why = NULL;
 	int t;
+
+	if (s->deep == deep_fault) {
+		cs_fail(r->e, CS_MALFORMED, "system",
+		    "record %llu: the P-256 library failed to parse its key (out of memory?)",
+		    (unsigned long long)s->index);
+		r->failed = 1;
+		return;
+	}
 
 	for (t = 0; t < 3 && s->reason == NULL; t++) {
 		if (first[t] < 0)

@@ -81,6 +81,17 @@ office_mkb "$F" --count 30 --break record-signature@0 --break record-duplicate-k
 	--break record-nonce@13 --break record-duplicate-hwid@20 --break record-serial-range@29 \
 	-o "$T/many.zip" || notok "mkbatch many"
 same 1 "eight records broken eight ways" V --json "$T/many.zip"
+# secure elements' records (ES256), checked deep by both engines: a flipped
+# signature bit, a key off the curve, EdDSA over a P-256 key (its kid the
+# P-256 key's); P-256 records 4 and 6 are sound and pass
+office_mkb "$F" --count 10 --seed 6 --p256 1 --p256 2 --p256 3 --p256 4 --p256 6 \
+	--break record-signature@1 --break record-key-invalid@2 --break record-alg@3 \
+	-o "$T/es256.zip" || notok "mkbatch es256"
+same 1 "ES256 records: a bad signature, a key off the curve, EdDSA on a P-256 key" \
+	V --json "$T/es256.zip"
+checkx "... records 1, 2, 3 refused, each for its reason; 7 of 10 pass" \
+	'[ "$(jq -c "[.failures[] | [.index, .reason]], .records - .failed" "$T/same.$N/ref.out" |
+		tr -d "\n")" = "[[1,\"record-signature\"],[2,\"record-key-invalid\"],[3,\"record-signature\"]]7" ]'
 
 # junk items counted in the header, before, between and after the records
 for where in 0 20 39 40; do

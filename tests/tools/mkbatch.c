@@ -24,7 +24,11 @@
  * count includes them, as a factory that pads a batch would write it;
  * --header-count N writes N as the header's count instead.
  * --p256 INDEX makes record INDEX a secure element's: a P-256 device key
- * (65 bytes; scalar derived from --seed and INDEX) signing with ES256. */
+ * (65 bytes; scalar derived from --seed and INDEX) signing with ES256; with
+ * it, --break record-signature@INDEX flips a bit of the ES256 signature,
+ * record-key-invalid@INDEX carries a key off the curve (the envelope
+ * signed by the real one), and record-alg@INDEX signs the record with
+ * EdDSA (an Ed25519 key, the kid the P-256 key's): record-signature. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,11 +154,14 @@ is_p256(uint64_t i)
  * with ES256. The record's other fields are record i's as make_record
  * writes them. */
 static void
-make_p256_record(cs_buf *out, cs_record *r, uint64_t i)
+make_p256_record(cs_buf *out, cs_record *r, uint64_t i, const char *brk,
+    const uint8_t ed_sk[64])
 {
-	uint8_t d[32], paym[1024];
+	uint8_t d[32], paym[1024], protm[128], tbsm[2048], sig[64], kid[CS_KID_LEN];
+	static const uint8_t empty[1] = {0xa0};
 	cs_p256_secret *se;
-	cs_buf pay;
+	cs_buf pay, prot, tbs;
+	cs_cose_raw_signer rs;
 	cs_err e;
 
 	device_seed(d, i, "device-p256");
@@ -164,10 +171,28 @@ make_p256_record(cs_buf *out, cs_record *r, uint64_t i)
 	sodium_memzero(d, sizeof d);
 	memcpy(r->pk, cs_p256_secret_point(se), CS_P256_KEY_LEN);
 	r->pk_len = CS_P256_KEY_LEN;
+	if (brk != NULL && strcmp(brk, "record-key-invalid") == 0)
+		r->pk[CS_P256_KEY_LEN - 1] ^= 1; /* y + 1 or y - 1: off the curve */
 	cs_buf_fixed(&pay, paym, sizeof paym);
-	if (cs_record_encode(&pay, r) != CS_OK ||
-	    cs_cose_sign1_es256(out, pay.p, pay.len, se, &e) != CS_OK)
+	if (cs_record_encode(&pay, r) != CS_OK)
 		die("%s", "a P-256 record");
+	if (brk != NULL && strcmp(brk, "record-alg") == 0) {
+		cs_keyid_n(kid, r->pk, r->pk_len);
+		cs_buf_fixed(&prot, protm, sizeof protm);
+		cs_buf_fixed(&tbs, tbsm, sizeof tbsm);
+		if (cosehdr(&prot, CS_COSE_ALG_EDDSA, CS_KIND_RECORD, kid, 0) != 0 ||
+		    cs_cose_tbs_raw(&tbs, prot.p, prot.len, NULL, 0, NULL, 0, pay.p, pay.len) != CS_OK)
+			die("%s", "record-alg");
+		crypto_sign_detached(sig, NULL, tbs.p, tbs.len, ed_sk);
+		rs = (cs_cose_raw_signer){prot.p, prot.len, empty, 1, sig};
+		if (cs_cose_encode_sign1_raw(out, &rs, pay.p, pay.len) != CS_OK)
+			die("%s", "record-alg");
+	} else if (cs_cose_sign1_es256(out, pay.p, pay.len, se, &e) != CS_OK) {
+		die("%s", "a P-256 record");
+	}
+	/* the signature is the envelope's last 64 bytes */
+	if (brk != NULL && strcmp(brk, "record-signature") == 0)
+		out->p[out->len - 1] ^= 0x10;
 	cs_p256_secret_free(se);
 }
 
@@ -228,8 +253,9 @@ make_record(cs_buf *out, uint64_t i)
 			memcpy(sk + 32, r.pk, 32);
 		}
 	}
-	if (brk == NULL && is_p256(i)) {
-		make_p256_record(out, &r, i);
+	if (is_p256(i) && (brk == NULL || strcmp(brk, "record-signature") == 0 ||
+			      strcmp(brk, "record-key-invalid") == 0 || strcmp(brk, "record-alg") == 0)) {
+		make_p256_record(out, &r, i, brk, sk);
 		sodium_memzero(sk, sizeof sk);
 		return;
 	}
