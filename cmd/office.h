@@ -70,8 +70,8 @@ json_t *cmd_desc_order_ref(const cs_verify *v, const cs_quorum *q, const cs_poli
 void cmd_desc_problems(json_t *r, const cs_verify *v);
 /* A verified batch or release: its problems and fields. failures (borrowed,
  * NULL: none listed) is every record failing a check of this run (a batch:
- * a release lists none, its problems name them); excluded (a release; NULL: the payload's list) every exclusion
- * as verified. */
+ * a release lists none, its problems name them); excluded (a release; NULL: the payload's list)
+ * every exclusion as verified. */
 void cmd_desc_zip(json_t *r, const cs_verify *v, const cs_policy *pol, json_t *failures,
     json_t *excluded);
 /* An excluded record as verified: index, serial, reason, and for

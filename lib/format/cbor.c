@@ -463,7 +463,11 @@ head_value(cs_cr *r, enum cs_cbor_type want, uint64_t *v)
 	return CS_OK;
 }
 
-int cs_cr_uint(cs_cr *r, uint64_t *v) { return head_value(r, CS_CBOR_UINT, v); }
+int
+cs_cr_uint(cs_cr *r, uint64_t *v)
+{
+	return head_value(r, CS_CBOR_UINT, v);
+}
 
 int
 cs_cr_int(cs_cr *r, int64_t *v)
@@ -581,10 +585,23 @@ container(cs_cr *r, enum cs_cbor_type ty, size_t *n, size_t min, size_t max)
 	return CS_OK;
 }
 
-int cs_cr_array(cs_cr *r, size_t *n, size_t min, size_t max) { return container(r, CS_CBOR_ARRAY, n, min, max); }
-int cs_cr_map(cs_cr *r, size_t *n, size_t min, size_t max) { return container(r, CS_CBOR_MAP, n, min, max); }
+int
+cs_cr_array(cs_cr *r, size_t *n, size_t min, size_t max)
+{
+	return container(r, CS_CBOR_ARRAY, n, min, max);
+}
 
-int cs_cr_tag(cs_cr *r, uint64_t *tag) { return head_value(r, CS_CBOR_TAG, tag); }
+int
+cs_cr_map(cs_cr *r, size_t *n, size_t min, size_t max)
+{
+	return container(r, CS_CBOR_MAP, n, min, max);
+}
+
+int
+cs_cr_tag(cs_cr *r, uint64_t *tag)
+{
+	return head_value(r, CS_CBOR_TAG, tag);
+}
 
 int
 cs_cr_null(cs_cr *r)

@@ -66,7 +66,8 @@ CS_MUST int cs_cose_tbs_raw(cs_buf *out, const uint8_t *body_prot, size_t bp_len
 
 /* 0 when signature i is EdDSA and verifies under pk (scratch holds the
  * ToBeSigned); -1 otherwise (an ES256 signature included). */
-CS_MUST int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN], cs_buf *scratch);
+CS_MUST int cs_cose_verify(const cs_cose *c, size_t i, const uint8_t pk[CS_PK_LEN],
+                           cs_buf *scratch);
 
 /* A signer as it is encoded: headers given as encoded bytes. */
 typedef struct cs_cose_raw_signer {

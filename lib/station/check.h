@@ -58,7 +58,8 @@ int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
 /* Adds r (with its payload digest) as the next index. CS_REJECT with
  * record-duplicate-serial / -key / -hwid when one is already there (then
  * nothing is added); too-large above CS_MAX_QUANTITY. */
-CS_MUST int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+CS_MUST int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
+                        cs_err *e);
 
 /* Adds the record envelope rec (n bytes), index of the station's own
  * journal, as cs_seen_add does. An envelope that does not decode is

@@ -105,7 +105,8 @@ main(int argc, char **argv)
 	cs_err_clear(&e);
 	ob = slurp(argv[1], "order.cbor", &on);
 	pb = slurp(argv[1], "policy.cbor", &pn);
-	if (cs_order_load(&os, &ord, ob, on, &e) != CS_OK || cs_policy_load(&ps, &pol, pb, pn, &e) != CS_OK)
+	if (cs_order_load(&os, &ord, ob, on, &e) != CS_OK ||
+	    cs_policy_load(&ps, &pol, pb, pn, &e) != CS_OK)
 		die("golden order or policy");
 	seed_key(alice_pk, alice_sk, "consign golden key alice");
 	seed_key(bob_pk, bob_sk, "consign golden key bob");

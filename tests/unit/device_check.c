@@ -36,7 +36,8 @@ make256(uint8_t *out, size_t cap, const cs_record *r, const cs_p256_secret *sk)
 	cs_buf_init(&pay, CS_RECORD_MAX);
 	cs_buf_fixed(&env, out, cap);
 	cs_err_clear(&e);
-	if (cs_record_encode(&pay, r) != CS_OK || cs_cose_sign1_es256(&env, pay.p, pay.len, sk, &e) != CS_OK)
+	if (cs_record_encode(&pay, r) != CS_OK ||
+	    cs_cose_sign1_es256(&env, pay.p, pay.len, sk, &e) != CS_OK)
 		abort();
 	cs_buf_free(&pay);
 	return env.len;
@@ -231,9 +232,11 @@ main(void)
 		if (cs_seen_serial(&s, 1000 + i) != (int64_t)i || cs_seen_hwid(&s, hw) != (int64_t)i)
 			bad++;
 	}
-	T_OK(bad == 0 && s.n == 5000, "5000 records indexed and found after growing (%zu wrong)", bad);
-	T_OK(cs_seen_serial(&s, 999) == -1 && cs_seen_serial(&s, 6000) == -1 && seen_key(&s, pk2, CS_PK_LEN) == -1,
-	    "absent serials and keys are not found");
+	T_OK(bad == 0 && s.n == 5000, "5000 records indexed and found after growing (%zu wrong)",
+	     bad);
+	T_OK(cs_seen_serial(&s, 999) == -1 && cs_seen_serial(&s, 6000) == -1 &&
+	         seen_key(&s, pk2, CS_PK_LEN) == -1,
+	     "absent serials and keys are not found");
 	cs_seen_free(&s);
 	return t_done();
 }
