@@ -406,19 +406,25 @@ cs_cose_sign1_create(cs_buf *out, const char *kind, const uint8_t *payload, size
 	return cs_cose_sign1_with(out, kind, payload, plen, &s, e);
 }
 
-int
-cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
-    const cs_signer *s, cs_err *e)
+/* A COSE_Sign1 of kind with the profile's protected header (alg, kid):
+ * sign(ctx, ...) makes the signature over the ToBeSigned and checks it
+ * against its own public key before anything is written to out. */
+_Static_assert(CS_ES256_SIG_LEN == CS_SIG_LEN, "r || s is as long as an Ed25519 signature");
+typedef int (*sign1_fn)(const void *ctx, uint8_t sig[CS_SIG_LEN], const uint8_t *m, size_t n,
+    cs_err *e);
+
+static int
+sign1(cs_buf *out, const char *kind, int alg, const uint8_t kid[CS_KID_LEN],
+    const uint8_t *payload, size_t plen, sign1_fn sign, const void *ctx, cs_err *e)
 {
-	uint8_t protm[128], kid[CS_KID_LEN], sig[CS_SIG_LEN];
+	uint8_t protm[128], sig[CS_SIG_LEN];
 	cs_buf prot, tbs;
 	cs_cose_raw_signer rs;
-	int rc = CS_MALFORMED;
+	int rc;
 
 	cs_buf_fixed(&prot, protm, sizeof protm);
 	cs_buf_init(&tbs, plen + 256);
-	cs_keyid(kid, s->pk);
-	if (make_prot(&prot, kind, CS_COSE_ALG_EDDSA, kid) != CS_OK) {
+	if (make_prot(&prot, kind, alg, kid) != CS_OK) {
 		rc = cs_fail(e, CS_USAGE, "internal", "cannot build a protected header for %s", kind);
 		goto done;
 	}
@@ -426,8 +432,7 @@ cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t
 		rc = cs_fail(e, CS_MALFORMED, "internal", "out of memory building ToBeSigned");
 		goto done;
 	}
-	/* signed, then verified against s->pk, before anything is written */
-	if ((rc = cs_signer_sign(s, sig, tbs.p, tbs.len, e)) != CS_OK)
+	if ((rc = sign(ctx, sig, tbs.p, tbs.len, e)) != CS_OK)
 		goto done;
 	rs = (cs_cose_raw_signer){prot.p, prot.len, empty_map, 1, sig};
 	if ((rc = cs_cose_encode_sign1_raw(out, &rs, payload, plen)) != CS_OK)
@@ -437,32 +442,36 @@ done:
 	return rc;
 }
 
+static int
+sign_eddsa(const void *ctx, uint8_t sig[CS_SIG_LEN], const uint8_t *m, size_t n, cs_err *e)
+{
+	return cs_signer_sign(ctx, sig, m, n, e);
+}
+
+static int
+sign_es256(const void *ctx, uint8_t sig[CS_SIG_LEN], const uint8_t *m, size_t n, cs_err *e)
+{
+	return cs_es256_sign(sig, ctx, m, n, e);
+}
+
+int
+cs_cose_sign1_with(cs_buf *out, const char *kind, const uint8_t *payload, size_t plen,
+    const cs_signer *s, cs_err *e)
+{
+	uint8_t kid[CS_KID_LEN];
+
+	cs_keyid(kid, s->pk);
+	return sign1(out, kind, CS_COSE_ALG_EDDSA, kid, payload, plen, sign_eddsa, s, e);
+}
+
 int
 cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
     const struct cs_p256_secret *sk, cs_err *e)
 {
-	uint8_t protm[128], kid[CS_KID_LEN], sig[CS_ES256_SIG_LEN];
-	cs_buf prot, tbs;
-	cs_cose_raw_signer rs;
-	int rc;
+	uint8_t kid[CS_KID_LEN];
 
-	cs_buf_fixed(&prot, protm, sizeof protm);
-	cs_buf_init(&tbs, plen + 256);
 	cs_keyid_n(kid, cs_p256_secret_point(sk), CS_P256_PT_LEN);
-	if (make_prot(&prot, "record", CS_COSE_ALG_ES256, kid) != CS_OK ||
-	    cs_cose_tbs_raw(&tbs, prot.p, prot.len, NULL, 0, NULL, 0, payload, plen) != CS_OK) {
-		rc = cs_fail(e, CS_MALFORMED, "internal", "cannot build a record's ToBeSigned");
-		goto done;
-	}
-	/* cs_es256_sign verifies what it made before returning it */
-	if ((rc = cs_es256_sign(sig, sk, tbs.p, tbs.len, e)) != CS_OK)
-		goto done;
-	rs = (cs_cose_raw_signer){prot.p, prot.len, empty_map, 1, sig};
-	if ((rc = cs_cose_encode_sign1_raw(out, &rs, payload, plen)) != CS_OK)
-		cs_fail(e, rc, "internal", "output too large");
-done:
-	cs_buf_free(&tbs);
-	return rc;
+	return sign1(out, "record", CS_COSE_ALG_ES256, kid, payload, plen, sign_es256, sk, e);
 }
 
 int

@@ -9,9 +9,10 @@
 
 static cs_order order;
 
-/* A record envelope for r signed with sk (whatever r->pk says). */
+/* A record envelope for r signed with an Ed25519 sk, or (sk NULL) with the
+ * P-256 secret p (ES256), whatever r->pk says. */
 static size_t
-make(uint8_t *out, size_t cap, const cs_record *r, const uint8_t sk[CS_SK_LEN])
+sealed(uint8_t *out, size_t cap, const cs_record *r, const uint8_t *sk, const cs_p256_secret *p)
 {
 	cs_buf pay, env;
 	cs_err e;
@@ -20,24 +21,8 @@ make(uint8_t *out, size_t cap, const cs_record *r, const uint8_t sk[CS_SK_LEN])
 	cs_buf_fixed(&env, out, cap);
 	cs_err_clear(&e);
 	if (cs_record_encode(&pay, r) != CS_OK ||
-	    cs_cose_sign1_create(&env, CS_KIND_RECORD, pay.p, pay.len, sk, &e) != CS_OK)
-		abort();
-	cs_buf_free(&pay);
-	return env.len;
-}
-
-/* The same for a record signed by a P-256 secret (ES256). */
-static size_t
-make256(uint8_t *out, size_t cap, const cs_record *r, const cs_p256_secret *sk)
-{
-	cs_buf pay, env;
-	cs_err e;
-
-	cs_buf_init(&pay, CS_RECORD_MAX);
-	cs_buf_fixed(&env, out, cap);
-	cs_err_clear(&e);
-	if (cs_record_encode(&pay, r) != CS_OK ||
-	    cs_cose_sign1_es256(&env, pay.p, pay.len, sk, &e) != CS_OK)
+	    (sk != NULL ? cs_cose_sign1_create(&env, CS_KIND_RECORD, pay.p, pay.len, sk, &e)
+			: cs_cose_sign1_es256(&env, pay.p, pay.len, p, &e)) != CS_OK)
 		abort();
 	cs_buf_free(&pay);
 	return env.len;
@@ -90,7 +75,7 @@ expect_made(const char *what, const cs_record *r, const uint8_t sk[CS_SK_LEN], c
 {
 	static uint8_t env[CS_RECORD_MAX];
 
-	expect(what, env, make(env, sizeof env, r, sk), reason);
+	expect(what, env, sealed(env, sizeof env, r, sk, NULL), reason);
 }
 
 /* 1 when the index refuses r with reason (and so does not take it) */
@@ -124,7 +109,7 @@ main(void)
 	crypto_sign_keypair(pk2, sk2);
 
 	good(&r, sk, 1500);
-	n = make(env, sizeof env, &r, sk);
+	n = sealed(env, sizeof env, &r, sk, NULL);
 	expect("a good record", env, n, NULL);
 	expect("a truncated record", env, n - 1, "record-malformed");
 	env[n - 1] ^= 1;
@@ -161,21 +146,21 @@ main(void)
 		r3 = r;
 		memcpy(r3.pk, cs_p256_secret_point(p1), CS_P256_KEY_LEN);
 		r3.pk_len = CS_P256_KEY_LEN;
-		n = make256(env, sizeof env, &r3, p1);
+		n = sealed(env, sizeof env, &r3, NULL, p1);
 		expect("a P-256 record signed with ES256", env, n, NULL);
 		env[n - 1] ^= 1;
 		expect("a P-256 record with a flipped signature bit", env, n, "record-signature");
-		n = make256(env, sizeof env, &r3, p2);
+		n = sealed(env, sizeof env, &r3, NULL, p2);
 		expect("a P-256 record signed by another P-256 key", env, n, "record-signature");
-		n = make(env, sizeof env, &r3, sk);
+		n = sealed(env, sizeof env, &r3, sk, NULL);
 		expect("a P-256 key with an EdDSA signature (the algorithm is not the key's)", env, n,
 		    "record-signature");
 		r3.pk[64] ^= 1; /* off the curve */
-		n = make256(env, sizeof env, &r3, p1);
+		n = sealed(env, sizeof env, &r3, NULL, p1);
 		expect("a P-256 key off the curve", env, n, "record-key-invalid");
 		r3.pk[64] ^= 1;
 		r3.pk[0] = 0x02; /* the compressed form's first byte */
-		n = make256(env, sizeof env, &r3, p1);
+		n = sealed(env, sizeof env, &r3, NULL, p1);
 		expect("a P-256 key not in the uncompressed form", env, n, "record-key-invalid");
 		cs_p256_secret_free(p1);
 		cs_p256_secret_free(p2);
