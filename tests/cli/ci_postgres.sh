@@ -275,6 +275,26 @@ check "... the device is registered as ES256 with its 65-byte key, the others as
 check "... release 1's devices are EdDSA" [ "$(psql -X -q -A -t -U ciadmin -d registry_p -c \
 	"SELECT count(*) FILTER (WHERE algorithm = 'EdDSA' AND octet_length(public_key) = 32) ||
 		'/' || count(*) FROM consign.devices WHERE serial < 1500")" = "5/5" ]
+# the CSV's formula guard undone (manifests/export.md): a release 3 there whose
+# devices report firmware "=1+1" and whose second key's base64 starts with "+"
+# (seed 13), both cells guarded with an apostrophe in the export
+"$CONSIGN" ledger --ledger "$F/Lp" add "$T/rp.zip" >/dev/null &&
+	office_mkb "$F" --count 3 --seed 13 --first-serial 1600 --firmware '=1+1' -o "$T/bq.zip" &&
+	"$CONSIGN" release create --policy "$P" --ledger "$F/Lp" "$T/bq.zip" -o "$T/rq.zip" >/dev/null &&
+	sign_as "$F" "$T/rq.zip" alice --policy "$P" && sign_as "$F" "$T/rq.zip" bob --policy "$P" ||
+	notok "a release with guarded cells"
+"$CONSIGN" export --policy "$P" --after "$(chain_of "$T/rp.zip")" --format csv "$T/rq.zip" \
+	-o "$T/rq.csv" 2>/dev/null
+"$CONSIGN" export --policy "$P" --after "$(chain_of "$T/rp.zip")" --format jsonl "$T/rq.zip" \
+	-o "$T/rq.jsonl" 2>/dev/null
+checkx "... its export guards the firmware of 3 devices and 1 key" \
+	'[ "$(grep -c ",\"'"'"'=1+1\"," "$T/rq.csv") $(grep -c ",\"'"'"'+" "$T/rq.csv")" = "3 1" ]'
+expect 0 "a release with guarded CSV cells imports" jobp "$T/rq.zip"
+check "... serial, key and firmware of each device as its JSON line, the guard undone" \
+	[ "$(psql -X -q -A -t -U ciadmin -d registry_p -c "SELECT string_agg(serial || ' ' ||
+		encode(public_key, 'hex') || ' ' || firmware, E'\n' ORDER BY serial)
+		FROM consign.devices WHERE serial >= 1600")" = \
+		"$(jq -r '"\(.serial) \(.public_key_hex) \(.firmware)"' "$T/rq.jsonl")" ]
 
 expect 0 "release 2 continues the chain and imports" job "$T/r2.zip"
 check "... 8 devices, the chain at release 2, the order at 8" \
@@ -303,7 +323,10 @@ head -c 700 "$T/r3.zip" >"$T/r3-cut.zip"
 expect 3 "a truncated release: refused as unreadable" job "$T/r3-cut.zip"
 unchanged "... a batch, a truncated file"
 
-# a consign whose export lies about what it verified: the SQL checks refuse it
+# a consign whose export lies about what it verified: the SQL checks refuse it.
+# The export is CSV (manifests/export.md): line 1 the header, line 2 the first
+# device (1200,EdDSA,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST CRLF);
+# cell N of line 2 is rewritten by awk, which keeps the CR in the last cell.
 cat >"$T/liar" <<EOF
 #!/usr/bin/env bash
 "$CONSIGN" "\$@" || exit \$?
@@ -320,34 +343,44 @@ lie() { # DESC REASON SHELL-ON-\$1
 		notok "$1: (exit $RC, want 1 with $2): $(head -c 400 "$T/err")"
 	fi
 }
-lie "an export line naming another release sequence" ci-export-mismatch \
-	'sed -i "1s/\"release_sequence\":3,/\"release_sequence\":99,/" "$1"'
+# cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $10)
+cell2() { echo "awk -F, -v OFS=, 'NR == 2 { $1 } 1' \"\$1\" >\"\$1.x\" && mv \"\$1.x\" \"\$1\""; }
+lie "an export line naming another release sequence" ci-export-mismatch "$(cell2 '$9 = 99')"
 lie "an export missing a device" ci-export-mismatch 'sed -i "\$d" "$1"'
-lie "an export with a serial as a string" export_fields \
-	'sed -i "1s/\"serial\":\([0-9]*\),/\"serial\":\"\1\",/" "$1"'
+lie "an export with a serial that is not an integer (1200.0; CSV has no JSON types)" \
+	export_serial "$(cell2 '$1 = $1 ".0"')"
 lie "an export with a firmware version that is not printable ASCII" export_firmware \
-	'sed -i "1s/\"firmware\":\"[^\"]*\"/\"firmware\":\"1.4\\\\u00e9\"/" "$1"'
+	"$(cell2 '$6 = "1.4\303\251"')"
 lie "an export whose hex and base64 keys differ" export_key_encodings_agree \
-	'k=$(sed -n 2p "$1" | grep -o "\"public_key_hex\":\"[0-9a-f]*\""); sed -i "1s/\"public_key_hex\":\"[0-9a-f]*\"/$k/" "$1"'
-lie "an export with a 33-byte device key" export_key_hex \
-	'sed -i "1s/\"public_key_hex\":\"/&00/" "$1"'
+	'k=$(sed -n 3p "$1" | cut -d, -f3); sed -i "2s/^\([^,]*,[^,]*,\)[0-9a-f]*,/\1$k,/" "$1"'
+lie "an export with a 33-byte device key" export_key_hex "$(cell2 '$3 = "00" $3')"
 unchanged "... all six"
 # checked against the release (every line names its order and batch), and
-# the line's shape, field by field
+# the line's shape, cell by cell
 lie "an export line whose batch id is outside the format" ci-export-mismatch \
-	'sed -i "1s/\"batch\":\"B42\"/\"batch\":\"B 42\"/" "$1"'
-lie "an export line naming another order" ci-export-mismatch \
-	'sed -i "1s/\"order\":\"[0-9a-f]/\"order\":\"x/" "$1"'
-lie "an export line with a field the format does not have" export_fields \
-	'sed -i "1s/}\$/,\"extra\":1}/" "$1"'
-lie "an export line that is not a JSON object" export_fields 'sed -i "1s/.*/[1,2]/" "$1"'
-unchanged "... these four"
+	"$(cell2 '$7 = "B 42"')"
+lie "an export line naming another order" ci-export-mismatch "$(cell2 '$8 = "x" substr($8, 2)')"
+lie "an export line with a cell the format does not have (COPY: 22P04)" \
+	"extra data after last expected column" "$(cell2 'sub(/\r$/, ",1\r")')"
+lie "an export whose header names a column the format does not have" export_fields \
+	'sed -i "1s/,release_digest/,extra&/" "$1"'
+lie "an export line that is not the format's ten cells (COPY: 22P04)" "missing data for column" \
+	'sed -i "2s/.*/[1,2]\r/" "$1"'
+unchanged "... these five"
 # the key's algorithm: one of the two, and the key's length its
 lie "an export line with an algorithm the format does not have" export_key_algorithm \
-	'sed -i "1s/\"algorithm\":\"EdDSA\"/\"algorithm\":\"Ed448\"/" "$1"'
-lie "an export line naming ES256 for a 32-byte key" export_key_base64 \
-	'sed -i "1s/\"algorithm\":\"EdDSA\"/\"algorithm\":\"ES256\"/" "$1"'
+	"$(cell2 '$2 = "Ed448"')"
+lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$2 = "ES256"')"
 unchanged "... these two"
+# CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
+# guard exactly as the format writes it (a cell starting with = + - @ or '
+# has one apostrophe added, and no other cell has)
+lie "an export line with a tab in its firmware" ci-export-shape "$(cell2 '$6 = "1.4\t2"')"
+lie "an export line ending in LF alone" ci-export-shape 'sed -i "2s/\r\$//" "$1"'
+lie "an export line whose firmware starts with = unguarded" export_firmware "$(cell2 '$6 = "=1+1"')"
+lie "an export line whose firmware has a guard it does not need" export_firmware \
+	"$(cell2 '$6 = "\0471.4.2"')"
+unchanged "... these four"
 
 # ---- a crash in the middle: nothing changes ---------------------------------------
 
