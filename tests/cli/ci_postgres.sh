@@ -325,8 +325,9 @@ unchanged "... a batch, a truncated file"
 
 # a consign whose export lies about what it verified: the SQL checks refuse it.
 # The export is CSV (manifests/export.md): line 1 the header, line 2 the first
-# device (1200,EdDSA,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST CRLF);
-# cell N of line 2 is rewritten by awk, which keeps the CR in the last cell.
+# device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA CRLF);
+# cell N of line 2 is rewritten by awk, which keeps the CR in the last cell
+# (the algorithm's, so a lie there writes its CR too).
 cat >"$T/liar" <<EOF
 #!/usr/bin/env bash
 "$CONSIGN" "\$@" || exit \$?
@@ -345,21 +346,21 @@ lie() { # DESC REASON SHELL-ON-\$1
 }
 # cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $10)
 cell2() { echo "awk -F, -v OFS=, 'NR == 2 { $1 } 1' \"\$1\" >\"\$1.x\" && mv \"\$1.x\" \"\$1\""; }
-lie "an export line naming another release sequence" ci-export-mismatch "$(cell2 '$9 = 99')"
+lie "an export line naming another release sequence" ci-export-mismatch "$(cell2 '$8 = 99')"
 lie "an export missing a device" ci-export-mismatch 'sed -i "\$d" "$1"'
 lie "an export with a serial that is not an integer (1200.0; CSV has no JSON types)" \
 	export_serial "$(cell2 '$1 = $1 ".0"')"
 lie "an export with a firmware version that is not printable ASCII" export_firmware \
-	"$(cell2 '$6 = "1.4\303\251"')"
+	"$(cell2 '$5 = "1.4\303\251"')"
 lie "an export whose hex and base64 keys differ" export_key_encodings_agree \
-	'k=$(sed -n 3p "$1" | cut -d, -f3); sed -i "2s/^\([^,]*,[^,]*,\)[0-9a-f]*,/\1$k,/" "$1"'
-lie "an export with a 33-byte device key" export_key_hex "$(cell2 '$3 = "00" $3')"
+	'k=$(sed -n 3p "$1" | cut -d, -f2); sed -i "2s/^\([^,]*,\)[0-9a-f]*,/\1$k,/" "$1"'
+lie "an export with a 33-byte device key" export_key_hex "$(cell2 '$2 = "00" $2')"
 unchanged "... all six"
 # checked against the release (every line names its order and batch), and
 # the line's shape, cell by cell
 lie "an export line whose batch id is outside the format" ci-export-mismatch \
-	"$(cell2 '$7 = "B 42"')"
-lie "an export line naming another order" ci-export-mismatch "$(cell2 '$8 = "x" substr($8, 2)')"
+	"$(cell2 '$6 = "B 42"')"
+lie "an export line naming another order" ci-export-mismatch "$(cell2 '$7 = "x" substr($7, 2)')"
 lie "an export line with a cell the format does not have (COPY: 22P04)" \
 	"extra data after last expected column" "$(cell2 'sub(/\r$/, ",1\r")')"
 lie "an export whose header names a column the format does not have" export_fields \
@@ -369,17 +370,17 @@ lie "an export line that is not the format's ten cells (COPY: 22P04)" "missing d
 unchanged "... these five"
 # the key's algorithm: one of the two, and the key's length its
 lie "an export line with an algorithm the format does not have" export_key_algorithm \
-	"$(cell2 '$2 = "Ed448"')"
-lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$2 = "ES256"')"
+	"$(cell2 '$10 = "Ed448\r"')"
+lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$10 = "ES256\r"')"
 unchanged "... these two"
 # CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
 # guard exactly as the format writes it (a cell starting with = + - @ or '
 # has one apostrophe added, and no other cell has)
-lie "an export line with a tab in its firmware" ci-export-shape "$(cell2 '$6 = "1.4\t2"')"
+lie "an export line with a tab in its firmware" ci-export-shape "$(cell2 '$5 = "1.4\t2"')"
 lie "an export line ending in LF alone" ci-export-shape 'sed -i "2s/\r\$//" "$1"'
-lie "an export line whose firmware starts with = unguarded" export_firmware "$(cell2 '$6 = "=1+1"')"
+lie "an export line whose firmware starts with = unguarded" export_firmware "$(cell2 '$5 = "=1+1"')"
 lie "an export line whose firmware has a guard it does not need" export_firmware \
-	"$(cell2 '$6 = "\0471.4.2"')"
+	"$(cell2 '$5 = "\0471.4.2"')"
 unchanged "... these four"
 
 # ---- a crash in the middle: nothing changes ---------------------------------------
