@@ -471,7 +471,7 @@ cs_cose_sign1_es256(cs_buf *out, const uint8_t *payload, size_t plen,
 	uint8_t kid[CS_KID_LEN];
 
 	cs_keyid_n(kid, cs_p256_secret_point(sk), CS_P256_PT_LEN);
-	return sign1(out, "record", CS_COSE_ALG_ES256, kid, payload, plen, sign_es256, sk, e);
+	return sign1(out, CS_KIND_RECORD_CT, CS_COSE_ALG_ES256, kid, payload, plen, sign_es256, sk, e);
 }
 
 int

@@ -399,15 +399,15 @@ cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
 	return 0;
 }
 
-/* The per-record deep work: exactly the key's validity check and one
- * verification over the Sig_structure, plus the key id (a hash of the key).
- * For Ed25519, cs_sig_verify would repeat the prime-order check, the costlier
- * half; a P-256 key is parsed once (its curve check) and verified. */
 /* The deep check could not be made (the P-256 library or memory failed):
  * not the record's fault, so no reason a custodian would sign; the run
  * fails instead (verdict, which runs in order and may touch the run). */
 static const char deep_fault[] = "system";
 
+/* The per-record deep work: exactly the key's validity check and one
+ * verification over the Sig_structure, plus the key id (a hash of the key).
+ * For Ed25519, cs_sig_verify would repeat the prime-order check, the costlier
+ * half; a P-256 key is parsed once (its curve check) and verified. */
 static void
 deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 {
