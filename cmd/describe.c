@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
+#include "attest/chain.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -72,6 +75,45 @@ cmd_desc_signatures(json_t *r, const cs_cose *c, const cs_quorum *q, const cs_po
 	set(r, "signatures", a);
 }
 
+/* The pinned makers' certificates as custodians compare them: name, SHA-256
+ * of the DER, and the subject (null when the bytes are not a certificate,
+ * which every check that uses the root refuses). */
+static json_t *
+roots_of(const cs_policy *p)
+{
+	json_t *a = json_array(), *o;
+	uint8_t fp[CS_DIGEST_LEN];
+	char subject[CS_ATTEST_NAME_MAX];
+	cs_err e;
+	size_t i;
+
+	for (i = 0; i < p->nroot; i++) {
+		o = json_object();
+		crypto_hash_sha256(fp, p->root[i].der, p->root[i].len);
+		cs_err_clear(&e);
+		set(o, "name", cmd_json_text(p->root[i].name));
+		set(o, "sha256", cmd_json_hex(fp, sizeof fp));
+		set(o, "subject", cs_attest_cert_subject(subject, p->root[i].der, p->root[i].len, &e) ==
+					  CS_OK
+				      ? cmd_json_text(subject)
+				      : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+evidence_of(unsigned ev)
+{
+	json_t *a = json_array();
+
+	if (ev & CS_EV_SE)
+		json_array_append_new(a, json_string("secure-element"));
+	if (ev & CS_EV_FIRMWARE)
+		json_array_append_new(a, json_string("firmware"));
+	return a;
+}
+
 void
 cmd_desc_policy(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_policy *p)
 {
@@ -92,12 +134,13 @@ cmd_desc_policy(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_policy 
 	set(r, "custodians", cs);
 	set(r, "office_kid", kid_of(p->office_pk));
 	set(r, "deployment", cmd_json_hex(p->deployment, CS_DEPLOY_LEN));
+	set(r, "attestation_roots", roots_of(p));
 }
 
 void
 cmd_desc_order(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_order *o)
 {
-	json_t *st = json_array();
+	json_t *st = json_array(), *refs = json_array();
 	size_t i;
 
 	set_digest(r, digest);
@@ -111,6 +154,16 @@ cmd_desc_order(json_t *r, const uint8_t digest[CS_DIGEST_LEN], const cs_order *o
 		json_array_append_new(st, kid_of(o->station[i]));
 	set(r, "stations", st);
 	set(r, "deployment", cmd_json_hex(o->deployment, CS_DEPLOY_LEN));
+	set(r, "evidence", evidence_of(o->evidence));
+	for (i = 0; i < o->nref; i++) {
+		json_t *f = json_object();
+
+		set(f, "type", o->ref[i].type[0] != '\0' ? cmd_json_text(o->ref[i].type) : json_null());
+		set(f, "measurement", cmd_json_hex(o->ref[i].value, o->ref[i].value_len));
+		set(f, "signer", cmd_json_hex(o->ref[i].signer, o->ref[i].signer_len));
+		json_array_append_new(refs, f);
+	}
+	set(r, "firmware_references", refs);
 }
 
 void
@@ -124,10 +177,8 @@ cmd_desc_record(json_t *r, const cs_record *rec)
 	set(r, "firmware", cmd_json_text(rec->firmware));
 	set(r, "batch", json_string(rec->batch));
 	set(r, "deployment", cmd_json_hex(rec->deployment, CS_DEPLOY_LEN));
-	if (rec->has_att) {
-		set(r, "attestation", cmd_json_text(rec->att_type));
-		set(r, "attestation_bytes", json_integer((json_int_t)rec->att_len));
-	}
+	if (rec->ev.kinds != 0)
+		set(r, "evidence", evidence_of(rec->ev.kinds));
 }
 
 void

@@ -99,11 +99,44 @@ exclusions_valid(const cs_exclusion *x, size_t nx, uint64_t count)
 	return 1;
 }
 
+static int
+same_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+static int
+ref_len_ok(size_t n)
+{
+	return n == 32 || n == 48 || n == 64;
+}
+
+static int
+same_ref(const cs_fwref *a, const cs_fwref *b)
+{
+	return strcmp(a->type, b->type) == 0 && same_bytes(a->value, a->value_len, b->value,
+							b->value_len) &&
+	       same_bytes(a->signer, a->signer_len, b->signer, b->signer_len);
+}
+
+const char *
+cs_evidence_name(unsigned ev)
+{
+	switch (ev) {
+	case 0: return "none";
+	case CS_EV_SE: return "secure-element";
+	case CS_EV_FIRMWARE: return "firmware";
+	case CS_EV_ALL: return "secure-element+firmware";
+	default: return "?";
+	}
+}
+
 int
 cs_policy_encode(cs_buf *out, const cs_policy *p)
 {
 	cs_cw w;
-	size_t i, j;
+	size_t i, j, start = out->len;
+	int rc;
 
 	if (p->version == 0 || (p->version == 1) != !p->has_prev || p->ncust == 0 ||
 	    p->ncust > CS_MAX_CUSTODIANS || p->threshold == 0 || p->threshold > p->ncust)
@@ -114,6 +147,17 @@ cs_policy_encode(cs_buf *out, const cs_policy *p)
 		for (j = 0; j < i; j++)
 			if (memcmp(p->cust[i].pk, p->cust[j].pk, CS_PK_LEN) == 0 ||
 			    strcmp(p->cust[i].id, p->cust[j].id) == 0)
+				return CS_USAGE;
+	}
+	if (p->nroot > CS_POLICY_ROOTS_MAX)
+		return CS_USAGE;
+	for (i = 0; i < p->nroot; i++) {
+		if (!cs_text_valid(p->root[i].name, CS_NAME_MAX) || p->root[i].len == 0 ||
+		    p->root[i].len > CS_EV_CERT_MAX)
+			return CS_USAGE;
+		for (j = 0; j < i; j++)
+			if (strcmp(p->root[i].name, p->root[j].name) == 0 ||
+			    same_bytes(p->root[i].der, p->root[i].len, p->root[j].der, p->root[j].len))
 				return CS_USAGE;
 	}
 	cs_cw_init(&w, out);
@@ -139,20 +183,44 @@ cs_policy_encode(cs_buf *out, const cs_policy *p)
 	cs_cw_array_end(&w);
 	cs_cw_uint(&w, 7);
 	cs_cw_bytes(&w, p->office_pk, CS_PK_LEN);
-	return end_common(&w);
+	if (p->nroot > 0) {
+		cs_cw_uint(&w, 8);
+		cs_cw_array_begin(&w);
+		for (i = 0; i < p->nroot; i++) {
+			cs_cw_map_begin(&w);
+			cs_cw_uint(&w, 0);
+			cs_cw_textz(&w, p->root[i].name);
+			cs_cw_uint(&w, 1);
+			cs_cw_bytes(&w, p->root[i].der, p->root[i].len);
+			cs_cw_map_end(&w);
+		}
+		cs_cw_array_end(&w);
+	}
+	if ((rc = end_common(&w)) == CS_OK && out->len - start > CS_PAYLOAD_MAX)
+		rc = CS_USAGE;
+	return rc;
 }
 
 int
 cs_order_encode(cs_buf *out, const cs_order *o)
 {
 	cs_cw w;
-	size_t i;
+	size_t i, j;
 
 	if (!cs_id_valid(o->batch) || !cs_text_valid(o->product, CS_NAME_MAX) ||
 	    o->first > o->last || o->quantity == 0 || o->quantity > CS_MAX_QUANTITY ||
 	    o->quantity - 1 > o->last - o->first || o->nstation == 0 ||
-	    o->nstation > CS_MAX_STATIONS)
+	    o->nstation > CS_MAX_STATIONS || (o->evidence & ~CS_EV_ALL) != 0 ||
+	    o->nref > CS_ORDER_REFS_MAX || ((o->evidence & CS_EV_FIRMWARE) != 0) != (o->nref > 0))
 		return CS_USAGE;
+	for (i = 0; i < o->nref; i++) {
+		if ((o->ref[i].type[0] != '\0' && !cs_text_valid(o->ref[i].type, CS_REF_TYPE_MAX)) ||
+		    !ref_len_ok(o->ref[i].value_len) || !ref_len_ok(o->ref[i].signer_len))
+			return CS_USAGE;
+		for (j = 0; j < i; j++)
+			if (same_ref(&o->ref[i], &o->ref[j]))
+				return CS_USAGE;
+	}
 	cs_cw_init(&w, out);
 	put_common(&w, o->deployment, CS_KIND_ORDER);
 	cs_cw_uint(&w, 3);
@@ -174,19 +242,79 @@ cs_order_encode(cs_buf *out, const cs_order *o)
 	for (i = 0; i < o->nstation; i++)
 		cs_cw_bytes(&w, o->station[i], CS_PK_LEN);
 	cs_cw_array_end(&w);
+	if (o->evidence != 0) {
+		cs_cw_uint(&w, 11);
+		cs_cw_uint(&w, o->evidence);
+	}
+	if (o->nref > 0) {
+		cs_cw_uint(&w, 12);
+		cs_cw_array_begin(&w);
+		for (i = 0; i < o->nref; i++) {
+			cs_cw_map_begin(&w);
+			if (o->ref[i].type[0] != '\0') {
+				cs_cw_uint(&w, 0);
+				cs_cw_textz(&w, o->ref[i].type);
+			}
+			cs_cw_uint(&w, 1);
+			cs_cw_bytes(&w, o->ref[i].value, o->ref[i].value_len);
+			cs_cw_uint(&w, 2);
+			cs_cw_bytes(&w, o->ref[i].signer, o->ref[i].signer_len);
+			cs_cw_map_end(&w);
+		}
+		cs_cw_array_end(&w);
+	}
 	return end_common(&w);
+}
+
+static void
+put_chain(cs_cw *w, const uint8_t *const *der, const size_t *len, size_t n)
+{
+	size_t i;
+
+	cs_cw_array_begin(w);
+	for (i = 0; i < n; i++)
+		cs_cw_bytes(w, der[i], len[i]);
+	cs_cw_array_end(w);
+}
+
+static int
+chain_valid(const uint8_t *const *der, const size_t *len, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > CS_EV_CHAIN_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (der[i] == NULL || len[i] == 0 || len[i] > CS_EV_CERT_MAX)
+			return 0;
+	return 1;
+}
+
+/* What the decoder requires of evidence, but its total size (checked after
+ * encoding). */
+static int
+evidence_valid(const cs_evidence *ev)
+{
+	if ((ev->kinds & ~CS_EV_ALL) != 0)
+		return 0;
+	if ((ev->kinds & CS_EV_SE) && !chain_valid(ev->se, ev->se_len, ev->nse))
+		return 0;
+	if ((ev->kinds & CS_EV_FIRMWARE) &&
+	    (ev->token == NULL || ev->token_len == 0 || ev->token_len > CS_EV_TOKEN_MAX ||
+		!chain_valid(ev->iak, ev->iak_len, ev->niak)))
+		return 0;
+	return 1;
 }
 
 int
 cs_record_encode(cs_buf *out, const cs_record *r)
 {
 	cs_cw w;
+	int rc, big = 0;
 
 	if ((r->pk_len != CS_ED25519_KEY_LEN && r->pk_len != CS_P256_KEY_LEN) || r->hwid_len == 0 ||
 	    r->hwid_len > CS_HWID_MAX || !cs_text_valid(r->firmware, CS_FW_MAX) ||
-	    !cs_id_valid(r->batch) ||
-	    (r->has_att && (!cs_text_valid(r->att_type, CS_ATT_TYPE_MAX) || r->att_len == 0 ||
-				r->att_len > CS_ATT_MAX)))
+	    !cs_id_valid(r->batch) || !evidence_valid(&r->ev))
 		return CS_USAGE;
 	cs_cw_init(&w, out);
 	put_common(&w, r->deployment, CS_KIND_RECORD);
@@ -202,14 +330,29 @@ cs_record_encode(cs_buf *out, const cs_record *r)
 	cs_cw_textz(&w, r->batch);
 	cs_cw_uint(&w, 8);
 	cs_cw_bytes(&w, r->nonce, CS_NONCE_LEN);
-	if (r->has_att) {
+	if (r->ev.kinds != 0) {
+		size_t at;
+
 		cs_cw_uint(&w, 9);
-		cs_cw_array_begin(&w);
-		cs_cw_textz(&w, r->att_type);
-		cs_cw_bytes(&w, r->att, r->att_len);
-		cs_cw_array_end(&w);
+		at = out->len;
+		cs_cw_map_begin(&w);
+		if (r->ev.kinds & CS_EV_SE) {
+			cs_cw_uint(&w, 1);
+			put_chain(&w, r->ev.se, r->ev.se_len, r->ev.nse);
+		}
+		if (r->ev.kinds & CS_EV_FIRMWARE) {
+			cs_cw_uint(&w, 2);
+			cs_cw_bytes(&w, r->ev.token, r->ev.token_len);
+			cs_cw_uint(&w, 3);
+			put_chain(&w, r->ev.iak, r->ev.iak_len, r->ev.niak);
+		}
+		cs_cw_map_end(&w);
+		/* the map's head is in place once it is closed: measure it now */
+		big = out->len - at > CS_EV_MAX;
 	}
-	return end_common(&w);
+	if ((rc = end_common(&w)) == CS_OK && big)
+		rc = CS_USAGE;
+	return rc;
 }
 
 int
@@ -516,6 +659,45 @@ cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY
 	return CS_OK;
 }
 
+/* Field 8: [1*4 {0: name, 1: DER}], distinct names and certificates. */
+static int
+get_roots(cs_cr *r, cs_policy *p)
+{
+	size_t i, j, ne, m;
+	int64_t prev;
+	uint64_t k;
+	int rc;
+
+	if ((rc = cs_cr_array(r, &p->nroot, 1, CS_POLICY_ROOTS_MAX)) != CS_OK)
+		return rc;
+	for (i = 0; i < p->nroot; i++) {
+		cs_policy_root *t = &p->root[i];
+
+		if ((rc = cs_cr_map(r, &ne, 2, 2)) != CS_OK)
+			return rc;
+		prev = -1;
+		for (m = 0; m < ne; m++) {
+			if ((rc = cs_cr_key(r, &k, &prev)) != CS_OK)
+				return rc;
+			if (k == 0)
+				rc = cs_cr_textz(r, t->name, sizeof t->name, 1);
+			else if (k == 1)
+				rc = cs_cr_bytes(r, &t->der, &t->len, 1, CS_EV_CERT_MAX);
+			else
+				rc = cs_cr_schema(r, "attestation root %zu: unknown field %llu", i,
+				    (unsigned long long)k);
+			if (rc != CS_OK)
+				return rc;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(p->root[j].name, t->name) == 0 ||
+			    same_bytes(p->root[j].der, p->root[j].len, t->der, t->len))
+				return cs_cr_schema(r, "attestation root %zu repeats root %zu's name or "
+						       "certificate", i, j);
+	}
+	return CS_OK;
+}
+
 static int
 read_policy(void *out, const uint8_t *b, size_t n, cs_err *e)
 {
@@ -528,7 +710,7 @@ read_policy(void *out, const uint8_t *b, size_t n, cs_err *e)
 
 	memset(p, 0, sizeof *p);
 	cs_cr_init(&r, b, n, e);
-	if ((rc = get_common(&r, CS_KIND_POLICY, p->deployment, &entries, 8, 8, &prev)) != CS_OK)
+	if ((rc = get_common(&r, CS_KIND_POLICY, p->deployment, &entries, 8, 9, &prev)) != CS_OK)
 		return rc;
 	for (i = 0; i < entries; i++) {
 		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
@@ -580,6 +762,9 @@ read_policy(void *out, const uint8_t *b, size_t n, cs_err *e)
 			if (rc == CS_OK && !cs_pk_valid(p->office_pk))
 				rc = cs_cr_schema(&r, "office key is not a valid point");
 			break;
+		case 8:
+			rc = get_roots(&r, p);
+			break;
 		default:
 			rc = unknown(&r, key);
 		}
@@ -594,6 +779,12 @@ read_policy(void *out, const uint8_t *b, size_t n, cs_err *e)
 	if ((p->version == 1) != !p->has_prev)
 		return cs_cr_schema(&r, "version %llu %s a predecessor", (unsigned long long)p->version,
 		    p->has_prev ? "must not have" : "must name");
+	/* keys ascend and are known (3..8): with the optional 8, five entries
+	 * after the common ones lack one of 3..7 */
+	if (entries == 5 && p->nroot > 0)
+		return cs_cr_schema(&r, "a required field is missing");
+	if (n > CS_PAYLOAD_MAX)
+		return cs_cr_schema(&r, "a policy of %zu bytes (at most %d)", n, CS_PAYLOAD_MAX);
 	return CS_OK;
 }
 
@@ -603,6 +794,60 @@ cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e)
 	return cs_cbor_decode(read_policy, p, b, n, e);
 }
 
+/* A measurement value or signer id: 32, 48 or 64 bytes. */
+static int
+get_hash(cs_cr *r, const uint8_t **p, size_t *n)
+{
+	int rc;
+
+	if ((rc = cs_cr_bytes(r, p, n, 32, CS_REF_HASH_MAX)) != CS_OK)
+		return rc;
+	if (!ref_len_ok(*n))
+		return cs_cr_schema(r, "a measurement or signer id of %zu bytes (32, 48 or 64)", *n);
+	return CS_OK;
+}
+
+/* Field 12: [1*16 {? 0: type, 1: measurement value, 2: signer id}], distinct. */
+static int
+get_refs(cs_cr *r, cs_order *o)
+{
+	size_t i, j, ne, m;
+	int64_t prev;
+	uint64_t k;
+	int rc;
+
+	if ((rc = cs_cr_array(r, &o->nref, 1, CS_ORDER_REFS_MAX)) != CS_OK)
+		return rc;
+	for (i = 0; i < o->nref; i++) {
+		cs_fwref *f = &o->ref[i];
+
+		if ((rc = cs_cr_map(r, &ne, 2, 3)) != CS_OK)
+			return rc;
+		prev = -1;
+		for (m = 0; m < ne; m++) {
+			if ((rc = cs_cr_key(r, &k, &prev)) != CS_OK)
+				return rc;
+			if (k == 0 && ne == 3)
+				rc = cs_cr_textz(r, f->type, sizeof f->type, 1);
+			else if (k == 1)
+				rc = get_hash(r, &f->value, &f->value_len);
+			else if (k == 2)
+				rc = get_hash(r, &f->signer, &f->signer_len);
+			else
+				rc = cs_cr_schema(r, "reference value %zu: unexpected field %llu", i,
+				    (unsigned long long)k);
+			if (rc != CS_OK)
+				return rc;
+		}
+		if (f->value == NULL || f->signer == NULL)
+			return cs_cr_schema(r, "reference value %zu: a field is missing", i);
+		for (j = 0; j < i; j++)
+			if (same_ref(&o->ref[j], f))
+				return cs_cr_schema(r, "reference value %zu repeats %zu", i, j);
+	}
+	return CS_OK;
+}
+
 static int
 read_order(void *out, const uint8_t *b, size_t n, cs_err *e)
 {
@@ -610,12 +855,12 @@ read_order(void *out, const uint8_t *b, size_t n, cs_err *e)
 	cs_cr r;
 	size_t entries, i, j;
 	int64_t prev;
-	uint64_t key;
+	uint64_t key, ev;
 	int rc;
 
 	memset(o, 0, sizeof *o);
 	cs_cr_init(&r, b, n, e);
-	if ((rc = get_common(&r, CS_KIND_ORDER, o->deployment, &entries, 11, 11, &prev)) != CS_OK)
+	if ((rc = get_common(&r, CS_KIND_ORDER, o->deployment, &entries, 11, 13, &prev)) != CS_OK)
 		return rc;
 	for (i = 0; i < entries; i++) {
 		if ((rc = cs_cr_key(&r, &key, &prev)) != CS_OK)
@@ -637,6 +882,13 @@ read_order(void *out, const uint8_t *b, size_t n, cs_err *e)
 					rc = cs_cr_schema(&r, "station key %zu is not a valid point", j);
 			}
 			break;
+		case 11:
+			if ((rc = cs_cr_uint(&r, &ev)) == CS_OK && (ev == 0 || ev > CS_EV_ALL))
+				rc = cs_cr_schema(&r, "required evidence %llu (1, 2 or 3)",
+				    (unsigned long long)ev);
+			o->evidence = (unsigned)ev;
+			break;
+		case 12: rc = get_refs(&r, o); break;
 		default: rc = unknown(&r, key);
 		}
 		if (rc != CS_OK)
@@ -654,6 +906,14 @@ read_order(void *out, const uint8_t *b, size_t n, cs_err *e)
 		for (j = 0; j < i; j++)
 			if (memcmp(o->station[i], o->station[j], CS_PK_LEN) == 0)
 				return cs_cr_schema(&r, "station key %zu listed twice", i);
+	if (((o->evidence & CS_EV_FIRMWARE) != 0) != (o->nref > 0))
+		return cs_cr_schema(&r, o->nref > 0 ? "firmware reference values, but no firmware "
+						      "evidence required"
+						    : "firmware evidence required without reference values");
+	/* keys ascend and are known (3..12): with the optional ones present,
+	 * fewer entries lack one of 3..10 */
+	if (entries != 8 + (size_t)(o->evidence != 0) + (size_t)(o->nref > 0))
+		return cs_cr_schema(&r, "a required field is missing");
 	return CS_OK;
 }
 
@@ -664,11 +924,64 @@ cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e)
 }
 
 static int
+get_chain(cs_cr *r, const uint8_t **der, size_t *len, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = cs_cr_array(r, n, 1, CS_EV_CHAIN_MAX)) != CS_OK)
+		return rc;
+	for (i = 0; i < *n; i++)
+		if ((rc = cs_cr_bytes(r, &der[i], &len[i], 1, CS_EV_CERT_MAX)) != CS_OK)
+			return rc;
+	return CS_OK;
+}
+
+/* Field 9: {? 1: secure element's chain, ? 2: PSA token, ? 3: the token's
+ * attestation key chain}, at least one entry, 2 and 3 together, at most
+ * CS_EV_MAX bytes. */
+static int
+get_evidence(cs_cr *r, cs_evidence *ev)
+{
+	size_t start = cs_cr_offset(r), ne, m;
+	int64_t prev = -1;
+	uint64_t k;
+	int rc;
+
+	if ((rc = cs_cr_map(r, &ne, 1, 3)) != CS_OK)
+		return rc;
+	for (m = 0; m < ne; m++) {
+		if ((rc = cs_cr_key(r, &k, &prev)) != CS_OK)
+			return rc;
+		switch (k) {
+		case 1:
+			rc = get_chain(r, ev->se, ev->se_len, &ev->nse);
+			ev->kinds |= CS_EV_SE;
+			break;
+		case 2:
+			rc = cs_cr_bytes(r, &ev->token, &ev->token_len, 1, CS_EV_TOKEN_MAX);
+			ev->kinds |= CS_EV_FIRMWARE;
+			break;
+		case 3: rc = get_chain(r, ev->iak, ev->iak_len, &ev->niak); break;
+		default: rc = cs_cr_schema(r, "evidence: unknown field %llu", (unsigned long long)k);
+		}
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((ev->token != NULL) != (ev->niak > 0))
+		return cs_cr_schema(r, "evidence: a PSA token goes with its attestation key's chain");
+	if (cs_cr_offset(r) - start > CS_EV_MAX)
+		return cs_cr_schema(r, "evidence of %zu bytes (at most %d)", cs_cr_offset(r) - start,
+		    CS_EV_MAX);
+	return CS_OK;
+}
+
+static int
 read_record(void *out, const uint8_t *b, size_t n, cs_err *e)
 {
 	cs_record *d = out;
 	cs_cr r;
-	size_t entries, i, an;
+	size_t entries, i;
 	int64_t prev;
 	uint64_t key;
 	const uint8_t *hw;
@@ -700,14 +1013,7 @@ read_record(void *out, const uint8_t *b, size_t n, cs_err *e)
 		case 6: rc = cs_cr_textz(&r, d->firmware, sizeof d->firmware, 1); break;
 		case 7: rc = get_id(&r, d->batch); break;
 		case 8: rc = cs_cr_bytes_fixed(&r, d->nonce, CS_NONCE_LEN); break;
-		case 9:
-			d->has_att = 1;
-			if ((rc = cs_cr_array(&r, &an, 2, 2)) != CS_OK)
-				break;
-			if ((rc = cs_cr_textz(&r, d->att_type, sizeof d->att_type, 1)) != CS_OK)
-				break;
-			rc = cs_cr_bytes(&r, &d->att, &d->att_len, 1, CS_ATT_MAX);
-			break;
+		case 9: rc = get_evidence(&r, &d->ev); break;
 		default: rc = unknown(&r, key);
 		}
 		if (rc != CS_OK)
@@ -718,7 +1024,7 @@ read_record(void *out, const uint8_t *b, size_t n, cs_err *e)
 		return rc;
 	/* keys are ascending and known (3..9): with the optional 9 present, a
 	 * 9-entry map lacks one of 3..8 — name it */
-	if (entries == 6 && d->has_att) {
+	if (entries == 6 && d->ev.kinds != 0) {
 		for (key = 3; key <= 8 && (seen & (1u << key)); key++)
 			;
 		return cs_cr_schema(&r, "missing field %llu", (unsigned long long)key);

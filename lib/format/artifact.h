@@ -28,11 +28,32 @@
 #define CS_P256_KEY_LEN 65
 #define CS_DEVICE_KEY_MAX 65
 #define CS_FW_MAX 32
-#define CS_ATT_TYPE_MAX 32
-#define CS_ATT_MAX 4096       /* attestation bytes in one record */
 #define CS_RECORD_MAX 8192    /* one encoded record envelope */
 #define CS_MAX_QUANTITY 16777216ull /* devices in one order / batch */
 #define CS_PAYLOAD_MAX 4096   /* policy, order, header payloads */
+
+/* Attestation (formats.md, "Evidence"). A record's evidence map is at most
+ * CS_EV_MAX bytes encoded, so a record carrying the most of it stays inside
+ * CS_RECORD_MAX with its other fields and its envelope; its chains are 1 to
+ * CS_EV_CHAIN_MAX DER certificates of at most CS_EV_CERT_MAX bytes (the
+ * limits of lib/attest/chain.h), its PSA token at most CS_EV_TOKEN_MAX. */
+#define CS_EV_MAX 7168
+#define CS_EV_CHAIN_MAX 4
+#define CS_EV_CERT_MAX 2048
+#define CS_EV_TOKEN_MAX 4096
+/* The kinds of evidence an order requires and a record carries (bits). */
+#define CS_EV_SE 1u           /* a secure element's certificate chain for the device key */
+#define CS_EV_FIRMWARE 2u     /* a PSA token from the firmware that made the key */
+#define CS_EV_ALL (CS_EV_SE | CS_EV_FIRMWARE)
+/* A policy's attestation roots: at most CS_POLICY_ROOTS_MAX, each one DER
+ * certificate of at most CS_EV_CERT_MAX bytes; the whole policy payload stays
+ * within CS_PAYLOAD_MAX, so a policy still fits the wire's envelope. */
+#define CS_POLICY_ROOTS_MAX 4
+/* An order's firmware reference values: measurement value and signer id of
+ * 32, 48 or 64 bytes (SHA-256, -384, -512), an optional measurement type. */
+#define CS_ORDER_REFS_MAX 16
+#define CS_REF_TYPE_MAX 32
+#define CS_REF_HASH_MAX 64
 
 #define CS_KIND_POLICY "policy"
 #define CS_KIND_ORDER "order"
@@ -48,6 +69,15 @@ typedef struct cs_custodian {
 	uint8_t pk[CS_PK_LEN];
 } cs_custodian;
 
+/* A maker's certificate the custodians pinned: evidence chains must lead to
+ * one of these. der borrows from the decoded payload (or, for the encoder,
+ * from the caller). */
+typedef struct cs_policy_root {
+	char name[CS_NAME_MAX + 1];
+	const uint8_t *der;
+	size_t len;
+} cs_policy_root;
+
 typedef struct cs_policy {
 	uint8_t deployment[CS_DEPLOY_LEN];
 	uint64_t version;                 /* 1 for the first */
@@ -57,7 +87,20 @@ typedef struct cs_policy {
 	size_t ncust;                     /* N */
 	cs_custodian cust[CS_MAX_CUSTODIANS];
 	uint8_t office_pk[CS_PK_LEN];
+	size_t nroot;                     /* attestation roots (field 8); 0: none */
+	cs_policy_root root[CS_POLICY_ROOTS_MAX];
 } cs_policy;
+
+/* One accepted software component: a token's component matches when its
+ * measurement value and signer id are these bytes, and its measurement type
+ * is type unless type is empty. value and signer borrow like a root's der. */
+typedef struct cs_fwref {
+	char type[CS_REF_TYPE_MAX + 1];   /* "": any type */
+	const uint8_t *value;
+	size_t value_len;                 /* 32, 48 or 64 */
+	const uint8_t *signer;
+	size_t signer_len;                /* 32, 48 or 64 */
+} cs_fwref;
 
 typedef struct cs_order {
 	uint8_t deployment[CS_DEPLOY_LEN];
@@ -69,7 +112,25 @@ typedef struct cs_order {
 	uint8_t nonce[CS_NONCE_LEN];
 	size_t nstation;
 	uint8_t station[CS_MAX_STATIONS][CS_PK_LEN];
+	unsigned evidence;                /* CS_EV_* every record must carry (field 11); 0: none */
+	size_t nref;                      /* firmware reference values (field 12) */
+	cs_fwref ref[CS_ORDER_REFS_MAX];
 } cs_order;
+
+/* A record's evidence (field 9) as spans borrowed from the payload: valid as
+ * long as the bytes the record was decoded from. The certificates and the
+ * token are not parsed here (lib/attest does, in hosted builds). */
+typedef struct cs_evidence {
+	unsigned kinds;                   /* CS_EV_* carried; 0: no evidence */
+	size_t nse;                       /* the secure element's chain, leaf first */
+	const uint8_t *se[CS_EV_CHAIN_MAX];
+	size_t se_len[CS_EV_CHAIN_MAX];
+	const uint8_t *token;             /* the PSA token as the firmware made it */
+	size_t token_len;
+	size_t niak;                      /* the attestation key's chain, leaf first */
+	const uint8_t *iak[CS_EV_CHAIN_MAX];
+	size_t iak_len[CS_EV_CHAIN_MAX];
+} cs_evidence;
 
 typedef struct cs_record {
 	uint8_t deployment[CS_DEPLOY_LEN];
@@ -81,10 +142,7 @@ typedef struct cs_record {
 	char firmware[CS_FW_MAX + 1];
 	char batch[CS_ID_MAX + 1];
 	uint8_t nonce[CS_NONCE_LEN];
-	int has_att;
-	char att_type[CS_ATT_TYPE_MAX + 1];
-	const uint8_t *att;               /* borrowed from the payload */
-	size_t att_len;
+	cs_evidence ev;                   /* borrowed from the payload */
 } cs_record;
 
 typedef struct cs_header {
@@ -174,7 +232,9 @@ CS_MUST int cs_release_encode(cs_buf *out, const cs_release *r, const cs_exclusi
 CS_MUST int cs_receipt_encode(cs_buf *out, const cs_receipt *r, const cs_exclusion *x, size_t nx);
 CS_MUST int cs_withdrawal_encode(cs_buf *out, const cs_withdrawal *w);
 
-/* Decoders: p[0..n) must be exactly one canonical payload of the kind. */
+/* Decoders: p[0..n) must be exactly one canonical payload of the kind. A
+ * policy's roots, an order's reference values and a record's evidence borrow
+ * from p[0..n): they are valid while those bytes are. */
 CS_MUST int cs_policy_decode(cs_policy *p, const uint8_t *b, size_t n, cs_err *e);
 CS_MUST int cs_order_decode(cs_order *o, const uint8_t *b, size_t n, cs_err *e);
 CS_MUST int cs_record_decode(cs_record *r, const uint8_t *b, size_t n, cs_err *e);
@@ -191,6 +251,10 @@ CS_MUST int cs_excl_next(const cs_excl_list *l, size_t *pos, size_t *i, cs_exclu
  * payload, for dispatch; kind gets the kind string. */
 CS_MUST int cs_payload_kind(const uint8_t *b, size_t n, char kind[17], uint8_t dep[CS_DEPLOY_LEN],
     cs_err *e);
+
+/* The names of the evidence kinds in ev (CS_EV_*): "secure-element",
+ * "firmware", "secure-element+firmware", or "none". */
+const char *cs_evidence_name(unsigned ev);
 
 /* 1 if s is a valid id: 1..CS_ID_MAX of [A-Za-z0-9._-]. */
 CS_MUST int cs_id_valid(const char *s);

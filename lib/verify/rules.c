@@ -395,7 +395,6 @@ cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
 		return -1;
 	}
 	s->decoded = 1;
-	s->rec.att = NULL;
 	return 0;
 }
 

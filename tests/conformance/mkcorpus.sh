@@ -147,6 +147,21 @@ case_ policy/invalid-office-key.cbor - - - 3 schema $S
 policy_pl "$W/p" "$DEP" 1 null 4 "$ALICE, $BOB, $CAROL"
 sign policy "$W/p" policy/threshold-above-n.cbor alice bob carol
 case_ policy/threshold-above-n.cbor - - - 3 schema formats.md#policy
+# attestation roots (8): the bytes are pinned as given; a root that is not a
+# certificate is refused where chains are checked against it
+ROOT_A="{0: \"maker-a\", 1: h'3003020101'}" ROOT_B="{0: \"maker-b\", 1: h'3003020102'}"
+cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL],
+     7: pk(office), 8: [$ROOT_A, $ROOT_B]}" "$W/p"
+sign policy "$W/p" policy/attestation-roots.cbor alice bob
+case_ policy/attestation-roots.cbor - - - 0 - formats.md#policy
+cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL],
+     7: pk(office), 8: [$ROOT_A, {0: \"maker-b\", 1: h'3003020101'}]}" "$W/p"
+sign policy "$W/p" policy/attestation-root-twice.cbor alice bob
+case_ policy/attestation-root-twice.cbor - - - 3 schema formats.md#policy
+cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL],
+     7: pk(office), 8: []}" "$W/p"
+sign policy "$W/p" policy/attestation-roots-empty.cbor alice bob
+case_ policy/attestation-roots-empty.cbor - - - 3 schema formats.md#policy
 
 # ---- orders (formats.md) --------------------------------------------------------
 S=formats.md#order
@@ -185,6 +200,22 @@ cb "{0: 1, 1: $DEP, 2: \"order\", 3: h'$P1', 4: \"B 42\", 5: \"Sensor v2\", 6: 1
      7: 1999, 8: 1000, 9: $NONCE, 10: [pk(station)]}" "$W/o"
 sign order "$W/o" order/batch-id-space.cbor alice bob
 case_ order/batch-id-space.cbor policy.cbor - - 3 schema formats.md#encoding
+# required evidence (11) and firmware reference values (12)
+REF="{0: \"BL\", 1: h'$(printf 'bl' | sha256sum | cut -c1-64)', 2: h'$(printf 'signer' | sha256sum | cut -c1-64)'}"
+ev_order() { # NAME FIELDS EXIT REASON
+	cb "{0: 1, 1: $DEP, 2: \"order\", 3: h'$P1', 4: \"B42\", 5: \"Sensor v2\", 6: 1000,
+	     7: 1999, 8: 1000, 9: $NONCE, 10: [pk(station)]$2}" "$W/o"
+	sign order "$W/o" "order/$1.cbor" alice bob
+	case_ "order/$1.cbor" policy.cbor - - "$3" "$4" formats.md#order
+}
+ev_order evidence-secure-element ", 11: 1" 0 -
+ev_order evidence-firmware ", 11: 2, 12: [$REF]" 0 -
+ev_order evidence-both ", 11: 3, 12: [$REF, {1: h'$(printf '%064d' 1)', 2: h'$(printf '%064d' 2)'}]" 0 -
+ev_order evidence-firmware-no-references ", 11: 2" 3 schema
+ev_order evidence-references-not-required ", 11: 1, 12: [$REF]" 3 schema
+ev_order evidence-unknown-kind ", 11: 4" 3 schema
+ev_order evidence-reference-twice ", 11: 2, 12: [$REF, $REF]" 3 schema
+ev_order evidence-reference-short ", 11: 2, 12: [{1: h'$(printf '%062d' 1)', 2: h'$(printf '%064d' 2)'}]" 3 schema
 # a small order for quantity-exceeded below: 3 devices of 1000..1999
 order_pl "$W/oq" "$P1" "$DEP" 3
 sign order "$W/oq" order/quantity-3.cbor alice bob
@@ -272,8 +303,16 @@ rec() {
 rec record.cbor device 1000 "$HW0"
 cmp -s record.cbor "$G/record.cbor" || { echo "mkcorpus: record.cbor is not the golden one" >&2; exit 2; }
 case_ record.cbor - - - 0 - $S
-R_MORE=", 9: [\"x509-chain\", h'308201']" rec record/attestation.cbor device 1000 "$HW0"
-case_ record/attestation.cbor - - - 0 - formats.md#device-record
+# evidence alone is carried: its chains and token are checked against an
+# order and a policy (in a batch), not in a lone record
+R_MORE=", 9: {1: [h'308201']}" rec record/attestation.cbor device 1000 "$HW0"
+case_ record/attestation.cbor - - - 0 - formats.md#evidence
+R_MORE=", 9: {2: h'd28443a10126a0f640'}" rec record/evidence-token-alone.cbor device 1000 "$HW0"
+case_ record/evidence-token-alone.cbor - - - 3 schema formats.md#evidence
+R_MORE=", 9: {4: [h'308201']}" rec record/evidence-unknown.cbor device 1000 "$HW0"
+case_ record/evidence-unknown.cbor - - - 3 schema formats.md#evidence
+R_MORE=", 9: [\"x509-chain\", h'308201']" rec record/evidence-array.cbor device 1000 "$HW0"
+case_ record/evidence-array.cbor - - - 3 schema formats.md#evidence
 R_SIGNER=eve rec record/other-signer.cbor device 1000 "$HW0"
 case_ record/other-signer.cbor - - - 1 record-signature $S
 R_KID=eve R_SIGNER=device rec record/kid-of-another-key.cbor device 1000 "$HW0"

@@ -259,7 +259,7 @@ check_record(const uint8_t *rec, size_t rlen, const cs_order *o)
 		 strcmp(r.firmware, "fw-1.4.2") == 0,
 	    "record carries the HAL's serial, hardware id and firmware");
 	T_OK(strcmp(r.batch, o->batch) == 0 && memcmp(r.nonce, o->nonce, CS_NONCE_LEN) == 0 &&
-		 memcmp(r.deployment, o->deployment, CS_DEPLOY_LEN) == 0 && !r.has_att,
+		 memcmp(r.deployment, o->deployment, CS_DEPLOY_LEN) == 0 && r.ev.kinds == 0,
 	    "record carries the order's batch, nonce and deployment");
 	cs_keyid(kid, r.pk);
 	cs_buf_fixed(&tbs, tbsm, sizeof tbsm);

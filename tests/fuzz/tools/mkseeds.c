@@ -317,10 +317,10 @@ main(int argc, char **argv)
 	b.len = 0;
 	(void)cs_record_encode(&b, &rec);
 	emit("record", "plain", CS_KIND_RECORD, &b, 0, sk, 1);
-	rec.has_att = 1;
-	strcpy(rec.att_type, "x509-chain");
-	rec.att = att;
-	rec.att_len = sizeof att;
+	rec.ev.kinds = CS_EV_SE;
+	rec.ev.nse = 1;
+	rec.ev.se[0] = att;
+	rec.ev.se_len[0] = sizeof att;
 	b.len = 0;
 	(void)cs_record_encode(&b, &rec);
 	emit("record", "attested", CS_KIND_RECORD, &b, 0, sk, 1);
