@@ -184,7 +184,7 @@ cmp_version(const void *a, const void *b)
 /* Loads the policies, checks their chain and the order under its own policy. */
 static int
 load_policies(const struct copts *o, struct lpol *lp, const cs_signed *os, const cs_order *ord,
-    cs_collect_policy *cp, uint64_t *order_version)
+    cs_collect_policy *cp, uint64_t *order_version, const struct lpol **order_policy)
 {
 	cs_quorum q1, q2;
 	cs_err e;
@@ -226,6 +226,7 @@ load_policies(const struct copts *o, struct lpol *lp, const cs_signed *os, const
 	if ((rc = cs_order_verify(os, ord, &lp[found].p, lp[found].s.digest, &q1, &e)) != CS_OK)
 		return cmd_report(o->order, &e);
 	*order_version = lp[found].p.version;
+	*order_policy = &lp[found];
 	return CS_OK;
 }
 
@@ -243,6 +244,8 @@ collect(int argc, char **argv)
 	    CMD_FLAG("quiet", 'q', struct copts, quiet), CMD_OPT_END};
 	static cs_collect_policy cp[CS_COLLECT_POLICIES_MAX];
 	static struct lpol lp[CS_COLLECT_POLICIES_MAX];
+	static cs_appraiser appr;
+	const struct lpol *opol = NULL;
 	struct copts o = {0};
 	struct view v = {0};
 	struct sigaction sa;
@@ -292,9 +295,23 @@ collect(int argc, char **argv)
 				return cmd_usage(usage, "port %s given twice", o.port[i]);
 	if ((rc = cmd_load_order(o.order, &obuf, &on, &os, &ord)) != CS_OK)
 		return rc;
-	if (o.npolicy > 0 &&
-	    (rc = load_policies(&o, lp, &os, &ord, cp, &c.order_policy_version)) != CS_OK)
+	if (o.npolicy > 0 && (rc = load_policies(&o, lp, &os, &ord, cp, &c.order_policy_version,
+				  &opol)) != CS_OK)
 		goto done;
+	if (ord.evidence != 0) {
+		/* the evidence is judged against the roots the order's policy pins */
+		if (opol == NULL) {
+			rc = cmd_usage(usage, "the order requires %s evidence: give the policy it "
+					      "was made under with --policy", cs_evidence_name(ord.evidence));
+			goto done;
+		}
+		cs_err_clear(&e);
+		if ((rc = cs_appraiser_init(&appr, &opol->p, &ord, os.digest, &e)) != CS_OK) {
+			cmd_report(opol->path, &e);
+			goto done;
+		}
+		c.appraiser = &appr;
+	}
 	if (o.npolicy == 0 && !o.quiet)
 		cmd_warn("no --policy: the order's custodian signatures are checked by each device only");
 	c.order = &ord;
@@ -340,6 +357,7 @@ collect(int argc, char **argv)
 		    (unsigned long long)st.unconfirmed, st.unconfirmed == 1 ? "" : "s");
 	rc = st.journaled >= st.quantity ? CS_OK : CS_REJECT;
 done:
+	cs_appraiser_free(&appr);
 	for (i = 0; i < o.npolicy; i++)
 		cs_file_free(lp[i].buf, lp[i].len);
 	cs_file_free(obuf, on);

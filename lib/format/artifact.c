@@ -555,7 +555,10 @@ static const char *const per_record[] = {"record-malformed", "record-signature",
     "record-key-invalid", "record-deployment", "record-batch", "record-nonce",
     "record-serial-range", "record-duplicate-serial", "record-duplicate-key",
     "record-duplicate-hwid", "record-released-serial", "record-released-key",
-    "record-released-hwid", NULL};
+    "record-released-hwid", "attest-missing", "attest-malformed", "attest-leaf-key",
+    "attest-chain-root", "attest-chain-invalid", "attest-token-malformed", "attest-token-profile",
+    "attest-token-signature", "attest-token-instance", "attest-token-nonce",
+    "attest-token-lifecycle", "attest-token-measurement", NULL};
 static const char *const batch_level[] = {"zip-entries", "zip-name", "zip-method",
     "zip-encrypted", "zip-size", "zip-ratio", "zip-corrupt", "station-signature",
     "station-not-allowed", "header-order", "header-batch", "records-count", "records-digest",

@@ -9,8 +9,8 @@
 #include "format/cose.h"
 
 int
-cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
-    uint8_t digest[CS_DIGEST_LEN], cs_err *e)
+cs_station_check_record(const cs_order *o, const cs_appraiser *ap, const uint8_t *env,
+    size_t n, cs_record *r, uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 {
 	uint8_t scratch[CS_RECORD_MAX + 256];
 	cs_err le;
@@ -44,7 +44,12 @@ cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_reco
 		    "serial %llu is outside the order's range %llu-%llu",
 		    (unsigned long long)r->serial, (unsigned long long)o->first,
 		    (unsigned long long)o->last);
-	return CS_OK;
+	if (ap == NULL || ap->required == 0)
+		return CS_OK;
+	if ((rc = cs_evidence_bind(ap, r, e)) != CS_OK)
+		return rc;
+	cs_buf_fixed(&sb, scratch, sizeof scratch);
+	return cs_evidence_verify(ap, r, &sb, e);
 }
 
 /* ---- the batch so far ---------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest/evidence.h"
 #include "format/artifact.h"
 #include "util/err.h"
 
@@ -15,11 +16,15 @@
  * its algorithm and a matching kid (record-signature), and the order's
  * deployment, batch id and nonce and a serial in its range
  * (record-deployment, record-batch, record-nonce, record-serial-range).
- * Fills *r (att borrows from env) and the record's payload digest.
- * Allocation-free for an Ed25519 key; a P-256 key is parsed by OpenSSL,
- * whose failure (not the record's) is CS_MALFORMED "system". */
-CS_MUST int cs_station_check_record(const cs_order *o, const uint8_t *env, size_t n, cs_record *r,
-    uint8_t digest[CS_DIGEST_LEN], cs_err *e);
+ * Then, when ap (may be NULL) requires evidence, the record's evidence in
+ * full: the binding checks and the chains and token signature
+ * (lib/attest/evidence.h, reasons attest-*).
+ * Fills *r (its evidence borrows from env) and the record's payload digest.
+ * Allocation-free for an Ed25519 key without evidence; a P-256 key and
+ * evidence are parsed by OpenSSL, whose failure (not the record's) is
+ * CS_MALFORMED "system". */
+CS_MUST int cs_station_check_record(const cs_order *o, const cs_appraiser *ap, const uint8_t *env,
+    size_t n, cs_record *r, uint8_t digest[CS_DIGEST_LEN], cs_err *e);
 
 /* One record of the batch as the station remembers it. */
 typedef struct cs_seen_rec {

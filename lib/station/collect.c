@@ -474,7 +474,8 @@ on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 	cs_err_clear(&e);
 	memcpy(p->rec, m->record, m->record_len);
 	p->rec_len = m->record_len;
-	if (cs_station_check_record(g->c->order, p->rec, p->rec_len, &r, digest, &e) != CS_OK) {
+	if (cs_station_check_record(g->c->order, g->c->appraiser, p->rec, p->rec_len, &r, digest,
+		&e) != CS_OK) {
 		refuse(g, p, 0, now, e.reason, "%s", e.msg);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest/evidence.h"
 #include "format/artifact.h"
 #include "util/err.h"
 
@@ -64,6 +65,7 @@ typedef struct cs_collect {
 	const uint8_t *order_env;           /* the order exactly as signed */
 	size_t order_len;
 	uint8_t order_digest[CS_DIGEST_LEN];
+	const cs_appraiser *appraiser;      /* the records' evidence; NULL: none required */
 	uint64_t order_policy_version;      /* 0 when no policies are given */
 	const cs_collect_policy *pol;       /* sorted by version, one per version */
 	size_t npol;

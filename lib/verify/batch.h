@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest/evidence.h"
 #include "bundle/reader.h"
 #include "format/artifact.h"
 #include "format/cose.h"
@@ -102,6 +103,7 @@ typedef struct cs_verify {
 	cs_release release;
 	cs_quorum release_q;
 	int have_release_q;
+	cs_appraiser appr;                /* the records' evidence against the order */
 	uint8_t records_digest[CS_DIGEST_LEN]; /* computed over the entry */
 	uint64_t records;                 /* records found */
 	uint64_t failed;                  /* records failing a check */

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "attest/evidence.h"
 #include "attest/p256.h"
 #include "verify/dupset.h"
 
@@ -18,7 +19,8 @@ int
 cs_reason_deep(const char *r)
 {
 	return r != NULL && (strcmp(r, "record-signature") == 0 ||
-				strcmp(r, "record-key-invalid") == 0);
+				strcmp(r, "record-key-invalid") == 0 ||
+				cs_evidence_reason_deep(r));
 }
 
 int
@@ -113,6 +115,7 @@ cs_verify_free(cs_verify *v)
 	cs_buf_free(&v->header_buf);
 	cs_buf_free(&v->order_buf);
 	cs_buf_free(&v->release_buf);
+	cs_appraiser_free(&v->appr);
 }
 
 /* ---- batch-level checks --------------------------------------------------------- */
@@ -269,6 +272,10 @@ cs_vr_begin(cs_vrun *r, cs_verify *v, cs_zipr *z, const cs_vopts *o, cs_err *e)
 		return rc;
 	if (v->kind == CS_V_RELEASE)
 		release_checks(v, o);
+	/* the pinned policy's roots: an order made under another is already
+	 * order-policy, and its records are judged by what the verifier trusts */
+	if ((rc = cs_appraiser_init(&v->appr, o->policy, &v->order, v->order_s.digest, e)) != CS_OK)
+		return rc;
 	size = cs_zipr_size(z, CS_ZE_RECORDS);
 	if (size > v->header.count * (uint64_t)CS_RECORD_MAX) {
 		problem(v, "zip-size", "%s holds %llu bytes, more than %llu records can fill",
@@ -434,10 +441,61 @@ deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 	cs_p256_key_free(k);
 }
 
+/* The attest-* codes as static strings (a verdict outlives the error that
+ * names it). */
+static const char *
+attest_reason(const char *reason)
+{
+	static const char *const codes[] = {"attest-missing", "attest-malformed", "attest-leaf-key",
+	    "attest-chain-root", "attest-chain-invalid", "attest-token-malformed",
+	    "attest-token-profile", "attest-token-signature", "attest-token-instance",
+	    "attest-token-nonce", "attest-token-lifecycle", "attest-token-measurement", NULL};
+	size_t i;
+
+	for (i = 0; codes[i] != NULL; i++)
+		if (strcmp(codes[i], reason) == 0)
+			return codes[i];
+	return NULL;
+}
+
+/* The record's evidence: the binding checks (tbs NULL), whose verdict is
+ * s->reason, or the signature work (tbs: scratch), whose verdict waits in
+ * s->deep. A failure that is not the record's (memory, the library) is the
+ * deep fault, which fails the run. Nonzero when the record failed. */
+static int
+evidence(cs_vr_rec *s, const cs_appraiser *ap, uint8_t *tbs)
+{
+	const char *why;
+	cs_err ae;
+	cs_buf sb;
+	int rc;
+
+	cs_err_clear(&ae);
+	if (tbs == NULL) {
+		rc = cs_evidence_bind(ap, &s->rec, &ae);
+	} else {
+		cs_buf_fixed(&sb, tbs, CS_RECORD_MAX + 64);
+		rc = cs_evidence_verify(ap, &s->rec, &sb, &ae);
+	}
+	if (rc == CS_OK)
+		return 0;
+	if ((why = attest_reason(ae.reason)) == NULL) {
+		s->deep = deep_fault;
+		return 1;
+	}
+	snprintf(s->msg, sizeof s->msg, "%s", ae.msg);
+	if (tbs == NULL)
+		s->reason = why;
+	else
+		s->deep = why;
+	return 1;
+}
+
 void
 cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 {
 	const cs_order *ord = &r->v->order;
+	const cs_appraiser *ap = &r->v->appr;
 
 	if (memcmp(s->rec.deployment, ord->deployment, CS_DEPLOY_LEN) != 0) {
 		s->reason = "record-deployment";
@@ -454,11 +512,13 @@ cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 		snprintf(s->msg, sizeof s->msg, "serial %llu outside the order's %llu-%llu",
 		    (unsigned long long)s->rec.serial, (unsigned long long)ord->first,
 		    (unsigned long long)ord->last);
+	} else if (ap->required != 0 && evidence(s, ap, NULL) != 0) {
+		/* s->reason is the binding check's */
 	} else if (r->o->deep) {
-		if (tbs != NULL)
-			deep_check(s, c, tbs);
-		else /* cannot verify without scratch: fail closed */
+		if (tbs == NULL) /* cannot verify without scratch: fail closed */
 			s->deep = "record-signature";
+		else if (deep_check(s, c, tbs), s->deep == NULL && ap->required != 0)
+			(void)evidence(s, ap, tbs);
 	}
 }
 
@@ -475,8 +535,8 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 
 	if (s->deep == deep_fault) {
 		cs_fail(r->e, CS_MALFORMED, "system",
-		    "record %llu: the P-256 library failed to parse its key (out of memory?)",
-		    (unsigned long long)s->index);
+		    "record %llu: the P-256 or X.509 library failed while checking it (out of "
+		    "memory?)", (unsigned long long)s->index);
 		r->failed = 1;
 		return;
 	}
@@ -506,7 +566,9 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 			    (unsigned long long)s->released_in);
 		}
 	}
-	if (s->reason == NULL && s->deep != NULL) {
+	if (s->reason == NULL && s->deep != NULL && attest_reason(s->deep) != NULL) {
+		s->reason = s->deep; /* its message was kept when it was found */
+	} else if (s->reason == NULL && s->deep != NULL) {
 		s->reason = s->deep;
 		snprintf(s->msg, sizeof s->msg, "%s", strcmp(s->deep, "record-key-invalid") == 0
 		    ? (s->rec.pk_len == CS_P256_KEY_LEN

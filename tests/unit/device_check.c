@@ -61,7 +61,7 @@ expect(const char *what, const uint8_t *env, size_t n, const char *reason)
 	int rc;
 
 	cs_err_clear(&e);
-	rc = cs_station_check_record(&order, env, n, &r, d, &e);
+	rc = cs_station_check_record(&order, NULL, env, n, &r, d, &e);
 	if (reason == NULL)
 		T_OK(rc == CS_OK, "%s: accepted (%s %s)", what, e.reason, e.msg);
 	else
