@@ -463,13 +463,16 @@ tp_maker_free(tp_maker *m)
 
 /* A device certificate for the 65-byte key pt under m's intermediate, DER
  * into out; its length or 0. o NULL: a plain device leaf (CA:FALSE,
- * digitalSignature). */
+ * digitalSignature) whose serial number comes from the key (1 + the first 7
+ * bytes of SHA-256(pt)), so each device has its own, as a maker's have. */
 static size_t __attribute__((unused))
 tp_leaf(uint8_t *out, size_t cap, const tp_maker *m, const uint8_t pt[CS_P256_PT_LEN],
     const tp_opts *o)
 {
-	static const tp_opts leaf = {.pathlen = -1, .ku = "digitalSignature", .serial = 3};
+	tp_opts leaf = {.pathlen = -1, .ku = "digitalSignature"};
+	uint8_t h[32];
 	char cn[96], hex[17];
+	int i;
 	EVP_PKEY *pub = tp_pub(pt);
 	X509 *x;
 	size_t n;
@@ -482,6 +485,10 @@ tp_leaf(uint8_t *out, size_t cap, const tp_maker *m, const uint8_t pt[CS_P256_PT
 		EVP_PKEY_free(pub);
 		return 0;
 	}
+	crypto_hash_sha256(h, pt, CS_P256_PT_LEN);
+	for (i = 0; i < 7; i++)
+		leaf.serial = (leaf.serial << 8) | h[i];
+	leaf.serial++;
 	sodium_bin2hex(hex, sizeof hex, pt + 1, 8);
 	snprintf(cn, sizeof cn, "consign TEST device %s", hex);
 	x = tp_cert(cn, pub, m->inter, cs_p256_secret_evp(m->inter_key), o != NULL ? o : &leaf);
