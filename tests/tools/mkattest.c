@@ -6,7 +6,8 @@
  *
  *   mkattest pki SEED DIR        DIR/root.der, DIR/inter.der (the TEST maker)
  *                                DIR/other-root.der, DIR/other-inter.der (a
- *                                maker no policy pins)
+ *                                maker no policy pins); the same bytes every
+ *                                run, and the ones mkbatch --maker SEED uses
  *   mkattest key SEED NAME       prints test key NAME's public key (130 hex)
  *   mkattest scalar SEED NAME OUT
  *                                writes its 32-byte secret (mode 0600): the
@@ -32,7 +33,11 @@
  *                                --other-firmware: another measurement;
  *                                --instance-of: another chip's instance id.
  *                                A replayed token is one made for another
- *                                record's nonce or by another IAK.
+ *                                record's nonce or by another IAK. The boot
+ *                                seed comes from SEED and IAK, the signature
+ *                                is deterministic: the same arguments give
+ *                                the same token (mkbatch's record INDEX
+ *                                carries the one for IAK iak-INDEX).
  *   mkattest check-chain DIR CHAIN [--key HEX]
  *   mkattest check-token DIR CHAIN TOKEN NONCE [--ref TYPE:MEAS:SIGNER]...
  *                                validate to DIR/root.der with lib/attest;
@@ -239,17 +244,6 @@ cmd_chain(const char *seed, const char *dir, const char *keyarg, const char *out
 	tp_maker_free(&m);
 }
 
-/* The TEST firmware: measurements and signer are SHA-256 of fixed texts. */
-static void
-test_firmware(uint8_t bl[32], uint8_t app[32], uint8_t signer[32], int other)
-{
-	const char *a = other ? "consign TEST other firmware: app" : "consign TEST firmware: app";
-
-	crypto_hash_sha256(bl, (const uint8_t *)"consign TEST firmware: bootloader", 33);
-	crypto_hash_sha256(app, (const uint8_t *)a, strlen(a));
-	crypto_hash_sha256(signer, (const uint8_t *)"consign TEST firmware signer", 28);
-}
-
 /* "TYPE:MEAS:SIGNER" into a component/reference, bytes in store */
 static void
 comp_arg(const char *arg, char type[32], uint8_t store[64], size_t *mlen, size_t *slen)
@@ -275,29 +269,28 @@ comp_arg(const char *arg, char type[32], uint8_t store[64], size_t *mlen, size_t
 static void
 cmd_token(const char *seed, const char *iakname, const char *out, int argc, char **argv)
 {
-	static uint8_t tok[CS_PSA_TOKEN_MAX], pay[CS_PSA_TOKEN_MAX];
-	uint8_t nonce[32], impl[32], bootseed[32], inst[33], pm[8], bl[32], app[32], signer[32];
-	uint8_t store[MAX_COMP][64];
+	static uint8_t tok[CS_PSA_TOKEN_MAX];
+	uint8_t nonce[32], bootseed[32], store[MAX_COMP][64];
 	char types[MAX_COMP][32];
 	const char *instance_of = NULL;
+	enum cs_psa_profile profile = CS_PSA_PROFILE_2;
+	uint32_t lifecycle = 0x3000;
 	cs_p256_secret *iak, *other;
-	cs_buf prot, payload, b;
-	cs_psa_claims c;
+	cs_psa_component comp[MAX_COMP];
+	tp_token t;
+	cs_buf b;
 	cs_err e;
 	int i, have_nonce = 0, wrong_nonce = 0, other_fw = 0;
 	size_t ncomp = 0, ml, sl;
 
-	memset(&c, 0, sizeof c);
-	c.profile = CS_PSA_PROFILE_2;
-	c.lifecycle = 0x3000;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--nonce") == 0 && i + 1 < argc) {
 			hex_in(nonce, 32, argv[++i], "--nonce");
 			have_nonce = 1;
 		} else if (strcmp(argv[i], "--lifecycle") == 0 && i + 1 < argc) {
-			c.lifecycle = (uint32_t)strtoul(argv[++i], NULL, 0);
+			lifecycle = (uint32_t)strtoul(argv[++i], NULL, 0);
 		} else if (strcmp(argv[i], "--debug") == 0) {
-			c.lifecycle = 0x4000;
+			lifecycle = 0x4000;
 		} else if (strcmp(argv[i], "--wrong-nonce") == 0) {
 			wrong_nonce = 1;
 		} else if (strcmp(argv[i], "--other-firmware") == 0) {
@@ -306,12 +299,12 @@ cmd_token(const char *seed, const char *iakname, const char *out, int argc, char
 			instance_of = argv[++i];
 		} else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
 			i++;
-			c.profile = strcmp(argv[i], "1") == 0 ? CS_PSA_PROFILE_1
-			    : strcmp(argv[i], "tfm") == 0     ? CS_PSA_PROFILE_TFM
-							      : CS_PSA_PROFILE_2;
+			profile = strcmp(argv[i], "1") == 0 ? CS_PSA_PROFILE_1
+			    : strcmp(argv[i], "tfm") == 0   ? CS_PSA_PROFILE_TFM
+							    : CS_PSA_PROFILE_2;
 		} else if (strcmp(argv[i], "--component") == 0 && i + 1 < argc && ncomp < MAX_COMP) {
 			comp_arg(argv[++i], types[ncomp], store[ncomp], &ml, &sl);
-			c.comp[ncomp] = (cs_psa_component){{types[ncomp], strlen(types[ncomp])},
+			comp[ncomp] = (cs_psa_component){{types[ncomp], strlen(types[ncomp])},
 			    {store[ncomp], 32}, {NULL, 0}, {store[ncomp] + 32, 32}, {NULL, 0}};
 			ncomp++;
 		} else {
@@ -324,30 +317,19 @@ cmd_token(const char *seed, const char *iakname, const char *out, int argc, char
 		nonce[0] ^= 0x01;
 	iak = key_named(seed, iakname);
 	other = key_named(seed, instance_of != NULL ? instance_of : iakname);
-	test_firmware(bl, app, signer, other_fw);
-	if (ncomp == 0) {
-		c.comp[0] = (cs_psa_component){{"BL", 2}, {bl, 32}, {"1.0.0", 5}, {signer, 32}, {NULL, 0}};
-		c.comp[1] = (cs_psa_component){{"App", 3}, {app, 32}, {"1.0.0", 5}, {signer, 32}, {NULL, 0}};
-		ncomp = 2;
+	tp_boot_seed(bootseed, seed, iakname);
+	/* signed by iak; the instance id is other's chip's (iak's unless
+	 * --instance-of) */
+	tp_token_init(&t, cs_p256_secret_point(other), nonce, bootseed, other_fw);
+	t.c.profile = profile;
+	t.c.lifecycle = lifecycle;
+	if (ncomp > 0) {
+		memcpy(t.c.comp, comp, ncomp * sizeof comp[0]);
+		t.c.ncomp = ncomp;
 	}
-	c.ncomp = ncomp;
-	crypto_hash_sha256(impl, (const uint8_t *)"consign TEST implementation", 27);
-	randombytes_buf(bootseed, sizeof bootseed);
-	inst[0] = 0x01;
-	crypto_hash_sha256(inst + 1, cs_p256_secret_point(other), 65);
-	c.client_id = -1;
-	c.impl_id = (cs_psa_bytes){impl, 32};
-	c.boot_seed = (cs_psa_bytes){bootseed, 32};
-	c.nonce = (cs_psa_bytes){nonce, 32};
-	c.instance_id = (cs_psa_bytes){inst, 33};
-	c.vsi = (cs_psa_text){"consign TEST verifier", 21};
-	cs_buf_fixed(&prot, pm, sizeof pm);
-	cs_buf_fixed(&payload, pay, sizeof pay);
 	cs_buf_fixed(&b, tok, sizeof tok);
 	cs_err_clear(&e);
-	if (cs_es256_prot(&prot) != CS_OK || cs_psa_encode(&payload, &c, &e) != CS_OK ||
-	    cs_es256_sign1_create(&b, prot.p, prot.len, (const uint8_t *)"\xa0", 1, payload.p,
-		payload.len, iak, &e) != CS_OK)
+	if (tp_token_sign(&b, &t, iak, &e) != CS_OK)
 		die("token: %s", e.msg);
 	put(out, b.p, b.len, 0644);
 	cs_p256_secret_free(iak);
@@ -429,7 +411,7 @@ cmd_check_token(const char *dir, const char *chainpath, const char *tokpath, con
 		}
 	}
 	if (nrefs == 0) {
-		test_firmware(bl, app, signer, 0);
+		tp_firmware(bl, app, signer, 0);
 		refs[0] = (cs_psa_refval){bl, 32, signer, 32, "BL"};
 		refs[1] = (cs_psa_refval){app, 32, signer, 32, "App"};
 		nrefs = 2;
@@ -498,7 +480,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "reference") == 0 && argc == 2) {
 		char h1[65], h2[65], h3[65];
 
-		test_firmware(bl, app, signer, 0);
+		tp_firmware(bl, app, signer, 0);
 		sodium_bin2hex(h1, sizeof h1, bl, 32);
 		sodium_bin2hex(h2, sizeof h2, app, 32);
 		sodium_bin2hex(h3, sizeof h3, signer, 32);
