@@ -1,6 +1,8 @@
-/* consign order create: draft a batch order for the factory. */
+/* consign order create: draft a batch order for the factory, with the
+ * evidence its devices must carry and the firmware it accepts. */
 #include "cmd.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -12,18 +14,177 @@ static const char usage[] =
     "usage: consign order create --policy P --batch ID --product NAME\n"
     "                            --serials FIRST-LAST --quantity N\n"
     "                            --station S.pub [--station S2.pub ...] -o order.cbor\n"
-    "                            [--force]\n"
+    "                            [--evidence none|secure-element|firmware|both]\n"
+    "                            [--firmware-reference FILE] [--force]\n"
     "\n"
     "Writes an unsigned order draft under policy P (which must carry M valid\n"
     "signatures): batch ID, product, the serial range, how many devices, a new random\n"
     "batch nonce, and the station keys allowed to seal the batch. M custodians then\n"
-    "sign it (consign sign --policy P).\n";
+    "sign it (consign sign --policy P).\n"
+    "\n"
+    "--evidence is what every device record must carry, checked against the\n"
+    "policy's attestation roots (default none): a secure element's certificate\n"
+    "chain for the device key, a PSA token from the firmware that made it, or both.\n"
+    "--firmware-reference FILE, required exactly when the evidence includes firmware,\n"
+    "lists the accepted firmware: one reference value a line,\n"
+    "    TYPE MEASUREMENT SIGNER\n"
+    "separated by spaces or tabs; TYPE a measurement type (1-32 printable\n"
+    "characters, e.g. BL, SPE, App) or * for any; MEASUREMENT and SIGNER (the\n"
+    "signer id) hex of 32, 48 or 64 bytes. Blank lines and lines starting with #\n"
+    "are ignored; 1 to 16 reference values, each once.\n";
+
+#define REF_FILE_MAX 65536 /* a reference file: 16 lines and comments around them */
+#define REF_LINE_MAX 512   /* one reference line: TYPE and two 128-digit hashes fit */
+
+enum { OPT_EVIDENCE = 0x400, OPT_REFERENCE };
 
 struct opts {
-	const char *policy, *batch, *product, *serials, *quantity, *out;
+	const char *policy, *batch, *product, *serials, *quantity, *out, *evidence, *reference;
 	const char *station[CS_MAX_STATIONS + 1];
 	size_t nstation;
 };
+
+/* The bytes an order's reference values borrow until it is encoded. */
+struct ref_store {
+	uint8_t value[CS_ORDER_REFS_MAX][CS_REF_HASH_MAX];
+	uint8_t signer[CS_ORDER_REFS_MAX][CS_REF_HASH_MAX];
+	size_t line[CS_ORDER_REFS_MAX];
+};
+
+/* A measurement or signer id: hex of 32, 48 or 64 bytes. */
+static int
+ref_hash(uint8_t out[CS_REF_HASH_MAX], size_t *len, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+
+	if (n != 32 && n != 48 && n != 64)
+		return -1;
+	*len = n;
+	return cs_unhex(out, n, hex);
+}
+
+/* A reference file refused at FILE:LINE (line 0: the file as a whole). */
+static int
+ref_fail(const char *file, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+ref_fail(const char *file, size_t line, const char *fmt, ...)
+{
+	char subject[CS_SUBJECT_MAX], msg[CS_MSG_MAX];
+	va_list ap;
+
+	if (line > 0)
+		snprintf(subject, sizeof subject, "%s:%zu", file, line);
+	else
+		snprintf(subject, sizeof subject, "%s", file);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return cmd_fail(CS_USAGE, "usage", subject, "%s", msg);
+}
+
+/* Reads the reference file (the format in usage above) into o->ref[], whose
+ * bytes live in st; every refusal names FILE:LINE and why. */
+static int
+load_refs(const char *file, cs_order *o, struct ref_store *st)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0, at, end, line, len, nf, i, j;
+	char text[REF_LINE_MAX + 1], *f[3], *tok, *save;
+	cs_fwref *r;
+	int rc;
+
+	if ((rc = cmd_read(file, REF_FILE_MAX, &buf, &n)) != CS_OK)
+		return rc;
+	o->nref = 0;
+	for (at = 0, line = 1; at < n; at = end + 1, line++) {
+		for (end = at; end < n && buf[end] != '\n'; end++)
+			;
+		for (i = at; i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'); i++)
+			;
+		if (i == end || buf[i] == '#')
+			continue;
+		len = end - at;
+		if (len > REF_LINE_MAX) {
+			rc = ref_fail(file, line, "a line of %zu bytes (at most %d)", len,
+			    REF_LINE_MAX);
+			goto done;
+		}
+		for (i = at; i < end; i++)
+			if ((buf[i] < 0x20 || buf[i] > 0x7e) && buf[i] != '\t' && buf[i] != '\r') {
+				rc = ref_fail(file, line, "byte 0x%02x at column %zu is not "
+				    "printable ASCII", buf[i], i - at + 1);
+				goto done;
+			}
+		memcpy(text, buf + at, len);
+		text[len] = '\0';
+		for (nf = 0, tok = strtok_r(text, " \t\r", &save); tok != NULL;
+		     tok = strtok_r(NULL, " \t\r", &save))
+			if (nf++ < 3)
+				f[nf - 1] = tok;
+		if (nf != 3) {
+			rc = ref_fail(file, line, "%zu fields, 3 expected: TYPE MEASUREMENT "
+			    "SIGNER", nf);
+			goto done;
+		}
+		if (o->nref == CS_ORDER_REFS_MAX) {
+			rc = ref_fail(file, line, "more than %d reference values",
+			    CS_ORDER_REFS_MAX);
+			goto done;
+		}
+		r = &o->ref[o->nref];
+		memset(r, 0, sizeof *r);
+		if (strcmp(f[0], "*") != 0) {
+			if (!cs_text_valid(f[0], CS_REF_TYPE_MAX)) {
+				rc = ref_fail(file, line, "TYPE must be 1-%d printable "
+				    "characters, or * for any type", CS_REF_TYPE_MAX);
+				goto done;
+			}
+			strcpy(r->type, f[0]);
+		}
+		if (ref_hash(st->value[o->nref], &r->value_len, f[1]) != 0) {
+			rc = ref_fail(file, line, "MEASUREMENT must be the hex of 32, 48 or 64 "
+			    "bytes");
+			goto done;
+		}
+		if (ref_hash(st->signer[o->nref], &r->signer_len, f[2]) != 0) {
+			rc = ref_fail(file, line, "SIGNER must be the hex of 32, 48 or 64 bytes");
+			goto done;
+		}
+		r->value = st->value[o->nref];
+		r->signer = st->signer[o->nref];
+		for (j = 0; j < o->nref; j++)
+			if (strcmp(o->ref[j].type, r->type) == 0 &&
+			    o->ref[j].value_len == r->value_len &&
+			    memcmp(o->ref[j].value, r->value, r->value_len) == 0 &&
+			    o->ref[j].signer_len == r->signer_len &&
+			    memcmp(o->ref[j].signer, r->signer, r->signer_len) == 0) {
+				rc = ref_fail(file, line, "repeats line %zu", st->line[j]);
+				goto done;
+			}
+		st->line[o->nref++] = line;
+	}
+	rc = o->nref > 0 ? CS_OK : ref_fail(file, 0, "no reference values");
+done:
+	cs_file_free(buf, n);
+	return rc;
+}
+
+/* --evidence's words into CS_EV_* bits; -1 for another word. */
+static int
+evidence_of(const char *s)
+{
+	if (s == NULL || strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "secure-element") == 0)
+		return CS_EV_SE;
+	if (strcmp(s, "firmware") == 0)
+		return CS_EV_FIRMWARE;
+	if (strcmp(s, "both") == 0)
+		return CS_EV_ALL;
+	return -1;
+}
 
 static int
 create(int argc, char **argv)
@@ -34,8 +195,12 @@ create(int argc, char **argv)
 	    CMD_ARG("serials", 'r', struct opts, serials),
 	    CMD_ARG("quantity", 'q', struct opts, quantity),
 	    CMD_LIST("station", 's', struct opts, station, nstation, CS_MAX_STATIONS, "stations"),
-	    CMD_ARG("output", 'o', struct opts, out), CMD_FORCE_OPT, CMD_OPT_END};
+	    CMD_ARG("output", 'o', struct opts, out),
+	    CMD_ARG("evidence", OPT_EVIDENCE, struct opts, evidence),
+	    CMD_ARG("firmware-reference", OPT_REFERENCE, struct opts, reference), CMD_FORCE_OPT,
+	    CMD_OPT_END};
 	struct opts o = {0};
+	struct ref_store refs;
 	char first[32], *dash, fp[CMD_FP_LEN], esc[200];
 	cs_order ord;
 	cs_policy p;
@@ -43,7 +208,7 @@ create(int argc, char **argv)
 	cs_pubkey k;
 	size_t i, j;
 	cs_buf payload;
-	int rc;
+	int rc, ev;
 
 	if ((rc = cmd_getopt_only(argc, argv, opts, usage, NULL, &o)) >= 0)
 		return rc;
@@ -80,8 +245,24 @@ create(int argc, char **argv)
 		memcpy(ord.station[i], k.pk, CS_PK_LEN);
 	}
 	ord.nstation = o.nstation;
+	if ((ev = evidence_of(o.evidence)) < 0)
+		return cmd_usage(usage, "--evidence must be none, secure-element, firmware or "
+				      "both");
+	ord.evidence = (unsigned)ev;
+	if ((ord.evidence & CS_EV_FIRMWARE) != 0 && o.reference == NULL)
+		return cmd_usage(usage, "--evidence %s needs --firmware-reference FILE",
+		    o.evidence);
+	if ((ord.evidence & CS_EV_FIRMWARE) == 0 && o.reference != NULL)
+		return cmd_usage(usage, "--firmware-reference applies when --evidence is "
+				      "firmware or both");
+	if (o.reference != NULL && (rc = load_refs(o.reference, &ord, &refs)) != CS_OK)
+		return rc;
 	if ((rc = cmd_load_pinned_policy(o.policy, &ps, &p)) != CS_OK)
 		return rc;
+	if (ord.evidence != 0 && p.nroot == 0)
+		cmd_warn("%s pins no attestation roots: no device's evidence can be checked, and "
+			 "none of this order's devices will be accepted",
+		    cs_escapez(esc, sizeof esc, o.policy));
 	memcpy(ord.deployment, p.deployment, CS_DEPLOY_LEN);
 	memcpy(ord.policy, ps.digest, CS_DIGEST_LEN);
 	cs_order_fresh(&ord);
@@ -97,6 +278,11 @@ create(int argc, char **argv)
 	    o.out, ord.batch, cs_escapez(esc, sizeof esc, ord.product),
 	    (unsigned long long)ord.quantity, (unsigned long long)ord.first,
 	    (unsigned long long)ord.last, fp, (unsigned long long)p.threshold);
+	if (ord.nref > 0)
+		printf("  evidence required: %s, %zu firmware reference value%s\n",
+		    cs_evidence_name(ord.evidence), ord.nref, ord.nref == 1 ? "" : "s");
+	else if (ord.evidence != 0)
+		printf("  evidence required: %s\n", cs_evidence_name(ord.evidence));
 done:
 	cs_buf_free(&payload);
 	return rc;

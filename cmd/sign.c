@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "attest/chain.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -27,6 +28,93 @@ static const char usage[] =
     "           --released DIR (the earlier release zips) checks each \"released\n"
     "           before\" exclusion against the release it names\n";
 
+/* The makers' certificates device evidence must chain to: each one's name,
+ * subject and SHA-256 in full, to compare with what the maker publishes. */
+static void
+show_roots(const cs_policy *p)
+{
+	uint8_t fp[CS_ATTEST_FP_LEN];
+	char hex[2 * CS_ATTEST_FP_LEN + 1], subject[CS_ATTEST_NAME_MAX], name[4 * CS_NAME_MAX + 8];
+	cs_err e;
+	size_t i;
+
+	if (p->nroot == 0)
+		printf("  attest root: none (no device evidence can be checked)\n");
+	for (i = 0; i < p->nroot; i++) {
+		crypto_hash_sha256(fp, p->root[i].der, p->root[i].len);
+		cs_hex(hex, fp, sizeof fp);
+		cs_err_clear(&e);
+		printf("  attest root: %s\n", cs_escapez(name, sizeof name, p->root[i].name));
+		if (cs_attest_cert_subject(subject, p->root[i].der, p->root[i].len, &e) == CS_OK) {
+			printf("               subject %s\n", subject);
+		} else {
+			printf("               NOT A CERTIFICATE\n");
+			cmd_warn("attestation root %s is not a certificate: no evidence can "
+				 "chain to it", name);
+		}
+		printf("               SHA-256 %s\n", hex);
+	}
+}
+
+/* What every device record of an order must carry, and the firmware whose
+ * tokens it accepts, in full hex. */
+static void
+show_evidence(const cs_order *o)
+{
+	char hex[2 * CS_REF_HASH_MAX + 1], type[4 * CS_REF_TYPE_MAX + 8];
+	size_t i;
+
+	printf("  evidence:    %s\n",
+	    o->evidence == 0 ? "none required" : cs_evidence_name(o->evidence));
+	for (i = 0; i < o->nref; i++) {
+		if (o->ref[i].type[0] != '\0')
+			printf("  firmware %zu:  type %s\n", i + 1,
+			    cs_escapez(type, sizeof type, o->ref[i].type));
+		else
+			printf("  firmware %zu:  any type\n", i + 1);
+		cs_hex(hex, o->ref[i].value, o->ref[i].value_len);
+		printf("               measurement %s\n", hex);
+		cs_hex(hex, o->ref[i].signer, o->ref[i].signer_len);
+		printf("               signer id   %s\n", hex);
+	}
+}
+
+/* A rotation's retired roots: the previous policy's (file prev, checked
+ * with the digest given) that the new one p no longer lists. The file is
+ * read again, and must still have that digest: a pinned policy's roots
+ * borrow from bytes cmd_load_pinned_policy frees. */
+static int
+show_retired(const cs_policy *p, const char *prev, const uint8_t digest[CS_DIGEST_LEN])
+{
+	uint8_t *buf = NULL, fp[CS_ATTEST_FP_LEN];
+	char hex[2 * CS_ATTEST_FP_LEN + 1], name[4 * CS_NAME_MAX + 8];
+	size_t n = 0, i, j;
+	cs_signed s;
+	cs_policy old;
+	int rc;
+
+	if ((rc = cmd_load_policy(prev, &buf, &n, &s, &old)) != CS_OK)
+		return rc;
+	if (memcmp(s.digest, digest, CS_DIGEST_LEN) != 0) {
+		cs_file_free(buf, n);
+		return cmd_fail(CS_MALFORMED, "io", prev, "changed while it was read");
+	}
+	for (i = 0; i < old.nroot; i++) {
+		for (j = 0; j < p->nroot; j++)
+			if (p->root[j].len == old.root[i].len &&
+			    memcmp(p->root[j].der, old.root[i].der, old.root[i].len) == 0)
+				break;
+		if (j < p->nroot)
+			continue;
+		crypto_hash_sha256(fp, old.root[i].der, old.root[i].len);
+		cs_hex(hex, fp, sizeof fp);
+		printf("  retires:     attest root %s\n               SHA-256 %s\n",
+		    cs_escapez(name, sizeof name, old.root[i].name), hex);
+	}
+	cs_file_free(buf, n);
+	return CS_OK;
+}
+
 static void
 show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 {
@@ -47,6 +135,7 @@ show_policy(const cs_policy *p, const uint8_t digest[CS_DIGEST_LEN])
 	cs_keyid(k, p->office_pk);
 	cmd_fingerprint(kid, k);
 	printf("  office key:  key id %s\n", kid);
+	show_roots(p);
 	if (p->has_prev) {
 		cmd_fingerprint(n1, p->prev);
 		printf("  replaces:    policy version %llu, digest %s\n",
@@ -74,6 +163,7 @@ show_order(const cs_order *o, const uint8_t digest[CS_DIGEST_LEN])
 		cmd_fingerprint(kid, k);
 		printf("  station:     key id %s\n", kid);
 	}
+	show_evidence(o);
 	printf("  digest:      %s\n", fp);
 }
 
@@ -113,7 +203,7 @@ check_policy(struct sign_check *c, const struct sign_opts *o, cs_signed *s, cons
 	cs_policy p;
 	cs_err e;
 	char fp[CMD_FP_LEN];
-	int i;
+	int i, rc;
 
 	cs_err_clear(&e);
 	if (cs_policy_load(s, &p, buf, n, &e) != CS_OK)
@@ -137,6 +227,8 @@ check_policy(struct sign_check *c, const struct sign_opts *o, cs_signed *s, cons
 		cmd_fingerprint(fp, ps->digest);
 		printf("  rotation of: %s (version %llu, digest %s), checked\n", o->policy,
 		    (unsigned long long)pol->version, fp);
+		if ((rc = show_retired(&p, o->policy, ps->digest)) != CS_OK)
+			return rc;
 	}
 	i = cmd_custodian_of(&p, k->pub.pk);
 	c->member = i >= 0 || (o->policy != NULL && cmd_custodian_of(pol, k->pub.pk) >= 0);
@@ -165,6 +257,9 @@ check_order(struct sign_check *c, const struct sign_opts *o, cs_signed *s, const
 	    strcmp(e.reason, "order-threshold") != 0)
 		return cmd_report(o->file, &e);
 	counted_under(c, o, ps, pol, k);
+	if (ord.evidence != 0 && pol->nroot == 0)
+		cmd_warn("the order requires evidence, but its policy pins no attestation roots: "
+			 "none of its devices will be accepted");
 	return CS_OK;
 }
 
