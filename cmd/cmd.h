@@ -194,7 +194,8 @@ int cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs
 /* Loads a policy given with --policy to check something against: it must
  * carry M valid signatures of its own custodians (its trust still comes from
  * the caller having pinned it: the file name and fingerprint are shown).
- * Only s->digest is kept: the envelope is not (s->cose is cleared). */
+ * The file's bytes stay until the command exits, so s->cose and p's
+ * attestation roots, which borrow from them, stay valid. */
 int cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p);
 /* The same for an order. */
 int cmd_load_order(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_order *o);

@@ -687,6 +687,41 @@ cmd_load_policy(const char *path, uint8_t **buf, size_t *n, cs_signed *s, cs_pol
 	return load_signed(path, CS_KIND_POLICY, buf, n, s, p);
 }
 
+/* Files whose bytes a pinned policy borrows (its envelope, its attestation
+ * roots) for as long as the command runs; freed at exit. */
+struct kept {
+	struct kept *next;
+	uint8_t *buf;
+	size_t n;
+};
+static struct kept *kept;
+
+static void
+free_kept(void)
+{
+	struct kept *k;
+
+	while ((k = kept) != NULL) {
+		kept = k->next;
+		cs_file_free(k->buf, k->n);
+		free(k);
+	}
+}
+
+static int
+keep_file(uint8_t *buf, size_t n)
+{
+	struct kept *k = malloc(sizeof *k);
+
+	if (k == NULL)
+		return -1;
+	if (kept == NULL)
+		atexit(free_kept);
+	*k = (struct kept){kept, buf, n};
+	kept = k;
+	return 0;
+}
+
 int
 cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
 {
@@ -700,10 +735,13 @@ cmd_load_pinned_policy(const char *path, cs_signed *s, cs_policy *p)
 		return rc;
 	cs_err_clear(&e);
 	rc = cs_policy_verify_self(s, p, &q, &e);
-	/* the envelope borrowed from buf: only the digest and the policy remain */
-	cs_file_free(buf, n);
-	memset(&s->cose, 0, sizeof s->cose);
+	if (rc == CS_OK && keep_file(buf, n) != 0) {
+		cs_file_free(buf, n);
+		return cmd_fail(CS_MALFORMED, "system", path, "out of memory");
+	}
 	if (rc != CS_OK) {
+		cs_file_free(buf, n);
+		memset(&s->cose, 0, sizeof s->cose);
 		cs_err_prefix(&e, "not a complete policy, nothing can be checked against it");
 		return cmd_report(path, &e);
 	}

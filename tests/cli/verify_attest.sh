@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Attested batches (issue 18) through the office and the cloud: under an
+# order that requires secure-element or firmware evidence, genuine devices
+# pass `consign verify`, `release create` and `consign sign`, and every
+# forgery a factory could try is refused by each of them with its own reason
+# (the binding checks always, the chain and token signatures with --deep and
+# by every custodian). The maker is a TEST maker (tests/tools/mkattest).
+. "$(dirname "$0")/../lib.sh"
+
+F=$T/f
+MAKER="verify_attest TEST maker"
+fixture "$F" 10 1000-1999 || { notok "fixture"; exit 1; }
+mkdir -p "$T/pki" && "$TOOLS/mkattest" pki "$MAKER" "$T/pki" >/dev/null || { notok "mkattest pki"; exit 1; }
+"$TOOLS/mkattest" reference >"$T/refs" || { notok "mkattest reference"; exit 1; }
+
+# A policy that pins the TEST maker's root, and one order for each kind of
+# evidence (DIR/order.cbor, DIR/policy.cbor and the keys, as office_mkb wants)
+P=$T/p
+mkdir -p "$P"
+cp "$F"/*.key "$F"/*.pub "$F"/*.pass "$P/"
+"$CONSIGN" policy create --threshold 2 --custodian "$P/alice.pub" --custodian "$P/bob.pub" \
+	--custodian "$P/carol.pub" --office "$P/office.pub" \
+	--attestation-root "TEST maker=$T/pki/root.der" -o "$P/policy.cbor" >/dev/null &&
+	sign_as "$P" "$P/policy.cbor" alice && sign_as "$P" "$P/policy.cbor" bob ||
+	{ notok "a policy pinning the TEST maker"; exit 1; }
+# order_for KIND DIR BATCH [OPTIONS...]: DIR holds the order requiring KIND
+order_for() {
+	local kind=$1 dir=$2 batch=$3
+	shift 3
+	mkdir -p "$dir"
+	cp "$P"/*.key "$P"/*.pub "$P"/*.pass "$P/policy.cbor" "$dir/"
+	"$CONSIGN" order create --policy "$P/policy.cbor" --batch "$batch" --product "Sensor v2" \
+		--serials 1000-1999 --quantity 40 --station "$P/station.pub" --evidence "$kind" "$@" \
+		-o "$dir/order.cbor" >/dev/null &&
+		sign_as "$dir" "$dir/order.cbor" alice --policy "$P/policy.cbor" &&
+		sign_as "$dir" "$dir/order.cbor" bob --policy "$P/policy.cbor" &&
+		"$CONSIGN" ledger --ledger "$dir/L" init --policy "$P/policy.cbor" >/dev/null
+}
+order_for secure-element "$T/se" BSE || notok "an order requiring secure-element evidence"
+order_for firmware "$T/fw" BFW --firmware-reference "$T/refs" ||
+	notok "an order requiring firmware evidence"
+order_for both "$T/both" BBOTH --firmware-reference "$T/refs" || notok "an order requiring both"
+order_for none "$T/none" BNONE || notok "an order requiring no evidence"
+
+# excluded RELEASE.zip: "INDEX:REASON ..." of the records a release excludes
+excluded() {
+	"$CONSIGN" inspect --json "$1" | jq -r '[.excluded[] | "\(.index):\(.reason)"] | join(" ")'
+}
+
+# judged DESC WANT ZIP [VERIFY-OPTIONS...]: consign verify --json finds
+# exactly the failing records WANT ("INDEX:REASON ...", exit 1; "": exit 0).
+# A batch is always checked in full; --deep is the cloud's, for releases.
+# ENGINE=reference runs the reference verifier.
+judged() {
+	local desc=$1 want=$2 zip=$3 got
+	shift 3
+	run env CONSIGN_ENGINE="${ENGINE:-fast}" "$CONSIGN" verify --policy "$P/policy.cbor" \
+		--json "$@" "$zip"
+	got=$(jq -r '[(.failures // [])[] | "\(.index):\(.reason)"] | join(" ")' "$T/out" 2>/dev/null)
+	if [ "$got" = "$want" ] && { { [ -z "$want" ] && [ "$RC" -eq 0 ]; } ||
+		{ [ -n "$want" ] && [ "$RC" -eq 1 ]; }; }; then
+		ok "$desc"
+	else
+		notok "$desc: exit $RC, failures '$got', want '$want' $(head -c 300 "$T/err")"
+	fi
+}
+
+# ---- secure elements -------------------------------------------------------
+office_mkb "$T/se" --count 30 --evidence se --maker "$MAKER" -o "$T/se.zip" ||
+	notok "mkbatch: 30 secure-element devices"
+judged "30 genuine secure-element devices pass" "" "$T/se.zip"
+ENGINE=reference judged "... on the reference engine" "" "$T/se.zip"
+office_mkb "$T/se" --count 30 --evidence se --maker "$MAKER" --break attest-missing@3 \
+	--break attest-leaf-key@5 --break attest-chain-root@7 -o "$T/se-bad.zip" ||
+	notok "mkbatch: secure-element forgeries"
+SE_WANT="3:attest-missing 5:attest-leaf-key 7:attest-chain-root"
+judged "no evidence, a leaf for another key, a self-made chain for the record's own key: each refused" \
+	"$SE_WANT" "$T/se-bad.zip"
+ENGINE=reference judged "... the reference engine agrees" "$SE_WANT" "$T/se-bad.zip"
+judged "... on one thread too" "$SE_WANT" "$T/se-bad.zip" --threads 1
+run "$CONSIGN" verify --policy "$P/policy.cbor" "$T/se-bad.zip"
+check "the report names record 7 and its reason" grep -q "record 7 (serial 1007): attest-chain-root" "$T/out"
+
+# the office: a release excludes them, each for its reason, and custodians sign it
+expect 1 "release create refuses the batch as it is" "$CONSIGN" release create \
+	--policy "$P/policy.cbor" --ledger "$T/se/L" "$T/se-bad.zip" -o "$T/se-rel.zip"
+office_draft "$T/se" "$T/se-bad.zip" "$T/se-rel.zip" --exclude-refused ||
+	notok "release create --exclude-refused"
+check "... which excludes records 3, 5 and 7 for their reasons" [ "$(excluded "$T/se-rel.zip")" = \
+	"3:attest-missing 5:attest-leaf-key 7:attest-chain-root" ]
+expect 0 "a custodian signs the release that excludes them" "$CONSIGN" sign \
+	--key "$P/alice.key" --passphrase-file "$P/alice.pass" --yes --policy "$P/policy.cbor" \
+	"$T/se-rel.zip"
+# an office insider's release that leaves them in: every custodian refuses it
+"$TOOLS/relsig" "$P/office.key" "$P/office.pass" "$T/se-rel.zip" "$T/se-lie.zip" clear ||
+	notok "relsig clear"
+run "$CONSIGN" sign --key "$P/carol.key" --passphrase-file "$P/carol.pass" --yes \
+	--policy "$P/policy.cbor" "$T/se-lie.zip"
+checkx "a custodian refuses a release that releases the self-made chain (attest-chain-root)" \
+	'[ "$RC" -eq 1 ] && grep -q attest-chain-root "$T/err" "$T/out"'
+checkx "... and names the missing evidence and the foreign leaf too" \
+	'grep -q attest-missing "$T/err" "$T/out" && grep -q attest-leaf-key "$T/err" "$T/out"'
+# the same lie signed by two custodians' keys without consign's checks (keys
+# stolen, or custodians deceived): the cloud's binding checks, made without
+# --deep too, find the missing evidence and the foreign leaf; --deep, the chain
+"$TOOLS/relsig" "$P/alice.key" "$P/alice.pass" "$T/se-lie.zip" "$T/se-lie1.zip" &&
+	"$TOOLS/relsig" "$P/bob.key" "$P/bob.pass" "$T/se-lie1.zip" "$T/se-lie2.zip" ||
+	notok "relsig: the lie signed by two custodian keys"
+run "$CONSIGN" verify --policy "$P/policy.cbor" --first --json "$T/se-lie2.zip"
+jq -r '.problems[] | select(.reason == "release-exclusions") | .message' "$T/out" >"$T/msgs"
+checkx "the cloud without --deep refuses it: records 3 and 5 fail and are not excluded" \
+	'[ "$RC" -eq 1 ] && grep -q "record 3 fails attest-missing" "$T/msgs" &&
+	grep -q "record 5 fails attest-leaf-key" "$T/msgs" && ! grep -q "record 7" "$T/msgs"'
+run "$CONSIGN" verify --policy "$P/policy.cbor" --first --deep --json "$T/se-lie2.zip"
+checkx "... with --deep, record 7's self-made chain too" \
+	'[ "$RC" -eq 1 ] && jq -r ".problems[].message" "$T/out" | grep -q "record 7 fails attest-chain-root"'
+sign_as "$P" "$T/se-rel.zip" bob --policy "$P/policy.cbor" || notok "bob signs the release"
+judged "the cloud without --deep takes the excluded chain on the custodians' word" "" \
+	"$T/se-rel.zip" --first
+judged "... and with --deep finds each exclusion borne out" "" "$T/se-rel.zip" --first --deep
+
+# ---- firmware evidence -----------------------------------------------------
+office_mkb "$T/fw" --count 30 --evidence firmware --maker "$MAKER" -o "$T/fw.zip" ||
+	notok "mkbatch: 30 attesting devices"
+judged "30 devices whose firmware attests their keys pass" "" "$T/fw.zip"
+office_mkb "$T/fw" --count 30 --evidence firmware --maker "$MAKER" \
+	--break attest-token-measurement@2 --break attest-token-nonce@4 --break attest-token-copy@6 \
+	--break attest-token-lifecycle@8 --break attest-token-instance@10 \
+	--break attest-token-signature@12 --break attest-missing@14 -o "$T/fw-bad.zip" ||
+	notok "mkbatch: firmware forgeries"
+FW_WANT="2:attest-token-measurement 4:attest-token-nonce 6:attest-token-nonce"
+FW_WANT="$FW_WANT 8:attest-token-lifecycle 10:attest-token-instance 12:attest-token-signature"
+FW_WANT="$FW_WANT 14:attest-missing"
+judged "other firmware, a nonce for another record, a copied token, a debug chip, another chip's instance id, a flipped token signature, no token: each refused" \
+	"$FW_WANT" "$T/fw-bad.zip"
+ENGINE=reference judged "... the reference engine agrees" "$FW_WANT" "$T/fw-bad.zip"
+office_draft "$T/fw" "$T/fw-bad.zip" "$T/fw-rel.zip" --exclude-refused ||
+	notok "release create --exclude-refused (firmware)"
+check "the release excludes each with its reason" [ "$(excluded "$T/fw-rel.zip")" = "$FW_WANT" ]
+sign_as "$T/fw" "$T/fw-rel.zip" alice --policy "$P/policy.cbor" &&
+	sign_as "$T/fw" "$T/fw-rel.zip" bob --policy "$P/policy.cbor" || notok "the custodians sign it"
+judged "the cloud (--deep) imports it: every exclusion borne out" "" "$T/fw-rel.zip" --first --deep
+
+# ---- both, and none --------------------------------------------------------
+office_mkb "$T/both" --count 20 --evidence both --maker "$MAKER" -o "$T/both.zip" ||
+	notok "mkbatch: both kinds"
+judged "devices carrying both kinds pass an order requiring both" "" "$T/both.zip"
+office_mkb "$T/se" --count 20 --evidence se --maker "$MAKER" -o "$T/se-only.zip" &&
+	office_mkb "$T/both" --count 20 --evidence se --maker "$MAKER" -o "$T/se-for-both.zip" ||
+	notok "mkbatch: secure-element devices for the both order"
+judged "secure-element evidence alone under an order requiring both: attest-missing for each" \
+	"$(seq -s ' ' -f '%g:attest-missing' 0 19)" "$T/se-for-both.zip"
+office_mkb "$T/none" --count 20 --evidence se --maker "$MAKER" --break attest-chain-root@3 \
+	-o "$T/none.zip" || notok "mkbatch: evidence no order asked for"
+judged "an order requiring no evidence does not judge what records carry" "" "$T/none.zip"
+
+# ---- the policy's roots decide ---------------------------------------------
+# the same genuine devices under a policy that pins another maker's root
+Q=$T/q
+mkdir -p "$Q"
+cp "$P"/*.key "$P"/*.pub "$P"/*.pass "$Q/"
+"$CONSIGN" policy create --threshold 2 --custodian "$Q/alice.pub" --custodian "$Q/bob.pub" \
+	--custodian "$Q/carol.pub" --office "$Q/office.pub" \
+	--attestation-root "other maker=$T/pki/other-root.der" -o "$Q/policy.cbor" >/dev/null &&
+	sign_as "$Q" "$Q/policy.cbor" alice && sign_as "$Q" "$Q/policy.cbor" bob &&
+	"$CONSIGN" order create --policy "$Q/policy.cbor" --batch BSE --product "Sensor v2" \
+		--serials 1000-1999 --quantity 40 --station "$Q/station.pub" \
+		--evidence secure-element -o "$Q/order.cbor" >/dev/null &&
+	sign_as "$Q" "$Q/order.cbor" alice --policy "$Q/policy.cbor" &&
+	sign_as "$Q" "$Q/order.cbor" bob --policy "$Q/policy.cbor" || notok "a policy pinning another maker"
+office_mkb "$Q" --count 5 --evidence se --maker "$MAKER" -o "$T/q.zip" || notok "mkbatch (q)"
+run "$CONSIGN" verify --policy "$Q/policy.cbor" --json "$T/q.zip"
+check "genuine chips of a maker the custodians did not pin: every one attest-chain-root" \
+	[ "$(jq -r '[.failures[].reason] | unique | join(",")' "$T/out"):$(jq '.failures | length' "$T/out")" = \
+	"attest-chain-root:5" ]
