@@ -2,11 +2,11 @@
  * evidence its devices must carry and the firmware it accepts. */
 #include "cmd.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "format/refs.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -33,9 +33,6 @@ static const char usage[] =
     "signer id) hex of 32, 48 or 64 bytes. Blank lines and lines starting with #\n"
     "are ignored; 1 to 16 reference values, each once.\n";
 
-#define REF_FILE_MAX 65536 /* a reference file: 16 lines and comments around them */
-#define REF_LINE_MAX 512   /* one reference line: TYPE and two 128-digit hashes fit */
-
 enum { OPT_EVIDENCE = 0x400, OPT_REFERENCE };
 
 struct opts {
@@ -44,129 +41,30 @@ struct opts {
 	size_t nstation;
 };
 
-/* The bytes an order's reference values borrow until it is encoded. */
-struct ref_store {
-	uint8_t value[CS_ORDER_REFS_MAX][CS_REF_HASH_MAX];
-	uint8_t signer[CS_ORDER_REFS_MAX][CS_REF_HASH_MAX];
-	size_t line[CS_ORDER_REFS_MAX];
-};
-
-/* A measurement or signer id: hex of 32, 48 or 64 bytes. */
+/* Reads the reference file (format/refs.h) into o->ref[], whose bytes live
+ * in st; every refusal names FILE:LINE (FILE alone for the file as a whole)
+ * and why, with exit 2. */
 static int
-ref_hash(uint8_t out[CS_REF_HASH_MAX], size_t *len, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-
-	if (n != 32 && n != 48 && n != 64)
-		return -1;
-	*len = n;
-	return cs_unhex(out, n, hex);
-}
-
-/* A reference file refused at FILE:LINE (line 0: the file as a whole). */
-static int
-ref_fail(const char *file, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-ref_fail(const char *file, size_t line, const char *fmt, ...)
-{
-	char subject[CS_SUBJECT_MAX], msg[CS_MSG_MAX];
-	va_list ap;
-
-	if (line > 0)
-		snprintf(subject, sizeof subject, "%s:%zu", file, line);
-	else
-		snprintf(subject, sizeof subject, "%s", file);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return cmd_fail(CS_USAGE, "usage", subject, "%s", msg);
-}
-
-/* Reads the reference file (the format in usage above) into o->ref[], whose
- * bytes live in st; every refusal names FILE:LINE and why. */
-static int
-load_refs(const char *file, cs_order *o, struct ref_store *st)
+load_refs(const char *file, cs_order *o, cs_refs *st)
 {
 	uint8_t *buf = NULL;
-	size_t n = 0, at, end, line, len, nf, i, j;
-	char text[REF_LINE_MAX + 1], *f[3], *tok, *save;
-	cs_fwref *r;
+	size_t n = 0, line;
+	cs_err e;
 	int rc;
 
-	if ((rc = cmd_read(file, REF_FILE_MAX, &buf, &n)) != CS_OK)
+	if ((rc = cmd_read(file, CS_REFS_FILE_MAX, &buf, &n)) != CS_OK)
 		return rc;
-	o->nref = 0;
-	for (at = 0, line = 1; at < n; at = end + 1, line++) {
-		for (end = at; end < n && buf[end] != '\n'; end++)
-			;
-		for (i = at; i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'); i++)
-			;
-		if (i == end || buf[i] == '#')
-			continue;
-		len = end - at;
-		if (len > REF_LINE_MAX) {
-			rc = ref_fail(file, line, "a line of %zu bytes (at most %d)", len,
-			    REF_LINE_MAX);
-			goto done;
-		}
-		for (i = at; i < end; i++)
-			if ((buf[i] < 0x20 || buf[i] > 0x7e) && buf[i] != '\t' && buf[i] != '\r') {
-				rc = ref_fail(file, line, "byte 0x%02x at column %zu is not "
-				    "printable ASCII", buf[i], i - at + 1);
-				goto done;
-			}
-		memcpy(text, buf + at, len);
-		text[len] = '\0';
-		for (nf = 0, tok = strtok_r(text, " \t\r", &save); tok != NULL;
-		     tok = strtok_r(NULL, " \t\r", &save))
-			if (nf++ < 3)
-				f[nf - 1] = tok;
-		if (nf != 3) {
-			rc = ref_fail(file, line, "%zu fields, 3 expected: TYPE MEASUREMENT "
-			    "SIGNER", nf);
-			goto done;
-		}
-		if (o->nref == CS_ORDER_REFS_MAX) {
-			rc = ref_fail(file, line, "more than %d reference values",
-			    CS_ORDER_REFS_MAX);
-			goto done;
-		}
-		r = &o->ref[o->nref];
-		memset(r, 0, sizeof *r);
-		if (strcmp(f[0], "*") != 0) {
-			if (!cs_text_valid(f[0], CS_REF_TYPE_MAX)) {
-				rc = ref_fail(file, line, "TYPE must be 1-%d printable "
-				    "characters, or * for any type", CS_REF_TYPE_MAX);
-				goto done;
-			}
-			strcpy(r->type, f[0]);
-		}
-		if (ref_hash(st->value[o->nref], &r->value_len, f[1]) != 0) {
-			rc = ref_fail(file, line, "MEASUREMENT must be the hex of 32, 48 or 64 "
-			    "bytes");
-			goto done;
-		}
-		if (ref_hash(st->signer[o->nref], &r->signer_len, f[2]) != 0) {
-			rc = ref_fail(file, line, "SIGNER must be the hex of 32, 48 or 64 bytes");
-			goto done;
-		}
-		r->value = st->value[o->nref];
-		r->signer = st->signer[o->nref];
-		for (j = 0; j < o->nref; j++)
-			if (strcmp(o->ref[j].type, r->type) == 0 &&
-			    o->ref[j].value_len == r->value_len &&
-			    memcmp(o->ref[j].value, r->value, r->value_len) == 0 &&
-			    o->ref[j].signer_len == r->signer_len &&
-			    memcmp(o->ref[j].signer, r->signer, r->signer_len) == 0) {
-				rc = ref_fail(file, line, "repeats line %zu", st->line[j]);
-				goto done;
-			}
-		st->line[o->nref++] = line;
+	cs_err_clear(&e);
+	if ((rc = cs_refs_parse(st, buf, n, &line, &e)) != CS_OK) {
+		if (line > 0)
+			cs_err_subject(&e, "%s:%zu", file, line);
+		else
+			cs_err_subject(&e, "%s", file);
+		rc = cmd_error(&e);
+	} else {
+		o->nref = st->n;
+		memcpy(o->ref, st->ref, st->n * sizeof st->ref[0]);
 	}
-	rc = o->nref > 0 ? CS_OK : ref_fail(file, 0, "no reference values");
-done:
 	cs_file_free(buf, n);
 	return rc;
 }
@@ -200,7 +98,7 @@ create(int argc, char **argv)
 	    CMD_ARG("firmware-reference", OPT_REFERENCE, struct opts, reference), CMD_FORCE_OPT,
 	    CMD_OPT_END};
 	struct opts o = {0};
-	struct ref_store refs;
+	cs_refs refs;
 	char first[32], *dash, fp[CMD_FP_LEN], esc[200];
 	cs_order ord;
 	cs_policy p;
