@@ -1,6 +1,7 @@
 /* The device agent: order and rotation checks against the compiled-in anchor,
- * the random-source health check, key generation, the record and its
- * storage, and the device side of the wire protocol. No heap anywhere. */
+ * the random-source health check, key generation (or the secure element's),
+ * the record with its evidence and its storage, and the device side of the
+ * wire protocol. No heap anywhere. */
 #include "device/agent.h"
 
 #include <string.h>
@@ -244,9 +245,26 @@ rng_healthy(const uint8_t a[CS_DEV_RNG_SAMPLE], const uint8_t b[CS_DEV_RNG_SAMPL
 
 /* ---- the record ---------------------------------------------------------- */
 
-/* {1: -8, 3: content type, 4: kid} into d->prot; its length, or 0. */
+void
+cs_dev_set_ports(cs_dev *d, const cs_dev_ports *p)
+{
+	d->ports = p;
+}
+
+void
+cs_dev_binding_nonce(uint8_t out[CS_DEV_NONCE_LEN], const uint8_t order_digest[CS_DIGEST_LEN],
+    const uint8_t *key, size_t len)
+{
+	const cs_port_part part[3] = {{CS_DEV_NONCE_DOMAIN, sizeof CS_DEV_NONCE_DOMAIN - 1},
+	    {order_digest, CS_DIGEST_LEN}, {key, len}};
+
+	cs_port_sha256(out, part, 3);
+}
+
+/* {1: alg, 3: content type, 4: kid of key[0..len)} into d->prot; its
+ * length, or 0. */
 static size_t
-record_prot(cs_dev *d, const uint8_t pk[CS_PK_LEN])
+record_prot(cs_dev *d, int alg, const uint8_t *key, size_t len)
 {
 	char ct[CS_CTYPE_MAX + 1];
 	uint8_t kid[CS_KID_LEN];
@@ -255,12 +273,12 @@ record_prot(cs_dev *d, const uint8_t pk[CS_PK_LEN])
 
 	if (cs_cose_ctype(ct, CS_KIND_RECORD) != 0)
 		return 0;
-	cs_keyid(kid, pk);
+	cs_keyid_n(kid, key, len);
 	cs_buf_fixed(&b, d->prot, sizeof d->prot);
 	cs_cw_init(&w, &b);
 	cs_cw_map_begin(&w);
 	cs_cw_uint(&w, CS_COSE_HDR_ALG);
-	cs_cw_int(&w, CS_COSE_ALG_EDDSA);
+	cs_cw_int(&w, alg);
 	cs_cw_uint(&w, CS_COSE_HDR_CTYPE);
 	cs_cw_textz(&w, ct);
 	cs_cw_uint(&w, CS_COSE_HDR_KID);
@@ -269,11 +287,97 @@ record_prot(cs_dev *d, const uint8_t pk[CS_PK_LEN])
 	return cs_cw_finish(&w) == 0 ? b.len : 0;
 }
 
-/* Makes the key and the signed record in d->record; the seed stays in seed. */
+/* The ports the order's evidence needs are all there. */
+static int
+ports_ready(const cs_dev *d, cs_err *e)
+{
+	const cs_dev_ports *p = d->ports;
+
+	if ((d->order.evidence & CS_EV_SE) &&
+	    (p == NULL || !p->se_keygen || !p->se_sign || !p->se_chain))
+		return cs_fail(e, CS_REJECT, "device-evidence-unsupported",
+		    "the order requires secure-element evidence: this device has no secure element");
+	if ((d->order.evidence & CS_EV_FIRMWARE) && (p == NULL || !p->attest_token || !p->attest_chain))
+		return cs_fail(e, CS_REJECT, "device-evidence-unsupported",
+		    "the order requires firmware evidence: this device has no attestation service");
+	return CS_OK;
+}
+
+/* A chain as a port frames it (agent.h), exactly b[0..n): its certificates'
+ * spans into der, len, *count. The certificates themselves are not parsed
+ * here: a device does not judge its own evidence, the station does. */
+static int
+read_chain(const uint8_t *b, size_t n, const uint8_t **der, size_t *len, size_t *count)
+{
+	cs_err e;
+	cs_cr r;
+	size_t i;
+
+	cs_err_clear(&e);
+	cs_cr_init(&r, b, n, &e);
+	if (cs_cr_array(&r, count, 1, CS_EV_CHAIN_MAX) != CS_OK)
+		return -1;
+	for (i = 0; i < *count; i++)
+		if (cs_cr_bytes(&r, &der[i], &len[i], 1, CS_EV_CERT_MAX) != CS_OK)
+			return -1;
+	return cs_cr_done(&r) == CS_OK ? 0 : -1;
+}
+
+/* The evidence the order requires, for the device key in r: the ports write
+ * it into d->record (free until the envelope is made there, after the
+ * payload has copied the evidence) and r->ev borrows it. */
+static int
+gather_evidence(cs_dev *d, cs_record *r, cs_err *e)
+{
+	const cs_dev_ports *p = d->ports;
+	uint8_t nonce[CS_DEV_NONCE_LEN];
+	size_t used = 0, n, cap;
+
+	if (d->order.evidence & CS_EV_SE) {
+		n = 0;
+		if (p->se_chain(p->ctx, d->record, sizeof d->record, &n) != 0 || n == 0 ||
+		    n > sizeof d->record)
+			return cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the secure element's certificate chain cannot be read");
+		if (read_chain(d->record, n, r->ev.se, r->ev.se_len, &r->ev.nse) != 0)
+			return cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the secure element's chain is not 1-%d DER certificates", CS_EV_CHAIN_MAX);
+		r->ev.kinds |= CS_EV_SE;
+		used = n;
+	}
+	if (d->order.evidence & CS_EV_FIRMWARE) {
+		cs_dev_binding_nonce(nonce, d->order_digest, r->pk, r->pk_len);
+		cap = sizeof d->record - used;
+		if (cap > CS_EV_TOKEN_MAX)
+			cap = CS_EV_TOKEN_MAX;
+		n = 0;
+		if (p->attest_token(p->ctx, nonce, d->record + used, cap, &n) != 0 || n == 0 || n > cap)
+			return cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the attestation service gave no token of 1-%d bytes", CS_EV_TOKEN_MAX);
+		r->ev.token = d->record + used;
+		r->ev.token_len = n;
+		used += n;
+		cap = sizeof d->record - used;
+		n = 0;
+		if (p->attest_chain(p->ctx, d->record + used, cap, &n) != 0 || n == 0 || n > cap)
+			return cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the attestation key's certificate chain cannot be read");
+		if (read_chain(d->record + used, n, r->ev.iak, r->ev.iak_len, &r->ev.niak) != 0)
+			return cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the attestation key's chain is not 1-%d DER certificates", CS_EV_CHAIN_MAX);
+		r->ev.kinds |= CS_EV_FIRMWARE;
+	}
+	return CS_OK;
+}
+
+/* Makes the key (the seed's, or the secure element's when the order
+ * requires its evidence) and the signed record in d->record; the seed stays
+ * in seed. */
 static int
 make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_err *e)
 {
 	uint8_t pk[CS_PK_LEN], sk[CS_SK_LEN], sig[CS_SIG_LEN];
+	int se = (d->order.evidence & CS_EV_SE) != 0;
 	cs_record r;
 	cs_buf pay, tbs, env;
 	cs_cose_raw_signer rs;
@@ -281,11 +385,23 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 	int rc = CS_MALFORMED;
 
 	memset(&r, 0, sizeof r);
-	cs_port_keypair(pk, sk, seed);
+	memset(sk, 0, sizeof sk);
+	if (se) {
+		/* the element's key, in the one encoding (the station checks the
+		 * curve: the agent has no P-256 arithmetic) */
+		if (d->ports->se_keygen(d->ports->ctx, r.pk) != 0 || r.pk[0] != 0x04) {
+			rc = cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the secure element gave no uncompressed P-256 key");
+			goto done;
+		}
+		r.pk_len = CS_P256_KEY_LEN;
+	} else {
+		cs_port_keypair(pk, sk, seed);
+		memcpy(r.pk, pk, CS_PK_LEN);
+		r.pk_len = CS_ED25519_KEY_LEN;
+	}
 	memcpy(r.deployment, d->order.deployment, CS_DEPLOY_LEN);
 	r.serial = serial;
-	memcpy(r.pk, pk, CS_PK_LEN);
-	r.pk_len = CS_ED25519_KEY_LEN;
 	if (d->hal->hwid(d->hal->ctx, r.hwid, &r.hwid_len) != 0 || r.hwid_len == 0 ||
 	    r.hwid_len > CS_HWID_MAX) {
 		rc = cs_fail(e, CS_MALFORMED, "device-hal", "no hardware unique id");
@@ -299,8 +415,18 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 	memcpy(r.firmware, d->hal->firmware, strlen(d->hal->firmware) + 1);
 	memcpy(r.batch, d->order.batch, sizeof r.batch);
 	memcpy(r.nonce, d->order.nonce, CS_NONCE_LEN);
+	if ((rc = gather_evidence(d, &r, e)) != CS_OK)
+		goto done;
 	cs_buf_fixed(&pay, d->payload, sizeof d->payload);
-	if (cs_record_encode(&pay, &r) != CS_OK || (plen = record_prot(d, pk)) == 0) {
+	if (cs_record_encode(&pay, &r) != CS_OK) {
+		rc = r.ev.kinds != 0 ? cs_fail(e, CS_MALFORMED, "device-evidence",
+					   "the evidence is larger than a record carries (%d bytes)",
+					   CS_EV_MAX)
+				     : cs_fail(e, CS_MALFORMED, "device-hal",
+					   "record does not fit its buffer");
+		goto done;
+	}
+	if ((plen = record_prot(d, se ? CS_COSE_ALG_ES256 : CS_COSE_ALG_EDDSA, r.pk, r.pk_len)) == 0) {
 		rc = cs_fail(e, CS_MALFORMED, "device-hal", "record does not fit its buffer");
 		goto done;
 	}
@@ -309,11 +435,20 @@ make_record(cs_dev *d, uint64_t serial, const uint8_t seed[CS_DEV_SEED_LEN], cs_
 		rc = cs_fail(e, CS_MALFORMED, "device-hal", "record does not fit its buffer");
 		goto done;
 	}
-	cs_port_sign(sig, tbs.p, tbs.len, sk);
-	/* sign, then verify what was signed, then keep it */
-	if (cs_sig_verify(sig, tbs.p, tbs.len, pk) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "self-check", "the record's signature does not verify");
-		goto done;
+	if (se) {
+		if (d->ports->se_sign(d->ports->ctx, tbs.p, tbs.len, sig) != 0) {
+			rc = cs_fail(e, CS_MALFORMED, "device-evidence",
+			    "the secure element did not sign the record");
+			goto done;
+		}
+	} else {
+		cs_port_sign(sig, tbs.p, tbs.len, sk);
+		/* sign, then verify what was signed, then keep it */
+		if (cs_sig_verify(sig, tbs.p, tbs.len, pk) != 0) {
+			rc = cs_fail(e, CS_MALFORMED, "self-check",
+			    "the record's signature does not verify");
+			goto done;
+		}
 	}
 	rs = (cs_cose_raw_signer){d->prot, plen, empty_map, 1, sig};
 	cs_buf_fixed(&env, d->record, sizeof d->record);
@@ -374,6 +509,8 @@ cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
 		    (unsigned long long)d->order.first, (unsigned long long)d->order.last);
 		goto done;
 	}
+	if ((rc = ports_ready(d, e)) != CS_OK)
+		goto done;
 	if ((rc = store_read(d, &state, od, e)) != CS_OK)
 		goto done;
 	if (state == STORE_KEYED) {
@@ -387,17 +524,23 @@ cs_dev_provision(cs_dev *d, const uint8_t *order, size_t order_len,
 		rc = CS_OK;
 		goto done;
 	}
-	if (d->hal->random(d->hal->ctx, sample[0], CS_DEV_RNG_SAMPLE) != 0 ||
-	    d->hal->random(d->hal->ctx, sample[1], CS_DEV_RNG_SAMPLE) != 0 ||
-	    d->hal->random(d->hal->ctx, seed, sizeof seed) != 0) {
-		rc = cs_fail(e, CS_MALFORMED, "device-hal", "random source unavailable");
-		goto done;
-	}
-	if (!rng_healthy(sample[0], sample[1]) || !rng_healthy(seed, sample[0]) ||
-	    !rng_healthy(seed, sample[1])) {
-		rc = cs_fail(e, CS_REJECT, "device-rng-health",
-		    "the random source failed its health check: no key is made");
-		goto done;
+	if (d->order.evidence & CS_EV_SE) {
+		/* the element makes its key from its own random source and keeps
+		 * it: the agent draws nothing and stores an all-zero seed */
+		memset(seed, 0, sizeof seed);
+	} else {
+		if (d->hal->random(d->hal->ctx, sample[0], CS_DEV_RNG_SAMPLE) != 0 ||
+		    d->hal->random(d->hal->ctx, sample[1], CS_DEV_RNG_SAMPLE) != 0 ||
+		    d->hal->random(d->hal->ctx, seed, sizeof seed) != 0) {
+			rc = cs_fail(e, CS_MALFORMED, "device-hal", "random source unavailable");
+			goto done;
+		}
+		if (!rng_healthy(sample[0], sample[1]) || !rng_healthy(seed, sample[0]) ||
+		    !rng_healthy(seed, sample[1])) {
+			rc = cs_fail(e, CS_REJECT, "device-rng-health",
+			    "the random source failed its health check: no key is made");
+			goto done;
+		}
 	}
 	if ((rc = make_record(d, serial, seed, e)) != CS_OK)
 		goto done;
