@@ -1,5 +1,6 @@
 /* consign-devsim: one or a sequence of simulated devices on one line. Each
- * device is the real agent (lib/device) with a file as its secure storage;
+ * device is the real agent (lib/device) with a file as its secure storage,
+ * and may have a simulated secure element or attesting firmware (attest.c);
  * when the station confirms or refuses it, the next device is "plugged in". */
 #include "sim.h"
 
@@ -28,6 +29,8 @@ static const char usage[] =
     "usage: consign-devsim --policy P [--pty LINK | --port TTY] --storage DIR\n"
     "                      [--serial N] [--count N] [--hwid HEX] [--firmware V]\n"
     "                      [--log FILE] [--linger MS] [--faulty I] [FAULT...]\n"
+    "                      [--se-key FILE --se-chain FILE]\n"
+    "                      [--iak-key FILE --iak-chain FILE --components FILE]\n"
     "\n"
     "Simulates devices on one line: the device agent with its trust anchor taken\n"
     "from policy P, secure storage in DIR/SERIAL.store. --pty makes a pseudo-terminal\n"
@@ -36,6 +39,15 @@ static const char usage[] =
     "SERIAL+1, ... (--count, default 1; hardware id \"devsim-SERIAL\" unless --hwid\n"
     "gives one for all) follow each other when the station confirms\n"
     "or refuses one; after the last, the line stays open --linger MS (default 1000).\n"
+    "A secure element (--se-key: its P-256 key, a 32-byte scalar file; --se-chain:\n"
+    "its certificate chain, a CBOR array of DER certificates, leaf first) makes the\n"
+    "device key when the order requires secure-element evidence. An attesting\n"
+    "firmware (--iak-key, --iak-chain: its attestation key and that key's chain;\n"
+    "--components: what it measures, 'TYPE MEASUREMENT SIGNER' lines as consign\n"
+    "order create --firmware-reference reads) makes a PSA token for each record\n"
+    "when the order requires firmware evidence. In each of these paths {serial}\n"
+    "stands for the device's serial. These are simulations: a real element never\n"
+    "lets its key out, and the certificates must come from a maker.\n"
     "--log appends 'done SERIAL DIGEST', 'refused SERIAL REASON' or\n"
     "'device-refused SERIAL REASON' lines. The faults apply to every device, or with\n"
     "--faulty I only to the I-th (from 1):\n"
@@ -47,17 +59,13 @@ static const char usage[] =
     "  --corrupt N         flip a byte in the first N replies  --drop N  drop a byte\n"
     "  --noise N           N random bytes before every reply   --stall MS (provision)\n"
     "  --stall-done MS     wait before confirming \"done\"\n"
-    "  --die-mid-reply     exit halfway through the record     --wrong-session\n";
+    "  --die-mid-reply     exit halfway through the record     --wrong-session\n"
+    "  --token-replay FILE the attesting firmware sends this token whatever the nonce\n"
+    "  --token-wrong-nonce a token for another nonce   --token-other-firmware\n"
+    "  --token-debug       a token with a debug lifecycle, not secured\n";
 
-struct device {
-	uint64_t serial;
-	uint8_t hwid[CS_HWID_MAX];
-	size_t hwid_len;
-	char store[4096];
-	int faulty;
-};
-
-static struct faults F;
+struct faults F;
+struct sim_attest A;
 static struct device cur;
 static int in_fd = 0, out_fd = 1, log_fd = -1;
 static char *link_path;
@@ -390,7 +398,8 @@ main(int argc, char **argv)
 {
 	enum { O_POLICY = 256, O_PTY, O_PORT, O_STORAGE, O_SERIAL, O_COUNT, O_HWID, O_FW, O_LOG,
 		O_FAULTY, O_LINGER, F_DEBUG, F_RNG, F_NONCE, F_RSERIAL, F_FORGE, F_DUP, F_REPLAY, F_CORRUPT,
-		F_DROP, F_NOISE, F_STALL, F_STALL_DONE, F_DIE, F_SESSION };
+		F_DROP, F_NOISE, F_STALL, F_STALL_DONE, F_DIE, F_SESSION, O_SE_KEY, O_SE_CHAIN, O_IAK_KEY,
+		O_IAK_CHAIN, O_COMPONENTS, F_TOKEN_REPLAY, F_TOKEN_NONCE, F_TOKEN_FW, F_TOKEN_DEBUG };
 	static const struct option lo[] = {{"policy", 1, NULL, O_POLICY}, {"pty", 1, NULL, O_PTY},
 	    {"port", 1, NULL, O_PORT}, {"storage", 1, NULL, O_STORAGE},
 	    {"serial", 1, NULL, O_SERIAL}, {"count", 1, NULL, O_COUNT}, {"hwid", 1, NULL, O_HWID},
@@ -403,9 +412,14 @@ main(int argc, char **argv)
 	    {"drop", 1, NULL, F_DROP}, {"noise", 1, NULL, F_NOISE}, {"stall", 1, NULL, F_STALL},
 	    {"stall-done", 1, NULL, F_STALL_DONE},
 	    {"die-mid-reply", 0, NULL, F_DIE}, {"wrong-session", 0, NULL, F_SESSION},
+	    {"se-key", 1, NULL, O_SE_KEY}, {"se-chain", 1, NULL, O_SE_CHAIN},
+	    {"iak-key", 1, NULL, O_IAK_KEY}, {"iak-chain", 1, NULL, O_IAK_CHAIN},
+	    {"components", 1, NULL, O_COMPONENTS}, {"token-replay", 1, NULL, F_TOKEN_REPLAY},
+	    {"token-wrong-nonce", 0, NULL, F_TOKEN_NONCE},
+	    {"token-other-firmware", 0, NULL, F_TOKEN_FW}, {"token-debug", 0, NULL, F_TOKEN_DEBUG},
 	    {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *policy = NULL, *pty = NULL, *port = NULL, *storage = NULL, *hwid_hex = NULL;
-	const char *firmware = "devsim-1.0", *logp = NULL;
+	const char *firmware = "devsim-1.0", *logp = NULL, *components = NULL;
 	uint64_t serial = 1000, count = 1, faulty = 0, linger = 1000, v, i;
 	static uint8_t prev[CS_RECORD_MAX];
 	size_t prev_len = 0;
@@ -413,12 +427,14 @@ main(int argc, char **argv)
 	static cs_wire_rx rx;
 	static cs_dev dev;
 	static cs_dev_anchor anchor;
+	static cs_dev_ports ports;
 	cs_dev_hal hal = {&cur, hal_random, hal_read, hal_write, hal_hwid, hal_serial, hal_security,
 	    NULL};
 	cs_signed ps;
 	cs_policy p;
 	cs_err e;
 	uint8_t *pbuf, buf[4096];
+	char why[512];
 	size_t pn;
 	int c;
 
@@ -462,6 +478,15 @@ main(int argc, char **argv)
 			break;
 		case F_DIE: F.die_mid_reply = 1; break;
 		case F_SESSION: F.wrong_session = 1; break;
+		case O_SE_KEY: A.se_key = optarg; break;
+		case O_SE_CHAIN: A.se_chain = optarg; break;
+		case O_IAK_KEY: A.iak_key = optarg; break;
+		case O_IAK_CHAIN: A.iak_chain = optarg; break;
+		case O_COMPONENTS: components = optarg; break;
+		case F_TOKEN_REPLAY: F.token_replay = optarg; break;
+		case F_TOKEN_NONCE: F.token_wrong_nonce = 1; break;
+		case F_TOKEN_FW: F.token_other_firmware = 1; break;
+		case F_TOKEN_DEBUG: F.token_debug = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -477,6 +502,18 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
+	if ((A.se_key == NULL) != (A.se_chain == NULL) ||
+	    (A.iak_key == NULL) != (A.iak_chain == NULL) ||
+	    (A.iak_key == NULL) != (components == NULL)) {
+		fputs("consign-devsim: a secure element takes --se-key and --se-chain, an attesting "
+		      "firmware --iak-key, --iak-chain and --components (usage)\n"
+		      "Try 'consign-devsim --help'.\n",
+		    stderr);
+		return 2;
+	}
+	if (components != NULL && sim_components(components, why, sizeof why) != 0)
+		die("--components %s", why);
+	sim_ports(&ports, &cur);
 	if (!cs_text_valid(firmware, CS_FW_MAX))
 		die("--firmware must be 1-32 printable characters: %s", firmware);
 	/* the anchor, from a policy file at run time (firmware compiles it in) */
@@ -520,6 +557,7 @@ main(int argc, char **argv)
 		snprintf(cur.store, sizeof cur.store, "%s/%llu.store", storage,
 		    (unsigned long long)cur.serial);
 		cs_dev_init(&dev, &hal, &anchor);
+		cs_dev_set_ports(&dev, &ports);
 		for (;;) {
 			struct pollfd pf = {in_fd, POLLIN, 0};
 			size_t off = 0;

@@ -26,7 +26,40 @@ struct faults {
 	long stall_done_ms;   /* wait before confirming "done" */
 	int die_mid_reply;    /* write half of the record frame, then exit */
 	int wrong_session;    /* answer a provision request under another session */
+	/* the attesting firmware's (attest.c) */
+	const char *token_replay; /* send this token file whatever the nonce */
+	int token_wrong_nonce;    /* a token for another nonce than the one asked */
+	int token_other_firmware; /* the last component measures other firmware */
+	int token_debug;          /* lifecycle: debug (non-PSA-RoT debug), not secured */
 };
+
+/* One simulated device on the line. */
+struct device {
+	uint64_t serial;
+	uint8_t hwid[CS_HWID_MAX];
+	size_t hwid_len;
+	char store[4096];
+	int faulty;
+};
+
+/* The evidence parts a simulated device has (attest.c): files, each path
+ * with "{serial}" replaced by the device's serial; NULL: not fitted. */
+struct sim_attest {
+	const char *se_key, *se_chain;   /* secure element: 32-byte scalar, chain */
+	const char *iak_key, *iak_chain; /* attestation key: the same */
+};
+
+extern struct faults F;
+extern struct sim_attest A;
+
+/* Reads the software components the simulated firmware reports, one a line
+ * "TYPE MEASUREMENT SIGNER" (the format of consign order create
+ * --firmware-reference; TYPE * for none); 0, or -1 with why. */
+int sim_components(const char *path, char *why, size_t whylen);
+
+/* The ports of what A fits, for devices whose context is ctx (a struct
+ * device); a part A leaves NULL stays NULL. */
+void sim_ports(cs_dev_ports *p, void *ctx);
 
 /* A record rewritten by a misbehaving firmware: fields changed as f says and
  * signed again with seed (the device's own, or another device's). */
