@@ -6,7 +6,8 @@
 # not pin, another device's chain, a replayed or copied token, a wrong nonce,
 # other firmware, a debug lifecycle) is refused by the station with its
 # attest-* reason, shown in its output; a device without the part an order
-# needs refuses before it makes a key. The nonce the agent asks its firmware
+# needs refuses before it makes a key, and one whose part gives a chain in
+# another framing refuses to make a record. The nonce the agent asks its firmware
 # for is the one the verifiers compute. The batches seal and verify.
 # STATION_ATTEST_DEVICES=N runs N genuine secure-element devices (default 3).
 . "$(dirname "$0")/../lib.sh"
@@ -106,7 +107,11 @@ sim_start se_copy --policy "$AP" --serial 3100 --se-key "$E/{serial}.se" \
 SIMS="$SIMS $SIM_PID"
 sim_start se_none --policy "$AP" --serial 3101
 SIMS="$SIMS $SIM_PID"
-collect "$T/se.cbor" "$T/jse" "$((N + 5))" se se_leaf se_root se_copy se_none
+# an element whose chain is a bare certificate, not the framing agent.h names
+sim_start se_frame --policy "$AP" --serial 3102 --se-key "$E/{serial}.se" \
+	--se-chain "$P/inter.der"
+SIMS="$SIMS $SIM_PID"
+collect "$T/se.cbor" "$T/jse" "$((N + 7))" se se_leaf se_root se_copy se_none se_frame
 check "secure element: the $N genuine devices are journaled" \
 	[ "$(grep -c '^done ' "$T/se.log")" -eq "$N" ]
 journal_records "$T/jse" "$T/se.cbor" >"$T/se.recs"
@@ -127,6 +132,10 @@ check "no secure element: ... and makes no key" [ ! -e "$T/se_none.store/3101.st
 check "no secure element: the station shows the device's reason" \
 	grep -q "serial 3101 refused: refused by the device: .*secure element.*(device-evidence-unsupported)$" \
 	"$T/st.err"
+check "a chain not framed as a CBOR array: the device refuses (device-evidence)" \
+	grep -q "^device-refused 3102 device-evidence$" "$T/se_frame.log"
+check "a chain not framed as a CBOR array: ... and stores nothing" \
+	[ ! -e "$T/se_frame.store/3102.store" ]
 check "secure element: the journal holds the genuine records only" \
 	[ "$(wc -l <"$T/se.recs")" -eq "$N" ]
 
