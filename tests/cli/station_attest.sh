@@ -9,7 +9,8 @@
 # needs refuses before it makes a key, and one whose part gives a chain in
 # another framing refuses to make a record. The nonce the agent asks its firmware
 # for is the one the verifiers compute. The batches seal and verify.
-# STATION_ATTEST_DEVICES=N runs N genuine secure-element devices (default 3).
+# STATION_ATTEST_DEVICES=N runs N genuine secure-element devices (default 3;
+# 1000 take minutes, most of them mkattest making each device's chain).
 . "$(dirname "$0")/../lib.sh"
 built "this build has consign station and consign-devsim" station_built
 needs jq "station_attest: jq is not installed"
@@ -45,19 +46,21 @@ attested_order fw FW1 firmware --firmware-reference "$T/ref.txt" ||
 attested_order both BO1 both --firmware-reference "$T/ref.txt" ||
 	notok "an order requiring both"
 
-# parts SERIAL...: each device's secure element and attestation key (32-byte
-# scalars) and the TEST maker's chains for them, in $E/SERIAL.{se,iak}{,.chain}
+# parts KIND SERIAL...: each device's secure element (KIND se) or attestation
+# key (iak), a 32-byte scalar, and the TEST maker's chain for it, in
+# $E/SERIAL.KIND and $E/SERIAL.KIND.chain
 parts() {
-	local s
+	local kind=$1 s
+	shift
 	for s in "$@"; do
-		"$M" scalar "$S" "se-$s" "$E/$s.se" && "$M" chain "$S" "$P" "@se-$s" "$E/$s.se.chain" &&
-			"$M" scalar "$S" "iak-$s" "$E/$s.iak" &&
-			"$M" chain "$S" "$P" "@iak-$s" "$E/$s.iak.chain" || return 1
+		"$M" scalar "$S" "$kind-$s" "$E/$s.$kind" &&
+			"$M" chain "$S" "$P" "@$kind-$s" "$E/$s.$kind.chain" || return 1
 	done
 }
 SE_OK=$(seq 1000 $((1000 + N - 1)))
+OTHERS="2000 2001 2002 3000 3001 3100 3101 3102 3103 3104"
 # shellcheck disable=SC2086
-parts $SE_OK 2000 2001 2002 3000 3001 3100 3101 3102 3103 3104 || notok "the devices' parts"
+parts se $SE_OK $OTHERS && parts iak $OTHERS || notok "the devices' parts"
 GEN_SE=(--se-key "$E/{serial}.se" --se-chain "$E/{serial}.se.chain")
 GEN_FW=(--iak-key "$E/{serial}.iak" --iak-chain "$E/{serial}.iak.chain" --components "$T/ref.txt")
 
