@@ -48,14 +48,13 @@ attested_order both BO1 both --firmware-reference "$T/ref.txt" ||
 
 # parts KIND SERIAL...: each device's secure element (KIND se) or attestation
 # key (iak), a 32-byte scalar, and the TEST maker's chain for it, in
-# $E/SERIAL.KIND and $E/SERIAL.KIND.chain
+# $E/SERIAL.KIND and $E/SERIAL.KIND.chain (made on all cores)
 parts() {
-	local kind=$1 s
+	local kind=$1
 	shift
-	for s in "$@"; do
-		"$M" scalar "$S" "$kind-$s" "$E/$s.$kind" &&
-			"$M" chain "$S" "$P" "@$kind-$s" "$E/$s.$kind.chain" || return 1
-	done
+	printf '%s\n' "$@" | xargs -P "$(nproc)" -I{} sh -c \
+		'"$1" scalar "$2" "$3-{}" "$4/{}.$3" && "$1" chain "$2" "$5" "@$3-{}" "$4/{}.$3.chain"' \
+		parts "$M" "$S" "$kind" "$E" "$P"
 }
 SE_OK=$(seq 1000 $((1000 + N - 1)))
 OTHERS="2000 2001 2002 3000 3001 3100 3101 3102 3103 3104"
