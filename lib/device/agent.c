@@ -341,7 +341,8 @@ gather_evidence(cs_dev *d, cs_record *r, cs_err *e)
 			    "the secure element's certificate chain cannot be read");
 		if (read_chain(d->record, n, r->ev.se, r->ev.se_len, &r->ev.nse) != 0)
 			return cs_fail(e, CS_MALFORMED, "device-evidence",
-			    "the secure element's chain is not 1-%d DER certificates", CS_EV_CHAIN_MAX);
+			    "the secure element's chain is not a CBOR array of 1-%d certificates",
+			    CS_EV_CHAIN_MAX);
 		r->ev.kinds |= CS_EV_SE;
 		used = n;
 	}
@@ -364,7 +365,8 @@ gather_evidence(cs_dev *d, cs_record *r, cs_err *e)
 			    "the attestation key's certificate chain cannot be read");
 		if (read_chain(d->record + used, n, r->ev.iak, r->ev.iak_len, &r->ev.niak) != 0)
 			return cs_fail(e, CS_MALFORMED, "device-evidence",
-			    "the attestation key's chain is not 1-%d DER certificates", CS_EV_CHAIN_MAX);
+			    "the attestation key's chain is not a CBOR array of 1-%d certificates",
+			    CS_EV_CHAIN_MAX);
 		r->ev.kinds |= CS_EV_FIRMWARE;
 	}
 	return CS_OK;
