@@ -140,6 +140,19 @@ check "a chain not framed as a CBOR array: ... and stores nothing" \
 	[ ! -e "$T/se_frame.store/3102.store" ]
 check "secure element: the journal holds the genuine records only" \
 	[ "$(wc -l <"$T/se.recs")" -eq "$N" ]
+# plugged in again, the same devices (their storage kept) answer with their
+# stored records, evidence and all: the same payload digests, and the blobs
+# (which hold each envelope with its randomized ES256 signature) unchanged
+check "secure element: each device's storage blob holds its record with the evidence (over 1 KiB)" \
+	[ "$(find "$T/se.store" -type f -name '*.store' -size +1k | wc -l)" -eq "$N" ]
+sha256sum "$T"/se.store/*.store >"$T/se.blobs"
+sim_start se_again --policy "$AP" --serial 1000 --count "$N" "${GEN_SE[@]}" --storage "$T/se.store"
+SIMS="$SIMS $SIM_PID"
+collect "$T/se.cbor" "$T/jse_again" "$N" se_again
+journal_records "$T/jse_again" "$T/se.cbor" >"$T/se_again.recs"
+check "secure element: a keyed device answers its stored record again" \
+	cmp -s "$T/se.recs" "$T/se_again.recs"
+check "secure element: ... and never writes its storage again" sha256sum --quiet -c "$T/se.blobs"
 
 # ---- firmware evidence ------------------------------------------------------
 sim_start fw --policy "$AP" --serial 2000 --count 3 "${GEN_FW[@]}"
