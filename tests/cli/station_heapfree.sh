@@ -8,6 +8,7 @@
 ALLOW='^(cs_c[rw]_[a-z_]+|cs_cose_(ctype|decode|encode_sign1_raw|tbs_raw|tbs|verify|read)'
 ALLOW="$ALLOW|cs_(buf_fixed|crc8|crc32|digest|keyid|sig_verify|pk_valid|err_clear|err_prefix|fail)"
 ALLOW="$ALLOW|cs_(id_valid|text_valid|order_decode|policy_decode|record_encode)"
+ALLOW="$ALLOW|cs_keyid_n"
 ALLOW="$ALLOW|cs_wire_(msg_decode|msg_encode|scan|frame)"
 ALLOW="$ALLOW|cs_port_(keypair|sign|verify|point_valid|sha256|memcmp|wipe)"
 ALLOW="$ALLOW|mem(chr|cpy|move|set|cmp)|bcmp|str(cmp|len|nlen)|__[a-z0-9_]+_chk|__stack_chk_fail"
