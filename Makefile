@@ -149,7 +149,7 @@ install: all man
 DEMO_DIR ?=
 TOKENS ?= 0
 # With qemu-system-arm installed one line is an emulated board (make firmware).
-demo: deps-check-test all $(if $(shell command -v qemu-system-arm 2>/dev/null),firmware)
+demo: deps-check-test all $(BUILD)/tools/mkattest $(BUILD)/tools/mkbatch $(if $(shell command -v qemu-system-arm 2>/dev/null),firmware)
 	@BUILD=$(BUILD) TOKENS=$(TOKENS) examples/demo/demo.sh $(DEMO_DIR)
 
 # Man pages: man/*.scd (scdoc) into $(BUILD)/man. all builds them when scdoc

@@ -4,7 +4,10 @@
 # simulated devices on four pseudo-terminals (the fourth an emulated board
 # running the device firmware when QEMU is installed), the sealed batch, the release
 # and its signatures, the office ledger, the cloud's import, and two files
-# that are refused. Run by `make demo` after the build:
+# that are refused; then attested devices (a secure element and attesting
+# firmware each, from a TEST chip maker the policy pins) released with their
+# certificates, and records the factory made for its own keys refused. Run
+# by `make demo` after the build:
 #
 #   examples/demo/demo.sh [DIR]
 #
@@ -12,9 +15,10 @@
 # made is emptied first, any other non-empty one is refused), or in a new
 # temporary directory, under stable names: policy.cbor, order.cbor,
 # batch.zip, registry.zip, devices.jsonl, NAME.pub, NAME.key and NAME.pass
-# for alice, bob, carol, station and office, ledger/, factory/.
+# for alice, bob, carol, station and office, ledger/, factory/, attested/.
 #
-# CONSIGN and CONSIGN_DEVSIM name the programs (default: the build's);
+# CONSIGN, CONSIGN_DEVSIM, CONSIGN_MKATTEST and CONSIGN_MKBATCH name the
+# programs (default: the build's; the last two are test tools);
 # DEMO_DEVICES sets how many devices (default 1000, spread over 4 lines).
 # TOKENS=1 (make demo TOKENS=1) keeps the custodians' keys in hardware
 # tokens instead of files: one SoftHSM2 token each, under DIR/tokens
@@ -27,6 +31,9 @@ BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 CONSIGN=${CONSIGN:-$BUILD/consign}
 DEVSIM=${CONSIGN_DEVSIM:-$BUILD/consign-devsim}
+# the attested steps' TEST chip maker and the factory's forging tool (tests/tools)
+MKATTEST=${CONSIGN_MKATTEST:-$BUILD/tools/mkattest}
+MKBATCH=${CONSIGN_MKBATCH:-$BUILD/tools/mkbatch}
 N=${DEMO_DEVICES:-1000}
 TOKENS=${TOKENS:-0}
 LINES=4
@@ -38,8 +45,8 @@ die() {
 	exit 1
 }
 
-for p in "$CONSIGN" "$DEVSIM"; do
-	[ -x "$p" ] || die "$p is missing: build it first (make), or run make demo"
+for p in "$CONSIGN" "$DEVSIM" "$MKATTEST" "$MKBATCH"; do
+	[ -x "$p" ] || die "$p is missing: build it first (make test-bins), or run make demo"
 done
 # the attacker of step 11 repacks a zip with python3's zipfile; jq reads JSON
 for t in python3 jq; do
@@ -472,12 +479,154 @@ refused "$CONSIGN" export --policy policy.cbor --first --format jsonl registry-o
 [ ! -e refused.jsonl ] || die "export wrote a file for a refused release"
 
 # --------------------------------------------------------------------------
+# Attested devices: a second deployment whose policy pins a (TEST) chip maker
+MAKER="consign demo TEST chip maker"
+AN=8
+step "Attested devices: the custodians pin a chip maker"
+say <<EOF
+A record proves its device holds the key, not that the key lives in a real
+device: a factory holding the station key could write records for keys it
+made itself. An order can require proof from the chip: a secure element's
+certificate chain for the very key, and a token from the firmware that made
+it. The custodians decide which chip makers they believe by pinning their
+roots in the policy. A TEST maker stands in for Microchip or NXP here
+(tests/tools/mkattest; its certificates say "not for production"), in a
+second deployment, attested/.
+EOF
+mkdir -p attested/maker attested/parts attested/factory
+"$MKATTEST" pki "$MAKER" attested/maker >/dev/null || die "mkattest pki"
+"$MKATTEST" reference >attested/firmware.refs || die "mkattest reference"
+ok "$CONSIGN" policy create --threshold 2 --custodian alice.pub --custodian bob.pub \
+	--custodian carol.pub --office office.pub \
+	--attestation-root "TEST chip maker=attested/maker/root.der" -o attested/policy.cbor
+for c in alice bob; do
+	key "$c"
+	"$CONSIGN" sign "${KEY[@]}" --yes attested/policy.cbor >/dev/null ||
+		die "$c could not sign attested/policy.cbor"
+done
+say <<'EOF'
+(alice and bob sign it; consign sign showed them the root's SHA-256 to
+compare with the one the maker publishes.) The order requires both kinds of
+evidence, and lists the firmware the owner's team released:
+EOF
+awk '{ printf "       %-4s %.16s...  %.16s...\n", $1, $2, $3 }' attested/firmware.refs
+ok "$CONSIGN" order create --policy attested/policy.cbor --batch A1 --product "Sensor v3" \
+	--serials 5000-5999 --quantity "$((AN + 1))" --station station.pub --evidence both \
+	--firmware-reference attested/firmware.refs -o attested/order.cbor
+for c in alice bob; do
+	key "$c"
+	"$CONSIGN" sign "${KEY[@]}" --yes --policy attested/policy.cbor attested/order.cbor \
+		>/dev/null || die "$c could not sign attested/order.cbor"
+done
+
+step "The factory provisions $AN attested devices, and one it made up"
+say <<EOF
+Each simulated device has a secure element (its P-256 key inside, and the
+maker's certificate chain for it) and attesting firmware (the chip's
+attestation key and its chain). On a second line sits a device the factory
+made up: a real P-256 key, with a certificate chain from its own CA.
+EOF
+for s in $(seq 5000 $((5000 + AN))); do
+	for p in se iak; do
+		"$MKATTEST" scalar "$MAKER" "$p-$s" "attested/parts/$s.$p" &&
+			"$MKATTEST" chain "$MAKER" attested/maker "@$p-$s" "attested/parts/$s.$p.chain" ||
+			die "mkattest: device $s"
+	done
+done
+# the made-up device: its own CA's chain for its element's key
+"$MKATTEST" chain "$MAKER" attested/maker "@se-$((5000 + AN))" attested/parts/fake.se.chain \
+	--maker other || die "mkattest: the made-up chain"
+parts=(--se-key "attested/parts/{serial}.se" --se-chain "attested/parts/{serial}.se.chain"
+	--iak-key "attested/parts/{serial}.iak" --iak-chain "attested/parts/{serial}.iak.chain"
+	--components attested/firmware.refs)
+start_sim() { # LINE SERIAL COUNT DEVSIM-OPTIONS...
+	local l=$1 serial=$2 count=$3
+	shift 3
+	mkdir -p "attested/factory/devices$l"
+	rm -f "attested/factory/line$l"
+	"$DEVSIM" --policy attested/policy.cbor --pty "attested/factory/line$l" \
+		--storage "attested/factory/devices$l" --serial "$serial" --count "$count" \
+		--log "logs/attested$l.log" "$@" >"logs/attested-devsim$l.out" 2>&1 &
+	SIMS="$SIMS $!"
+	for _ in $(seq 1 500); do
+		[ -L "attested/factory/line$l" ] && return 0
+		sleep 0.01
+	done
+	die "consign-devsim on attested line $l made no pseudo-terminal"
+}
+show "$DEVSIM" --policy attested/policy.cbor --pty attested/factory/line0 --serial 5000 \
+	--count "$AN" "${parts[@]}" "&"
+start_sim 0 5000 "$AN" "${parts[@]}"
+start_sim 1 $((5000 + AN)) 1 "${parts[@]:0:2}" --se-chain attested/parts/fake.se.chain \
+	"${parts[@]:4}"
+show "$CONSIGN" station collect --order attested/order.cbor --policy attested/policy.cbor \
+	--port attested/factory/line0 --port attested/factory/line1 --journal attested/journal
+"$CONSIGN" station collect --order attested/order.cbor --policy attested/policy.cbor \
+	--port attested/factory/line0 --port attested/factory/line1 --journal attested/journal \
+	--timeout 2000 >logs/attested-station.log 2>&1 &
+st=$!
+for _ in $(seq 1 3000); do
+	[ "$(cat logs/attested0.log logs/attested1.log 2>/dev/null | wc -l)" -ge $((AN + 1)) ] && break
+	sleep 0.02
+done
+kill -TERM "$st" 2>/dev/null
+wait "$st"
+grep -h "refused" logs/attested-station.log | sed 's/^/       /'
+echo "       ($(grep -c '^done ' logs/attested0.log) devices journaled; the made-up one was refused)"
+cleanup
+SIMS=""
+ok "$CONSIGN" station seal --key station.key --passphrase-file station.pass \
+	--order attested/order.cbor --journal attested/journal -o attested/batch.zip
+
+step "HQ checks the evidence, the custodians sign, the cloud gets certificates"
+say <<'EOF'
+consign verify checks each record's evidence against the policy's roots and
+the order: the element's certificate is for the record's own key and chains
+to the pinned maker, the token is signed by a chip of that maker, binds this
+order and this key, and reports only the listed firmware.
+EOF
+last "$CONSIGN" verify --policy attested/policy.cbor attested/batch.zip
+"$CONSIGN" ledger --ledger attested/ledger init --policy attested/policy.cbor >/dev/null ||
+	die "ledger init (attested)"
+"$CONSIGN" release create --policy attested/policy.cbor --ledger attested/ledger \
+	attested/batch.zip -o attested/registry.zip >/dev/null || die "release create (attested)"
+for c in alice bob; do
+	key "$c"
+	"$CONSIGN" sign "${KEY[@]}" --yes --policy attested/policy.cbor attested/registry.zip \
+		>/dev/null || die "$c could not sign attested/registry.zip"
+done
+ok "$CONSIGN" export --policy attested/policy.cbor --first --deep --format jsonl \
+	attested/registry.zip -o attested/devices.jsonl
+head -n 1 attested/devices.jsonl | jq '{serial, algorithm, certificate: (.certificate[0:40] + "...")}' |
+	sed 's/^/       /'
+say <<'EOF'
+Each device's own certificate, ready for AWS IoT or Azure DPS, which take
+X.509 device certificates (docs/attestation.md).
+EOF
+
+step "Refused: records the factory made for keys it knows"
+say <<'EOF'
+The factory skips the devices and writes records itself, for P-256 keys it
+generated, each with a certificate chain from its own CA and a token signed
+by a key of its own, and seals them with the station key it holds
+(tests/tools/mkbatch stands in for its tool). Every signature in them is
+valid, and every record is refused: no chain ends at a root the custodians
+pinned.
+EOF
+"$MKBATCH" --order attested/order.cbor --key station.key --passphrase-file station.pass \
+	--count 3 --first-serial 5100 --evidence both --maker "the factory's own CA" \
+	-o attested/forged-batch.zip >/dev/null 2>&1 || die "mkbatch (the forged batch)"
+refused "$CONSIGN" verify --policy attested/policy.cbor attested/forged-batch.zip
+
+# --------------------------------------------------------------------------
 rm -f logs/last.out
 accepted=$(wc -l <devices.jsonl)
 printf '\n%sDone in %d s.%s %d devices provisioned, %d accepted and exported; the\n' \
 	"$B" $((SECONDS - START)) "$R" "$N" "$accepted"
 cat <<EOF
-tampered batch and the one-signature release were refused (exit 1).
+tampered batch and the one-signature release were refused (exit 1); $(grep -c '^done ' logs/attested0.log)
+attested devices released with their certificates, the made-up one and the
+factory's own records refused.
 $KEPT
   policy.cbor          the 2-of-3 policy, signed by alice and bob
   anchor.h             its trust anchor, for device firmware
@@ -504,5 +653,9 @@ cat <<'EOF'
   ledger/              the office ledger
   factory/, logs/      the station's journal, the devices' storage, the logs
   tampered-batch.zip, registry-one-signature.zip   the two refused files
-Next: README.md (each role's commands), SECURITY.md, docs/tokens.md, man consign.
+  attested/            the attested deployment: policy.cbor (pins the TEST maker's
+                       root), order.cbor, batch.zip, registry.zip, devices.jsonl
+                       (with certificates), forged-batch.zip (refused)
+Next: README.md (each role's commands), SECURITY.md, docs/attestation.md,
+docs/tokens.md, man consign.
 EOF

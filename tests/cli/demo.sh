@@ -16,6 +16,19 @@ check "the demo runs to its end (exit 0)" [ "$RC" -eq 0 ]
 cp "$T/out" "$T/story"
 check "it tells 12 numbered steps" grep -q '^12\. Refused: a release with one signature' "$T/story"
 check "it ends with the summary naming the directory" grep -q "^Files in $D:" "$T/story"
+check "it goes on to attested devices: 16 steps, the last the factory's own records refused" \
+	grep -q '^16\. Refused: records the factory made for keys it knows' "$T/story"
+A=$D/attested
+expect 0 "attested/batch.zip verifies under the policy that pins the TEST maker" \
+	"$CONSIGN" verify --policy "$A/policy.cbor" "$A/batch.zip"
+check "... its 8 devices' records are a secure element's (ES256)" \
+	[ "$("$CONSIGN" export --policy "$A/policy.cbor" --first --format jsonl "$A/registry.zip" |
+		jq -r .algorithm | sort | uniq -c | tr -s ' ')" = " 8 ES256" ]
+run "$CONSIGN" verify --policy "$A/policy.cbor" --json "$A/forged-batch.zip"
+check "attested/forged-batch.zip is refused, every record attest-chain-root" \
+	[ "$RC:$(jq -r '[.failures[].reason] | unique | join(",")' "$T/out")" = "1:attest-chain-root" ]
+check "the made-up device was refused by the station (attest-chain-root)" \
+	grep -q "serial 5008 refused: .*(attest-chain-root)" "$T/story"
 missing=""
 for f in policy.cbor order.cbor batch.zip registry.zip devices.jsonl anchor.h \
 	alice.pub alice.key alice.pass bob.pub bob.key bob.pass carol.pub carol.key carol.pass \
@@ -64,8 +77,8 @@ check "... and the story shows that reason" grep -q 'problem: records-digest' "$
 expect_reason 1 release-threshold "registry-one-signature.zip is refused (release-threshold)" \
 	"$CONSIGN" verify --policy "$P" --first "$D/registry-one-signature.zip"
 check "... and the story shows that reason" grep -q 'problem: release-threshold' "$T/story"
-check "the story shows exit status 1 for each refusal (verify, verify, export)" \
-	[ "$(grep -c '(exit status 1: refused)' "$T/story")" -eq 3 ]
+check "the story shows exit status 1 for each refusal (verify, verify, export, the forged batch)" \
+	[ "$(grep -c '(exit status 1: refused)' "$T/story")" -eq 4 ]
 check "the story names the programs, not their paths" \
 	[ "$(grep -c "$BUILD/consign" "$T/story")" -eq 0 ]
 left=""
