@@ -62,28 +62,16 @@ static void
 load(const char *path)
 {
 	cs_zipr *z;
-	cs_zips *s;
 	cs_err e;
 	cs_cose c;
 	cs_record rec;
 	cs_buf tb;
-	size_t got, pos, len, cap, used = 0;
+	size_t pos, len, cap, used = 0;
 
 	cs_err_clear(&e);
 	if (cs_zipr_open(&z, path, &e) != CS_OK)
 		die("cannot open the batch");
-	G.size = (size_t)cs_zipr_size(z, CS_ZE_RECORDS);
-	if ((G.entry = malloc(G.size + 1)) == NULL)
-		die("out of memory");
-	if (cs_zips_open(&s, z, CS_ZE_RECORDS, &e) != CS_OK)
-		die("cannot read the records");
-	for (pos = 0;; pos += got) {
-		if (cs_zips_read(s, G.entry + pos, G.size + 1 - pos, &got, &e) != CS_OK)
-			die("cannot read the records");
-		if (got == 0)
-			break;
-	}
-	cs_zips_close(s);
+	G.entry = bench_records(z, &G.size);
 	cs_zipr_close(z);
 	cap = G.size / CS_RECORD_MIN + 1;
 	if ((G.r = calloc(cap, sizeof *G.r)) == NULL || (G.tbs = malloc(G.size + cap * 64)) == NULL)

@@ -378,14 +378,13 @@ static void
 load(const char *path, const char *root)
 {
 	cs_zipr *z;
-	cs_zips *s;
 	cs_err e;
 	cs_cose c;
 	cs_es256_sign1 t;
 	cs_header h;
 	cs_buf hb;
 	uint8_t key[CS_P256_PT_LEN];
-	size_t got, pos, len, cap;
+	size_t pos, len, cap;
 
 	cs_err_clear(&e);
 	if (cs_read_file(root, CS_ATTEST_CERT_MAX, &G.root, &G.root_len, &e) != CS_OK)
@@ -399,18 +398,7 @@ load(const char *path, const char *root)
 		die("cannot read the header");
 	memcpy(G.order, h.order, CS_DIGEST_LEN);
 	cs_buf_free(&hb);
-	G.size = (size_t)cs_zipr_size(z, CS_ZE_RECORDS);
-	if ((G.entry = malloc(G.size + 1)) == NULL)
-		die("out of memory");
-	if (cs_zips_open(&s, z, CS_ZE_RECORDS, &e) != CS_OK)
-		die("cannot read the records");
-	for (pos = 0;; pos += got) {
-		if (cs_zips_read(s, G.entry + pos, G.size + 1 - pos, &got, &e) != CS_OK)
-			die("cannot read the records");
-		if (got == 0)
-			break;
-	}
-	cs_zips_close(s);
+	G.entry = bench_records(z, &G.size);
 	cs_zipr_close(z);
 	cap = G.size / CS_RECORD_MIN + 1;
 	G.arena_cap = 2 * G.size + cap * 128;

@@ -15,14 +15,18 @@ mkdir -p "$T/pki" && "$TOOLS/mkattest" pki "$MAKER" "$T/pki" >/dev/null || { not
 
 # A policy that pins the TEST maker's root, and one order for each kind of
 # evidence (DIR/order.cbor, DIR/policy.cbor and the keys, as office_mkb wants)
+# pinning DIR NAME ROOT: the fixture's keys in DIR and DIR/policy.cbor
+# pinning ROOT as NAME, signed by alice and bob
+pinning() {
+	mkdir -p "$1"
+	cp "$F"/*.key "$F"/*.pub "$F"/*.pass "$1/"
+	"$CONSIGN" policy create --threshold 2 --custodian "$1/alice.pub" --custodian "$1/bob.pub" \
+		--custodian "$1/carol.pub" --office "$1/office.pub" --attestation-root "$2=$3" \
+		-o "$1/policy.cbor" >/dev/null &&
+		sign_as "$1" "$1/policy.cbor" alice && sign_as "$1" "$1/policy.cbor" bob
+}
 P=$T/p
-mkdir -p "$P"
-cp "$F"/*.key "$F"/*.pub "$F"/*.pass "$P/"
-"$CONSIGN" policy create --threshold 2 --custodian "$P/alice.pub" --custodian "$P/bob.pub" \
-	--custodian "$P/carol.pub" --office "$P/office.pub" \
-	--attestation-root "TEST maker=$T/pki/root.der" -o "$P/policy.cbor" >/dev/null &&
-	sign_as "$P" "$P/policy.cbor" alice && sign_as "$P" "$P/policy.cbor" bob ||
-	{ notok "a policy pinning the TEST maker"; exit 1; }
+pinning "$P" "TEST maker" "$T/pki/root.der" || { notok "a policy pinning the TEST maker"; exit 1; }
 # order_for KIND DIR BATCH [OPTIONS...]: DIR holds the order requiring KIND
 order_for() {
 	local kind=$1 dir=$2 batch=$3
@@ -157,12 +161,7 @@ judged "an order requiring no evidence does not judge what records carry" "" "$T
 # ---- the policy's roots decide ---------------------------------------------
 # the same genuine devices under a policy that pins another maker's root
 Q=$T/q
-mkdir -p "$Q"
-cp "$P"/*.key "$P"/*.pub "$P"/*.pass "$Q/"
-"$CONSIGN" policy create --threshold 2 --custodian "$Q/alice.pub" --custodian "$Q/bob.pub" \
-	--custodian "$Q/carol.pub" --office "$Q/office.pub" \
-	--attestation-root "other maker=$T/pki/other-root.der" -o "$Q/policy.cbor" >/dev/null &&
-	sign_as "$Q" "$Q/policy.cbor" alice && sign_as "$Q" "$Q/policy.cbor" bob &&
+pinning "$Q" "other maker" "$T/pki/other-root.der" &&
 	"$CONSIGN" order create --policy "$Q/policy.cbor" --batch BSE --product "Sensor v2" \
 		--serials 1000-1999 --quantity 40 --station "$Q/station.pub" \
 		--evidence secure-element -o "$Q/order.cbor" >/dev/null &&
