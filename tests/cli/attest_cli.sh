@@ -76,20 +76,23 @@ checkx "... and with CRLF line ends (exit $RC)" \
 	'[ "$RC" -eq 0 ] && [ "$(roots "$T/crlf.cbor")" = "Acme TEST $ROOT_SHA" ]'
 
 # refusals: exit 2, one line naming what is wrong, nothing written
-# refused DESC MESSAGE OPTIONS...: policy create with OPTIONS exits 2 with
-# MESSAGE on stderr, and writes no policy
-refused() {
-	local desc=$1 msg=$2
-	shift 2
+# refused_by CREATE WHAT DESC MESSAGE OPTIONS...: CREATE (pcreate or
+# ocreate) with OPTIONS exits 2 with one line, MESSAGE, on stderr, and writes
+# nothing; WHAT names it in the test line
+refused_by() {
+	local create=$1 what=$2 desc=$3 msg=$4
+	shift 4
 	rm -f "$T/bad.cbor"
-	run pcreate "$T/bad.cbor" "$@"
+	run "$create" "$T/bad.cbor" "$@"
 	if [ "$RC" -eq 2 ] && grep -q -- "$msg" "$T/err" && [ ! -e "$T/bad.cbor" ] &&
 		[ "$(grep -c "^consign: " "$T/err")" -eq 1 ]; then
-		ok "refused: $desc"
+		ok "$what: $desc"
 	else
-		notok "refused: $desc (exit $RC, want 2 with '$msg'): $(head -c 300 "$T/err" | tr '\n' ' ')"
+		notok "$what: $desc (exit $RC, want 2 with '$msg'): $(head -c 300 "$T/err" | tr '\n' ' ')"
 	fi
 }
+# refused DESC MESSAGE OPTIONS...: policy create refuses OPTIONS
+refused() { refused_by pcreate refused "$@"; }
 cat "$T/root.pem" "$T/root.pem" >"$T/two.pem"
 refused "a PEM file with two certificates" \
 	"two.pem: attestation root a: more than one PEM block" --attestation-root "a=$T/two.pem"
@@ -248,19 +251,8 @@ run ocreate "$T/o-none2.cbor" --evidence none
 checkx "--evidence none is the same" \
 	'[ "$RC" -eq 0 ] && [ "$("$CONSIGN" inspect --json "$T/o-none2.cbor" | jq -c .evidence)" = "[]" ]'
 
-# orefused DESC MESSAGE OPTIONS...: order create exits 2, MESSAGE on stderr, nothing written
-orefused() {
-	local desc=$1 msg=$2
-	shift 2
-	rm -f "$T/obad.cbor"
-	run ocreate "$T/obad.cbor" "$@"
-	if [ "$RC" -eq 2 ] && grep -q -- "$msg" "$T/err" && [ ! -e "$T/obad.cbor" ] &&
-		[ "$(grep -c "^consign: " "$T/err")" -eq 1 ]; then
-		ok "order refused: $desc"
-	else
-		notok "order refused: $desc (exit $RC, want 2 with '$msg'): $(head -c 300 "$T/err" | tr '\n' ' ')"
-	fi
-}
+# orefused DESC MESSAGE OPTIONS...: order create refuses OPTIONS
+orefused() { refused_by ocreate "order refused" "$@"; }
 orefused "firmware evidence without --firmware-reference" "needs --firmware-reference FILE" \
 	--evidence firmware
 orefused "both without --firmware-reference" "needs --firmware-reference FILE" --evidence both
