@@ -328,12 +328,22 @@ unchanged "... a batch, a truncated file"
 # device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA CRLF);
 # cell N of line 2 is rewritten by awk, which keeps the CR in the last cell
 # (the algorithm's, so a lie there writes its CR too).
+# The job streams the export (-o names the pipe to its COPY): the liar has
+# consign write a file instead, rewrites it, then sends it where the job
+# asked (exit 3 when the pipe's reader is gone, as consign would).
 cat >"$T/liar" <<EOF
 #!/usr/bin/env bash
-"$CONSIGN" "\$@" || exit \$?
-[ "\$1" = export ] || exit 0
-for a in "\$@"; do [ "\${prev:-}" = -o ] && out=\$a; prev=\$a; done
-bash -c "\$LIE" lie "\$out"
+[ "\$1" = export ] || exec "$CONSIGN" "\$@"
+args=() out="" next=0
+for a in "\$@"; do
+	if [ "\$next" = 1 ]; then out=\$a a="$T/lied.csv" next=0; elif [ "\$a" = -o ]; then next=1; fi
+	args+=("\$a")
+done
+rm -f "$T/lied.csv"
+"$CONSIGN" "\${args[@]}" || exit \$?
+bash -c "\$LIE" lie "$T/lied.csv"
+cat "$T/lied.csv" >"\$out" || exit 3
+exit \${LIE_EXIT:-0}
 EOF
 chmod +x "$T/liar"
 lie() { # DESC REASON SHELL-ON-\$1
@@ -382,6 +392,33 @@ lie "an export line whose firmware starts with = unguarded" export_firmware "$(c
 lie "an export line whose firmware has a guard it does not need" export_firmware \
 	"$(cell2 '$5 = "\0471.4.2"')"
 unchanged "... these four"
+# the stream counts only when consign export exits 0: every line sent, each
+# passing every check, and then a failure or a rejection imports nothing
+run env PGUSER=ci PGDATABASE=registry CONSIGN="$T/liar" LIE=: LIE_EXIT=3 "$JOB" "$T/r3.zip"
+checkx "an export that sends every line and then fails (exit 3): the run fails (exit $RC)" \
+	'[ "$RC" -eq 3 ]'
+run env PGUSER=ci PGDATABASE=registry CONSIGN="$T/liar" LIE=: LIE_EXIT=1 "$JOB" "$T/r3.zip"
+checkx "an export that sends every line and then says rejected: the run fails (exit $RC), consign verify disagreeing" \
+	'[ "$RC" -eq 3 ] && grep -q "consign verify did not" "$T/err"'
+unchanged "... both"
+# consign export -o a pipe, as the job runs it: each line as its record
+# passes, the same bytes as -o a file; for a release that does not verify
+# (what it wrote then counts for nothing), exit 1
+mkfifo "$T/pipe"
+a2=$(chain_of "$T/r2.zip")
+timeout 60 cat "$T/pipe" >"$T/r3.piped" &
+"$CONSIGN" export --policy "$P" --after "$a2" --format csv --json --force -o "$T/pipe" "$T/r3.zip" \
+	>"$T/r3.pipe.json" 2>/dev/null
+rc=$?
+wait
+"$CONSIGN" export --policy "$P" --after "$a2" --format csv "$T/r3.zip" -o "$T/r3.csv" 2>/dev/null
+checkx "consign export -o a pipe (exit $rc): the same bytes as -o a file, 3 exported" \
+	'[ "$rc" -eq 0 ] && cmp -s "$T/r3.piped" "$T/r3.csv" && [ "$(jq .exported "$T/r3.pipe.json")" = 3 ]'
+timeout 60 cat "$T/pipe" >/dev/null &
+"$CONSIGN" export --policy "$P" --after "$a2" --format csv --force -o "$T/pipe" "$T/r1.zip" 2>/dev/null
+rc=$?
+wait
+check "... release 1 replayed after release 2, into a pipe: exit 1 ($rc)" [ "$rc" -eq 1 ]
 
 # ---- a crash in the middle: nothing changes ---------------------------------------
 
