@@ -20,14 +20,19 @@ static const char usage[] =
     "next in the chain, every cheap check of its batch; --deep every signature\n"
     "too) and only then writes one line per accepted device: serial, device key\n"
     "(hex and base64), hardware id, firmware, batch, order, release sequence,\n"
-    "release digest and the key's algorithm. With -o the file appears only when\n"
-    "verification passed; -o naming a pipe (FIFO, with --force) gets each line\n"
-    "as its record passes, and what it got counts only if export exits 0.\n";
+    "release digest, the key's algorithm, and under an order that requires\n"
+    "secure-element evidence the device's certificate (its DER in base64; empty\n"
+    "otherwise). With -o the file appears only when verification passed; -o\n"
+    "naming a pipe (FIFO, with --force) gets each line as its record passes, and\n"
+    "what it got counts only if export exits 0.\n";
 
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN };
 
 #define OUTBUF (1u << 16)
-#define LINE_MAX_LEN 1024 /* longer than any line: hex, base64 and escaped text are bounded */
+/* a device certificate's DER in base64 */
+#define CERT_B64_MAX sodium_base64_ENCODED_LEN(CS_EV_CERT_MAX, sodium_base64_VARIANT_ORIGINAL)
+/* longer than any line: hex, base64 and escaped text are bounded */
+#define LINE_MAX_LEN (1024 + CERT_B64_MAX)
 
 struct ex {
 	const char *policy, *after, *format, *out;
@@ -52,6 +57,8 @@ struct ex {
 	uint64_t seq;
 	char tail[256];          /* every line ends with the release's fields */
 	size_t tail_len;
+	unsigned evidence;       /* the order's required evidence: CS_EV_SE exports certificates */
+	char cert[CERT_B64_MAX];
 	/* the last firmware and batch text seen, escaped: most devices share them */
 	char fw_raw[CS_FW_MAX + 1], fw[CS_FW_MAX * 6 + 8];
 	char batch_raw[CS_ID_MAX + 1], batch[CS_ID_MAX * 2 + 8];
@@ -170,6 +177,13 @@ line(void *ctx, const cs_vrec *r)
 	batch = cell(o, r->rec->batch, o->batch_raw, sizeof o->batch_raw, o->batch, sizeof o->batch,
 	    &o->batch_len, &o->have_batch);
 	alg = algorithm(r->rec);
+	/* a secure element's certificate, only where the order required it:
+	 * then its key is the record's and it chains to a pinned root (with
+	 * --deep checked here, else on the custodians' word) */
+	o->cert[0] = '\0';
+	if ((o->evidence & CS_EV_SE) && r->rec->ev.nse > 0)
+		sodium_bin2base64(o->cert, sizeof o->cert, r->rec->ev.se[0], r->rec->ev.se_len[0],
+		    sodium_base64_VARIANT_ORIGINAL);
 	p = (char *)o->buf + o->len;
 	if (o->csv) {
 		p = decimal(p, r->rec->serial);
@@ -199,15 +213,20 @@ line(void *ctx, const cs_vrec *r)
 		p = cat(p, batch, o->batch_len);
 	}
 	p = cat(p, o->tail, o->tail_len);
-	/* the algorithm last: a column added after the first ones, so that CSV
-	 * read by position keeps its columns where they were */
+	/* the algorithm and the certificate last: columns added after the first
+	 * ones, so that CSV read by position keeps its columns where they were
+	 * (a DER certificate's base64 starts "MI": never formula-guarded) */
 	if (o->csv) {
 		p = CAT(p, ",");
 		p = cat(p, alg, strlen(alg));
+		p = CAT(p, ",");
+		p = cat(p, o->cert, strlen(o->cert));
 		p = CAT(p, "\r\n");
 	} else {
 		p = CAT(p, ",\"algorithm\":\"");
 		p = cat(p, alg, strlen(alg));
+		p = CAT(p, "\",\"certificate\":\"");
+		p = cat(p, o->cert, strlen(o->cert));
 		p = CAT(p, "\"}\n");
 	}
 	o->len = (size_t)(p - (char *)o->buf);
@@ -216,7 +235,8 @@ line(void *ctx, const cs_vrec *r)
 }
 
 static const char csv_header[] = "serial,public_key_hex,public_key_base64,hardware_id,firmware,"
-				 "batch,order,release_sequence,release_digest,algorithm\r\n";
+				 "batch,order,release_sequence,release_digest,algorithm,"
+				 "certificate\r\n";
 
 /* One verification pass; with writing set, the lines go out as records pass. */
 static int
@@ -237,6 +257,7 @@ pass(struct ex *o, const char *file, const cs_signed *ps, const cs_policy *pol, 
 		cs_hex(o->order_hex, v->release.order, CS_DIGEST_LEN);
 		cs_hex(o->release_hex, v->release_s.digest, CS_DIGEST_LEN);
 		o->seq = v->release.seq;
+		o->evidence = v->order.evidence;
 		snprintf(o->tail, sizeof o->tail,
 		    o->csv ? ",%s,%llu,%s"
 			   : "\",\"order\":\"%s\",\"release_sequence\":%llu,\"release_digest\":\"%s\"",

@@ -95,6 +95,13 @@ CREATE TABLE IF NOT EXISTS consign.devices (
 	release_digest bytea NOT NULL,
 	imported_at timestamptz NOT NULL DEFAULT now()
 );
+-- a secure element's own certificate (DER), for clouds that register devices
+-- by X.509 certificate: only for a P-256 key, and only where the order
+-- required secure-element evidence (consign export's certificate column);
+-- added here, not above, so that a registry made before it gains the column
+ALTER TABLE consign.devices ADD COLUMN IF NOT EXISTS certificate bytea
+	CONSTRAINT devices_certificate_shape CHECK (certificate IS NULL
+		OR (algorithm = 'ES256' AND octet_length(certificate) BETWEEN 1 AND 2048));
 
 -- Withdrawals M custodians signed (consign ledger withdraw): the release each
 -- names is refused, whatever copies of it exist.

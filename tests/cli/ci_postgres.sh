@@ -375,13 +375,18 @@ lie "an export line with a cell the format does not have (COPY: 22P04)" \
 	"extra data after last expected column" "$(cell2 'sub(/\r$/, ",1\r")')"
 lie "an export whose header names a column the format does not have" export_fields \
 	'sed -i "1s/,release_digest/,extra&/" "$1"'
-lie "an export line that is not the format's ten cells (COPY: 22P04)" "missing data for column" \
+lie "an export line that is not the format's eleven cells (COPY: 22P04)" "missing data for column" \
 	'sed -i "2s/.*/[1,2]\r/" "$1"'
 unchanged "... these five"
 # the key's algorithm: one of the two, and the key's length its
 lie "an export line with an algorithm the format does not have" export_key_algorithm \
-	"$(cell2 '$10 = "Ed448\r"')"
-lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$10 = "ES256\r"')"
+	"$(cell2 '$10 = "Ed448"')"
+lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$10 = "ES256"')"
+# a certificate: only a secure element's (ES256), and only base64 of a DER SEQUENCE
+lie "an export line giving an Ed25519 device a certificate" export_certificate \
+	"$(cell2 '$11 = "MIIBAA==\r"')"
+lie "an export line whose certificate is not base64" export_certificate \
+	"$(cell2 '$10 = "ES256"; $11 = "MII*AA==\r"')"
 unchanged "... these two"
 # CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
 # guard exactly as the format writes it (a cell starting with = + - @ or '

@@ -122,6 +122,32 @@ sign_as "$P" "$T/se-rel.zip" bob --policy "$P/policy.cbor" || notok "bob signs t
 judged "the cloud without --deep takes the excluded chain on the custodians' word" "" \
 	"$T/se-rel.zip" --first
 judged "... and with --deep finds each exclusion borne out" "" "$T/se-rel.zip" --first --deep
+# the cloud's export: each secure element's own certificate, for clouds that
+# register devices by X.509 certificate
+"$CONSIGN" export --policy "$P/policy.cbor" --first --deep --format jsonl "$T/se-rel.zip" \
+	>"$T/se.jsonl" 2>/dev/null || notok "export of the secure-element release"
+checkx "export: 27 devices, each with a certificate" \
+	'[ "$(jq -r "select(.certificate != \"\") | .serial" "$T/se.jsonl" | wc -l)" -eq 27 ] &&
+	[ "$(wc -l <"$T/se.jsonl")" -eq 27 ]'
+# the certificate is the leaf the record carried: its key is the device key
+# and it chains to the TEST maker's root (checked by OpenSSL's own tool)
+if command -v openssl >/dev/null; then
+	bad=0
+	openssl x509 -inform DER -in "$T/pki/root.der" -out "$T/root.pem" &&
+		openssl x509 -inform DER -in "$T/pki/inter.der" -out "$T/inter.pem" || bad=1
+	while read -r key b64; do
+		echo "$b64" | base64 -d >"$T/leaf.der" &&
+			openssl x509 -inform DER -in "$T/leaf.der" -out "$T/leaf.pem" &&
+			openssl verify -no_check_time -CAfile "$T/root.pem" -untrusted "$T/inter.pem" \
+				"$T/leaf.pem" >/dev/null &&
+			[ "$(openssl x509 -in "$T/leaf.pem" -noout -pubkey |
+				openssl pkey -pubin -outform DER | tail -c 65 | od -An -v -tx1 | tr -d ' \n')" = "$key" ] ||
+			bad=$((bad + 1))
+	done < <(jq -r '.public_key_hex + " " + .certificate' "$T/se.jsonl")
+	check "... each is the device key's, and chains to the TEST maker's root (openssl verify)" [ "$bad" -eq 0 ]
+else
+	skip "... the certificates are the device keys' (openssl is not installed)"
+fi
 
 # ---- firmware evidence -----------------------------------------------------
 office_mkb "$T/fw" --count 30 --evidence firmware --maker "$MAKER" -o "$T/fw.zip" ||
@@ -144,6 +170,9 @@ check "the release excludes each with its reason" [ "$(excluded "$T/fw-rel.zip")
 sign_as "$T/fw" "$T/fw-rel.zip" alice --policy "$P/policy.cbor" &&
 	sign_as "$T/fw" "$T/fw-rel.zip" bob --policy "$P/policy.cbor" || notok "the custodians sign it"
 judged "the cloud (--deep) imports it: every exclusion borne out" "" "$T/fw-rel.zip" --first --deep
+checkx "... and its export carries no certificate (the order requires none of a secure element)" \
+	'[ "$("$CONSIGN" export --policy "$P/policy.cbor" --first --format jsonl "$T/fw-rel.zip" |
+		jq -r .certificate | sort -u)" = "" ]'
 
 # ---- both, and none --------------------------------------------------------
 office_mkb "$T/both" --count 20 --evidence both --maker "$MAKER" -o "$T/both.zip" ||
