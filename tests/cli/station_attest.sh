@@ -229,3 +229,20 @@ for b in se:"$N" fw:3 both:2; do
 		"$CONSIGN" verify --policy "$AP" "$T/$name.zip"
 	check "$name: all $count records pass" has "$T/out" "$count of $count records pass"
 done
+
+# ---- the secure-element batch on to the cloud, with each device's certificate
+"$CONSIGN" ledger --ledger "$T/L" init --policy "$AP" >/dev/null &&
+	"$CONSIGN" release create --policy "$AP" --ledger "$T/L" "$T/se.zip" -o "$T/se-rel.zip" \
+		>/dev/null &&
+	sign_as "$F" "$T/se-rel.zip" alice --policy "$AP" &&
+	sign_as "$F" "$T/se-rel.zip" bob --policy "$AP" || notok "se: the release is made and signed"
+expect 0 "se: the cloud exports the release (--deep: every chain again)" "$CONSIGN" export \
+	--policy "$AP" --first --deep --format jsonl "$T/se-rel.zip" -o "$T/se.jsonl"
+# each certificate is the element's chain's leaf the device sent, byte for byte
+ok_certs=0
+while read -r serial b64; do
+	echo "$b64" | base64 -d | cmp -s - <("$TOOLS/mkattest" leaf "$E/$serial.se.chain") &&
+		ok_certs=$((ok_certs + 1))
+done < <(jq -r '.serial|tostring' "$T/se.jsonl" | paste -d' ' - <(jq -r .certificate "$T/se.jsonl"))
+check "se: the $N devices exported, each with its element's own certificate" \
+	[ "$(wc -l <"$T/se.jsonl"):$ok_certs" = "$N:$N" ]

@@ -44,6 +44,8 @@
  *                                print "ok ..." or "refused REASON: MESSAGE"
  *                                (exit 1). check-token takes the TEST
  *                                firmware's references when none are given.
+ *   mkattest leaf CHAIN          writes the chain's first certificate (DER) to
+ *                                standard output: a device's own certificate
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,7 +69,7 @@ static const char usage[] =
     "       token SEED IAK OUT --nonce HEX [--lifecycle N] [--debug] [--wrong-nonce]\n"
     "       [--other-firmware] [--instance-of NAME] [--profile 1|2|tfm]\n"
     "       [--component TYPE:MEAS:SIGNER]... | check-chain DIR CHAIN [--key HEX] |\n"
-    "       check-token DIR CHAIN TOKEN NONCE [--ref TYPE:MEAS:SIGNER]...\n"
+    "       check-token DIR CHAIN TOKEN NONCE [--ref TYPE:MEAS:SIGNER]... | leaf CHAIN\n"
     "(a TEST maker for consign's tests: never for production)\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -494,6 +496,17 @@ main(int argc, char **argv)
 			return 1;
 		printf("ok root %zu key ", l.root);
 		print_hex(l.key, 65);
+	} else if (strcmp(argv[1], "leaf") == 0 && argc == 3) {
+		static uint8_t buf[CS_ATTEST_CHAIN_MAX * (CS_ATTEST_CERT_MAX + 8)];
+		cs_attest_chain c;
+		cs_err ce;
+		size_t cn = get(argv[2], buf, sizeof buf);
+
+		cs_err_clear(&ce);
+		if (cs_attest_chain_decode(&c, buf, cn, &ce) != CS_OK)
+			die("%s: %s", argv[2], ce.msg);
+		if (fwrite(c.der[0], 1, c.len[0], stdout) != c.len[0] || fflush(stdout) != 0)
+			die("cannot write the leaf");
 	} else if (strcmp(argv[1], "check-token") == 0 && argc >= 6) {
 		return cmd_check_token(argv[2], argv[3], argv[4], argv[5], argc - 6, argv + 6);
 	} else {
