@@ -1,12 +1,15 @@
 /* What the bench programs share beside the tools' error exit: the two
- * clocks, and a batch's records entry read whole. A program defines
- * TOOL_NAME (its name in messages) first. */
+ * clocks, a batch's records entry read whole, and the limit programs'
+ * options and runs. A program defines TOOL_NAME (its name in messages)
+ * first. */
 #ifndef BENCH_H
 #define BENCH_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../tools/tool.h"
 #include "bundle/reader.h"
@@ -68,6 +71,76 @@ bench_records(cs_zipr *z, size_t *size)
 	}
 	cs_zips_close(s);
 	return entry;
+}
+
+/* A limit program's common options: --threads N, --repeat N, --parts,
+ * --cores one|all. */
+typedef struct bench_limit_opts {
+	unsigned nth, repeat;
+	int parts, one, all;
+} bench_limit_opts;
+
+/* Reads the common option at argv[*a] (its value too) into o: 1 when it was
+ * one, 0 when not (the program's own, or the operand). */
+static __attribute__((unused)) int
+bench_limit_opt(bench_limit_opts *o, int argc, char **argv, int *a)
+{
+	const char *opt = argv[*a], *val = *a + 1 < argc ? argv[*a + 1] : "";
+
+	if (strcmp(opt, "--parts") == 0)
+		o->parts = 1;
+	else if (strcmp(opt, "--threads") == 0)
+		o->nth = (unsigned)strtoul(val, NULL, 10), (*a)++;
+	else if (strcmp(opt, "--repeat") == 0)
+		o->repeat = (unsigned)strtoul(val, NULL, 10), (*a)++;
+	else if (strcmp(opt, "--cores") == 0 && strcmp(val, "one") == 0)
+		o->all = 0, (*a)++;
+	else if (strcmp(opt, "--cores") == 0 && strcmp(val, "all") == 0)
+		o->one = 0, (*a)++;
+	else
+		return 0;
+	return 1;
+}
+
+/* The defaults before the options: one repeat, both runs, every core. */
+static __attribute__((unused)) void
+bench_limit_init(bench_limit_opts *o)
+{
+	*o = (bench_limit_opts){0, 1, 0, 1, 1};
+}
+
+/* After the options: the threads, every core's when not given (at most 64). */
+static __attribute__((unused)) void
+bench_limit_threads(bench_limit_opts *o)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (o->nth == 0)
+		o->nth = ncpu > 0 ? (unsigned)ncpu : 1;
+	if (o->nth > 64)
+		o->nth = 64;
+}
+
+/* The repeats of limit (records a second on nth threads, wall; *cps the
+ * same in CPU time), printed as NAME_1core_rps, NAME_1core_cpu_rps,
+ * NAME_allcores_rps and NAME_threads. */
+static __attribute__((unused)) void
+bench_limit_runs(const char *name, const bench_limit_opts *o, double (*limit)(unsigned, double *))
+{
+	double r, cpu;
+	unsigned k;
+
+	for (k = 0; k < o->repeat; k++) {
+		if (o->one) {
+			r = limit(1, &cpu);
+			printf("%s_1core_rps %.0f\n%s_1core_cpu_rps %.0f\n", name, r, name, cpu);
+		}
+		if (o->all) {
+			r = limit(o->nth, &cpu);
+			printf("%s_allcores_rps %.0f\n", name, r);
+		}
+	}
+	printf("%s_threads %u\n", name, o->nth);
 }
 
 #endif

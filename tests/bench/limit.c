@@ -254,47 +254,21 @@ parts(void)
 int
 main(int argc, char **argv)
 {
-	unsigned nth = 0, repeat = 1, k;
-	int a, want_parts = 0, want_one = 1, want_all = 1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	double one, all, one_cpu, all_cpu;
+	bench_limit_opts o;
+	int a;
 
 	if (sodium_init() < 0)
 		return 2;
-	for (a = 1; a + 1 < argc; a++) {
-		if (strcmp(argv[a], "--threads") == 0)
-			nth = (unsigned)strtoul(argv[++a], NULL, 10);
-		else if (strcmp(argv[a], "--repeat") == 0)
-			repeat = (unsigned)strtoul(argv[++a], NULL, 10);
-		else if (strcmp(argv[a], "--parts") == 0)
-			want_parts = 1;
-		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "one") == 0)
-			want_all = 0, a++;
-		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "all") == 0)
-			want_one = 0, a++;
-		else
-			break;
-	}
+	bench_limit_init(&o);
+	for (a = 1; a + 1 < argc && bench_limit_opt(&o, argc, argv, &a); a++)
+		;
 	if (a != argc - 1)
 		die("usage: limit [--threads N] [--repeat N] [--cores one|all] [--parts] batch.zip");
-	if (nth == 0)
-		nth = ncpu > 0 ? (unsigned)ncpu : 1;
-	if (nth > 64)
-		nth = 64;
+	bench_limit_threads(&o);
 	load(argv[a]);
 	printf("limit_records %zu\n", G.n);
-	for (k = 0; k < repeat; k++) {
-		if (want_one) {
-			one = limit(1, &one_cpu);
-			printf("limit_1core_rps %.0f\nlimit_1core_cpu_rps %.0f\n", one, one_cpu);
-		}
-		if (want_all) {
-			all = limit(nth, &all_cpu);
-			printf("limit_allcores_rps %.0f\n", all);
-		}
-	}
-	printf("limit_threads %u\n", nth);
-	if (want_parts)
+	bench_limit_runs("limit", &o, limit);
+	if (o.parts)
 		parts();
 	free(G.entry);
 	free(G.r);

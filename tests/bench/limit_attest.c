@@ -640,57 +640,34 @@ init(void)
 int
 main(int argc, char **argv)
 {
-	unsigned nth = 0, repeat = 1, k;
-	int a, want_parts = 0, want_one = 1, want_all = 1;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	bench_limit_opts o;
 	const char *root = NULL;
-	double one, all, one_cpu, all_cpu;
+	int a;
 
 	init();
+	bench_limit_init(&o);
 	for (a = 1; a + 1 < argc; a++) {
-		if (strcmp(argv[a], "--threads") == 0)
-			nth = (unsigned)strtoul(argv[++a], NULL, 10);
-		else if (strcmp(argv[a], "--repeat") == 0)
-			repeat = (unsigned)strtoul(argv[++a], NULL, 10);
-		else if (strcmp(argv[a], "--root") == 0)
+		if (bench_limit_opt(&o, argc, argv, &a))
+			continue;
+		if (strcmp(argv[a], "--root") == 0)
 			root = argv[++a];
-		else if (strcmp(argv[a], "--parts") == 0)
-			want_parts = 1;
 		else if (strcmp(argv[a], "--decode") == 0 && strcmp(argv[a + 1], "copy") == 0)
 			use_fromdata = 0, a++;
 		else if (strcmp(argv[a], "--decode") == 0 && strcmp(argv[a + 1], "fromdata") == 0)
 			use_fromdata = 1, a++;
-		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "one") == 0)
-			want_all = 0, a++;
-		else if (strcmp(argv[a], "--cores") == 0 && strcmp(argv[a + 1], "all") == 0)
-			want_one = 0, a++;
 		else
 			break;
 	}
 	if (a != argc - 1 || root == NULL)
 		die("usage: limit_attest [--threads N] [--repeat N] [--cores one|all] "
 		    "[--decode copy|fromdata] [--parts] --root ROOT.der batch.zip");
-	if (nth == 0)
-		nth = ncpu > 0 ? (unsigned)ncpu : 1;
-	if (nth > 64)
-		nth = 64;
+	bench_limit_threads(&o);
 	load(argv[a], root);
 	printf("limit_attest_records %zu\n", G.n);
 	printf("limit_attest_evidence %s\n", cs_evidence_name(G.kinds));
 	printf("limit_attest_intermediates %u\n", G.ninter);
-	for (k = 0; k < repeat; k++) {
-		if (want_one) {
-			one = limit(1, &one_cpu);
-			printf("limit_attest_1core_rps %.0f\nlimit_attest_1core_cpu_rps %.0f\n", one,
-			    one_cpu);
-		}
-		if (want_all) {
-			all = limit(nth, &all_cpu);
-			printf("limit_attest_allcores_rps %.0f\n", all);
-		}
-	}
-	printf("limit_attest_threads %u\n", nth);
-	if (want_parts)
+	bench_limit_runs("limit_attest", &o, limit);
+	if (o.parts)
 		parts();
 	EVP_PKEY_free(group_only);
 	EVP_MD_free(sha256_md);
