@@ -574,6 +574,17 @@ listed(const char *const *l, const char *s)
 	return 0;
 }
 
+const char *
+cs_reason_attest(const char *reason)
+{
+	const char *const *l;
+
+	for (l = per_record; *l != NULL; l++)
+		if (strncmp(*l, "attest-", 7) == 0 && strcmp(*l, reason) == 0)
+			return *l;
+	return NULL;
+}
+
 int
 cs_reason_per_record(const char *reason)
 {

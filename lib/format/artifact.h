@@ -169,6 +169,10 @@ typedef struct cs_exclusion {
  * receipt's refusal may carry); cs_reason_batch: a batch-level code (what a
  * receipt's problems may carry). */
 CS_MUST int cs_reason_per_record(const char *reason);
+/* The per-record code reason if it is one of the attest-* codes, as a
+ * string that lives as long as the program (a verdict outlives the error
+ * that named it); NULL otherwise. */
+const char *cs_reason_attest(const char *reason);
 CS_MUST int cs_reason_batch(const char *reason);
 
 /* 1 when reason is one of record-released-serial, -key, -hwid: the reasons

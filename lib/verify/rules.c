@@ -441,23 +441,6 @@ deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 	cs_p256_key_free(k);
 }
 
-/* The attest-* codes as static strings (a verdict outlives the error that
- * names it). */
-static const char *
-attest_reason(const char *reason)
-{
-	static const char *const codes[] = {"attest-missing", "attest-malformed", "attest-leaf-key",
-	    "attest-chain-root", "attest-chain-invalid", "attest-token-malformed",
-	    "attest-token-profile", "attest-token-signature", "attest-token-instance",
-	    "attest-token-nonce", "attest-token-lifecycle", "attest-token-measurement", NULL};
-	size_t i;
-
-	for (i = 0; codes[i] != NULL; i++)
-		if (strcmp(codes[i], reason) == 0)
-			return codes[i];
-	return NULL;
-}
-
 /* The record's evidence: the binding checks (tbs NULL), whose verdict is
  * s->reason, or the signature work (tbs: scratch), whose verdict waits in
  * s->deep. A failure that is not the record's (memory, the library) is the
@@ -479,7 +462,7 @@ evidence(cs_vr_rec *s, const cs_appraiser *ap, uint8_t *tbs)
 	}
 	if (rc == CS_OK)
 		return 0;
-	if ((why = attest_reason(ae.reason)) == NULL) {
+	if ((why = cs_reason_attest(ae.reason)) == NULL) {
 		s->deep = deep_fault;
 		return 1;
 	}
@@ -566,7 +549,7 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 			    (unsigned long long)s->released_in);
 		}
 	}
-	if (s->reason == NULL && s->deep != NULL && attest_reason(s->deep) != NULL) {
+	if (s->reason == NULL && s->deep != NULL && cs_reason_attest(s->deep) != NULL) {
 		s->reason = s->deep; /* its message was kept when it was found */
 	} else if (s->reason == NULL && s->deep != NULL) {
 		s->reason = s->deep;
