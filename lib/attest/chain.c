@@ -25,8 +25,18 @@
 #define PATH_DEPTH (CS_ATTEST_CHAIN_MAX - 2)
 #define AUTH_LEVEL 2
 
+/* The certificates above a leaf, as carried: what the cache files a chain
+ * under, compared byte for byte (a maker's intermediate is a few hundred
+ * bytes; hashing it for every record cost more than comparing it). */
+typedef struct upper {
+	size_t n;
+	const uint8_t *der[CS_ATTEST_CHAIN_MAX - 1];
+	size_t len[CS_ATTEST_CHAIN_MAX - 1];
+} upper;
+
 typedef struct cache_entry {
-	uint8_t key[32];       /* SHA-256 of the certificates above the leaf */
+	upper up;              /* its bytes in the entry's own copy, buf */
+	uint8_t *buf;
 	X509 *anchor;          /* the leaf's issuer, validated to a pinned root */
 	X509_STORE *store;     /* anchor alone, as trusted, with partial chains */
 	cs_p256_key *akey;     /* its key when P-256 and nothing of it applies to
@@ -288,6 +298,7 @@ cs_attest_roots_free(cs_attest_roots *r)
 	for (i = 0; i < r->nentries; i++) {
 		X509_free(r->entry[i].anchor);
 		X509_STORE_free(r->entry[i].store);
+		free(r->entry[i].buf);
 		cs_p256_key_free(r->entry[i].akey);
 	}
 	for (i = 0; i < r->n; i++)
@@ -299,25 +310,29 @@ cs_attest_roots_free(cs_attest_roots *r)
 
 /* ---- validation -------------------------------------------------------- */
 
-/* The key the cache files a chain under: the certificates above the leaf,
- * each length-prefixed. */
 static void
-upper_key(uint8_t key[32], const cs_attest_chain *c)
+upper_of(upper *u, const cs_attest_chain *c)
 {
-	crypto_hash_sha256_state st;
-	uint8_t n[4];
 	size_t i;
 
-	crypto_hash_sha256_init(&st);
+	u->n = c->n - 1;
 	for (i = 1; i < c->n; i++) {
-		n[0] = (uint8_t)(c->len[i] >> 24);
-		n[1] = (uint8_t)(c->len[i] >> 16);
-		n[2] = (uint8_t)(c->len[i] >> 8);
-		n[3] = (uint8_t)c->len[i];
-		crypto_hash_sha256_update(&st, n, sizeof n);
-		crypto_hash_sha256_update(&st, c->der[i], c->len[i]);
+		u->der[i - 1] = c->der[i];
+		u->len[i - 1] = c->len[i];
 	}
-	crypto_hash_sha256_final(&st, key);
+}
+
+static int
+upper_eq(const upper *a, const upper *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->der[i], b->der[i], a->len[i]) != 0)
+			return 0;
+	return 1;
 }
 
 /* The errors that mean no path reaches a pinned certificate at all, as
@@ -425,29 +440,42 @@ shortcut_safe(STACK_OF(X509) *path, int from)
 }
 
 static cache_entry *
-cache_find(cs_attest_roots *r, const uint8_t key[32])
+cache_find(cs_attest_roots *r, const upper *u)
 {
 	size_t i;
 
 	for (i = 0; i < r->nentries; i++)
-		if (memcmp(r->entry[i].key, key, 32) == 0)
+		if (upper_eq(&r->entry[i].up, u))
 			return &r->entry[i];
 	return NULL;
 }
 
-/* Files path[1] as the anchor for chains whose upper certificates hash to
- * key; fast says nothing of the anchor itself applies to the leaf beyond
- * what fast_leaf checks. Failing to (memory, a full cache) only costs speed. */
+/* Files path[1] as the anchor for chains carrying exactly the upper
+ * certificates u; fast says nothing of the anchor itself applies to the
+ * leaf beyond what fast_leaf checks. Failing to (memory, a full cache) only
+ * costs speed. */
 static void
-cache_add(cs_attest_roots *r, const uint8_t key[32], X509 *anchor, size_t root, int fast)
+cache_add(cs_attest_roots *r, const upper *u, X509 *anchor, size_t root, int fast)
 {
-	uint8_t pt[CS_P256_PT_LEN];
+	uint8_t pt[CS_P256_PT_LEN], *buf = NULL;
 	cs_p256_key *akey = NULL;
 	X509_STORE *s = NULL;
 	cache_entry *c;
+	size_t i, total = 0, off = 0;
+	upper own = *u;
 
+	for (i = 0; i < u->n; i++)
+		total += u->len[i];
+	if ((buf = malloc(total)) == NULL)
+		return;
+	for (i = 0; i < u->n; i++) {
+		memcpy(buf + off, u->der[i], u->len[i]);
+		own.der[i] = buf + off;
+		off += u->len[i];
+	}
 	if ((s = new_store()) == NULL || X509_STORE_add_cert(s, anchor) != 1) {
 		X509_STORE_free(s);
+		free(buf);
 		ERR_clear_error();
 		return;
 	}
@@ -455,19 +483,22 @@ cache_add(cs_attest_roots *r, const uint8_t key[32], X509 *anchor, size_t root, 
 	    cs_p256_key_parse(&akey, pt, sizeof pt, NULL) != CS_OK)
 		akey = NULL;
 	pthread_mutex_lock(&r->lock);
-	if (r->nentries < r->cache_max && cache_find(r, key) == NULL && X509_up_ref(anchor) == 1) {
+	if (r->nentries < r->cache_max && cache_find(r, u) == NULL && X509_up_ref(anchor) == 1) {
 		c = &r->entry[r->nentries++];
-		memcpy(c->key, key, 32);
+		c->up = own;
+		c->buf = buf;
 		c->anchor = anchor;
 		c->store = s;
 		c->akey = akey;
 		c->root = root;
 		s = NULL;
 		akey = NULL;
+		buf = NULL;
 	}
 	pthread_mutex_unlock(&r->lock);
 	X509_STORE_free(s);
 	cs_p256_key_free(akey);
+	free(buf);
 }
 
 /* The TBSCertificate's bytes as signed, inside the DER of a certificate
@@ -505,8 +536,8 @@ enum { FAST_OK, FAST_REFUSED, FAST_NOT_ELIGIBLE };
  * key that is not an uncompressed P-256 point) is FAST_NOT_ELIGIBLE: the
  * caller validates it the slow way. */
 static int
-fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P256_PT_LEN],
-    cs_err *e)
+fast_leaf(const cache_entry *c, X509 *leaf, const uint8_t *der, size_t len,
+    uint8_t key[CS_P256_PT_LEN], cs_err *e)
 {
 	const ASN1_BIT_STRING *sig;
 	const X509_ALGOR *outer;
@@ -517,11 +548,8 @@ fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P
 	X509_ALGOR *pa;
 	uint32_t flags;
 	size_t tlen;
-	X509 *leaf;
 	int pklen, ptype, rc = FAST_NOT_ELIGIBLE, vr;
 
-	if ((leaf = parse_cert_in(der, len, 1)) == NULL)
-		return FAST_NOT_ELIGIBLE; /* the slow path says what is wrong */
 	X509_get0_signature(&sig, &outer, leaf);
 	if (X509_get_signature_nid(leaf) != NID_ecdsa_with_SHA256 ||
 	    X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(leaf)) != 0 ||
@@ -558,7 +586,6 @@ fast_leaf(const cache_entry *c, const uint8_t *der, size_t len, uint8_t key[CS_P
 	rc = FAST_OK;
 done:
 	ERR_clear_error();
-	X509_free(leaf);
 	return rc;
 }
 
@@ -566,13 +593,38 @@ int
 cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_leaf *out,
     cs_err *e)
 {
+	return cs_attest_chain_verify_leaf(r, c, NULL, out, e);
+}
+
+/* The fast path on a hit, with the caller's parse of the leaf when it is
+ * one of c->der[0], else a parse of its own. */
+static int
+fast_hit(const cache_entry *hit, const cs_attest_chain *c, const cs_attest_cert *leaf,
+    uint8_t key[CS_P256_PT_LEN], cs_err *e)
+{
+	X509 *own = NULL;
+	int fast;
+
+	if (leaf == NULL || leaf->x == NULL || leaf->der != c->der[0] || leaf->len != c->len[0]) {
+		if ((own = parse_cert_in(c->der[0], c->len[0], 1)) == NULL)
+			return FAST_NOT_ELIGIBLE; /* the slow path says what is wrong */
+	}
+	fast = fast_leaf(hit, own != NULL ? own : leaf->x, c->der[0], c->len[0], key, e);
+	X509_free(own);
+	return fast;
+}
+
+int
+cs_attest_chain_verify_leaf(cs_attest_roots *r, const cs_attest_chain *c,
+    const cs_attest_cert *leaf, cs_attest_leaf *out, cs_err *e)
+{
 	X509 *cert[CS_ATTEST_CHAIN_MAX] = {NULL};
 	STACK_OF(X509) *untrusted = NULL, *path;
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *hit_store = NULL;
 	cache_entry *hit = NULL;
 	int fast;
-	uint8_t key[32];
+	upper up;
 	size_t i, hit_root = 0, m;
 	int rc;
 
@@ -585,11 +637,11 @@ cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_l
 			return cs_fail(e, CS_MALFORMED, "attest-malformed",
 			    "certificate %zu: %zu bytes, the limit is %d", i, c->len[i],
 			    CS_ATTEST_CERT_MAX);
-	upper_key(key, c);
+	upper_of(&up, c);
 
 	pthread_mutex_lock(&r->lock);
 	r->frozen = 1;
-	if (c->n >= 2 && (hit = cache_find(r, key)) != NULL) {
+	if (c->n >= 2 && (hit = cache_find(r, &up)) != NULL) {
 		r->hits++;
 		/* entries are never removed before the set is freed */
 		hit_store = hit->store;
@@ -601,7 +653,7 @@ cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_l
 
 	/* a hit looks at the leaf only: the bytes above it are the ones validated */
 	if (hit != NULL && hit->akey != NULL) {
-		fast = fast_leaf(hit, c->der[0], c->len[0], out->key, e);
+		fast = fast_hit(hit, c, leaf, out->key, e);
 		if (fast == FAST_OK) {
 			out->root = hit_root;
 			out->cached = 1;
@@ -668,7 +720,7 @@ cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_l
 		 * it is itself the pinned certificate, the full path already costs
 		 * one signature */
 		if (c->n >= 2 && m >= 3 && r->cache_max > 0 && shortcut_safe(path, 2))
-			cache_add(r, key, cert[1], out->root, shortcut_safe(path, 1));
+			cache_add(r, &up, cert[1], out->root, shortcut_safe(path, 1));
 		goto done;
 	}
 	rc = leaf_checks(cert[0], out->key, e);
@@ -694,7 +746,28 @@ cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs
 }
 
 int
-cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len, cs_err *e)
+cs_attest_cert_parse(cs_attest_cert *c, const uint8_t *der, size_t len, cs_err *e)
+{
+	memset(c, 0, sizeof *c);
+	if ((c->x = parse_cert_in(der, len, 1)) == NULL) {
+		ERR_clear_error();
+		return cs_fail(e, CS_MALFORMED, "attest-malformed",
+		    "not exactly one DER certificate");
+	}
+	c->der = der;
+	c->len = len;
+	return CS_OK;
+}
+
+void
+cs_attest_cert_free(cs_attest_cert *c)
+{
+	X509_free(c->x);
+	memset(c, 0, sizeof *c);
+}
+
+int
+cs_attest_cert_key(uint8_t key[CS_P256_PT_LEN], const cs_attest_cert *c, cs_err *e)
 {
 	const unsigned char *pk;
 	const void *pval;
@@ -705,27 +778,34 @@ cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t le
 
 	/* the bytes as carried when they are already the one encoding; else a
 	 * full parse, whose key object expands a compressed point */
-	if ((x = parse_cert_in(der, len, 1)) == NULL) {
-		ERR_clear_error();
-		return cs_fail(e, CS_MALFORMED, "attest-malformed",
-		    "not exactly one DER certificate");
-	}
-	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(x)) == 1 &&
+	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(c->x)) == 1 &&
 	    OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey) {
 		X509_ALGOR_get0(NULL, &ptype, &pval, pa);
 		if (ptype == V_ASN1_OBJECT && OBJ_obj2nid(pval) == NID_X9_62_prime256v1 &&
 		    cs_p256_point_form(pk, (size_t)pklen)) {
 			memcpy(key, pk, CS_P256_PT_LEN);
-			goto done;
+			return CS_OK;
 		}
 	}
-	X509_free(x);
-	if ((x = parse_cert(der, len)) == NULL || cs_p256_point_of(key, X509_get0_pubkey(x)) != 0)
+	if ((x = parse_cert(c->der, c->len)) == NULL ||
+	    cs_p256_point_of(key, X509_get0_pubkey(x)) != 0)
 		rc = cs_fail(e, CS_REJECT, "attest-leaf-key",
 		    "the certificate's key is not a P-256 key");
-done:
 	ERR_clear_error();
 	X509_free(x);
+	return rc;
+}
+
+int
+cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len, cs_err *e)
+{
+	cs_attest_cert c;
+	int rc;
+
+	if ((rc = cs_attest_cert_parse(&c, der, len, e)) != CS_OK)
+		return rc;
+	rc = cs_attest_cert_key(key, &c, e);
+	cs_attest_cert_free(&c);
 	return rc;
 }
 

@@ -122,15 +122,38 @@ typedef struct cs_attest_leaf {
 CS_MUST int cs_attest_chain_verify(cs_attest_roots *r, const cs_attest_chain *c, cs_attest_leaf *out,
     cs_err *e);
 
+/* One certificate parsed once for the cheap and the deep checks of a record
+ * (a chain's leaf): der borrows from the input, x is OpenSSL's parse without
+ * a key object. A zeroed struct holds nothing. */
+typedef struct cs_attest_cert {
+	void *x;
+	const uint8_t *der;
+	size_t len;
+} cs_attest_cert;
+
+/* Parses der[0..len) as exactly one DER certificate of at most
+ * CS_ATTEST_CERT_MAX bytes; CS_MALFORMED "attest-malformed" otherwise
+ * ("system" when memory runs out). No signature or rule is checked. */
+CS_MUST int cs_attest_cert_parse(cs_attest_cert *c, const uint8_t *der, size_t len, cs_err *e);
+void cs_attest_cert_free(cs_attest_cert *c);
+
+/* The subject key of a parsed certificate, without any validation: for the
+ * cheap binding check (leaf key == record key) where the signatures are not
+ * verified (the cloud's verify without --deep). Refused: a key that is not
+ * P-256 ("attest-leaf-key"). A compressed point is expanded. */
+CS_MUST int cs_attest_cert_key(uint8_t key[CS_P256_PT_LEN], const cs_attest_cert *c, cs_err *e);
+
+/* cs_attest_chain_verify with the leaf already parsed: leaf, when not NULL,
+ * must be cs_attest_cert_parse of c->der[0] (the same bytes; otherwise it is
+ * not used and the leaf is parsed again). The verdict is the same. */
+CS_MUST int cs_attest_chain_verify_leaf(cs_attest_roots *r, const cs_attest_chain *c,
+    const cs_attest_cert *leaf, cs_attest_leaf *out, cs_err *e);
+
 /* CS_OK when the leaf's key is key (the record's device key or the token's
  * attestation key); CS_REJECT "attest-leaf-key" otherwise. */
 CS_MUST int cs_attest_leaf_is(const cs_attest_leaf *l, const uint8_t key[CS_P256_PT_LEN], cs_err *e);
 
-/* The subject key of one DER certificate (a chain's leaf), without any
- * validation: for the cheap binding check (leaf key == record key) where the
- * signatures are not verified (the cloud's verify without --deep). Refused:
- * not one DER certificate ("attest-malformed"), a key that is not P-256
- * ("attest-leaf-key"). A compressed point is expanded. */
+/* cs_attest_cert_parse and cs_attest_cert_key of one DER certificate. */
 CS_MUST int cs_attest_leaf_key_of(uint8_t key[CS_P256_PT_LEN], const uint8_t *der, size_t len,
     cs_err *e);
 

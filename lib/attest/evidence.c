@@ -58,8 +58,16 @@ chain_of(cs_attest_chain *c, const uint8_t *const *der, const size_t *len, size_
 	memcpy(c->len, len, n * sizeof len[0]);
 }
 
+void
+cs_evidence_work_free(cs_evidence_work *w)
+{
+	cs_attest_cert_free(&w->se_leaf);
+	cs_attest_cert_free(&w->iak_leaf);
+	w->have_token = 0;
+}
+
 static int
-bind_se(const cs_record *r, cs_err *e)
+bind_se(const cs_record *r, cs_evidence_work *w, cs_err *e)
 {
 	uint8_t leaf[CS_P256_PT_LEN];
 	int rc;
@@ -67,7 +75,8 @@ bind_se(const cs_record *r, cs_err *e)
 	if (r->pk_len != CS_P256_KEY_LEN)
 		return cs_fail(e, CS_REJECT, "attest-leaf-key",
 		    "a secure element's chain for an Ed25519 device key");
-	if ((rc = cs_attest_leaf_key_of(leaf, r->ev.se[0], r->ev.se_len[0], e)) != CS_OK)
+	if ((rc = cs_attest_cert_parse(&w->se_leaf, r->ev.se[0], r->ev.se_len[0], e)) != CS_OK ||
+	    (rc = cs_attest_cert_key(leaf, &w->se_leaf, e)) != CS_OK)
 		return rc;
 	if (sodium_memcmp(leaf, r->pk, CS_P256_PT_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "attest-leaf-key",
@@ -76,25 +85,28 @@ bind_se(const cs_record *r, cs_err *e)
 }
 
 static int
-bind_token(const cs_appraiser *a, const cs_record *r, cs_err *e)
+bind_token(const cs_appraiser *a, const cs_record *r, cs_evidence_work *w, cs_err *e)
 {
 	uint8_t iak[CS_P256_PT_LEN], nonce[CS_PSA_NONCE_LEN];
-	cs_psa_token t;
+	cs_psa_token *t = &w->token;
 	int rc;
 
-	if ((rc = cs_psa_decode(&t, r->ev.token, r->ev.token_len, e)) != CS_OK ||
-	    (rc = cs_attest_leaf_key_of(iak, r->ev.iak[0], r->ev.iak_len[0], e)) != CS_OK ||
-	    (rc = cs_psa_check_instance(&t.claims, iak, e)) != CS_OK)
+	if ((rc = cs_psa_decode(t, r->ev.token, r->ev.token_len, e)) != CS_OK)
+		return rc;
+	w->have_token = 1;
+	if ((rc = cs_attest_cert_parse(&w->iak_leaf, r->ev.iak[0], r->ev.iak_len[0], e)) != CS_OK ||
+	    (rc = cs_attest_cert_key(iak, &w->iak_leaf, e)) != CS_OK ||
+	    (rc = cs_psa_check_instance(&t->claims, iak, e)) != CS_OK)
 		return rc;
 	cs_psa_binding_nonce(nonce, a->order_digest, r->pk, r->pk_len);
-	if ((rc = cs_psa_check_nonce(&t.claims, nonce, e)) != CS_OK ||
-	    (rc = cs_psa_check_lifecycle(&t.claims, e)) != CS_OK)
+	if ((rc = cs_psa_check_nonce(&t->claims, nonce, e)) != CS_OK ||
+	    (rc = cs_psa_check_lifecycle(&t->claims, e)) != CS_OK)
 		return rc;
-	return cs_psa_check_components(&t.claims, a->ref, a->nref, e);
+	return cs_psa_check_components(&t->claims, a->ref, a->nref, e);
 }
 
 int
-cs_evidence_bind(const cs_appraiser *a, const cs_record *r, cs_err *e)
+cs_evidence_bind(const cs_appraiser *a, const cs_record *r, cs_evidence_work *w, cs_err *e)
 {
 	unsigned missing = a->required & ~r->ev.kinds;
 	int rc;
@@ -103,25 +115,27 @@ cs_evidence_bind(const cs_appraiser *a, const cs_record *r, cs_err *e)
 		return cs_fail(e, CS_REJECT, "attest-missing",
 		    "the order requires %s evidence, the record carries %s",
 		    cs_evidence_name(missing), cs_evidence_name(r->ev.kinds & a->required));
-	if ((a->required & CS_EV_SE) && (rc = bind_se(r, e)) != CS_OK)
+	if ((a->required & CS_EV_SE) && (rc = bind_se(r, w, e)) != CS_OK)
 		return rc;
-	if ((a->required & CS_EV_FIRMWARE) && (rc = bind_token(a, r, e)) != CS_OK)
+	if ((a->required & CS_EV_FIRMWARE) && (rc = bind_token(a, r, w, e)) != CS_OK)
 		return rc;
 	return CS_OK;
 }
 
 int
-cs_evidence_verify(const cs_appraiser *a, const cs_record *r, cs_buf *scratch, cs_err *e)
+cs_evidence_verify(const cs_appraiser *a, const cs_record *r, const cs_evidence_work *w,
+    cs_buf *scratch, cs_err *e)
 {
 	cs_attest_chain c;
 	cs_attest_leaf leaf;
 	cs_p256_key *k = NULL;
+	const cs_psa_token *tp;
 	cs_psa_token t;
 	int rc;
 
 	if (a->required & CS_EV_SE) {
 		chain_of(&c, r->ev.se, r->ev.se_len, r->ev.nse);
-		if ((rc = cs_attest_chain_verify(a->roots, &c, &leaf, e)) != CS_OK ||
+		if ((rc = cs_attest_chain_verify_leaf(a->roots, &c, w != NULL ? &w->se_leaf : NULL, &leaf, e)) != CS_OK ||
 		    (rc = cs_attest_leaf_is(&leaf, r->pk, e)) != CS_OK)
 			return rc;
 	}
@@ -129,7 +143,8 @@ cs_evidence_verify(const cs_appraiser *a, const cs_record *r, cs_buf *scratch, c
 		cs_err ke;
 
 		chain_of(&c, r->ev.iak, r->ev.iak_len, r->ev.niak);
-		if ((rc = cs_attest_chain_verify(a->roots, &c, &leaf, e)) != CS_OK)
+		if ((rc = cs_attest_chain_verify_leaf(a->roots, &c, w != NULL ? &w->iak_leaf : NULL,
+			&leaf, e)) != CS_OK)
 			return rc;
 		cs_err_clear(&ke);
 		if (cs_p256_key_parse(&k, leaf.key, CS_P256_PT_LEN, &ke) != CS_OK)
@@ -137,8 +152,13 @@ cs_evidence_verify(const cs_appraiser *a, const cs_record *r, cs_buf *scratch, c
 				   ? cs_fail(e, ke.status, "system", "%s", ke.msg)
 				   : cs_fail(e, CS_REJECT, "attest-leaf-key",
 					 "the attestation key is not a P-256 point on the curve");
-		if ((rc = cs_psa_decode(&t, r->ev.token, r->ev.token_len, e)) == CS_OK)
-			rc = cs_psa_verify(&t, k, scratch, e);
+		tp = &t;
+		if (w != NULL && w->have_token)
+			tp = &w->token;
+		else
+			rc = cs_psa_decode(&t, r->ev.token, r->ev.token_len, e);
+		if (rc == CS_OK)
+			rc = cs_psa_verify(tp, k, scratch, e);
 		cs_p256_key_free(k);
 		if (rc != CS_OK)
 			return rc;

@@ -13,6 +13,7 @@ cs_station_check_record(const cs_order *o, const cs_appraiser *ap, const uint8_t
     size_t n, cs_record *r, uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 {
 	uint8_t scratch[CS_RECORD_MAX + 256];
+	cs_evidence_work w;
 	cs_err le;
 	cs_cose c;
 	cs_buf sb;
@@ -46,10 +47,13 @@ cs_station_check_record(const cs_order *o, const cs_appraiser *ap, const uint8_t
 		    (unsigned long long)o->last);
 	if (ap == NULL || ap->required == 0)
 		return CS_OK;
-	if ((rc = cs_evidence_bind(ap, r, e)) != CS_OK)
-		return rc;
-	cs_buf_fixed(&sb, scratch, sizeof scratch);
-	return cs_evidence_verify(ap, r, &sb, e);
+	memset(&w, 0, sizeof w);
+	if ((rc = cs_evidence_bind(ap, r, &w, e)) == CS_OK) {
+		cs_buf_fixed(&sb, scratch, sizeof scratch);
+		rc = cs_evidence_verify(ap, r, &w, &sb, e);
+	}
+	cs_evidence_work_free(&w);
+	return rc;
 }
 
 /* ---- the batch so far ---------------------------------------------------- */

@@ -446,7 +446,7 @@ deep_check(cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
  * s->deep. A failure that is not the record's (memory, the library) is the
  * deep fault, which fails the run. Nonzero when the record failed. */
 static int
-evidence(cs_vr_rec *s, const cs_appraiser *ap, uint8_t *tbs)
+evidence(cs_vr_rec *s, const cs_appraiser *ap, cs_evidence_work *w, uint8_t *tbs)
 {
 	const char *why;
 	cs_err ae;
@@ -455,10 +455,10 @@ evidence(cs_vr_rec *s, const cs_appraiser *ap, uint8_t *tbs)
 
 	cs_err_clear(&ae);
 	if (tbs == NULL) {
-		rc = cs_evidence_bind(ap, &s->rec, &ae);
+		rc = cs_evidence_bind(ap, &s->rec, w, &ae);
 	} else {
 		cs_buf_fixed(&sb, tbs, CS_RECORD_MAX + 64);
-		rc = cs_evidence_verify(ap, &s->rec, &sb, &ae);
+		rc = cs_evidence_verify(ap, &s->rec, w, &sb, &ae);
 	}
 	if (rc == CS_OK)
 		return 0;
@@ -479,6 +479,10 @@ cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 {
 	const cs_order *ord = &r->v->order;
 	const cs_appraiser *ap = &r->v->appr;
+	cs_evidence_work w;
+
+	if (ap->required != 0) /* the token inside is a few KiB: only when used */
+		memset(&w, 0, sizeof w);
 
 	if (memcmp(s->rec.deployment, ord->deployment, CS_DEPLOY_LEN) != 0) {
 		s->reason = "record-deployment";
@@ -495,14 +499,16 @@ cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 		snprintf(s->msg, sizeof s->msg, "serial %llu outside the order's %llu-%llu",
 		    (unsigned long long)s->rec.serial, (unsigned long long)ord->first,
 		    (unsigned long long)ord->last);
-	} else if (ap->required != 0 && evidence(s, ap, NULL) != 0) {
+	} else if (ap->required != 0 && evidence(s, ap, &w, NULL) != 0) {
 		/* s->reason is the binding check's */
 	} else if (r->o->deep) {
 		if (tbs == NULL) /* cannot verify without scratch: fail closed */
 			s->deep = "record-signature";
 		else if (deep_check(s, c, tbs), s->deep == NULL && ap->required != 0)
-			(void)evidence(s, ap, tbs);
+			(void)evidence(s, ap, &w, tbs);
 	}
+	if (ap->required != 0)
+		cs_evidence_work_free(&w);
 }
 
 /* Duplicates within the batch, then the ledger, then the deep checks: the

@@ -767,6 +767,76 @@ leaf_key_of(void)
 	EVP_PKEY_free(p384);
 }
 
+/* The leaf parsed once for the binding and the deep checks: the parse is
+ * taken only for the same bytes, and the cache matches the upper
+ * certificates by their bytes, not by where they are. */
+static void
+parsed_leaf(void)
+{
+	cs_attest_roots *r = pinned(8, mk.root_der, mk.root_len);
+	tp_opts comp = {.pathlen = -1, .ku = "digitalSignature", .compressed = 1};
+	uint8_t inter[TP_DER_MAX], copy[TP_DER_MAX], key[65];
+	size_t hits, misses, h0, m0;
+	cs_attest_cert p1, p2, pc;
+	cs_attest_chain c;
+	cs_attest_leaf l;
+	dev d1, d2, dc;
+	cs_err e;
+
+	if (r == NULL || make_dev(&d1, &mk, NULL) != 0 || make_dev(&d2, &mk, NULL) != 0 ||
+	    make_dev(&dc, &mk, &comp) != 0)
+		return;
+	c = chain2(&d1, mk.inter_der, mk.inter_len);
+	T_OK(strcmp(verify(r, &c, &l), "ok") == 0 && !l.cached, "parsed leaf: the first chain fills the cache");
+	cs_err_clear(&e);
+	T_OK(cs_attest_cert_parse(&p1, d1.der, d1.len, &e) == CS_OK &&
+		cs_attest_cert_parse(&p2, d2.der, d2.len, &e) == CS_OK,
+	    "parsed leaf: two leaves parsed");
+	memset(&l, 0, sizeof l);
+	T_OK(cs_attest_chain_verify_leaf(r, &c, &p1, &l, &e) == CS_OK && l.cached &&
+		memcmp(l.key, d1.pt, 65) == 0,
+	    "parsed leaf: the chain's own leaf, parsed once, verifies from the cache");
+	memset(&l, 0, sizeof l);
+	T_OK(cs_attest_chain_verify_leaf(r, &c, &p2, &l, &e) == CS_OK &&
+		memcmp(l.key, d1.pt, 65) == 0,
+	    "parsed leaf: another leaf's parse is not taken for the chain's (its key is d1's)");
+	memcpy(copy, d1.der, d1.len);
+	c.der[0] = copy;
+	memset(&l, 0, sizeof l);
+	T_OK(cs_attest_chain_verify_leaf(r, &c, &p1, &l, &e) == CS_OK &&
+		memcmp(l.key, d1.pt, 65) == 0,
+	    "parsed leaf: the same bytes elsewhere are parsed again, same verdict");
+	copy[d1.len - 1] ^= 1; /* the signature's last byte */
+	cs_err_clear(&e);
+	T_OK(cs_attest_chain_verify_leaf(r, &c, &p1, &l, &e) == CS_REJECT &&
+		strcmp(e.reason, "attest-chain-invalid") == 0,
+	    "parsed leaf: a parse of the good leaf does not vouch for a changed copy (%s)", e.reason);
+
+	cs_attest_roots_stats(r, &h0, &m0);
+	memcpy(inter, mk.inter_der, mk.inter_len);
+	c = chain2(&d2, inter, mk.inter_len);
+	T_OK(strcmp(verify(r, &c, &l), "ok") == 0 && l.cached,
+	    "cache: the intermediate's bytes at another address are a hit");
+	inter[mk.inter_len - 1] ^= 1;
+	T_OK(strcmp(verify(r, &c, &l), "ok") != 0, "cache: an intermediate one byte off is not taken from the cache");
+	cs_attest_roots_stats(r, &hits, &misses);
+	T_OK(hits == h0 + 1 && misses == m0 + 1, "cache: ... it was a miss (%zu hits, %zu misses)",
+	    hits - h0, misses - m0);
+
+	cs_err_clear(&e);
+	T_OK(cs_attest_cert_parse(&pc, dc.der, dc.len, &e) == CS_OK &&
+		cs_attest_cert_key(key, &pc, &e) == CS_OK && memcmp(key, dc.pt, 65) == 0,
+	    "parsed leaf: a compressed key comes back uncompressed");
+	cs_err_clear(&e);
+	T_OK(cs_attest_cert_parse(&pc, dc.der, dc.len - 1, &e) == CS_MALFORMED &&
+		strcmp(e.reason, "attest-malformed") == 0 && pc.x == NULL,
+	    "parsed leaf: truncated DER is attest-malformed and holds nothing");
+	cs_attest_cert_free(&p1);
+	cs_attest_cert_free(&p2);
+	cs_attest_cert_free(&pc);
+	cs_attest_roots_free(r);
+}
+
 static void
 display(void)
 {
@@ -821,6 +891,7 @@ main(void)
 	cache();
 	threads();
 	leaf_key_of();
+	parsed_leaf();
 	display();
 	tp_maker_free(&mk);
 	tp_maker_free(&other);

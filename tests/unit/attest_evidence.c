@@ -122,17 +122,20 @@ static const char *
 judge(const cs_appraiser *a, const cs_record *r)
 {
 	static char out[64];
+	cs_evidence_work w;
 	cs_buf scratch;
 	cs_err e;
 
+	memset(&w, 0, sizeof w);
 	cs_err_clear(&e);
 	cs_buf_init(&scratch, CS_RECORD_MAX);
-	if (cs_evidence_bind(a, r, &e) != CS_OK)
+	if (cs_evidence_bind(a, r, &w, &e) != CS_OK)
 		snprintf(out, sizeof out, "bind:%s", e.reason);
-	else if (cs_evidence_verify(a, r, &scratch, &e) != CS_OK)
+	else if (cs_evidence_verify(a, r, &w, &scratch, &e) != CS_OK)
 		snprintf(out, sizeof out, "verify:%s", e.reason);
 	else
 		out[0] = '\0';
+	cs_evidence_work_free(&w);
 	cs_buf_free(&scratch);
 	return out;
 }
