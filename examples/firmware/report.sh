@@ -111,15 +111,21 @@ sign() { "$CONSIGN" sign --key "$T/k/$1.key" --passphrase-file "$T/k/$1.pass" --
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" firmware FW_ANCHOR="$T/anchor.h" \
 	FW_OUT="$T/fw" >/dev/null || die "make firmware with the report's anchor"
 
-# provision DEVICE-DIR: one device under -icount, one station run
+# provision DEVICE-DIR JOURNAL RUN: one device under -icount, one station
+# run, the RUN-th on this device (its log is appended to: wait for this
+# run's own ready line and port, not an earlier run's)
 provision() {
 	local i port
 	(cd "$1" && exec qemu-system-arm -M mps2-an385 -nographic -monitor none -serial pty \
 		-icount shift=0 -semihosting-config enable=on,target=native -kernel "$T/fw/consign-fw.elf" \
 		-append "serial=7 hwid=report-7 debug=locked boot=secure" </dev/null >>qemu.log 2>&1) &
 	QEMU_PID=$!
-	for i in $(seq 1 500); do grep -q 'fw: ready' "$1/qemu.log" 2>/dev/null && break; sleep 0.02; done
-	port=$(grep -o '/dev/pts/[0-9]*' "$1/qemu.log" | tail -1)
+	for i in $(seq 1 500); do
+		[ "$(grep -c 'fw: ready' "$1/qemu.log" 2>/dev/null)" -ge "$3" ] && break
+		sleep 0.02
+	done
+	port=$(grep -o '/dev/pts/[0-9]*' "$1/qemu.log" | sed -n "$3p")
+	[ -n "$port" ] || die "run $3: the emulated device gave no serial port: $(tail -3 "$1/qemu.log")"
 	"$CONSIGN" station collect --order "$T/order.cbor" --port "$port" --journal "$2" --quiet \
 		>/dev/null 2>&1 &
 	local st=$!
