@@ -645,7 +645,7 @@ stream_records(struct run *r)
 	/* Every record examined is in the duplicate set, so a repeat anywhere
 	 * among them is found; memory is the filter for that many records, as
 	 * for an honest batch of the header's count. */
-	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)vr->limit, (size_t)vr->limit, vr->e)) !=
+	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)vr->limit, (size_t)vr->limit, 3, vr->e)) !=
 	    CS_OK)
 		return rc;
 	r->have_dup = 1;
