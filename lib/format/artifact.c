@@ -554,8 +554,8 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 static const char *const per_record[] = {"record-malformed", "record-signature",
     "record-key-invalid", "record-deployment", "record-batch", "record-nonce",
     "record-serial-range", "record-duplicate-serial", "record-duplicate-key",
-    "record-duplicate-hwid", "record-released-serial", "record-released-key",
-    "record-released-hwid", "attest-missing", "attest-malformed", "attest-leaf-key",
+    "record-duplicate-hwid", "record-duplicate-instance", "record-released-serial",
+    "record-released-key", "record-released-hwid", "attest-missing", "attest-malformed", "attest-leaf-key",
     "attest-chain-root", "attest-chain-invalid", "attest-token-malformed", "attest-token-profile",
     "attest-token-signature", "attest-token-instance", "attest-token-nonce",
     "attest-token-lifecycle", "attest-token-measurement", NULL};

@@ -46,6 +46,9 @@ typedef struct cs_vrec {
 	const cs_record *rec;
 	const char *reason;       /* NULL: passes every check that ran */
 	const char *msg;          /* what failed, escaped; "" when it passes */
+	const uint8_t *instance;  /* the chip's PSA instance id (CS_PSA_INSTANCE_ID_LEN bytes),
+				     NULL when the order requires no firmware evidence or
+				     the token does not decode */
 	uint64_t released_in;     /* reason record-released-*: the release holding the value */
 	int excluded;             /* a release lists it as excluded */
 	const char *excl_reason;  /* the release's reason for it */

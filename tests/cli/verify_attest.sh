@@ -174,6 +174,27 @@ checkx "... and its export carries no certificate (the order requires none of a 
 	'[ "$("$CONSIGN" export --policy "$P/policy.cbor" --first --format jsonl "$T/fw-rel.zip" |
 		jq -r .certificate | sort -u)" = "" ]'
 
+# ---- one chip, many records ------------------------------------------------
+# A factory replaying one genuine chip's evidence: iak-0 attests records 5
+# and 9 too, each token sound for its own record (nonce, instance id, chain
+# and signature all verify), so only the duplicate check can refuse them.
+office_mkb "$T/fw" --count 12 --evidence firmware --maker "$MAKER" \
+	--break attest-same-instance@5 --break attest-same-instance@9 -o "$T/fw-dup.zip" ||
+	notok "mkbatch: one chip attesting three records"
+DUP_WANT="5:record-duplicate-instance 9:record-duplicate-instance"
+judged "one chip's evidence for records 0, 5 and 9: records 5 and 9 record-duplicate-instance" \
+	"$DUP_WANT" "$T/fw-dup.zip"
+ENGINE=reference judged "... the reference engine agrees" "$DUP_WANT" "$T/fw-dup.zip"
+judged "... on one thread too" "$DUP_WANT" "$T/fw-dup.zip" --threads 1
+run "$CONSIGN" verify --policy "$P/policy.cbor" "$T/fw-dup.zip"
+check "the report names the first record holding the chip" \
+	grep -q "record 9 (serial 1009): record-duplicate-instance: PSA instance id (the same chip) also in record 0" "$T/out"
+expect 1 "release create refuses it" "$CONSIGN" release create --policy "$P/policy.cbor" \
+	--ledger "$T/fw/L" "$T/fw-dup.zip" -o "$T/fw-dup-rel.zip"
+office_draft "$T/fw" "$T/fw-dup.zip" "$T/fw-dup-rel.zip" --exclude-refused ||
+	notok "release create --exclude-refused (one chip)"
+check "... which excludes records 5 and 9 for it" [ "$(excluded "$T/fw-dup-rel.zip")" = "$DUP_WANT" ]
+
 # ---- both, and none --------------------------------------------------------
 office_mkb "$T/both" --count 20 --evidence both --maker "$MAKER" -o "$T/both.zip" ||
 	notok "mkbatch: both kinds"
