@@ -540,7 +540,8 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 			    (long long)first[t]);
 	}
 	if (s->reason == NULL && lk != NULL && lk->record != NULL) {
-		if (lk->record(lk->ctx, &s->rec, &why, &s->released_in, r->e) != CS_OK) {
+		if (lk->record(lk->ctx, &s->rec, s->has_inst ? s->inst : NULL, &why, &s->released_in,
+			r->e) != CS_OK) {
 			r->failed = 1;
 			return;
 		}
@@ -586,7 +587,8 @@ add_claim(cs_vrun *r, const cs_vr_rec *s, const char *reason, uint64_t seq)
 		r->claim = n;
 		r->capclaim = cap;
 	}
-	cs_rclaim_make(&r->claim[r->nclaim++], s->index, seq, reason, &s->rec);
+	cs_rclaim_make(&r->claim[r->nclaim++], s->index, seq, reason, &s->rec,
+	    s->has_inst ? s->inst : NULL);
 }
 
 /* A release's exclusion of record s (r->x): whether what this run found
