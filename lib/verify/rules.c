@@ -547,6 +547,7 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 		}
 		if (why != NULL) {
 			s->reason = why;
+			/* record-released-X names the value record-duplicate-X does */
 			for (t = 0; t < CS_DUP_SLOTS_PER_RECORD - 1; t++)
 				if (strcmp(why + 16, dup_reason[t] + 17) == 0)
 					break;
