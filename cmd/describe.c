@@ -314,6 +314,10 @@ cmd_desc_vrec_exclusion(const cs_vrec *r)
 			set(x, "value", cmd_json_hex(r->rec->pk, r->rec->pk_len));
 		else if (r->decoded && strcmp(r->excl_reason, "record-released-hwid") == 0)
 			set(x, "value", cmd_json_hex(r->rec->hwid, r->rec->hwid_len));
+		else if (r->decoded && strcmp(r->excl_reason, "record-released-instance") == 0)
+			set(x, "value", r->instance != NULL
+						? cmd_json_hex(r->instance, CS_PSA_INSTANCE_ID_LEN)
+						: json_null());
 		else if (r->decoded)
 			set(x, "value", json_sprintf("%llu", (unsigned long long)r->rec->serial));
 	}

@@ -178,3 +178,20 @@ cs_evidence_reason_deep(const char *reason)
 			return 1;
 	return 0;
 }
+
+int
+cs_evidence_instance(unsigned required, const cs_record *r, uint8_t out[CS_PSA_INSTANCE_ID_LEN])
+{
+	cs_psa_token t;
+	cs_err e;
+
+	if (!(required & CS_EV_FIRMWARE) || !(r->ev.kinds & CS_EV_FIRMWARE))
+		return 0;
+	cs_err_clear(&e);
+	/* the decoder takes only an instance id of CS_PSA_INSTANCE_ID_LEN bytes */
+	if (cs_psa_decode(&t, r->ev.token, r->ev.token_len, &e) != CS_OK ||
+	    t.claims.instance_id.n != CS_PSA_INSTANCE_ID_LEN)
+		return 0;
+	memcpy(out, t.claims.instance_id.p, CS_PSA_INSTANCE_ID_LEN);
+	return 1;
+}

@@ -76,4 +76,14 @@ CS_MUST int cs_evidence_verify(const cs_appraiser *a, const cs_record *r,
  * takes a release's exclusion for them on the custodians' word. */
 CS_MUST int cs_evidence_reason_deep(const char *reason);
 
+/* The chip's identity, for duplicate detection: when required (an order's
+ * CS_EV_*) asks for firmware evidence and r carries a PSA token that
+ * decodes (cs_psa_decode: no certificate parsed, no signature checked), the
+ * token's instance id into out, and 1; else 0. It is read whatever else
+ * the record fails, so that what counts as a duplicate does not depend on
+ * which checks ran; once cs_evidence_bind passed, it is 0x01 || SHA-256 of
+ * the attestation key, one value for one chip whatever record it attests. */
+CS_MUST int cs_evidence_instance(unsigned required, const cs_record *r,
+    uint8_t out[CS_PSA_INSTANCE_ID_LEN]);
+
 #endif

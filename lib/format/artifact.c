@@ -554,8 +554,8 @@ get_one_exclusion(cs_cr *r, cs_exclusion *x)
 static const char *const per_record[] = {"record-malformed", "record-signature",
     "record-key-invalid", "record-deployment", "record-batch", "record-nonce",
     "record-serial-range", "record-duplicate-serial", "record-duplicate-key",
-    "record-duplicate-hwid", "record-released-serial", "record-released-key",
-    "record-released-hwid", "attest-missing", "attest-malformed", "attest-leaf-key",
+    "record-duplicate-hwid", "record-duplicate-instance", "record-released-serial",
+    "record-released-key", "record-released-hwid", "record-released-instance", "attest-missing", "attest-malformed", "attest-leaf-key",
     "attest-chain-root", "attest-chain-invalid", "attest-token-malformed", "attest-token-profile",
     "attest-token-signature", "attest-token-instance", "attest-token-nonce",
     "attest-token-lifecycle", "attest-token-measurement", NULL};
@@ -602,7 +602,8 @@ cs_reason_released(const char *reason)
 {
 	return strcmp(reason, "record-released-serial") == 0 ||
 	       strcmp(reason, "record-released-key") == 0 ||
-	       strcmp(reason, "record-released-hwid") == 0;
+	       strcmp(reason, "record-released-hwid") == 0 ||
+	       strcmp(reason, "record-released-instance") == 0;
 }
 
 /* Checks the whole list (ascending unique indexes below count) and keeps it

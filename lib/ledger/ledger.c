@@ -30,7 +30,7 @@ struct cs_ledger {
 	char *dir;
 	sqlite3 *db;
 	int in_tx;
-	sqlite3_stmt *q_serial, *q_key, *q_hwid, *q_order, *q_batch, *i_device;
+	sqlite3_stmt *q_serial, *q_key, *q_hwid, *q_inst, *q_order, *q_batch, *i_device, *i_inst;
 	struct pol *pol;          /* every policy version known, oldest first */
 	size_t npol;
 	uint64_t adding_seq;      /* devices entered by the release being added */
@@ -52,6 +52,9 @@ static const char schema[] =
     " quantity INTEGER NOT NULL, released INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS device(serial INTEGER PRIMARY KEY, pk BLOB NOT NULL UNIQUE,"
     " hwid BLOB NOT NULL UNIQUE, seq INTEGER NOT NULL);"
+    /* the chips (PSA instance ids) of devices released under orders that
+     * require firmware evidence; added after the others (see old_index) */
+    "CREATE TABLE IF NOT EXISTS instance(id BLOB PRIMARY KEY, seq INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS draft(seq INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE,"
     " batch TEXT NOT NULL, header BLOB NOT NULL, count INTEGER NOT NULL,"
     " accepted INTEGER NOT NULL);";
@@ -422,7 +425,8 @@ found_seq(cs_ledger *l, sqlite3_stmt *st, uint64_t *seq, const char *what, cs_er
 }
 
 static int
-lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e)
+lk_record(void *ctx, const cs_record *r, const uint8_t *inst, const char **reason, uint64_t *seq,
+    cs_err *e)
 {
 	cs_ledger *l = ctx;
 	int rc;
@@ -445,8 +449,17 @@ lk_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_
 	sqlite3_bind_blob(l->q_hwid, 1, r->hwid, (int)r->hwid_len, SQLITE_STATIC);
 	if ((rc = found_seq(l, l->q_hwid, seq, "hardware id lookup", e)) != CS_OK)
 		return rc;
-	if (*seq != 0)
+	if (*seq != 0) {
 		*reason = "record-released-hwid";
+		return CS_OK;
+	}
+	if (inst == NULL)
+		return CS_OK;
+	sqlite3_bind_blob(l->q_inst, 1, inst, CS_PSA_INSTANCE_ID_LEN, SQLITE_STATIC);
+	if ((rc = found_seq(l, l->q_inst, seq, "instance id lookup", e)) != CS_OK)
+		return rc;
+	if (*seq != 0)
+		*reason = "record-released-instance";
 	return CS_OK;
 }
 
@@ -547,6 +560,12 @@ on_device(void *ctx, const cs_vrec *r)
 	sqlite3_bind_int64(l->i_device, 4, s64(l->adding_seq));
 	rc = sqlite3_step(l->i_device);
 	sqlite3_reset(l->i_device);
+	if (rc == SQLITE_DONE && r->instance != NULL) {
+		sqlite3_bind_blob(l->i_inst, 1, r->instance, CS_PSA_INSTANCE_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(l->i_inst, 2, s64(l->adding_seq));
+		rc = sqlite3_step(l->i_inst);
+		sqlite3_reset(l->i_inst);
+	}
 	if (rc != SQLITE_DONE) {
 		/* a value released before that the checks did not catch: refuse */
 		l->insert_failed = 1;
@@ -813,6 +832,10 @@ prepare(cs_ledger *l, cs_err *e)
 		SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, "SELECT seq FROM device WHERE hwid = ?", -1, &l->q_hwid, NULL) !=
 		SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT seq FROM instance WHERE id = ?", -1, &l->q_inst, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "INSERT INTO instance(id, seq) VALUES(?, ?)", -1, &l->i_inst,
+		NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, "SELECT released FROM orders WHERE digest = ?", -1,
 		&l->q_order, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, "SELECT seq FROM release WHERE header = ?", -1, &l->q_batch,
@@ -820,6 +843,42 @@ prepare(cs_ledger *l, cs_err *e)
 	    sqlite3_prepare_v2(l->db, "INSERT INTO device(serial, pk, hwid, seq) VALUES(?, ?, ?, ?)",
 		-1, &l->i_device, NULL) != SQLITE_OK)
 		return dberr(l, e, "prepare");
+	return CS_OK;
+}
+
+/* An index made before the instance table holds releases whose chips it
+ * never kept: it cannot say a chip was released until it is rebuilt from
+ * the release files, which hold every token. */
+static int
+old_index(cs_ledger *l, cs_err *e)
+{
+	static const char q[] =
+	    "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'release'),"
+	    " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'instance')";
+	sqlite3_stmt *st = NULL;
+	int rc, has_release = 0, has_inst = 0, any = 0;
+
+	if (sqlite3_prepare_v2(l->db, q, -1, &st, NULL) != SQLITE_OK)
+		return dberr(l, e, "schema");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		has_release = sqlite3_column_int(st, 0) > 0;
+		has_inst = sqlite3_column_int(st, 1) > 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return dberr(l, e, "schema");
+	if (!has_release || has_inst)
+		return CS_OK;
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM release LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return dberr(l, e, "schema");
+	rc = sqlite3_step(st);
+	any = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(l, e, "schema");
+	if (any)
+		return cs_fail(e, CS_MALFORMED, "ledger-inconsistent", "the index predates PSA "
+		    "instance ids: rebuild it to know the chips released (consign ledger rebuild)");
 	return CS_OK;
 }
 
@@ -849,7 +908,8 @@ open_db(cs_ledger **out, const char *dir, const char *dbname, int create, cs_err
 		return rc;
 	}
 	sqlite3_busy_timeout(l->db, 30000);
-	if ((rc = exec(l, schema, e)) != CS_OK || (rc = prepare(l, e)) != CS_OK) {
+	if ((rc = old_index(l, e)) != CS_OK || (rc = exec(l, schema, e)) != CS_OK ||
+	    (rc = prepare(l, e)) != CS_OK) {
 		cs_ledger_close(l);
 		return rc;
 	}
@@ -880,6 +940,8 @@ cs_ledger_close(cs_ledger *l)
 	sqlite3_finalize(l->q_serial);
 	sqlite3_finalize(l->q_key);
 	sqlite3_finalize(l->q_hwid);
+	sqlite3_finalize(l->q_inst);
+	sqlite3_finalize(l->i_inst);
 	sqlite3_finalize(l->q_order);
 	sqlite3_finalize(l->q_batch);
 	sqlite3_finalize(l->i_device);

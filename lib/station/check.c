@@ -71,7 +71,8 @@ cs_seen_init(cs_seen *s, cs_err *e)
 	s->by_serial = calloc(s->slots, sizeof *s->by_serial);
 	s->by_key = calloc(s->slots, sizeof *s->by_key);
 	s->by_hwid = calloc(s->slots, sizeof *s->by_hwid);
-	if (!s->rec || !s->by_serial || !s->by_key || !s->by_hwid) {
+	s->by_inst = calloc(s->slots, sizeof *s->by_inst);
+	if (!s->rec || !s->by_serial || !s->by_key || !s->by_hwid || !s->by_inst) {
 		cs_seen_free(s);
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
 	}
@@ -85,6 +86,7 @@ cs_seen_free(cs_seen *s)
 	free(s->by_serial);
 	free(s->by_key);
 	free(s->by_hwid);
+	free(s->by_inst);
 	memset(s, 0, sizeof *s);
 }
 
@@ -94,7 +96,7 @@ cs_seen_hwid_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *hwid, size_t n)
 	crypto_hash_sha256(out, hwid, n);
 }
 
-enum { BY_SERIAL, BY_KEY, BY_HWID };
+enum { BY_SERIAL, BY_KEY, BY_HWID, BY_INST };
 
 static size_t
 hash(const cs_seen *s, const uint8_t *k, size_t n)
@@ -122,6 +124,7 @@ key_of(const cs_seen_rec *r, int which, uint8_t sbuf[8], size_t *n)
 		*n = 8;
 		return sbuf;
 	case BY_KEY: *n = CS_DIGEST_LEN; return r->key;
+	case BY_INST: *n = CS_PSA_INSTANCE_ID_LEN; return r->inst;
 	default: *n = CS_DIGEST_LEN; return r->hwid;
 	}
 }
@@ -129,7 +132,8 @@ key_of(const cs_seen_rec *r, int which, uint8_t sbuf[8], size_t *n)
 static uint32_t *
 table(const cs_seen *s, int which)
 {
-	return which == BY_SERIAL ? s->by_serial : which == BY_KEY ? s->by_key : s->by_hwid;
+	return which == BY_SERIAL ? s->by_serial : which == BY_KEY ? s->by_key
+	       : which == BY_INST ? s->by_inst : s->by_hwid;
 }
 
 static int64_t
@@ -191,13 +195,19 @@ cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN])
 	return find(s, BY_HWID, hwid, CS_DIGEST_LEN);
 }
 
+int64_t
+cs_seen_instance(const cs_seen *s, const uint8_t inst[CS_PSA_INSTANCE_ID_LEN])
+{
+	return find(s, BY_INST, inst, CS_PSA_INSTANCE_ID_LEN);
+}
+
 /* Doubles the record array and rebuilds the indexes at twice the slots. */
 static int
 grow(cs_seen *s, cs_err *e)
 {
 	size_t ncap = s->cap * 2, i;
 	cs_seen_rec *nr;
-	uint32_t *a, *b, *c;
+	uint32_t *a, *b, *c, *d;
 
 	if ((nr = realloc(s->rec, ncap * sizeof *nr)) == NULL)
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
@@ -205,24 +215,30 @@ grow(cs_seen *s, cs_err *e)
 	a = calloc(2 * ncap, sizeof *a);
 	b = calloc(2 * ncap, sizeof *b);
 	c = calloc(2 * ncap, sizeof *c);
-	if (!a || !b || !c) {
+	d = calloc(2 * ncap, sizeof *d);
+	if (!a || !b || !c || !d) {
 		free(a);
 		free(b);
 		free(c);
+		free(d);
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
 	}
 	free(s->by_serial);
 	free(s->by_key);
 	free(s->by_hwid);
+	free(s->by_inst);
 	s->by_serial = a;
 	s->by_key = b;
 	s->by_hwid = c;
+	s->by_inst = d;
 	s->cap = ncap;
 	s->slots = 2 * ncap;
 	for (i = 0; i < s->n; i++) {
 		insert(s, BY_SERIAL, i);
 		insert(s, BY_KEY, i);
 		insert(s, BY_HWID, i);
+		if (s->rec[i].has_inst)
+			insert(s, BY_INST, i);
 	}
 	return CS_OK;
 }
@@ -230,10 +246,11 @@ grow(cs_seen *s, cs_err *e)
 int
 cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN], cs_err *e)
 {
-	uint8_t hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN];
+	uint8_t hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN], inst[CS_PSA_INSTANCE_ID_LEN];
 	cs_seen_rec *n;
-	int rc;
+	int rc, has_inst;
 
+	has_inst = cs_evidence_instance(s->evidence, r, inst);
 	cs_seen_hwid_digest(hw, r->hwid, r->hwid_len);
 	cs_seen_key_digest(kd, r->pk, r->pk_len);
 	if (cs_seen_serial(s, r->serial) >= 0)
@@ -247,6 +264,10 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 		return cs_fail(e, CS_REJECT, "record-duplicate-hwid",
 		    "hardware id already in this batch (serial %llu)",
 		    (unsigned long long)s->rec[cs_seen_hwid(s, hw)].serial);
+	if (has_inst && cs_seen_instance(s, inst) >= 0)
+		return cs_fail(e, CS_REJECT, "record-duplicate-instance",
+		    "a device with the same chip (PSA instance id) is already in this batch "
+		    "(serial %llu)", (unsigned long long)s->rec[cs_seen_instance(s, inst)].serial);
 	if (s->n >= CS_MAX_QUANTITY)
 		return cs_fail(e, CS_REJECT, "too-large", "more than %llu records", CS_MAX_QUANTITY);
 	if (s->n == s->cap && (rc = grow(s, e)) != CS_OK)
@@ -257,9 +278,13 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 	memcpy(n->key, kd, CS_DIGEST_LEN);
 	memcpy(n->hwid, hw, CS_DIGEST_LEN);
 	memcpy(n->digest, digest, CS_DIGEST_LEN);
+	if ((n->has_inst = (uint8_t)has_inst))
+		memcpy(n->inst, inst, CS_PSA_INSTANCE_ID_LEN);
 	insert(s, BY_SERIAL, s->n);
 	insert(s, BY_KEY, s->n);
 	insert(s, BY_HWID, s->n);
+	if (has_inst)
+		insert(s, BY_INST, s->n);
 	s->n++;
 	return CS_OK;
 }

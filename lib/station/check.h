@@ -1,5 +1,5 @@
 /* What the station checks in each record a device returns, and the records
- * of the batch so far (no serial, device key or hardware id twice). */
+ * of the batch so far (no serial, device key, hardware id or chip twice). */
 #ifndef CS_STATION_CHECK_H
 #define CS_STATION_CHECK_H
 
@@ -32,17 +32,22 @@ typedef struct cs_seen_rec {
 	uint8_t key[CS_DIGEST_LEN];     /* SHA-256 of the device key (32 or 65 bytes) */
 	uint8_t hwid[CS_DIGEST_LEN];    /* SHA-256 of the hardware id */
 	uint8_t digest[CS_DIGEST_LEN];  /* the record's payload digest */
+	uint8_t inst[CS_PSA_INSTANCE_ID_LEN]; /* its chip's instance id, when has_inst */
+	uint8_t has_inst;
 	int confirmed;                  /* its device said it got "done" */
 } cs_seen_rec;
 
-/* The batch so far: records by index, and three hash indexes (SipHash with a
+/* The batch so far: records by index, and four hash indexes (SipHash with a
  * random key, so devices cannot choose colliding values). Grows as needed,
  * never beyond CS_MAX_QUANTITY records. */
 typedef struct cs_seen {
 	cs_seen_rec *rec;
 	size_t n, cap;
-	uint32_t *by_serial, *by_key, *by_hwid; /* slots hold index + 1; 0 is empty */
+	uint32_t *by_serial, *by_key, *by_hwid, *by_inst; /* slots hold index + 1; 0 is empty */
 	size_t slots;                           /* a power of two, at least 2 * cap */
+	unsigned evidence;                      /* the order's CS_EV_*, set after cs_seen_init:
+						   with CS_EV_FIRMWARE the chips' instance
+						   ids are kept (cs_evidence_instance) */
 	uint8_t hkey[16];
 } cs_seen;
 
@@ -59,10 +64,12 @@ void cs_seen_key_digest(uint8_t out[CS_DIGEST_LEN], const uint8_t *key, size_t n
 int64_t cs_seen_serial(const cs_seen *s, uint64_t serial);
 int64_t cs_seen_key(const cs_seen *s, const uint8_t key[CS_DIGEST_LEN]);
 int64_t cs_seen_hwid(const cs_seen *s, const uint8_t hwid[CS_DIGEST_LEN]);
+/* Index of the record whose chip has this instance id, or -1. */
+int64_t cs_seen_instance(const cs_seen *s, const uint8_t inst[CS_PSA_INSTANCE_ID_LEN]);
 
 /* Adds r (with its payload digest) as the next index. CS_REJECT with
- * record-duplicate-serial / -key / -hwid when one is already there (then
- * nothing is added); too-large above CS_MAX_QUANTITY. */
+ * record-duplicate-serial / -key / -hwid / -instance when one is already
+ * there (then nothing is added); too-large above CS_MAX_QUANTITY. */
 CS_MUST int cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
                         cs_err *e);
 

@@ -467,6 +467,7 @@ static void
 on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 {
 	uint8_t digest[CS_DIGEST_LEN], hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN];
+	uint8_t inst[CS_PSA_INSTANCE_ID_LEN];
 	cs_record r;
 	cs_err e;
 	int64_t js;
@@ -504,6 +505,14 @@ on_record(struct eng *g, struct port *p, const cs_wire_msg *m, uint64_t now)
 		refuse(g, p, 0, now, "record-duplicate-hwid",
 		    "hardware id already in this batch (serial %llu)",
 		    (unsigned long long)g->seen.rec[cs_seen_hwid(&g->seen, hw)].serial);
+		return;
+	}
+	/* a genuine chip's evidence replayed for another device */
+	if (cs_evidence_instance(g->seen.evidence, &r, inst) &&
+	    (js = cs_seen_instance(&g->seen, inst)) >= 0) {
+		refuse(g, p, 0, now, "record-duplicate-instance",
+		    "a device with the same chip (PSA instance id) is already in this batch "
+		    "(serial %llu)", (unsigned long long)g->seen.rec[js].serial);
 		return;
 	}
 	if (r.serial != p->id.serial || !same_hwid(p, r.hwid, r.hwid_len)) {
@@ -819,6 +828,7 @@ cs_collect_run(const cs_collect *c, cs_collect_stats *st, cs_err *e)
 	}
 	if ((rc = cs_seen_init(&g->seen, e)) != CS_OK)
 		goto done;
+	g->seen.evidence = c->order->evidence;
 	visit.ctx = g;
 	if ((rc = cs_journal_open(&g->j, c->journal_dir, c->order_digest, 1, &visit, e)) != CS_OK)
 		goto done;

@@ -161,6 +161,7 @@ seal_open(cs_seal **out, const cs_seal_args *a, const uint8_t station_pk[CS_PK_L
 	*out = z;
 	if ((rc = cs_seen_init(&z->s.seen, e)) != CS_OK)
 		return rc;
+	z->s.seen.evidence = o->evidence;
 	if ((z->s.buf = malloc(OUT_CHUNK)) == NULL || (z->tmp = malloc(tlen)) == NULL)
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
 	/* before anything is made in dir: is there a journal at all */

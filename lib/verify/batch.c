@@ -3,7 +3,8 @@
  * thread reads and splits the records entry and copies the records into
  * blocks of up to 256; worker threads decode and check whole blocks; the
  * calling thread takes the blocks back in record order. The first pass
- * puts every serial, device key and hardware id through the duplicate
+ * puts every serial, device key and hardware id (and the chip's instance
+ * id, when the order requires firmware evidence) through the duplicate
  * filter (dupset.h: a few bytes a record) and hashes the entry with SHA-256
  * (once per byte); the second checks every record (form, order, range, the
  * deep Ed25519 and prime-order checks when asked), and on the calling
@@ -37,12 +38,10 @@
 enum { VB_FREE, VB_FILLING, VB_READY, VB_BUSY, VB_PROCESSED, VB_DONE };
 enum { PASS_SCAN = 1, PASS_CHECK = 2 };
 
-static const int dup_type[3] = {CS_DUP_SERIAL, CS_DUP_KEY, CS_DUP_HWID};
-
 struct vslot {
 	cs_vr_rec r;
 	uint32_t off, len;    /* the record's envelope in the block's arena */
-	cs_duphash h[3];      /* decoded: its serial, key and hardware id, hashed */
+	cs_duphash h[CS_DUP_SLOTS_PER_RECORD]; /* decoded: its values of type 1.., hashed */
 };
 
 struct vblock {
@@ -57,6 +56,7 @@ struct vblock {
 struct run {
 	cs_vrun *vr;          /* the rules' state: the caller's thread only, but o and v */
 	cs_zipr *z;
+	int ntype;            /* duplicate types 1..ntype (cs_vr_dup_types) */
 	/* threads */
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -98,10 +98,9 @@ hash_values(const struct run *r, struct vslot *s)
 	size_t n;
 	int t;
 
-	for (t = 0; t < 3; t++) {
-		p = cs_vr_dup_value(&s->r.rec, dup_type[t], be, &n);
-		cs_dupset_hash(&r->dup, dup_type[t], p, n, &s->h[t]);
-	}
+	for (t = 0; t < r->ntype; t++)
+		if ((p = cs_vr_dup_value(&s->r, t + 1, be, &n)) != NULL)
+			cs_dupset_hash(&r->dup, t + 1, p, n, &s->h[t]);
 }
 
 /* Any thread: every decoded record's values are hashed for the duplicate
@@ -116,7 +115,7 @@ process_block(const struct run *r, struct vblock *b, uint8_t *tbs)
 
 	for (i = 0; i < b->n; i++) {
 		s = &b->slot[i];
-		if (cs_vr_decode(&s->r, b->arena + s->off, s->len, &c) != 0)
+		if (cs_vr_decode(r->vr, &s->r, b->arena + s->off, s->len, &c) != 0)
 			continue;
 		hash_values(r, s);
 		if (b->pass == PASS_CHECK)
@@ -279,8 +278,7 @@ confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
 	uint8_t be[8];
 	cs_duphash hw, hv;
 	cs_cose c;
-	cs_record rec;
-	cs_err e2;
+	cs_vr_rec rec;
 	int sp;
 
 	if (index / CKPT_EVERY >= r->nckpt)
@@ -302,11 +300,9 @@ confirm(void *ctx, uint32_t index, int type, const uint8_t *val, size_t vn)
 		if (sp != 0)
 			break;
 		if (k == skip) {
-			cs_err_clear(&e2);
-			if (cs_cose_decode(&c, r->cbuf + pos, len, &e2) != CS_OK ||
-			    cs_record_decode(&rec, c.payload, c.payload_len, &e2) != CS_OK)
+			if (cs_vr_decode(r->vr, &rec, r->cbuf + pos, len, &c) != 0 ||
+			    (w = cs_vr_dup_value(&rec, type, be, &wn)) == NULL)
 				break;
-			w = cs_vr_dup_value(&rec, type, be, &wn);
 			if (wn == vn && memcmp(w, val, vn) == 0)
 				return 1;
 			cs_dupset_hash(&r->dup, type, w, wn, &hw);
@@ -334,8 +330,9 @@ scan_slot(struct run *r, const struct vslot *s)
 
 	if (!s->r.decoded || r->vr->failed)
 		return;
-	for (t = 0; t < 3; t++)
-		if (cs_dupset_scan(&r->dup, dup_type[t], &s->h[t], 1, r->vr->e) != CS_OK) {
+	for (t = 0; t < r->ntype; t++)
+		if ((t + 1 != CS_DUP_INSTANCE || s->r.has_inst) &&
+		    cs_dupset_scan(&r->dup, t + 1, &s->h[t], 1, r->vr->e) != CS_OK) {
 			r->vr->failed = 1;
 			return;
 		}
@@ -346,7 +343,7 @@ scan_slot(struct run *r, const struct vslot *s)
 static void
 deliver_slot(struct run *r, struct vslot *s)
 {
-	int64_t first[3] = {-1, -1, -1};
+	int64_t first[CS_DUP_SLOTS_PER_RECORD] = {-1, -1, -1, -1};
 	const uint8_t *p;
 	uint8_t be[8];
 	size_t n;
@@ -354,9 +351,10 @@ deliver_slot(struct run *r, struct vslot *s)
 
 	if (r->vr->failed)
 		return;
-	for (t = 0; s->r.decoded && t < 3; t++) {
-		p = cs_vr_dup_value(&s->r.rec, dup_type[t], be, &n);
-		if (cs_dupset_check_hash(&r->dup, dup_type[t], &s->h[t], p, n, (uint32_t)s->r.index, 1,
+	for (t = 0; s->r.decoded && t < r->ntype; t++) {
+		if ((p = cs_vr_dup_value(&s->r, t + 1, be, &n)) == NULL)
+			continue;
+		if (cs_dupset_check_hash(&r->dup, t + 1, &s->h[t], p, n, (uint32_t)s->r.index, 1,
 			confirm, r, &first[t], r->vr->e) != CS_OK) {
 			r->vr->failed = 1;
 			return;
@@ -374,8 +372,9 @@ prefetch_slot(struct run *r, const struct vblock *b, size_t i)
 	int t;
 
 	if (i < b->n && b->slot[i].r.decoded)
-		for (t = 0; t < 3; t++)
-			cs_dupset_prefetch(&r->dup, &b->slot[i].h[t]);
+		for (t = 0; t < r->ntype; t++)
+			if (t + 1 != CS_DUP_INSTANCE || b->slot[i].r.has_inst)
+				cs_dupset_prefetch(&r->dup, &b->slot[i].h[t]);
 }
 
 static void
@@ -645,8 +644,8 @@ stream_records(struct run *r)
 	/* Every record examined is in the duplicate set, so a repeat anywhere
 	 * among them is found; memory is the filter for that many records, as
 	 * for an honest batch of the header's count. */
-	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)vr->limit, (size_t)vr->limit, vr->e)) !=
-	    CS_OK)
+	if ((rc = cs_dupset_init_filtered(&r->dup, (size_t)vr->limit, (size_t)vr->limit,
+		 (unsigned)r->ntype, vr->e)) != CS_OK)
 		return rc;
 	r->have_dup = 1;
 	randombytes_buf(r->mac_key, sizeof r->mac_key);
@@ -696,6 +695,7 @@ cs_verify_fast(cs_vrun *vr)
 		return cs_fail(vr->e, CS_MALFORMED, "system", "out of memory");
 	r->vr = vr;
 	r->z = vr->z;
+	r->ntype = cs_vr_dup_types(vr);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->done, NULL);

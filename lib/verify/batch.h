@@ -46,6 +46,9 @@ typedef struct cs_vrec {
 	const cs_record *rec;
 	const char *reason;       /* NULL: passes every check that ran */
 	const char *msg;          /* what failed, escaped; "" when it passes */
+	const uint8_t *instance;  /* the chip's PSA instance id (CS_PSA_INSTANCE_ID_LEN bytes),
+				     NULL when the order requires no firmware evidence or
+				     the token does not decode */
 	uint64_t released_in;     /* reason record-released-*: the release holding the value */
 	int excluded;             /* a release lists it as excluded */
 	const char *excl_reason;  /* the release's reason for it */
@@ -56,9 +59,11 @@ typedef struct cs_vrec {
  * Every member may be NULL. Each returns CS_OK or fills e. */
 typedef struct cs_vlookup {
 	void *ctx;
-	/* *reason: "record-released-serial", -key, -hwid, or NULL; *seq: the
-	 * release that holds the value */
-	int (*record)(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e);
+	/* *reason: "record-released-serial", -key, -hwid, -instance (inst: the
+	 * chip's instance id, CS_PSA_INSTANCE_ID_LEN bytes, NULL when it has
+	 * none), or NULL; *seq: the release that holds the value */
+	int (*record)(void *ctx, const cs_record *r, const uint8_t *inst, const char **reason,
+	    uint64_t *seq, cs_err *e);
 	/* devices released so far under the order */
 	int (*order)(void *ctx, const uint8_t digest[CS_DIGEST_LEN], uint64_t *released, cs_err *e);
 	/* the release that carried this batch header, 0 when none */

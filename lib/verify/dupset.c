@@ -6,14 +6,15 @@
 
 #include <sodium.h>
 
-/* A slot, from the top: fingerprint (CS_DUP_FP_BITS), type (2 bits), held
+/* A slot, from the top: fingerprint (CS_DUP_FP_BITS), type (3 bits), held
  * (a record holds the value: a candidate not yet seen in the second pass has
  * none), record index (CS_DUP_INDEX_BITS). The type is never 0, so neither
  * is a used slot. */
 #define IX_MASK ((UINT64_C(1) << CS_DUP_INDEX_BITS) - 1)
 #define HELD (UINT64_C(1) << CS_DUP_INDEX_BITS)
 #define TYPE_SHIFT (CS_DUP_INDEX_BITS + 1)
-#define FP_SHIFT (CS_DUP_INDEX_BITS + 3)
+#define FP_SHIFT (CS_DUP_INDEX_BITS + 4)
+#define TYPE_MASK 7
 #define KEY_MASK (~(HELD | IX_MASK))
 #define MAX_RECORDS ((size_t)1 << CS_DUP_INDEX_BITS)
 /* The filter: 512-bit blocks (a cache line); a value's block comes from the
@@ -25,11 +26,12 @@
 
 _Static_assert(FP_SHIFT + CS_DUP_FP_BITS == 64, "a slot is 64 bits");
 _Static_assert(CS_DUP_FILTER_PROBES * 9 <= 64, "the probes' bits come from one word");
+_Static_assert(CS_DUP_INSTANCE <= TYPE_MASK, "every type fits its field");
 
 static size_t
 slot_pos(uint64_t fp, size_t nslot)
 {
-	/* nslot < 2^27 (4 * 2^24 + 1), so the product fits */
+	/* nslot < 2^27 (16/3 * 2^24 + 1) and fp < 2^36, so the product fits */
 	return (size_t)((fp * (uint64_t)nslot) >> CS_DUP_FP_BITS);
 }
 
@@ -51,29 +53,34 @@ cs_dupset_init(cs_dupset *d, size_t max, cs_err *e)
 	if (max > MAX_RECORDS)
 		return cs_fail(e, CS_USAGE, "internal", "duplicate set for %zu records", max);
 	d->max = max;
-	d->maxslot = CS_DUP_SLOTS_PER_RECORD * max + 1;
-	d->maxused = 3 * max;
+	/* every value of every record, at a load of at most 3/4 */
+	d->maxused = CS_DUP_SLOTS_PER_RECORD * max;
+	d->maxslot = d->maxused / 3 * 4 + 4 + 1;
 	randombytes_buf(d->key, sizeof d->key);
 	return table_alloc(d, d->maxslot, e);
 }
 
 int
-cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, cs_err *e)
+cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, unsigned per, cs_err *e)
 {
 	size_t bits;
 
 	memset(d, 0, sizeof *d);
 	if (max > MAX_RECORDS)
 		return cs_fail(e, CS_USAGE, "internal", "duplicate set for %zu records", max);
+	if (per < 1 || per > CS_DUP_SLOTS_PER_RECORD)
+		return cs_fail(e, CS_USAGE, "internal", "duplicate set for %u values a record", per);
 	if (scanmax > MAX_RECORDS)
 		scanmax = MAX_RECORDS;
 	if (scanmax < max)
 		scanmax = max;
 	d->max = max;
+	/* candidates are values repeated (at most half of them all) and the
+	 * filter's false ones: 3/4 of the slots is room enough */
 	d->maxslot = CS_DUP_SLOTS_PER_RECORD * scanmax + 1;
 	d->maxused = 3 * scanmax;
 	d->filtered = 1;
-	bits = 3 * max * CS_DUP_FILTER_BITS;
+	bits = per * max * CS_DUP_FILTER_BITS;
 	d->nblock = bits / BLOCK_BITS + 1;
 	randombytes_buf(d->key, sizeof d->key);
 	if ((d->filter = calloc(d->nblock * BLOCK_WORDS, sizeof *d->filter)) == NULL)
@@ -148,7 +155,7 @@ room(cs_dupset *d, cs_err *e)
 static uint64_t
 key_of(int type, const cs_duphash *h)
 {
-	return (h->a >> FP_SHIFT) << FP_SHIFT | (uint64_t)(type & 3) << TYPE_SHIFT;
+	return (h->a >> FP_SHIFT) << FP_SHIFT | (uint64_t)(type & TYPE_MASK) << TYPE_SHIFT;
 }
 
 static uint64_t *
@@ -252,7 +259,7 @@ cs_dupset_check_hash(cs_dupset *d, int type, const cs_duphash *h, const uint8_t 
 	}
 	if (d->filtered == 2 && !known)
 		return CS_OK; /* not a candidate: no record before or after repeats it */
-	if (d->n >= d->maxused) /* a one-pass table: never, 3 values a record */
+	if (d->n >= d->maxused) /* a one-pass table: never, 4 values a record */
 		return cs_fail(e, CS_MALFORMED, "system", "more than %zu distinct values: beyond the "
 		    "duplicate table's limit", d->maxused);
 	d->slot[pos] = key | HELD | index;

@@ -1,6 +1,7 @@
-/* Duplicate detection for batch verification: serials, device keys and
- * hardware ids are unique within a batch, and a repeat is reported with the
- * first record that holds the value. Values are hashed with SipHash under a
+/* Duplicate detection for batch verification: serials, device keys,
+ * hardware ids and (when the order requires firmware evidence) the PSA
+ * instance ids of the chips are unique within a batch, and a repeat is
+ * reported with the first record that holds the value. Values are hashed with SipHash under a
  * random key drawn per run, so a factory cannot grind values into one probe
  * chain or one filter block; every fingerprint match is confirmed exactly
  * against the earlier record before it counts.
@@ -9,11 +10,12 @@
  * the record holding it), open addressing with linear probing. Two ways to
  * fill it:
  *
- * - one pass (cs_dupset_init): every value goes in; 4 slots a record, so
- *   32 bytes a record.
+ * - one pass (cs_dupset_init): every value goes in; up to 4 values and
+ *   16/3 slots a record (load 3/4), so 43 bytes a record.
  * - two passes (cs_dupset_init_filtered), what batch verification uses.
  *   The first pass tests and sets every value in a blocked Bloom filter of
- *   CS_DUP_FILTER_BITS bits a value (3.75 bytes a record); a value the
+ *   CS_DUP_FILTER_BITS bits a value (3.75 bytes a record of 3 values, 5
+ *   of 4); a value the
  *   filter may have seen before becomes a candidate, a slot without a
  *   holder. The filter is freed (cs_dupset_scan_end) and the second pass
  *   looks every value up among the candidates only: the first record that
@@ -30,20 +32,21 @@
 #include "util/err.h"
 
 #define CS_DUP_INDEX_BITS 24 /* record indexes below CS_MAX_QUANTITY = 2^24 */
-#define CS_DUP_FP_BITS 37    /* fingerprint bits kept in a slot */
+#define CS_DUP_FP_BITS 36    /* fingerprint bits kept in a slot */
 #define CS_DUP_SLOTS_PER_RECORD 4
 #define CS_DUP_VALUE_MAX 65  /* longest value (a P-256 device key) */
 #define CS_DUP_FILTER_BITS 10 /* filter bits a value: ~1% false candidates when full */
 #define CS_DUP_FILTER_PROBES 7 /* bits set per value, all in one 512-bit block */
 #define CS_DUP_CAND_MIN 1024  /* candidate slots allocated first (two passes) */
 
-enum cs_dup_type { CS_DUP_SERIAL = 1, CS_DUP_KEY = 2, CS_DUP_HWID = 3 };
+/* CS_DUP_SLOTS_PER_RECORD types at most: a record holds one value of each */
+enum cs_dup_type { CS_DUP_SERIAL = 1, CS_DUP_KEY = 2, CS_DUP_HWID = 3, CS_DUP_INSTANCE = 4 };
 
 typedef struct cs_dupset {
 	uint64_t *slot;   /* fingerprint, type, held bit, record index; 0 = empty */
 	size_t nslot;
 	size_t maxslot;   /* the table never grows beyond this */
-	size_t maxused;   /* slots in use never exceed this (load 3/4) */
+	size_t maxused;   /* slots in use never exceed this (load 3/4 of maxslot) */
 	size_t n;         /* slots in use */
 	size_t max;       /* records that fit */
 	uint64_t *filter; /* two passes, first pass: the Bloom filter */
@@ -62,13 +65,16 @@ typedef struct cs_duphash {
  * 0 when not (a fingerprint collision), -1 on error (e filled by the callee). */
 typedef int (*cs_dup_confirm)(void *ctx, uint32_t index, int type, const uint8_t *v, size_t n);
 
-/* A one-pass table for max records (max <= 2^24), memory allocated up front. */
+/* A one-pass table for max records (max <= 2^24) of up to
+ * CS_DUP_SLOTS_PER_RECORD values each, memory allocated up front. */
 CS_MUST int cs_dupset_init(cs_dupset *d, size_t max, cs_err *e);
-/* A two-pass set for max records (the filter, allocated up front, holds
- * 3 values for each) in an entry that can hold at most scanmax (>= max):
- * candidates come from all of them, so the table grows as they come, up to
+/* A two-pass set for max records of per values each (1 to
+ * CS_DUP_SLOTS_PER_RECORD: the filter, allocated up front, holds per values
+ * for each) in an entry that can hold at most scanmax (>= max): candidates
+ * come from all of them, so the table grows as they come, up to
  * CS_DUP_SLOTS_PER_RECORD slots for each of scanmax records (at most 2^24). */
-CS_MUST int cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, cs_err *e);
+CS_MUST int cs_dupset_init_filtered(cs_dupset *d, size_t max, size_t scanmax, unsigned per,
+    cs_err *e);
 void cs_dupset_free(cs_dupset *d);
 
 /* Hashes value v of type under d's key (only reads d: any thread). */

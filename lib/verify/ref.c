@@ -104,7 +104,6 @@ struct work {
 int
 cs_verify_ref(cs_vrun *r)
 {
-	static const int type[3] = {CS_DUP_SERIAL, CS_DUP_KEY, CS_DUP_HWID};
 	crypto_hash_sha256_state sha;
 	struct seen seen;
 	struct work *w;
@@ -112,9 +111,9 @@ cs_verify_ref(cs_vrun *r)
 	const uint8_t *p, *val;
 	uint8_t be[8];
 	uint64_t index = 0;
-	int64_t first[3];
+	int64_t first[CS_DUP_SLOTS_PER_RECORD];
 	size_t n, vn;
-	int what, t, rc;
+	int what, t, ntype = cs_vr_dup_types(r), rc;
 
 	memset(&seen, 0, sizeof seen);
 	randombytes_buf(seen.key, sizeof seen.key);
@@ -132,12 +131,14 @@ cs_verify_ref(cs_vrun *r)
 		if (what == CS_VR_TAIL)
 			continue;
 		w->s.index = index;
-		first[0] = first[1] = first[2] = -1;
-		if (cs_vr_decode(&w->s, p, n, &w->c) == 0) {
+		for (t = 0; t < CS_DUP_SLOTS_PER_RECORD; t++)
+			first[t] = -1;
+		if (cs_vr_decode(r, &w->s, p, n, &w->c) == 0) {
 			cs_vr_check(r, &w->s, &w->c, w->tbs);
-			for (t = 0; t < 3; t++) {
-				val = cs_vr_dup_value(&w->s.rec, type[t], be, &vn);
-				if (seen_first(&seen, type[t], val, vn, index, &first[t]) != 0) {
+			for (t = 0; t < ntype; t++) {
+				if ((val = cs_vr_dup_value(&w->s, t + 1, be, &vn)) == NULL)
+					continue;
+				if (seen_first(&seen, t + 1, val, vn, index, &first[t]) != 0) {
 					rc = cs_fail(r->e, CS_MALFORMED, "system",
 					    "out of memory for the duplicate set");
 					goto done;

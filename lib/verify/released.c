@@ -18,17 +18,21 @@ reason_type(const char *reason)
 		return 1;
 	if (strcmp(reason, "record-released-key") == 0)
 		return 2;
+	if (strcmp(reason, "record-released-instance") == 0)
+		return 4;
 	return 3;
 }
 
 const char *
 cs_rclaim_what(int type)
 {
-	return type == 1 ? "serial" : type == 2 ? "device key" : "hardware id";
+	return type == 1 ? "serial" : type == 2 ? "device key" : type == 4 ? "PSA instance id"
+									   : "hardware id";
 }
 
+/* inst: the record's instance id, NULL when it has none (type 4 only) */
 static void
-value_hash(uint8_t h[CS_RCLAIM_HASH], int type, const cs_record *r)
+value_hash(uint8_t h[CS_RCLAIM_HASH], int type, const cs_record *r, const uint8_t *inst)
 {
 	crypto_generichash_state st;
 	uint8_t t = (uint8_t)type, be[8];
@@ -42,6 +46,10 @@ value_hash(uint8_t h[CS_RCLAIM_HASH], int type, const cs_record *r)
 		crypto_generichash_update(&st, be, sizeof be);
 	} else if (type == 2) {
 		crypto_generichash_update(&st, r->pk, r->pk_len);
+	} else if (type == 4) {
+		/* no instance id hashes as the empty value, which no chip has */
+		if (inst != NULL)
+			crypto_generichash_update(&st, inst, CS_PSA_INSTANCE_ID_LEN);
 	} else {
 		crypto_generichash_update(&st, r->hwid, r->hwid_len);
 	}
@@ -49,13 +57,14 @@ value_hash(uint8_t h[CS_RCLAIM_HASH], int type, const cs_record *r)
 }
 
 void
-cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reason, const cs_record *r)
+cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reason, const cs_record *r,
+    const uint8_t *inst)
 {
 	memset(c, 0, sizeof *c);
 	c->seq = seq;
 	c->index = index;
 	c->type = (uint8_t)reason_type(reason);
-	value_hash(c->h, c->type, r);
+	value_hash(c->h, c->type, r, inst);
 }
 
 static int
@@ -104,7 +113,11 @@ on_earlier(void *ctx, const cs_vrec *r)
 	if (r->excluded || r->reason != NULL || !r->decoded)
 		return 0;
 	for (t = 1; t <= 3; t++) {
-		value_hash(h, t, r->rec);
+		value_hash(h, t, r->rec, NULL);
+		mark(s, h);
+	}
+	if (r->instance != NULL) {
+		value_hash(h, 4, r->rec, r->instance);
 		mark(s, h);
 	}
 	return 0;

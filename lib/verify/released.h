@@ -1,5 +1,5 @@
 /* "Already released" claims checked against the signed earlier releases:
- * an exclusion for record-released-serial, -key or -hwid names the release
+ * an exclusion for record-released-serial, -key, -hwid or -instance names the release
  * that holds the value (manifests/release.md), and whoever has that release
  * file checks it, rather than taking the office's index on its word. */
 #ifndef CS_RELEASED_H
@@ -17,7 +17,8 @@
 enum { CS_RCLAIM_UNCHECKED = 0, CS_RCLAIM_HELD, CS_RCLAIM_NOT_HELD, CS_RCLAIM_UNAVAILABLE };
 
 /* One claim: record index of the batch being verified had a value (its
- * serial, key or hardware id, by reason) that release seq accepted. The
+ * serial, key, hardware id or chip's instance id, by reason) that release
+ * seq accepted. The
  * value is kept as a keyless 128-bit hash: a factory cannot find another
  * value with the same hash, and the claims of a large release stay small
  * (40 bytes each). */
@@ -25,7 +26,7 @@ typedef struct cs_rclaim {
 	uint64_t seq;
 	uint64_t index;
 	uint8_t h[CS_RCLAIM_HASH];
-	uint8_t type;                     /* 1 serial, 2 key, 3 hardware id */
+	uint8_t type;                     /* 1 serial, 2 key, 3 hardware id, 4 instance id */
 	uint8_t state;                    /* CS_RCLAIM_* */
 } cs_rclaim;
 
@@ -40,9 +41,11 @@ typedef struct cs_vearlier {
 	const char *where;                /* for messages: "the ledger", a directory */
 } cs_vearlier;
 
-/* The claim for reason (a record-released-* code) on record r. */
+/* The claim for reason (a record-released-* code) on record r, whose chip's
+ * instance id is inst (CS_PSA_INSTANCE_ID_LEN bytes; NULL when it has none:
+ * a claim of record-released-instance is then held by no release). */
 void cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reason,
-    const cs_record *r);
+    const cs_record *r, const uint8_t *inst);
 
 /* Checks every claim of c[0..n) (in any order; sorted on return by release,
  * then hash): each named release is opened once, must verify (M valid
@@ -55,8 +58,8 @@ void cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reas
 CS_MUST int cs_rclaims_check(cs_rclaim *c, size_t n, const cs_vearlier *ea, unsigned threads,
     int engine, cs_err *e);
 
-/* The value kind a record-released-* reason names: "serial", "device key"
- * or "hardware id". */
+/* The value kind a record-released-* reason names: "serial", "device key",
+ * "hardware id" or "PSA instance id". */
 const char *cs_rclaim_what(int type);
 
 /* A directory of earlier release zips (a copy of a ledger's releases/, or a

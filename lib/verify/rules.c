@@ -376,11 +376,11 @@ cs_vr_read(cs_vr_reader *rd, int *what, const uint8_t **p, size_t *n, uint64_t *
 /* ---- one record ------------------------------------------------------------------- */
 
 int
-cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
+cs_vr_decode(const cs_vrun *r, cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
 {
 	cs_err e2;
 
-	s->decoded = 0;
+	s->decoded = s->has_inst = 0;
 	s->reason = s->deep = NULL;
 	s->released_in = 0;
 	s->msg[0] = '\0';
@@ -402,6 +402,7 @@ cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c)
 		return -1;
 	}
 	s->decoded = 1;
+	s->has_inst = (uint8_t)cs_evidence_instance(r->v->appr.required, &s->rec, s->inst);
 	return 0;
 }
 
@@ -512,12 +513,15 @@ cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs)
 }
 
 /* Duplicates within the batch, then the ledger, then the deep checks: the
- * verdict is the first of these that fails, after the cheap checks. */
+ * verdict is the first of these that fails, after the cheap checks; each
+ * in the order serial, key, hardware id, instance id. */
 static void
-verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
+verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 {
-	static const char *const dup_reason[3] = {"record-duplicate-serial", "record-duplicate-key",
-	    "record-duplicate-hwid"};
+	static const char *const dup_reason[CS_DUP_SLOTS_PER_RECORD] = {"record-duplicate-serial",
+	    "record-duplicate-key", "record-duplicate-hwid", "record-duplicate-instance"};
+	static const char *const dup_what[CS_DUP_SLOTS_PER_RECORD] = {"serial", "device key",
+	    "hardware id", "PSA instance id (the same chip)"};
 	const cs_vlookup *lk = r->o->lookup;
 	const char *why = NULL;
 	int t;
@@ -530,7 +534,7 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 		return;
 	}
 
-	for (t = 0; t < 3 && s->reason == NULL; t++) {
+	for (t = 0; t < CS_DUP_SLOTS_PER_RECORD && s->reason == NULL; t++) {
 		if (first[t] < 0)
 			continue;
 		s->reason = dup_reason[t];
@@ -538,21 +542,23 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 			snprintf(s->msg, sizeof s->msg, "serial %llu is also in record %lld",
 			    (unsigned long long)s->rec.serial, (long long)first[t]);
 		else
-			snprintf(s->msg, sizeof s->msg, "%s also in record %lld",
-			    t == 1 ? "device key" : "hardware id", (long long)first[t]);
+			snprintf(s->msg, sizeof s->msg, "%s also in record %lld", dup_what[t],
+			    (long long)first[t]);
 	}
 	if (s->reason == NULL && lk != NULL && lk->record != NULL) {
-		if (lk->record(lk->ctx, &s->rec, &why, &s->released_in, r->e) != CS_OK) {
+		if (lk->record(lk->ctx, &s->rec, s->has_inst ? s->inst : NULL, &why, &s->released_in,
+			r->e) != CS_OK) {
 			r->failed = 1;
 			return;
 		}
 		if (why != NULL) {
 			s->reason = why;
+			/* record-released-X names the value record-duplicate-X does */
+			for (t = 0; t < CS_DUP_SLOTS_PER_RECORD - 1; t++)
+				if (strcmp(why + 16, dup_reason[t] + 17) == 0)
+					break;
 			snprintf(s->msg, sizeof s->msg, "%s already released in release %llu",
-			    strcmp(why, "record-released-serial") == 0 ? "serial"
-			    : strcmp(why, "record-released-key") == 0 ? "device key"
-								      : "hardware id",
-			    (unsigned long long)s->released_in);
+			    dup_what[t], (unsigned long long)s->released_in);
 		}
 	}
 	if (s->reason == NULL && s->deep != NULL && cs_reason_attest(s->deep) != NULL) {
@@ -588,7 +594,8 @@ add_claim(cs_vrun *r, const cs_vr_rec *s, const char *reason, uint64_t seq)
 		r->claim = n;
 		r->capclaim = cap;
 	}
-	cs_rclaim_make(&r->claim[r->nclaim++], s->index, seq, reason, &s->rec);
+	cs_rclaim_make(&r->claim[r->nclaim++], s->index, seq, reason, &s->rec,
+	    s->has_inst ? s->inst : NULL);
 }
 
 /* A release's exclusion of record s (r->x): whether what this run found
@@ -639,7 +646,7 @@ match_exclusion(cs_vrun *r, const cs_vr_rec *s)
 }
 
 void
-cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
+cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 {
 	cs_verify *v = r->v;
 	cs_vrec vr;
@@ -655,6 +662,7 @@ cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[3])
 	vr.index = s->index;
 	vr.decoded = s->decoded;
 	vr.rec = s->decoded ? &s->rec : NULL;
+	vr.instance = s->decoded && s->has_inst ? s->inst : NULL;
 	vr.reason = s->reason;
 	vr.msg = s->reason ? s->msg : "";
 	if (cs_reason_ledger(s->reason))

@@ -26,6 +26,9 @@ typedef struct cs_vr_rec {
 	const char *deep;     /* the deep checks' verdict, which ranks last */
 	uint64_t released_in; /* the ledger's verdict: the release holding the value */
 	uint8_t decoded;
+	uint8_t has_inst;     /* decoded, and its order requires firmware evidence whose
+			       * token decodes: inst is the chip's instance id */
+	uint8_t inst[CS_PSA_INSTANCE_ID_LEN];
 	char msg[CS_VREC_MSG_MAX];
 } cs_vr_rec;
 
@@ -86,18 +89,29 @@ void cs_vr_read_close(cs_vr_reader *rd);
 /* ---- one record, in this order ---- */
 
 /* Decodes record s->index from p[0..n) into s (and its envelope into c,
- * pointing into p); 0, or -1 with record-malformed in s. */
-CS_MUST int cs_vr_decode(cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c);
+ * pointing into p), with its chip's instance id when r's order requires
+ * firmware evidence (cs_evidence_instance); 0, or -1 with record-malformed
+ * in s. */
+CS_MUST int cs_vr_decode(const cs_vrun *r, cs_vr_rec *s, const uint8_t *p, size_t n, cs_cose *c);
 /* The checks against the order (any thread), then, when asked and none
  * failed, the deep checks (tbs: CS_RECORD_MAX + 64 bytes of scratch; NULL
  * fails closed), whose verdict waits in s->deep. */
 void cs_vr_check(const cs_vrun *r, cs_vr_rec *s, const cs_cose *c, uint8_t *tbs);
-/* The value of duplicate type t (CS_DUP_SERIAL, _KEY, _HWID) in a record:
- * the serial as 8 big-endian bytes in be, the key, the hardware id. Inline:
- * the fast engine takes nine a record. */
-static inline const uint8_t *
-cs_vr_dup_value(const cs_record *rec, int t, uint8_t be[8], size_t *n)
+/* The duplicate types a run's records may hold: CS_DUP_SERIAL to _HWID,
+ * and CS_DUP_INSTANCE when the order requires firmware evidence. */
+static inline int
+cs_vr_dup_types(const cs_vrun *r)
 {
+	return r->v->appr.required & CS_EV_FIRMWARE ? CS_DUP_INSTANCE : CS_DUP_HWID;
+}
+/* The value of duplicate type t (CS_DUP_SERIAL, _KEY, _HWID, _INSTANCE) in
+ * a decoded record: the serial as 8 big-endian bytes in be, the key, the
+ * hardware id, the instance id; NULL (*n 0) when it has none of that type.
+ * Inline: the fast engine takes twelve a record. */
+static inline const uint8_t *
+cs_vr_dup_value(const cs_vr_rec *s, int t, uint8_t be[8], size_t *n)
+{
+	const cs_record *rec = &s->rec;
 	int k;
 
 	if (t == CS_DUP_SERIAL) {
@@ -110,16 +124,20 @@ cs_vr_dup_value(const cs_record *rec, int t, uint8_t be[8], size_t *n)
 		*n = rec->pk_len;
 		return rec->pk;
 	}
+	if (t == CS_DUP_INSTANCE) {
+		*n = s->has_inst ? CS_PSA_INSTANCE_ID_LEN : 0;
+		return s->has_inst ? s->inst : NULL;
+	}
 	*n = rec->hwid_len;
 	return rec->hwid;
 }
 /* On the caller's thread, in record order, every record examined: first[k]
  * is the first earlier record holding the same value of type k + 1 (-1 when
- * none; every decoded record's values count, whatever else fails; unused
- * when s is not decoded). Duplicates, then the ledger, then the deep
+ * none or the record holds no value of that type; every decoded record's
+ * values count, whatever else fails; unused when s is not decoded). Duplicates, then the ledger, then the deep
  * verdict; then the counts, the release's exclusion for it, the claims and
  * on_record. Sets r->failed (e set) when the lookup fails. */
-void cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[3]);
+void cs_vr_record(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD]);
 
 /* After the records: rc is the engine's status (CS_REJECT: the entry broke
  * a zip limit, e says how). The entry's problems (records-malformed,

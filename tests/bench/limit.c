@@ -218,7 +218,7 @@ parts(void)
 	    if (cs_cose_decode(&c, G.entry + r->off, r->len, &e) == CS_OK) sink +=
 		(size_t)cs_cose_tbs_raw(&tb, c.prot, c.prot_len, NULL, 0, NULL, 0, c.payload,
 		    c.payload_len));
-	if (cs_dupset_init_filtered(&d, G.n, G.n, &e) != CS_OK)
+	if (cs_dupset_init_filtered(&d, G.n, G.n, 3, &e) != CS_OK)
 		die("duplicate set");
 	PART("dup_hash_x3", for (t2 = 0; t2 < 3; t2++) {
 		const uint8_t *v = t2 == 0 ? be : t2 == 1 ? recs[i].pk : recs[i].hwid;

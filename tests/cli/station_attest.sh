@@ -5,7 +5,7 @@
 # misbehaving one (a leaf for another key, a chain to a maker the policy does
 # not pin, another device's chain, a replayed or copied token, a wrong nonce,
 # other firmware, a debug lifecycle) is refused by the station with its
-# attest-* reason, shown in its output; a device without the part an order
+# attest-* reason (a second device of one chip, record-duplicate-instance), shown in its output; a device without the part an order
 # needs refuses before it makes a key, and one whose part gives a chain in
 # another framing refuses to make a record. The nonce the agent asks its firmware
 # for is the one the verifiers compute. The batches seal and verify.
@@ -185,6 +185,30 @@ refused fw_other 3000 attest-token-measurement "firmware: a measurement of other
 refused fw_debug 3001 attest-token-lifecycle "firmware: a debug lifecycle"
 check "no attestation service: the device refuses (device-evidence-unsupported)" \
 	grep -q "^device-refused 3101 device-evidence-unsupported$" "$T/fw_none.log"
+# devices sharing one chip: 3105's firmware attests with 2000's attestation
+# key and chain, a sound token for its own key and nonce, so only the
+# batch's seen set can refuse it (the station resumes the journal holding
+# 2000); then 3106 and 3107 share a new chip, one after the other: the
+# first is taken, the second refused
+sim_start fw_shared --policy "$AP" --serial 3105 --iak-key "$E/2000.iak" \
+	--iak-chain "$E/2000.iak.chain" --components "$T/ref.txt"
+SIMS="$SIMS $SIM_PID"
+collect "$T/fw.cbor" "$T/jfw" 1 fw_shared
+refused fw_shared 3105 record-duplicate-instance "firmware: a device attesting with another's chip"
+check "firmware: ... naming the device that holds the chip" \
+	grep -q "serial 3105 refused: .*same chip.*(serial 2000)" "$T/st.err"
+"$M" scalar "$S" iak-3106 "$E/3106.iak" && "$M" chain "$S" "$P" @iak-3106 "$E/3106.iak.chain" ||
+	notok "the chip of 3106"
+sim_start fw_first --policy "$AP" --serial 3106 --iak-key "$E/3106.iak" \
+	--iak-chain "$E/3106.iak.chain" --components "$T/ref.txt"
+SIMS="$SIMS $SIM_PID"
+collect "$T/fw.cbor" "$T/jfw" 1 fw_first
+sim_start fw_second --policy "$AP" --serial 3107 --iak-key "$E/3106.iak" \
+	--iak-chain "$E/3106.iak.chain" --components "$T/ref.txt"
+SIMS="$SIMS $SIM_PID"
+collect "$T/fw.cbor" "$T/jfw" 1 fw_second
+check "firmware: the first device of a chip is journaled" grep -q "^done 3106" "$T/fw_first.log"
+refused fw_second 3107 record-duplicate-instance "firmware: the second device of that chip"
 
 # the nonce each device's agent asked its firmware for is the binding nonce
 # the verifiers compute (lib/attest through mkattest nonce) and the spec's
@@ -220,7 +244,7 @@ check "both: the agent's nonce binds the element's P-256 key, as the verifiers c
 	[ "$(awk '$1 == $2 && $2 == $3 && length($1) == 64' "$T/both.nonces" | wc -l)" -eq 2 ]
 
 # ---- the batches ------------------------------------------------------------
-for b in se:"$N" fw:3 both:2; do
+for b in se:"$N" fw:4 both:2; do
 	name=${b%%:*} count=${b#*:}
 	expect 0 "$name: seal writes the batch" "$CONSIGN" station seal --key "$F/station.key" \
 		--passphrase-file "$F/station.pass" --order "$T/$name.cbor" --journal "$T/j$name" \

@@ -174,6 +174,95 @@ checkx "... and its export carries no certificate (the order requires none of a 
 	'[ "$("$CONSIGN" export --policy "$P/policy.cbor" --first --format jsonl "$T/fw-rel.zip" |
 		jq -r .certificate | sort -u)" = "" ]'
 
+# ---- one chip, many records ------------------------------------------------
+# A factory replaying one genuine chip's evidence: iak-0 attests records 5
+# and 9 too, each token sound for its own record (nonce, instance id, chain
+# and signature all verify), so only the duplicate check can refuse them.
+office_mkb "$T/fw" --count 12 --evidence firmware --maker "$MAKER" \
+	--break attest-same-instance@5 --break attest-same-instance@9 -o "$T/fw-dup.zip" ||
+	notok "mkbatch: one chip attesting three records"
+DUP_WANT="5:record-duplicate-instance 9:record-duplicate-instance"
+judged "one chip's evidence for records 0, 5 and 9: records 5 and 9 record-duplicate-instance" \
+	"$DUP_WANT" "$T/fw-dup.zip"
+ENGINE=reference judged "... the reference engine agrees" "$DUP_WANT" "$T/fw-dup.zip"
+judged "... on one thread too" "$DUP_WANT" "$T/fw-dup.zip" --threads 1
+run "$CONSIGN" verify --policy "$P/policy.cbor" "$T/fw-dup.zip"
+check "the report names the first record holding the chip" \
+	grep -q "record 9 (serial 1009): record-duplicate-instance: PSA instance id (the same chip) also in record 0" "$T/out"
+expect 1 "release create refuses it" "$CONSIGN" release create --policy "$P/policy.cbor" \
+	--ledger "$T/fw/L" "$T/fw-dup.zip" -o "$T/fw-dup-rel.zip"
+office_draft "$T/fw" "$T/fw-dup.zip" "$T/fw-dup-rel.zip" --exclude-refused ||
+	notok "release create --exclude-refused (one chip)"
+check "... which excludes records 5 and 9 for it" [ "$(excluded "$T/fw-dup-rel.zip")" = "$DUP_WANT" ]
+
+# across batches: a chip released once is refused in every later batch
+order_for firmware "$T/fw2" BFW2 --firmware-reference "$T/refs" || notok "a second firmware order"
+office_mkb "$T/fw2" --count 6 --evidence firmware --maker "$MAKER" -o "$T/fw2-a.zip" &&
+	office_release "$T/fw2" "$T/fw2-a.zip" "$T/fw2-a-rel.zip" &&
+	"$CONSIGN" ledger --ledger "$T/fw2/L" add "$T/fw2-a-rel.zip" >/dev/null ||
+	notok "six devices released and entered into the ledger"
+# the same maker's chips 0..7 for new serials, keys and hardware ids
+office_mkb "$T/fw2" --count 8 --seed 7 --first-serial 1100 --evidence firmware --maker "$MAKER" \
+	-o "$T/fw2-b.zip" || notok "mkbatch: a later batch reusing six released chips"
+REL_WANT="$(seq -s ' ' -f '%g:record-released-instance' 0 5)"
+judged "a later batch reusing the six released chips: each record-released-instance (--ledger)" \
+	"$REL_WANT" "$T/fw2-b.zip" --ledger "$T/fw2/L"
+ENGINE=reference judged "... the reference engine agrees" "$REL_WANT" "$T/fw2-b.zip" \
+	--ledger "$T/fw2/L"
+judged "... without the ledger it passes (the chips are new to this batch)" "" "$T/fw2-b.zip"
+run "$CONSIGN" verify --policy "$P/policy.cbor" --ledger "$T/fw2/L" "$T/fw2-b.zip"
+check "the report names the release holding the chip" \
+	grep -q "record 3 (serial 1103): record-released-instance: PSA instance id (the same chip) already released in release 1" "$T/out"
+expect 1 "release create refuses it" "$CONSIGN" release create --policy "$P/policy.cbor" \
+	--ledger "$T/fw2/L" "$T/fw2-b.zip" -o "$T/fw2-b-rel.zip"
+office_release "$T/fw2" "$T/fw2-b.zip" "$T/fw2-b-rel.zip" --exclude-refused ||
+	notok "release create --exclude-refused (released chips), checked against release 1's file"
+check "... which excludes records 0 to 5 as released in release 1" \
+	[ "$("$CONSIGN" inspect --json "$T/fw2-b-rel.zip" |
+		jq -r '[.excluded[] | "\(.index):\(.reason):\(.released_in)"] | join(" ")')" = \
+		"$(seq -s ' ' -f '%g:record-released-instance:1' 0 5)" ]
+expect 0 "the ledger takes that release (two new chips)" "$CONSIGN" ledger --ledger "$T/fw2/L" \
+	add "$T/fw2-b-rel.zip"
+after1=$(chain_of "$T/fw2-a-rel.zip")
+mkdir -p "$T/cloud" && cp "$T/fw2-a-rel.zip" "$T/cloud/"
+run "$CONSIGN" verify --policy "$P/policy.cbor" --deep --after "$after1" --released "$T/cloud" \
+	--json "$T/fw2-b-rel.zip"
+checkx "the cloud imports release 2 after release 1 (--deep --released: exit $RC)" '[ "$RC" = 0 ]'
+checkx "... its report gives each claim's value: the chip's instance id" \
+	'[ "$(jq -r "[.excluded[] | .value | test(\"^01[0-9a-f]{64}$\")] | all" "$T/out")" = true ]'
+
+# an index made before instance ids were kept is refused until rebuilt
+cp -r "$T/fw2/L" "$T/fw2-old"
+python3 - "$T/fw2-old/ledger.db" <<'PY' || notok "drop the instance table"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TABLE instance")
+db.commit()
+PY
+expect_reason 3 "predates PSA instance ids" "an index without the instance table: ledger-inconsistent" \
+	"$CONSIGN" verify --policy "$P/policy.cbor" --ledger "$T/fw2-old" "$T/fw2-b.zip"
+expect 0 "ledger rebuild makes it again from the release files" "$CONSIGN" ledger \
+	--ledger "$T/fw2-old" rebuild
+judged "... and it finds the released chips again (and release 2's serials)" \
+	"$REL_WANT 6:record-released-serial 7:record-released-serial" "$T/fw2-b.zip" --ledger "$T/fw2-old"
+
+# an insider's false "released before" for a chip no release holds: record
+# 8 of batch C is a new chip (0 to 7 are released ones)
+office_mkb "$T/fw2" --count 10 --seed 9 --first-serial 1200 --evidence firmware --maker "$MAKER" \
+	-o "$T/fw2-c.zip" &&
+	office_draft "$T/fw2" "$T/fw2-c.zip" "$T/fw2-c-rel.zip" --exclude-refused &&
+	"$TOOLS/relsig" "$P/office.key" "$P/office.pass" "$T/fw2-c-rel.zip" "$T/fw2-c-lie.zip" \
+		exclude 8 record-released-instance 1 &&
+	sign_as "$T/fw2" "$T/fw2-c-lie.zip" alice --policy "$P/policy.cbor" &&
+	sign_as "$T/fw2" "$T/fw2-c-lie.zip" bob --policy "$P/policy.cbor" ||
+	notok "release 3 with a false record-released-instance"
+cp "$T/fw2-b-rel.zip" "$T/cloud/"
+expect_reason 1 "holds no such PSA instance id" "the cloud refuses it with --released" \
+	"$CONSIGN" verify --policy "$P/policy.cbor" --after "$(chain_of "$T/fw2-b-rel.zip")" \
+	--released "$T/cloud" "$T/fw2-c-lie.zip"
+expect_reason 1 release-exclusions "the ledger refuses it, checking its release files" \
+	"$CONSIGN" ledger --ledger "$T/fw2/L" add "$T/fw2-c-lie.zip"
+
 # ---- both, and none --------------------------------------------------------
 office_mkb "$T/both" --count 20 --evidence both --maker "$MAKER" -o "$T/both.zip" ||
 	notok "mkbatch: both kinds"

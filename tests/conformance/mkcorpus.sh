@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes the conformance corpus (manifests/conformance/) and its index from
 # fixed seeds: every file is written field by field from the spec (CDDL and
-# prose) with tests/tools/mkconf and tests/conformance/mkzip.py, and signed
+# prose) with tests/tools/mkconf and tests/conformance/mkzip.py (a TEST
+# maker's certificates and PSA tokens with tests/tools/mkattest), and signed
 # with keys from the golden seeds, so a second run makes the same bytes.
 # The verdict each case expects is written here, next to the commands that
 # make it, from manifests/ alone: never copied from consign's output.
@@ -828,6 +829,44 @@ bzip batch/serial-of-an-exclusion.zip 2 "$W/x" "$W/d2-2.rec"
 rel x2 batch/serial-of-an-exclusion 2 "h'$DX1'" 1 "[0, 1001, \"record-released-serial\", 1]"
 case_ release/x2.zip policy.cbor "after 1:$DX1" - 0 - $S
 case_ release/x2.zip policy.cbor "after 1:$DX1" "released released/x1" 1 release-exclusions $S
+
+# ---- one chip, one record (formats.md) -------------------------------------------------
+# The TEST maker of tests/tools/mkattest, whose certificates and tokens are
+# the same bytes every run: a policy pinning its root, an order requiring
+# firmware evidence of the TEST firmware (mkattest reference), and devices
+# f-I whose tokens bind their own keys (mkattest nonce), each by the chip
+# iak-CHIP with that chip's chain.
+S=formats.md#one-chip-one-record
+MA=$BUILD/tools/mkattest
+AM="consign conformance TEST maker"
+mkdir -p "$W/pki" && "$MA" pki "$AM" "$W/pki" >/dev/null
+cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL],
+     7: pk(office), 8: [{0: \"TEST maker\", 1: @$W/pki/root.der}]}" "$W/pa"
+sign policy "$W/pa" policy/attestation-test-maker.cbor alice bob
+case_ policy/attestation-test-maker.cbor - - - 0 - formats.md#policy
+PA=$(dig policy "$W/pa")
+REFS=$("$MA" reference | while read -r t v g; do printf '{0: "%s", 1: h'"'"'%s'"'"', 2: h'"'"'%s'"'"'}, ' "$t" "$v" "$g"; done)
+cb "{0: 1, 1: $DEP, 2: \"order\", 3: h'$PA', 4: \"B42\", 5: \"Sensor v2\", 6: 1000, 7: 1999,
+     8: 1000, 9: $NONCE, 10: [pk(station)], 11: 2, 12: [${REFS%, }]}" "$W/oa"
+sign order "$W/oa" order/firmware-test-maker.cbor alice bob
+case_ order/firmware-test-maker.cbor policy/attestation-test-maker.cbor - - 0 - formats.md#order
+OA=$(dig order "$W/oa")
+fdev() { # I SERIAL CHIP: $W/f-I.rec
+	"$MA" token "$AM" "iak-$3" "$W/tok" --nonce "$("$MA" nonce "$OA" "$("$MK" pk "f-$1")")" &&
+		"$MA" chain "$AM" "$W/pki" "@iak-$3" "$W/chain" &&
+		R_MORE=", 9: {2: @$W/tok, 3: raw'$(hex "$W/chain")'}" rec "$W/f-$1.rec" "f-$1" "$2" \
+			"$(texthex "hw-f-$1")"
+}
+fdev 0 1000 0 && fdev 1 1001 1 && fdev 2 1002 2
+Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/firmware-three-chips.zip 3 \
+	"$W"/f-{0,1,2}.rec
+case_ batch/firmware-three-chips.zip policy/attestation-test-maker.cbor - - 0 - $S
+# device 2 attested by device 0's chip, with a sound token for its own key
+fdev 2 1002 0
+Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/record-duplicate-instance.zip 3 \
+	"$W"/f-{0,1,2}.rec
+case_ batch/record-duplicate-instance.zip policy/attestation-test-maker.cbor - - 1 \
+	record-duplicate-instance $S
 
 # ---- where consign departs from the spec ---------------------------------------------
 # Comment lines for consign's own test (tests/cli/conformance.sh), which

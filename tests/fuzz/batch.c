@@ -63,10 +63,11 @@ on_record(void *ctx, const cs_vrec *r)
 /* A ledger made up from the records themselves: some values "released
  * before" in releases 1 to 3, now and then a failing lookup. */
 static int
-fake_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, cs_err *e)
+fake_record(void *ctx, const cs_record *r, const uint8_t *inst, const char **reason,
+    uint64_t *seq, cs_err *e)
 {
 	static const char *const why[] = {"record-released-serial", "record-released-key",
-	    "record-released-hwid"};
+	    "record-released-hwid", "record-released-instance"};
 
 	(void)ctx;
 	*reason = NULL;
@@ -74,7 +75,7 @@ fake_record(void *ctx, const cs_record *r, const char **reason, uint64_t *seq, c
 	if (r->serial % 101 == 100)
 		return cs_fail(e, CS_MALFORMED, "io", "the made-up ledger fails at serial %llu",
 		    (unsigned long long)r->serial);
-	if (r->serial % 5 < 3 && (r->pk[0] & 1)) {
+	if ((r->serial % 5 < 3 || (r->serial % 5 == 3 && inst != NULL)) && (r->pk[0] & 1)) {
 		*reason = why[r->serial % 5];
 		*seq = 1 + r->serial % 3;
 	}

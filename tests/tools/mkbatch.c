@@ -58,7 +58,11 @@
  * attest-token-measurement (the app of other firmware), attest-token-lifecycle
  * (0x4000, non-PSA-RoT debug), attest-token-signature (a bit of the token's
  * signature flipped), attest-token-instance (the instance id of a chip
- * outside the batch, elsewhere-INDEX). */
+ * outside the batch, elsewhere-INDEX), attest-same-instance (record 0's
+ * chip attesting this record: iak-0 signs a sound token for this record's
+ * own key, with iak-0's chain; every evidence check passes, only the
+ * duplicate check finds it, record-duplicate-instance). Records of two
+ * batches made with one maker share their chips index for index. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +124,7 @@ static const struct {
 	{"attest-token-lifecycle", CS_EV_FIRMWARE},
 	{"attest-token-signature", CS_EV_FIRMWARE},
 	{"attest-token-instance", CS_EV_FIRMWARE},
+	{"attest-same-instance", CS_EV_FIRMWARE},
 };
 
 struct job {
@@ -315,9 +320,9 @@ make_evidence(cs_record *r, struct evbuf *eb, struct job *jb, uint64_t i, const 
 		cs_buf b;
 		cs_err e;
 
-		if (is(brk, "attest-token-copy"))
+		if (is(brk, "attest-token-copy") || is(brk, "attest-same-instance"))
 			ti = 0;
-		if (ti != i || is(brk, "attest-token-nonce")) {
+		if ((ti != i && !is(brk, "attest-same-instance")) || is(brk, "attest-token-nonce")) {
 			/* record 0's, or the record before this one's */
 			kn = genuine_key(key, ti != i ? 0 : i > 0 ? i - 1 : i + 1);
 			kp = key;

@@ -1,7 +1,9 @@
 /* The station's checks of a returned record (one reason each) and its
- * uniqueness indexes over the batch (serial, device key, hardware id). */
+ * uniqueness indexes over the batch (serial, device key, hardware id, and
+ * the chip's instance id under an order requiring firmware evidence). */
 #include <sodium.h>
 
+#include "../tools/testpki.h"
 #include "attest/p256.h"
 #include "format/cose.h"
 #include "station/check.h"
@@ -86,6 +88,70 @@ seen_refuses(cs_seen *s, const cs_record *r, const uint8_t d[CS_DIGEST_LEN], con
 
 	cs_err_clear(&e);
 	return cs_seen_add(s, r, d, &e) == CS_REJECT && strcmp(e.reason, reason) == 0;
+}
+
+/* Records attested by chips (PSA tokens, the TEST maker's): under an order
+ * requiring firmware evidence a second record of one chip is refused, and
+ * the index survives growing; a token that does not decode, or an order
+ * that requires no firmware evidence, keeps no instance id. */
+static void
+chips(void)
+{
+	static uint8_t tok[2][CS_PSA_TOKEN_MAX];
+	static cs_record r[4], x;
+	cs_p256_secret *iak[2];
+	tp_token t;
+	uint8_t nonce[32] = {0}, boot[32] = {0}, sk[CS_SK_LEN], d[CS_DIGEST_LEN], inst0[33];
+	size_t toklen[2], k;
+	cs_seen s;
+	cs_err e;
+	cs_buf b;
+	int bad = 0;
+
+	cs_err_clear(&e);
+	for (k = 0; k < 2; k++) {
+		if ((iak[k] = tp_key("device_check", k ? "iak-1" : "iak-0")) == NULL)
+			abort();
+		tp_token_init(&t, cs_p256_secret_point(iak[k]), nonce, boot, 0);
+		cs_buf_fixed(&b, tok[k], sizeof tok[k]);
+		if (tp_token_sign(&b, &t, iak[k], &e) != CS_OK)
+			abort();
+		toklen[k] = b.len;
+	}
+	inst0[0] = 0x01;
+	crypto_hash_sha256(inst0 + 1, cs_p256_secret_point(iak[0]), CS_P256_PT_LEN);
+	/* r0: chip 0, r1: chip 1, r2: chip 0 again, r3: chip 0's token cut short */
+	for (k = 0; k < 4; k++) {
+		good(&r[k], sk, 2000 + k);
+		r[k].ev.kinds = CS_EV_FIRMWARE;
+		r[k].ev.token = tok[k == 1];
+		r[k].ev.token_len = k == 3 ? toklen[0] - 1 : toklen[k == 1];
+	}
+	randombytes_buf(d, sizeof d);
+	T_OK(cs_seen_init(&s, &e) == CS_OK, "index starts (firmware evidence)");
+	s.evidence = CS_EV_FIRMWARE;
+	T_OK(cs_seen_add(&s, &r[0], d, &e) == CS_OK && cs_seen_add(&s, &r[1], d, &e) == CS_OK,
+	    "two records of two chips are taken");
+	T_OK(cs_seen_instance(&s, inst0) == 0, "the first is found by its chip's instance id");
+	T_OK(seen_refuses(&s, &r[2], d, "record-duplicate-instance") && s.n == 2,
+	    "a record of the first chip again is refused");
+	T_OK(cs_seen_add(&s, &r[3], d, &e) == CS_OK, "a token that does not decode keeps no "
+	    "instance id (the evidence checks refuse it)");
+	for (k = 0; k < 3000; k++) {
+		good(&x, sk, 3000 + k);
+		bad += cs_seen_add(&s, &x, d, &e) != CS_OK;
+	}
+	T_OK(bad == 0 && cs_seen_instance(&s, inst0) == 0 && seen_refuses(&s, &r[2], d,
+	    "record-duplicate-instance"), "after growing, the chip is still found and refused");
+	cs_seen_free(&s);
+	T_OK(cs_seen_init(&s, &e) == CS_OK, "index starts (secure-element evidence)");
+	s.evidence = CS_EV_SE;
+	T_OK(cs_seen_add(&s, &r[0], d, &e) == CS_OK && cs_seen_add(&s, &r[2], d, &e) == CS_OK &&
+		 cs_seen_instance(&s, inst0) == -1,
+	    "an order requiring no firmware evidence keeps no instance id");
+	cs_seen_free(&s);
+	cs_p256_secret_free(iak[0]);
+	cs_p256_secret_free(iak[1]);
 }
 
 int
@@ -223,5 +289,6 @@ main(void)
 	         seen_key(&s, pk2, CS_PK_LEN) == -1,
 	     "absent serials and keys are not found");
 	cs_seen_free(&s);
+	chips();
 	return t_done();
 }

@@ -54,7 +54,7 @@ two_passes(void)
 	setval(N + 6, N + 6);
 	setval(N + 7, N + 6); /* repeats a record that was never inserted */
 	cs_err_clear(&e);
-	T_OK(cs_dupset_init_filtered(&d, N, N + 100, &e) == CS_OK, "a two-pass set for %d records",
+	T_OK(cs_dupset_init_filtered(&d, N, N + 100, 1, &e) == CS_OK, "a two-pass set for %d records",
 	    N);
 	for (i = 0; i < N + 100; i++) {
 		cs_dupset_hash(&d, CS_DUP_SERIAL, val[i], 8, &h);
@@ -99,7 +99,7 @@ collision(void)
 	setval(0, 7);
 	setval(1, 7);
 	setval(2, 7);
-	T_OK(cs_dupset_init_filtered(&d, 3, 3, &e) == CS_OK, "a set for 3 records");
+	T_OK(cs_dupset_init_filtered(&d, 3, 3, 1, &e) == CS_OK, "a set for 3 records");
 	cs_dupset_hash(&d, CS_DUP_KEY, val[0], 8, &h);
 	T_OK(cs_dupset_scan(&d, CS_DUP_KEY, &h, 1, &e) == CS_OK &&
 		 cs_dupset_scan(&d, CS_DUP_KEY, &h, 1, &e) == CS_OK && d.n == 1,
@@ -137,7 +137,7 @@ limit(void)
 
 	cs_err_clear(&e);
 	/* one record's filter, saturated by many more values: candidates pile up */
-	T_OK(cs_dupset_init_filtered(&d, 1, 4, &e) == CS_OK, "a set for 1 record of 4");
+	T_OK(cs_dupset_init_filtered(&d, 1, 4, 3, &e) == CS_OK, "a set for 1 record of 4");
 	for (i = 0; i < 4096 && rc == CS_OK; i++) {
 		memcpy(v, &i, sizeof i);
 		cs_dupset_hash(&d, CS_DUP_HWID, v, 8, &h);
@@ -146,8 +146,107 @@ limit(void)
 	T_OK(rc == CS_MALFORMED && d.n == 12, "more candidates than 3 a record is refused (%zu): %s",
 	    d.n, e.msg);
 	cs_dupset_free(&d);
-	T_OK(cs_dupset_init_filtered(&d, (1u << 24) + 1, 0, &e) == CS_USAGE,
+	T_OK(cs_dupset_init_filtered(&d, (1u << 24) + 1, 0, 3, &e) == CS_USAGE,
 	    "more than 2^24 records refused");
+}
+
+/* Instance ids (33 bytes, 0x01 || a hash) beside the other types: four
+ * values a record fit the filter and the one-pass table, a value is only a
+ * repeat of the same type, and a record without one simply has none. */
+static uint8_t ival[N][CS_DUP_VALUE_MAX];
+
+static int
+iconf(void *ctx, uint32_t index, int type, const uint8_t *v, size_t n)
+{
+	(void)ctx;
+	if (type == CS_DUP_INSTANCE)
+		return n == 33 && memcmp(ival[index], v, 33) == 0;
+	return n == 8 && memcmp(val[index], v, 8) == 0;
+}
+
+static void
+setinst(uint32_t i, uint32_t chip)
+{
+	memset(ival[i], 0, 33);
+	ival[i][0] = 0x01;
+	crypto_hash_sha256(ival[i] + 1, (const uint8_t *)&chip, sizeof chip);
+}
+
+static void
+instances(void)
+{
+	cs_dupset d;
+	cs_duphash h;
+	cs_err e;
+	int64_t first;
+	uint32_t i;
+	int t, bad = 0, repeats = 0, wrong = 0;
+	uint8_t same[33];
+
+	cs_err_clear(&e);
+	for (i = 0; i < N; i++) {
+		setval(i, i);
+		setinst(i, i);
+	}
+	setinst(10, 3);    /* record 10's chip is record 3's */
+	setinst(4321, 3);  /* and again */
+	setinst(4999, 0);
+	/* record 20's hardware id is record 21's instance id, byte for byte:
+	 * values of two types never repeat each other */
+	memcpy(same, ival[21], 33);
+	T_OK(cs_dupset_init_filtered(&d, N, N, 4, &e) == CS_OK, "a two-pass set for %d records of "
+	    "4 values", N);
+	for (i = 0; i < N; i++)
+		for (t = CS_DUP_SERIAL; t <= CS_DUP_INSTANCE; t++) {
+			/* serials, keys and hardware ids: distinct 8-byte values per type */
+			cs_dupset_hash(&d, t, t == CS_DUP_INSTANCE ? ival[i] : i == 20 &&
+			    t == CS_DUP_HWID ? same : val[i], t == CS_DUP_INSTANCE || (i == 20 &&
+			    t == CS_DUP_HWID) ? 33 : 8, &h);
+			bad += cs_dupset_scan(&d, t, &h, 1, &e) != CS_OK;
+		}
+	T_OK(bad == 0, "first pass over %d values", 4 * N);
+	/* the filter holds 4 values a record: about 0.2% of them false
+	 * candidates (40; sized for 3 values a record, about 0.6%, 126) */
+	T_OK(d.n >= 3 && d.n < 4 * N / 250, "candidates: the 3 repeated chips and a few more "
+	    "(%zu of %d values)", d.n, 4 * N);
+	cs_dupset_scan_end(&d);
+	for (i = 0; i < N; i++) {
+		cs_dupset_hash(&d, CS_DUP_INSTANCE, ival[i], 33, &h);
+		if (cs_dupset_check_hash(&d, CS_DUP_INSTANCE, &h, ival[i], 33, i, 1, iconf, NULL,
+			&first, &e) != CS_OK) {
+			bad++;
+			continue;
+		}
+		if (first < 0)
+			continue;
+		repeats++;
+		if (!((i == 10 && first == 3) || (i == 4321 && first == 3) || (i == 4999 && first == 0)))
+			wrong++;
+	}
+	T_OK(bad == 0 && repeats == 3 && wrong == 0, "every repeated chip, with its first record "
+	    "(%d repeats, %d wrong)", repeats, wrong);
+	cs_dupset_hash(&d, CS_DUP_HWID, same, 33, &h);
+	T_OK(cs_dupset_check_hash(&d, CS_DUP_HWID, &h, same, 33, 20, 1, iconf, NULL, &first, &e) ==
+		 CS_OK && first == -1, "a hardware id equal to an instance id is no repeat");
+	cs_dupset_free(&d);
+
+	/* one pass: every value of every record goes in */
+	setinst(10, 10);
+	T_OK(cs_dupset_init(&d, 64, &e) == CS_OK, "a one-pass set for 64 records");
+	for (i = 0, bad = repeats = 0; i < 64; i++)
+		for (t = CS_DUP_SERIAL; t <= CS_DUP_INSTANCE; t++) {
+			if (cs_dupset_check(&d, t, t == CS_DUP_INSTANCE ? ival[i] : val[i],
+				t == CS_DUP_INSTANCE ? 33 : 8, i, 1, iconf, NULL, &first) != CS_OK)
+				bad++;
+			else if (first >= 0)
+				repeats++;
+		}
+	T_OK(bad == 0 && repeats == 0 && d.n == 4 * 64, "it holds 4 values for each (%zu slots "
+	    "used, %d refused)", d.n, bad);
+	T_OK(cs_dupset_check(&d, CS_DUP_INSTANCE, ival[3], 33, 64, 0, iconf, NULL, &first) ==
+		 CS_OK && first == 3, "a chip repeated after them is found");
+	cs_dupset_free(&d);
+	T_OK(cs_dupset_init_filtered(&d, 4, 4, 5, &e) == CS_USAGE, "5 values a record refused");
 }
 
 int
@@ -158,5 +257,6 @@ main(void)
 	two_passes();
 	collision();
 	limit();
+	instances();
 	return t_done();
 }
