@@ -1066,6 +1066,52 @@ rel x2 batch/serial-of-an-exclusion 2 "h'$DX1'" 1 "[0, 1001, \"record-released-s
 case_ release/x2.zip policy.cbor "after 1:$DX1" - 0 - $S
 case_ release/x2.zip policy.cbor "after 1:$DX1" "released released/x1" 1 release-exclusions $S
 
+# ---- releases of batches judged on their evidence (release.md, "What a
+# release asserts": groups 2 and 5; formats.md, "Checking evidence") --------
+# An exclusion for a binding check's reason (group 2) is checked by every
+# verifier; one for a signature check's (group 5) is taken on the
+# custodians' word unless --deep, which also finds a group-5 failure that
+# is not excluded. Made under the attest-maker policy (batches above).
+S=release.md#what-a-release-asserts
+L_POLICY=$PA rel attest-excluded-chain-root batch/attest-se-chain-other-maker 1 null 2 "[1, 1001, \"attest-chain-root\"]"
+case_ release/attest-excluded-chain-root.zip $AP first - 0 - $S
+case_ release/attest-excluded-chain-root.zip $AP first deep 0 - $S
+L_POLICY=$PA rel attest-not-excluded-chain-root batch/attest-se-chain-other-maker 1 null 3 ""
+case_ release/attest-not-excluded-chain-root.zip $AP first - 0 - $S
+case_ release/attest-not-excluded-chain-root.zip $AP first deep 1 release-exclusions $S
+# excluded for another group-5 reason than the record's
+L_POLICY=$PA rel attest-excluded-other-signature-reason batch/attest-se-leaf-signature 1 null 2 "[1, 1001, \"attest-chain-root\"]"
+case_ release/attest-excluded-other-signature-reason.zip $AP first - 0 - $S
+case_ release/attest-excluded-other-signature-reason.zip $AP first deep 1 release-exclusions $S
+L_POLICY=$PA rel attest-excluded-token-signature batch/attest-fw-token-signature 1 null 2 "[1, 1001, \"attest-token-signature\"]"
+case_ release/attest-excluded-token-signature.zip $AP first - 0 - $S
+case_ release/attest-excluded-token-signature.zip $AP first deep 0 - $S
+# a binding check's failure: found without --deep
+L_POLICY=$PA rel attest-excluded-token-nonce batch/attest-fw-token-nonce 1 null 2 "[1, 1001, \"attest-token-nonce\"]"
+case_ release/attest-excluded-token-nonce.zip $AP first - 0 - $S
+L_POLICY=$PA rel attest-not-excluded-token-nonce batch/attest-fw-token-nonce 1 null 3 ""
+case_ release/attest-not-excluded-token-nonce.zip $AP first - 1 release-exclusions $S
+L_POLICY=$PA rel attest-excluded-missing batch/attest-se-missing 1 null 2 "[1, 1001, \"attest-missing\"]"
+case_ release/attest-excluded-missing.zip $AP first - 0 - $S
+# a group-5 reason for a record that fails a binding check
+L_POLICY=$PA rel attest-excluded-group5-of-binding batch/attest-fw-token-nonce 1 null 2 "[1, 1001, \"attest-token-signature\"]"
+case_ release/attest-excluded-group5-of-binding.zip $AP first - 1 release-exclusions $S
+# attest-malformed in both groups: a leaf that is not a certificate (group 2),
+# a certificate above a sound leaf (group 5, taken on the custodians' word)
+L_POLICY=$PA rel attest-excluded-malformed-leaf batch/attest-se-leaf-not-certificate 1 null 2 "[1, 1001, \"attest-malformed\"]"
+case_ release/attest-excluded-malformed-leaf.zip $AP first - 0 - $S
+L_POLICY=$PA rel attest-excluded-malformed-intermediate batch/attest-se-intermediate-not-certificate 1 null 2 "[1, 1001, \"attest-malformed\"]"
+case_ release/attest-excluded-malformed-intermediate.zip $AP first - 0 - $S
+case_ release/attest-excluded-malformed-intermediate.zip $AP first deep 0 - $S
+L_POLICY=$PA rel attest-not-excluded-malformed-intermediate batch/attest-se-intermediate-not-certificate 1 null 3 ""
+case_ release/attest-not-excluded-malformed-intermediate.zip $AP first - 0 - $S
+case_ release/attest-not-excluded-malformed-intermediate.zip $AP first deep 1 release-exclusions $S
+# the attest-maker policy's valid batch of each kind, released
+for k in se fw both; do
+	L_POLICY=$PA rel "attest-$k-valid" "batch/attest-$k-valid" 1 null 3 ""
+	case_ "release/attest-$k-valid.zip" $AP first deep 0 - $S
+done
+
 # ---- where consign departs from the spec ---------------------------------------------
 # Comment lines for consign's own test (tests/cli/conformance.sh), which
 # still reports these cases "not ok": the expected verdicts stay the spec's
