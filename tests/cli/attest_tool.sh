@@ -45,6 +45,9 @@ expect_reason 1 attest-malformed "secure element: a truncated chain is attest-ma
 printf 'record payload' >"$T/rec"
 "$M" sign "$S" dev-1 "$T/rec" "$T/rec.sig"
 check "secure element: an ES256 signature is 64 bytes (r || s)" [ "$(stat -c %s "$T/rec.sig")" -eq 64 ]
+"$M" sign "$S" dev-1 "$T/rec" "$T/rec.sig2"
+check "secure element: the simulated element's signature repeats (the conformance corpus's records)" \
+	cmp -s "$T/rec.sig" "$T/rec.sig2"
 "$M" scalar "$S" dev-1 "$T/dev-1.scalar"
 check "secure element: the simulated element's secret is 32 bytes, mode 0600" \
 	[ "$(stat -c %s:%a "$T/dev-1.scalar")" = 32:600 ]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Writes the conformance corpus (manifests/conformance/) and its index from
 # fixed seeds: every file is written field by field from the spec (CDDL and
-# prose) with tests/tools/mkconf and tests/conformance/mkzip.py (a TEST
-# maker's certificates and PSA tokens with tests/tools/mkattest), and signed
-# with keys from the golden seeds, so a second run makes the same bytes.
+# prose) with tests/tools/mkconf and tests/conformance/mkzip.py, and signed
+# with keys from the golden seeds, so a second run makes the same bytes (the
+# evidence cases take a TEST maker's certificates, P-256 keys, deterministic
+# ES256 signatures and PSA tokens from tests/tools/mkattest).
 # The verdict each case expects is written here, next to the commands that
 # make it, from manifests/ alone: never copied from consign's output.
 #   tests/conformance/mkcorpus.sh BUILD_DIR OUT_DIR
@@ -506,6 +507,241 @@ cp "$W/kept/batch/valid.hdr" "$W/x" && printf '\0' >>"$W/x"
 "$MK" zip batch/header-entry-cbor.zip header.cose="$W/x" order.cose=order.cbor records.cborseq="$W/kept/batch/valid.rec"
 case_ batch/header-entry-cbor.zip policy.cbor - - 3 cbor formats.md#encoding
 
+# ---- batches judged on their evidence (formats.md "Evidence", "Checking
+# evidence"; release.md, groups 2 and 5) ---------------------------------------
+# A policy pinning the TEST maker's root (tests/tools/mkattest as the maker's
+# stand-in: its certificates, tokens and ES256 signatures repeat byte for
+# byte), orders under it requiring secure-element (1), firmware (2) or both
+# (3) evidence, and batches of three records where record 1 fails exactly
+# one check. The chains, tokens and records are put together here from the
+# spec; mkattest only makes the maker's certificates and the firmware's tokens.
+MA=$BUILD/tools/mkattest
+AS="consign conformance maker"
+PKI=$W/pki EV=$W/ev
+mkdir -p "$PKI" "$EV"
+"$MA" pki "$AS" "$PKI"
+unhex() { printf "$(printf %s "$1" | sed 's/../\\x&/g')"; }
+# the binding nonce (formats.md): SHA-256("consign-psa-nonce-v1" || order digest || device key)
+bnonce() { { printf consign-psa-nonce-v1; unhex "$1"; unhex "$2"; } | sha256sum | cut -c1-64; }
+[ "$(bnonce ff2ea1ed9123d54b947cb3d9452149cbc778e8e46553ec29ccf8c60cc8c17930 \
+	706ffb47b6c72b83e5ecd007b1a24db19f2e4b5e5390cb314f4a327c6d9e462f)" = \
+	55f0daf233021d71a3c8dfc68cd3463a3f2ffe273f0b5a0d10e58c0985dad8e6 ] ||
+	{ echo "mkcorpus: the binding nonce is not the spec's example" >&2; exit 2; }
+p256() { "$MA" key "$AS" "$1"; } # a TEST P-256 key's 65-byte point, hex
+# leaf NAME OUT [MAKER]: the TEST maker's (or the other maker's) certificate for key NAME
+leaf() { "$MA" chain "$AS" "$PKI" "@$1" "$EV/chain" ${3:+--maker "$3"} && "$MA" leaf "$EV/chain" >"$2"; }
+# flip OUT IN: IN with its last byte changed (a certificate's: its signature's)
+flip() {
+	head -c -1 "$2" >"$1"
+	printf "\\x$(printf %02x $((0x$(tail -c 1 "$2" | od -An -tx1 | tr -d ' \n') ^ 1)))" >>"$1"
+}
+NOTCERT="h'3003020101'" # one DER item, not a certificate
+# se_ev NAME [MAKER]: field 9's entry 1, the secure element's chain for key
+# NAME: leaf then intermediate (the root left out: the policy pins it)
+se_ev() {
+	leaf "$1" "$EV/se-$1${2:+-$2}.der" "${2:-}"
+	echo "1: [@$EV/se-$1${2:+-$2}.der, @$PKI/${2:+other-}inter.der]"
+}
+# fw_tok NAME ORDER-DIGEST DEVICE-KEY-HEX IAK [TOKEN-OPTION...]: a token by
+# the TEST firmware on chip IAK for that binding nonce, into $EV/tok-NAME
+fw_tok() {
+	local name=$1 od=$2 dk=$3 iak=$4
+	shift 4
+	"$MA" token "$AS" "$iak" "$EV/tok-$name" --nonce "$(bnonce "$od" "$dk")" "$@"
+}
+# fw_ev NAME IAK [MAKER]: field 9's entries 2 and 3: the token $EV/tok-NAME
+# and the chain of attestation key IAK
+fw_ev() {
+	leaf "$2" "$EV/iak-$2${3:+-$3}.der" "${3:-}"
+	echo "2: @$EV/tok-$1, 3: [@$EV/iak-$2${3:+-$3}.der, @$PKI/${3:+other-}inter.der]"
+}
+# erec OUT KEY SERIAL [EVIDENCE]: a device record (rec's fields for the
+# golden order, hardware id "hw-NAME") whose field 9 is EVIDENCE; KEY is an
+# Ed25519 key's name (rec, its R_* apply), or p256:NAME a TEST P-256 key's,
+# the record then signed ES256 by it (E_SIGNER: by that P-256 key instead)
+erec() {
+	local out=$1 k=$2 name=${2#p256:} ev=${4:+, 9: $4} pt prot
+	if [ "$name" = "$k" ]; then
+		R_MORE=$ev rec "$out" "$k" "$3" "$(texthex "hw-$name")"
+		return
+	fi
+	pt=$(p256 "$name")
+	cb "{0: 1, 1: $DEP, 2: \"record\", 3: $3, 4: h'$pt', 5: h'$(texthex "hw-$name")', 6: \"1.4.2\",
+	     7: \"B42\", 8: $NONCE$ev}" "$W/rp"
+	prot="<<{1: -7, 3: $(ct record), 4: h'$(unhex "$pt" | sha256sum | cut -c1-32)'}>>"
+	cb "[\"Signature1\", $prot, h'', @$W/rp]" "$W/tbs"
+	"$MA" sign "$AS" "${E_SIGNER:-$name}" "$W/tbs" "$EV/sig"
+	cb "18([$prot, {}, @$W/rp, @$EV/sig])" "$out"
+}
+
+# the policy: the golden one's fields and the TEST maker's root
+cb "{0: 1, 1: $DEP, 2: \"policy\", 3: 1, 4: null, 5: 2, 6: [$ALICE, $BOB, $CAROL],
+     7: pk(office), 8: [{0: \"consign TEST maker\", 1: @$PKI/root.der}]}" "$W/pa"
+sign policy "$W/pa" policy/attest-maker.cbor alice bob
+PA=$(dig policy "$W/pa") AP=policy/attest-maker.cbor
+case_ $AP - - - 0 - formats.md#policy
+# the TEST firmware's reference values, as order entries and as token components
+REFS="" COMPS=""
+while read -r t m s; do
+	REFS="$REFS{0: \"$t\", 1: h'$m', 2: h'$s'}, " COMPS="$COMPS{1: \"$t\", 2: h'$m', 5: h'$s'}, "
+done < <("$MA" reference)
+REFS=${REFS%, } COMPS=${COMPS%, }
+aorder() { # NAME FIELDS: order/NAME.cbor under policy/attest-maker.cbor (the golden order's fields otherwise)
+	cb "{0: 1, 1: $DEP, 2: \"order\", 3: h'$PA', 4: \"B42\", 5: \"Sensor v2\", 6: 1000,
+	     7: 1999, 8: 1000, 9: $NONCE, 10: [pk(station)]$2}" "$W/ao"
+	sign order "$W/ao" "order/$1.cbor" alice bob
+	dig order "$W/ao" >"$EV/$1.od"
+	case_ "order/$1.cbor" $AP - - 0 - formats.md#order
+}
+aorder attest-se ", 11: 1"
+aorder attest-fw ", 11: 2, 12: [$REFS]"
+aorder attest-both ", 11: 3, 12: [$REFS]"
+aorder attest-none ""
+OSE=$(cat "$EV/attest-se.od") OFW=$(cat "$EV/attest-fw.od") OBOTH=$(cat "$EV/attest-both.od")
+# abatch NAME ORDER EXIT REASONS SECTION RECORD...: batch/NAME.zip of those
+# records under order/ORDER.cbor, verified against the attest-maker policy
+abatch() {
+	local name=$1 ord=$2 ex=$3 rs=$4 s=$5
+	shift 5
+	H_ORDER=$(cat "$EV/$ord.od") Z_ORDER=order/$ord.cbor bzip "batch/$name.zip" $# "$@"
+	case_ "batch/$name.zip" $AP - - "$ex" "$rs" "$s"
+}
+SC=formats.md#checking-evidence VC=formats.md#validating-a-chain RK=release.md#what-a-release-asserts
+
+# secure-element: devices se-0..2 (serials 1000..1002), each with its element's chain
+for i in 0 1 2; do erec "$EV/se-$i.rec" "p256:se-$i" $((1000 + i)) "{$(se_ev "se-$i")}"; done
+abatch attest-se-valid attest-se 0 - $SC "$EV"/se-{0,1,2}.rec
+sebad() { # NAME REASON SECTION EVIDENCE [KEY]: record 1 (serial 1001, key se-1) carries EVIDENCE
+	local ex=1
+	[ "$2" = - ] && ex=0
+	erec "$EV/bad.rec" "${5:-p256:se-1}" 1001 "$4"
+	abatch "$1" attest-se $ex "$2" "$3" "$EV/se-0.rec" "$EV/bad.rec" "$EV/se-2.rec"
+}
+sebad attest-se-missing attest-missing $SC ""
+# an Ed25519 device key never lives in a secure element (check 2)
+sebad attest-se-ed25519-key attest-leaf-key $SC "{$(se_ev se-1)}" se-1
+# the leaf certifies another key than the record's (check 4)
+sebad attest-se-leaf-other-key attest-leaf-key $SC "{$(se_ev se-x)}"
+# the leaf is not exactly one DER certificate (check 3)
+sebad attest-se-leaf-not-certificate attest-malformed $SC "{1: [$NOTCERT, @$PKI/inter.der]}"
+leaf se-1 "$EV/leaf.der" && head -c 200 "$EV/leaf.der" >"$EV/cut.der"
+sebad attest-se-leaf-truncated attest-malformed $SC "{1: [@$EV/cut.der, @$PKI/inter.der]}"
+# firmware evidence a secure-element order does not require is not judged
+# (here not even a token)
+sebad attest-se-token-not-judged - formats.md#order "{1: [@$EV/leaf.der, @$PKI/inter.der], 2: h'00', 3: [$NOTCERT]}"
+# the signature checks (check 11, group 5)
+sebad attest-se-chain-other-maker attest-chain-root $VC "{$(se_ev se-1 other)}"
+sebad attest-se-leaf-alone attest-chain-root $VC "{1: [@$EV/leaf.der]}"
+leaf se-1 "$EV/leaf-other.der" other
+sebad attest-se-other-maker-root-carried attest-chain-root $VC "{1: [@$EV/leaf-other.der, @$PKI/other-inter.der, @$PKI/other-root.der]}"
+flip "$EV/flipped.der" "$EV/leaf.der"
+sebad attest-se-leaf-signature attest-chain-invalid $VC "{1: [@$EV/flipped.der, @$PKI/inter.der]}"
+sebad attest-se-intermediate-not-certificate attest-malformed $VC "{1: [@$EV/leaf.der, $NOTCERT]}"
+sebad attest-se-root-carried - $VC "{1: [@$EV/leaf.der, @$PKI/inter.der, @$PKI/root.der]}"
+# a proof of possession that fails (ES256 by another key) ranks before the
+# evidence's signature checks in group 5
+E_SIGNER=se-2 sebad attest-se-then-record-signature record-signature $RK "{$(se_ev se-1 other)}"
+
+# firmware: Ed25519 devices fw-0..2 on chips iak-0..2, tokens for their binding nonces
+for i in 0 1 2; do
+	fw_tok "fw-$i" "$OFW" "$("$MK" pk "fw-$i")" "iak-$i"
+	erec "$EV/fw-$i.rec" "fw-$i" $((1000 + i)) "{$(fw_ev "fw-$i" "iak-$i")}"
+done
+abatch attest-fw-valid attest-fw 0 - $SC "$EV"/fw-{0,1,2}.rec
+FW1=$("$MK" pk fw-1)
+fwbad() { # NAME REASON SECTION EVIDENCE [SERIAL]: record 1 (key fw-1) carries EVIDENCE
+	local ex=1
+	[ "$2" = - ] && ex=0
+	erec "$EV/bad.rec" fw-1 "${5:-1001}" "$4"
+	abatch "$1" attest-fw $ex "$2" "$3" "$EV/fw-0.rec" "$EV/bad.rec" "$EV/fw-2.rec"
+}
+fwtok() { # NAME REASON SECTION TOKEN-OPTION...: record 1's token made with those options
+	local n=$1 r=$2 s=$3
+	shift 3
+	fw_tok "$n" "$OFW" "$FW1" iak-1 "$@"
+	fwbad "$n" "$r" "$s" "{$(fw_ev "$n" iak-1)}"
+}
+fwbad attest-fw-missing attest-missing $SC ""
+# a secure element's chain is not firmware evidence
+fwbad attest-fw-chain-only attest-missing $SC "{$(se_ev se-1)}"
+# checks 5 to 10, each alone
+cp "$EV/tok-fw-1" "$EV/tok-trailing" && printf '\0' >>"$EV/tok-trailing"
+fwbad attest-fw-token-trailing attest-token-malformed formats.md#the-psa-token "{$(fw_ev trailing iak-1)}"
+# a consign record (COSE_Sign1, EdDSA) where the token should be
+cp "$EV/fw-0.rec" "$EV/tok-record"
+fwbad attest-fw-token-eddsa attest-token-malformed formats.md#the-psa-token "{$(fw_ev record iak-1)}"
+# tokens written here from the spec's claims table (the labels of
+# http://arm.com/psa/2.0.0) with PROFILE (a claim, or nothing), for record
+# 1's binding nonce, signed ES256 by chip iak-1
+htok() { # NAME PROFILE
+	cb "{10: h'$(bnonce "$OFW" "$FW1")', 256: h'01$(unhex "$(p256 iak-1)" | sha256sum | cut -c1-64)', $2
+	     2394: -1, 2395: 12288, 2396: h'$(printf 'consign conformance implementation' | sha256sum | cut -c1-64)',
+	     2399: [$COMPS]}" "$EV/claims"
+	cb "[\"Signature1\", <<{1: -7}>>, h'', @$EV/claims]" "$W/tbs"
+	"$MA" sign "$AS" iak-1 "$W/tbs" "$EV/sig"
+	cb "18([<<{1: -7}>>, {}, @$EV/claims, @$EV/sig])" "$EV/tok-$1"
+}
+htok written-2.0.0 '265: "http://arm.com/psa/2.0.0",'
+fwbad attest-fw-token-written - formats.md#the-psa-token "{$(fw_ev written-2.0.0 iak-1)}"
+htok profile-3.0.0 '265: "http://arm.com/psa/3.0.0",'
+fwbad attest-fw-token-profile attest-token-profile formats.md#the-psa-token "{$(fw_ev profile-3.0.0 iak-1)}"
+htok no-profile ''
+fwbad attest-fw-token-no-profile attest-token-profile formats.md#the-psa-token "{$(fw_ev no-profile iak-1)}"
+fwbad attest-fw-iak-leaf-not-certificate attest-malformed $SC "{2: @$EV/tok-fw-1, 3: [$NOTCERT, @$PKI/inter.der]}"
+fwtok attest-fw-token-instance attest-token-instance $SC --instance-of iak-x
+fwtok attest-fw-token-nonce attest-token-nonce formats.md#the-binding-nonce --wrong-nonce
+# a token for the same device key under another order
+fw_tok other-order "$OSE" "$FW1" iak-1
+fwbad attest-fw-token-other-order attest-token-nonce formats.md#the-binding-nonce "{$(fw_ev other-order iak-1)}"
+fwtok attest-fw-token-debug attest-token-lifecycle $SC --debug
+fwtok attest-fw-token-lifecycle-2fff attest-token-lifecycle $SC --lifecycle 0x2fff
+fwtok attest-fw-token-lifecycle-30ff - $SC --lifecycle 0x30ff
+fwtok attest-fw-token-lifecycle-3100 attest-token-lifecycle $SC --lifecycle 0x3100
+fwtok attest-fw-token-other-firmware attest-token-measurement formats.md#order --other-firmware
+fwtok attest-fw-token-profile-1 - formats.md#the-psa-token --profile 1
+fwtok attest-fw-token-profile-tfm - formats.md#the-psa-token --profile tfm
+# the signature checks (checks 12 and 13, group 5)
+fwbad attest-fw-iak-other-maker attest-chain-root $VC "{$(fw_ev fw-1 iak-1 other)}"
+flip "$EV/iak-flipped.der" "$EV/iak-iak-1.der"
+fwbad attest-fw-iak-leaf-signature attest-chain-invalid $VC "{2: @$EV/tok-fw-1, 3: [@$EV/iak-flipped.der, @$PKI/inter.der]}"
+# signed by chip iak-x, naming chip iak-1 (whose chain is carried)
+fw_tok signature "$OFW" "$FW1" iak-x --instance-of iak-1
+fwbad attest-fw-token-signature attest-token-signature $SC "{$(fw_ev signature iak-1)}"
+# group 2 ranks before group 3: a duplicate serial without its evidence
+fwbad attest-fw-missing-and-duplicate attest-missing $RK "" 1000
+# the record's own checks of group 2 come before its evidence's
+R_NONCE="h'$(printf %064d 1)'" fwbad attest-fw-nonce-and-missing record-nonce $RK ""
+
+# both: P-256 devices bo-0..2 on chips iak-b0..2
+for i in 0 1 2; do
+	fw_tok "bo-$i" "$OBOTH" "$(p256 "bo-$i")" "iak-b$i"
+	erec "$EV/bo-$i.rec" "p256:bo-$i" $((1000 + i)) "{$(se_ev "bo-$i"), $(fw_ev "bo-$i" "iak-b$i")}"
+done
+abatch attest-both-valid attest-both 0 - $SC "$EV"/bo-{0,1,2}.rec
+BO1=$(p256 bo-1)
+bobad() { # NAME REASON SECTION EVIDENCE: record 1 (key bo-1) carries EVIDENCE
+	erec "$EV/bad.rec" p256:bo-1 1001 "$4"
+	abatch "$1" attest-both 1 "$2" "$3" "$EV/bo-0.rec" "$EV/bad.rec" "$EV/bo-2.rec"
+}
+bobad attest-both-se-only attest-missing $SC "{$(se_ev bo-1)}"
+bobad attest-both-fw-only attest-missing $SC "{$(fw_ev bo-1 iak-b1)}"
+# secure element before firmware: the leaf for another key, and a wrong nonce
+fw_tok bo-wrong "$OBOTH" "$BO1" iak-b1 --wrong-nonce
+bobad attest-both-se-before-fw attest-leaf-key $RK "{$(se_ev se-x), $(fw_ev bo-wrong iak-b1)}"
+# the binding checks (group 2) before the signature checks (group 5)
+fw_tok bo-debug "$OBOTH" "$BO1" iak-b1 --debug
+bobad attest-both-binding-before-chain attest-token-lifecycle $RK "{$(se_ev bo-1 other), $(fw_ev bo-debug iak-b1)}"
+# the secure element's chain (check 11) before the attestation key's (12)
+flip "$EV/iak-b1-flipped.der" "$EV/iak-iak-b1.der"
+bobad attest-both-se-chain-first attest-chain-root $RK "{$(se_ev bo-1 other), 2: @$EV/tok-bo-1, 3: [@$EV/iak-b1-flipped.der, @$PKI/inter.der]}"
+# the attestation key's chain (12) before the token's signature (13)
+fw_tok bo-sig "$OBOTH" "$BO1" iak-x --instance-of iak-b1
+bobad attest-both-chain-before-token-signature attest-chain-root $RK "{$(se_ev bo-1), $(fw_ev bo-sig iak-b1 other)}"
+
+# an order that requires no evidence does not judge what records carry
+erec "$EV/bad.rec" p256:se-1 1001 "{1: [$NOTCERT], 2: h'00', 3: [$NOTCERT]}"
+abatch attest-none-not-judged attest-none 0 - formats.md#order "$EV/fw-0.rec" "$EV/bad.rec" "$EV/se-2.rec"
+
 # ---- zip rules for readers (batch.md), in their order -------------------------------
 # the valid batch's three entries, arranged byte by byte by mkzip.py
 S=batch.md#rules-for-readers
@@ -829,6 +1065,52 @@ bzip batch/serial-of-an-exclusion.zip 2 "$W/x" "$W/d2-2.rec"
 rel x2 batch/serial-of-an-exclusion 2 "h'$DX1'" 1 "[0, 1001, \"record-released-serial\", 1]"
 case_ release/x2.zip policy.cbor "after 1:$DX1" - 0 - $S
 case_ release/x2.zip policy.cbor "after 1:$DX1" "released released/x1" 1 release-exclusions $S
+
+# ---- releases of batches judged on their evidence (release.md, "What a
+# release asserts": groups 2 and 5; formats.md, "Checking evidence") --------
+# An exclusion for a binding check's reason (group 2) is checked by every
+# verifier; one for a signature check's (group 5) is taken on the
+# custodians' word unless --deep, which also finds a group-5 failure that
+# is not excluded. Made under the attest-maker policy (batches above).
+S=release.md#what-a-release-asserts
+L_POLICY=$PA rel attest-excluded-chain-root batch/attest-se-chain-other-maker 1 null 2 "[1, 1001, \"attest-chain-root\"]"
+case_ release/attest-excluded-chain-root.zip $AP first - 0 - $S
+case_ release/attest-excluded-chain-root.zip $AP first deep 0 - $S
+L_POLICY=$PA rel attest-not-excluded-chain-root batch/attest-se-chain-other-maker 1 null 3 ""
+case_ release/attest-not-excluded-chain-root.zip $AP first - 0 - $S
+case_ release/attest-not-excluded-chain-root.zip $AP first deep 1 release-exclusions $S
+# excluded for another group-5 reason than the record's
+L_POLICY=$PA rel attest-excluded-other-signature-reason batch/attest-se-leaf-signature 1 null 2 "[1, 1001, \"attest-chain-root\"]"
+case_ release/attest-excluded-other-signature-reason.zip $AP first - 0 - $S
+case_ release/attest-excluded-other-signature-reason.zip $AP first deep 1 release-exclusions $S
+L_POLICY=$PA rel attest-excluded-token-signature batch/attest-fw-token-signature 1 null 2 "[1, 1001, \"attest-token-signature\"]"
+case_ release/attest-excluded-token-signature.zip $AP first - 0 - $S
+case_ release/attest-excluded-token-signature.zip $AP first deep 0 - $S
+# a binding check's failure: found without --deep
+L_POLICY=$PA rel attest-excluded-token-nonce batch/attest-fw-token-nonce 1 null 2 "[1, 1001, \"attest-token-nonce\"]"
+case_ release/attest-excluded-token-nonce.zip $AP first - 0 - $S
+L_POLICY=$PA rel attest-not-excluded-token-nonce batch/attest-fw-token-nonce 1 null 3 ""
+case_ release/attest-not-excluded-token-nonce.zip $AP first - 1 release-exclusions $S
+L_POLICY=$PA rel attest-excluded-missing batch/attest-se-missing 1 null 2 "[1, 1001, \"attest-missing\"]"
+case_ release/attest-excluded-missing.zip $AP first - 0 - $S
+# a group-5 reason for a record that fails a binding check
+L_POLICY=$PA rel attest-excluded-group5-of-binding batch/attest-fw-token-nonce 1 null 2 "[1, 1001, \"attest-token-signature\"]"
+case_ release/attest-excluded-group5-of-binding.zip $AP first - 1 release-exclusions $S
+# attest-malformed in both groups: a leaf that is not a certificate (group 2),
+# a certificate above a sound leaf (group 5, taken on the custodians' word)
+L_POLICY=$PA rel attest-excluded-malformed-leaf batch/attest-se-leaf-not-certificate 1 null 2 "[1, 1001, \"attest-malformed\"]"
+case_ release/attest-excluded-malformed-leaf.zip $AP first - 0 - $S
+L_POLICY=$PA rel attest-excluded-malformed-intermediate batch/attest-se-intermediate-not-certificate 1 null 2 "[1, 1001, \"attest-malformed\"]"
+case_ release/attest-excluded-malformed-intermediate.zip $AP first - 0 - $S
+case_ release/attest-excluded-malformed-intermediate.zip $AP first deep 0 - $S
+L_POLICY=$PA rel attest-not-excluded-malformed-intermediate batch/attest-se-intermediate-not-certificate 1 null 3 ""
+case_ release/attest-not-excluded-malformed-intermediate.zip $AP first - 0 - $S
+case_ release/attest-not-excluded-malformed-intermediate.zip $AP first deep 1 release-exclusions $S
+# the attest-maker policy's valid batch of each kind, released
+for k in se fw both; do
+	L_POLICY=$PA rel "attest-$k-valid" "batch/attest-$k-valid" 1 null 3 ""
+	case_ "release/attest-$k-valid.zip" $AP first deep 0 - $S
+done
 
 # ---- one chip, one record (formats.md) -------------------------------------------------
 # The TEST maker of tests/tools/mkattest, whose certificates and tokens are

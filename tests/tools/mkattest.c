@@ -13,7 +13,8 @@
  *                                writes its 32-byte secret (mode 0600): the
  *                                inside of a simulated element or firmware
  *   mkattest sign SEED NAME FILE OUT
- *                                ES256 signature (r || s) of FILE by NAME
+ *                                ES256 signature (r || s) of FILE by NAME,
+ *                                deterministic: the same FILE, the same bytes
  *   mkattest chain SEED DIR KEY OUT [--maker other] [--with-root] [--other-key]
  *                                the device certificate chain for KEY (130
  *                                hex digits, or @NAME) as consign carries it,
@@ -465,8 +466,10 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "sign") == 0 && argc == 6) {
 		k = key_named(argv[2], argv[3]);
 		n = get(argv[4], msg, sizeof msg);
-		if (cs_es256_sign(sig, k, msg, n, &e) != CS_OK)
-			die("sign: %s", e.msg);
+		/* deterministic (tp_ecdsa), so what it signs repeats byte for
+		 * byte: the conformance corpus's secure-element records */
+		if (tp_ecdsa(sig, cs_p256_secret_evp(k), EVP_sha256(), msg, n) != 0)
+			die("sign: the signature failed");
 		put(argv[5], sig, sizeof sig, 0644);
 		cs_p256_secret_free(k);
 	} else if (strcmp(argv[1], "chain") == 0 && argc >= 6) {
