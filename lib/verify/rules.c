@@ -520,6 +520,9 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 {
 	static const char *const dup_reason[CS_DUP_SLOTS_PER_RECORD] = {"record-duplicate-serial",
 	    "record-duplicate-key", "record-duplicate-hwid", "record-duplicate-instance"};
+	static const char *const released_reason[CS_DUP_SLOTS_PER_RECORD] = {
+	    "record-released-serial", "record-released-key", "record-released-hwid",
+	    "record-released-instance"};
 	static const char *const dup_what[CS_DUP_SLOTS_PER_RECORD] = {"serial", "device key",
 	    "hardware id", "PSA instance id (the same chip)"};
 	const cs_vlookup *lk = r->o->lookup;
@@ -553,9 +556,8 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 		}
 		if (why != NULL) {
 			s->reason = why;
-			/* record-released-X names the value record-duplicate-X does */
 			for (t = 0; t < CS_DUP_SLOTS_PER_RECORD - 1; t++)
-				if (strcmp(why + 16, dup_reason[t] + 17) == 0)
+				if (strcmp(why, released_reason[t]) == 0)
 					break;
 			snprintf(s->msg, sizeof s->msg, "%s already released in release %llu",
 			    dup_what[t], (unsigned long long)s->released_in);
