@@ -249,6 +249,8 @@ check "... every row is exactly the export's line" [ "$(q "SELECT string_agg(ser
 	encode(public_key, 'hex') || ' ' || encode(hardware_id, 'hex') || ' ' || firmware, E'\n'
 	ORDER BY serial) FROM consign.devices")" = \
 	"$(jq -r '"\(.serial) \(.public_key_hex) \(.hardware_id) \(.firmware)"' "$T/r1.jsonl" | sort -n)" ]
+checkx "... no device with an instance id: the order requires no firmware evidence, the export gives none" \
+	'[ "$(q "SELECT count(instance_id) FROM consign.devices") $(jq -r .instance "$T/r1.jsonl" | sort -u)" = "0 " ]'
 check "... the chain is at release 1" [ "$(chain_db)" = "$(chain_of "$T/r1.zip")" ]
 check "... the order has 5 of 100 imported; the release is recorded with 1 excluded" \
 	[ "$(q "SELECT o.imported || '/' || o.quantity || ' ' || r.devices || ' ' || r.excluded
@@ -325,9 +327,10 @@ unchanged "... a batch, a truncated file"
 
 # a consign whose export lies about what it verified: the SQL checks refuse it.
 # The export is CSV (manifests/export.md): line 1 the header, line 2 the first
-# device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA CRLF);
-# cell N of line 2 is rewritten by awk, which keeps the CR in the last cell
-# (the algorithm's, so a lie there writes its CR too).
+# device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA,,CRLF:
+# no certificate, no instance id); cell N of line 2 is rewritten by awk,
+# which keeps the CR in the last cell (the instance id's, so a lie there
+# writes its CR too).
 # The job streams the export (-o names the pipe to its COPY): the liar has
 # consign write a file instead, rewrites it, then sends it where the job
 # asked (exit 3 when the pipe's reader is gone, as consign would).
@@ -354,7 +357,7 @@ lie() { # DESC REASON SHELL-ON-\$1
 		notok "$1: (exit $RC, want 1 with $2): $(head -c 400 "$T/err")"
 	fi
 }
-# cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $10)
+# cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $12)
 cell2() { echo "awk -F, -v OFS=, 'NR == 2 { $1 } 1' \"\$1\" >\"\$1.x\" && mv \"\$1.x\" \"\$1\""; }
 lie "an export line naming another release sequence" ci-export-mismatch "$(cell2 '$8 = 99')"
 lie "an export missing a device" ci-export-mismatch 'sed -i "\$d" "$1"'
@@ -375,7 +378,7 @@ lie "an export line with a cell the format does not have (COPY: 22P04)" \
 	"extra data after last expected column" "$(cell2 'sub(/\r$/, ",1\r")')"
 lie "an export whose header names a column the format does not have" export_fields \
 	'sed -i "1s/,release_digest/,extra&/" "$1"'
-lie "an export line that is not the format's eleven cells (COPY: 22P04)" "missing data for column" \
+lie "an export line that is not the format's twelve cells (COPY: 22P04)" "missing data for column" \
 	'sed -i "2s/.*/[1,2]\r/" "$1"'
 unchanged "... these five"
 # the key's algorithm: one of the two, and the key's length its
@@ -384,9 +387,9 @@ lie "an export line with an algorithm the format does not have" export_key_algor
 lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$10 = "ES256"')"
 # a certificate: only a secure element's (ES256), and only base64 of a DER SEQUENCE
 lie "an export line giving an Ed25519 device a certificate" export_certificate \
-	"$(cell2 '$11 = "MIIBAA==\r"')"
+	"$(cell2 '$11 = "MIIBAA=="')"
 lie "an export line whose certificate is not base64" export_certificate \
-	"$(cell2 '$10 = "ES256"; $11 = "MII*AA==\r"')"
+	"$(cell2 '$10 = "ES256"; $11 = "MII*AA=="')"
 unchanged "... these two"
 # CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
 # guard exactly as the format writes it (a cell starting with = + - @ or '
@@ -657,3 +660,4 @@ refused "a device with another batch than its release's" "$(dev 5000 "$kk" 01 1.
 refused "a device moved to a release that is not recorded" \
 	"UPDATE consign.devices SET release_seq = 99 WHERE serial = 1000"
 unchanged "... all of them"
+
