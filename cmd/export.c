@@ -20,9 +20,10 @@ static const char usage[] =
     "next in the chain, every cheap check of its batch; --deep every signature\n"
     "too) and only then writes one line per accepted device: serial, device key\n"
     "(hex and base64), hardware id, firmware, batch, order, release sequence,\n"
-    "release digest, the key's algorithm, and under an order that requires\n"
+    "release digest, the key's algorithm, under an order that requires\n"
     "secure-element evidence the device's certificate (its DER in base64; empty\n"
-    "otherwise). With -o the file appears only when verification passed; -o\n"
+    "otherwise), and under an order that requires firmware evidence its chip's\n"
+    "PSA instance id (hex; empty otherwise). With -o the file appears only when verification passed; -o\n"
     "naming a pipe (FIFO, with --force) gets each line as its record passes, and\n"
     "what it got counts only if export exits 0.\n";
 
@@ -57,7 +58,8 @@ struct ex {
 	uint64_t seq;
 	char tail[256];          /* every line ends with the release's fields */
 	size_t tail_len;
-	unsigned evidence;       /* the order's required evidence: CS_EV_SE exports certificates */
+	unsigned evidence;       /* the order's required evidence: CS_EV_SE exports certificates,
+				    CS_EV_FIRMWARE instance ids */
 	char cert[CERT_B64_MAX];
 	/* the last firmware and batch text seen, escaped: most devices share them */
 	char fw_raw[CS_FW_MAX + 1], fw[CS_FW_MAX * 6 + 8];
@@ -213,22 +215,33 @@ line(void *ctx, const cs_vrec *r)
 		p = cat(p, batch, o->batch_len);
 	}
 	p = cat(p, o->tail, o->tail_len);
-	/* the algorithm and the certificate last: columns added after the first
-	 * ones, so that CSV read by position keeps its columns where they were
-	 * (a DER certificate's base64 starts "MI": never formula-guarded) */
+	/* the algorithm, the certificate and the instance id last: columns
+	 * added after the first ones, so that CSV read by position keeps its
+	 * columns where they were (a DER certificate's base64 starts "MI", an
+	 * instance id's hex "01": never formula-guarded) */
 	if (o->csv) {
 		p = CAT(p, ",");
 		p = cat(p, alg, strlen(alg));
 		p = CAT(p, ",");
 		p = cat(p, o->cert, strlen(o->cert));
-		p = CAT(p, "\r\n");
+		p = CAT(p, ",");
 	} else {
 		p = CAT(p, ",\"algorithm\":\"");
 		p = cat(p, alg, strlen(alg));
 		p = CAT(p, "\",\"certificate\":\"");
 		p = cat(p, o->cert, strlen(o->cert));
-		p = CAT(p, "\"}\n");
+		p = CAT(p, "\",\"instance\":\"");
 	}
+	/* the chip's PSA instance id, only where the order required firmware
+	 * evidence: then the record passed only with a token that decodes, and
+	 * the id is what makes it one chip, one record (with --deep the token's
+	 * signature was checked here, else on the custodians' word) */
+	if ((o->evidence & CS_EV_FIRMWARE) && r->instance != NULL)
+		p = hex(p, r->instance, CS_PSA_INSTANCE_ID_LEN);
+	if (o->csv)
+		p = CAT(p, "\r\n");
+	else
+		p = CAT(p, "\"}\n");
 	o->len = (size_t)(p - (char *)o->buf);
 	o->lines++;
 	return o->failed;
@@ -236,7 +249,7 @@ line(void *ctx, const cs_vrec *r)
 
 static const char csv_header[] = "serial,public_key_hex,public_key_base64,hardware_id,firmware,"
 				 "batch,order,release_sequence,release_digest,algorithm,"
-				 "certificate\r\n";
+				 "certificate,instance\r\n";
 
 /* One verification pass; with writing set, the lines go out as records pass. */
 static int

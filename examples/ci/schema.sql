@@ -102,6 +102,18 @@ CREATE TABLE IF NOT EXISTS consign.devices (
 ALTER TABLE consign.devices ADD COLUMN IF NOT EXISTS certificate bytea
 	CONSTRAINT devices_certificate_shape CHECK (certificate IS NULL
 		OR (algorithm = 'ES256' AND octet_length(certificate) BETWEEN 1 AND 2048));
+-- the chip's PSA instance id (0x01 || SHA-256 of its attestation key), only
+-- where the order required firmware evidence (consign export's instance
+-- column): one chip, one device, as the ledger promises, and what a
+-- record-released-instance exclusion is checked against. Unique where it is
+-- there: the index is partial, so a device without one (NULL, never a
+-- collision) costs it nothing on import. Added here, like the certificate,
+-- so that a registry made before it gains the column and the index.
+ALTER TABLE consign.devices ADD COLUMN IF NOT EXISTS instance_id bytea
+	CONSTRAINT devices_instance_id_shape CHECK (instance_id IS NULL
+		OR (octet_length(instance_id) = 33 AND get_byte(instance_id, 0) = 1));
+CREATE UNIQUE INDEX IF NOT EXISTS devices_instance_id_key ON consign.devices (instance_id)
+	WHERE instance_id IS NOT NULL;
 
 -- Withdrawals M custodians signed (consign ledger withdraw): the release each
 -- names is refused, whatever copies of it exist.

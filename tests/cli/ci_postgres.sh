@@ -249,6 +249,8 @@ check "... every row is exactly the export's line" [ "$(q "SELECT string_agg(ser
 	encode(public_key, 'hex') || ' ' || encode(hardware_id, 'hex') || ' ' || firmware, E'\n'
 	ORDER BY serial) FROM consign.devices")" = \
 	"$(jq -r '"\(.serial) \(.public_key_hex) \(.hardware_id) \(.firmware)"' "$T/r1.jsonl" | sort -n)" ]
+checkx "... no device with an instance id: the order requires no firmware evidence, the export gives none" \
+	'[ "$(q "SELECT count(instance_id) FROM consign.devices") $(jq -r .instance "$T/r1.jsonl" | sort -u)" = "0 " ]'
 check "... the chain is at release 1" [ "$(chain_db)" = "$(chain_of "$T/r1.zip")" ]
 check "... the order has 5 of 100 imported; the release is recorded with 1 excluded" \
 	[ "$(q "SELECT o.imported || '/' || o.quantity || ' ' || r.devices || ' ' || r.excluded
@@ -325,9 +327,10 @@ unchanged "... a batch, a truncated file"
 
 # a consign whose export lies about what it verified: the SQL checks refuse it.
 # The export is CSV (manifests/export.md): line 1 the header, line 2 the first
-# device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA CRLF);
-# cell N of line 2 is rewritten by awk, which keeps the CR in the last cell
-# (the algorithm's, so a lie there writes its CR too).
+# device (1200,KEY-HEX,KEY-BASE64,HWID,1.4.2,B42,ORDER,3,DIGEST,EdDSA,,CRLF:
+# no certificate, no instance id); cell N of line 2 is rewritten by awk,
+# which keeps the CR in the last cell (the instance id's, so a lie there
+# writes its CR too).
 # The job streams the export (-o names the pipe to its COPY): the liar has
 # consign write a file instead, rewrites it, then sends it where the job
 # asked (exit 3 when the pipe's reader is gone, as consign would).
@@ -354,7 +357,7 @@ lie() { # DESC REASON SHELL-ON-\$1
 		notok "$1: (exit $RC, want 1 with $2): $(head -c 400 "$T/err")"
 	fi
 }
-# cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $10)
+# cell2 AWK-STATEMENT: the lie's shell, rewriting line 2's cells ($1 ... $12)
 cell2() { echo "awk -F, -v OFS=, 'NR == 2 { $1 } 1' \"\$1\" >\"\$1.x\" && mv \"\$1.x\" \"\$1\""; }
 lie "an export line naming another release sequence" ci-export-mismatch "$(cell2 '$8 = 99')"
 lie "an export missing a device" ci-export-mismatch 'sed -i "\$d" "$1"'
@@ -375,7 +378,7 @@ lie "an export line with a cell the format does not have (COPY: 22P04)" \
 	"extra data after last expected column" "$(cell2 'sub(/\r$/, ",1\r")')"
 lie "an export whose header names a column the format does not have" export_fields \
 	'sed -i "1s/,release_digest/,extra&/" "$1"'
-lie "an export line that is not the format's eleven cells (COPY: 22P04)" "missing data for column" \
+lie "an export line that is not the format's twelve cells (COPY: 22P04)" "missing data for column" \
 	'sed -i "2s/.*/[1,2]\r/" "$1"'
 unchanged "... these five"
 # the key's algorithm: one of the two, and the key's length its
@@ -384,9 +387,9 @@ lie "an export line with an algorithm the format does not have" export_key_algor
 lie "an export line naming ES256 for a 32-byte key" export_key_base64 "$(cell2 '$10 = "ES256"')"
 # a certificate: only a secure element's (ES256), and only base64 of a DER SEQUENCE
 lie "an export line giving an Ed25519 device a certificate" export_certificate \
-	"$(cell2 '$11 = "MIIBAA==\r"')"
+	"$(cell2 '$11 = "MIIBAA=="')"
 lie "an export line whose certificate is not base64" export_certificate \
-	"$(cell2 '$10 = "ES256"; $11 = "MII*AA==\r"')"
+	"$(cell2 '$10 = "ES256"; $11 = "MII*AA=="')"
 unchanged "... these two"
 # CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
 # guard exactly as the format writes it (a cell starting with = + - @ or '
@@ -657,3 +660,164 @@ refused "a device with another batch than its release's" "$(dev 5000 "$kk" 01 1.
 refused "a device moved to a release that is not recorded" \
 	"UPDATE consign.devices SET release_seq = 99 WHERE serial = 1000"
 unchanged "... all of them"
+
+# ---- one chip, one record: the chips' PSA instance ids ------------------------------------
+# Under an order that requires firmware evidence (a TEST maker's chips,
+# tests/tools/mkattest), each device is stored with its chip's instance id,
+# unique; in a registry of its own. wr1: six chips; wr2 reuses those six for
+# new serials, keys and hardware ids (records 0-5, which the office excludes
+# as record-released-instance in release 1) and brings chips 6 and 7; wr3
+# reuses all eight (0-5 released in 1, 6-7 in 2) and brings 8 and 9. An
+# insider's wr3x adds record 8, a new chip, as released in 1; wr3y claims
+# record 6 (chip 6, which release 2 holds) as released in 1.
+MAKER="ci_postgres TEST maker"
+W=$T/w
+fwpol=$W/policy.cbor
+mkdir -p "$T/pki" "$W" && "$TOOLS/mkattest" pki "$MAKER" "$T/pki" >/dev/null &&
+	"$TOOLS/mkattest" reference >"$T/refs" && cp "$F"/*.key "$F"/*.pub "$F"/*.pass "$W/" &&
+	"$CONSIGN" policy create --threshold 2 --custodian "$W/alice.pub" --custodian "$W/bob.pub" \
+		--custodian "$W/carol.pub" --office "$W/office.pub" \
+		--attestation-root "TEST maker=$T/pki/root.der" -o "$fwpol" >/dev/null &&
+	sign_as "$W" "$fwpol" alice && sign_as "$W" "$fwpol" bob &&
+	"$CONSIGN" order create --policy "$fwpol" --batch BFW --product "Sensor v2" \
+		--serials 1000-1999 --quantity 40 --station "$W/station.pub" --evidence firmware \
+		--firmware-reference "$T/refs" -o "$W/order.cbor" >/dev/null &&
+	sign_as "$W" "$W/order.cbor" alice --policy "$fwpol" &&
+	sign_as "$W" "$W/order.cbor" bob --policy "$fwpol" &&
+	"$CONSIGN" ledger --ledger "$W/L" init --policy "$fwpol" >/dev/null ||
+	notok "a policy pinning the TEST maker, an order requiring firmware evidence"
+office_mkb "$W" --count 6 --evidence firmware --maker "$MAKER" -o "$T/wb1.zip" &&
+	office_release "$W" "$T/wb1.zip" "$T/wr1.zip" &&
+	"$CONSIGN" ledger --ledger "$W/L" add "$T/wr1.zip" >/dev/null || notok "release 1: six chips"
+office_mkb "$W" --count 8 --seed 7 --first-serial 1100 --evidence firmware --maker "$MAKER" \
+	-o "$T/wb2.zip" && office_release "$W" "$T/wb2.zip" "$T/wr2.zip" --exclude-refused &&
+	"$CONSIGN" ledger --ledger "$W/L" add "$T/wr2.zip" >/dev/null ||
+	notok "release 2: the six chips again, and two new ones"
+office_mkb "$W" --count 10 --seed 9 --first-serial 1200 --evidence firmware --maker "$MAKER" \
+	-o "$T/wb3.zip" && office_draft "$W" "$T/wb3.zip" "$T/wr3.zip" --exclude-refused &&
+	"$TOOLS/relsig" "$W/office.key" "$W/office.pass" "$T/wr3.zip" "$T/wr3x.zip" \
+		exclude 8 record-released-instance 1 &&
+	sign_as "$W" "$T/wr3x.zip" alice --policy "$fwpol" && sign_as "$W" "$T/wr3x.zip" bob --policy "$fwpol" &&
+	"$TOOLS/relsig" "$W/office.key" "$W/office.pass" "$T/wr3.zip" "$T/wr3c.zip" clear &&
+	"$TOOLS/relsig" "$W/office.key" "$W/office.pass" "$T/wr3c.zip" "$T/wr3y.zip" \
+		exclude 6 record-released-instance 1 &&
+	sign_as "$W" "$T/wr3y.zip" alice --policy "$fwpol" && sign_as "$W" "$T/wr3y.zip" bob --policy "$fwpol" &&
+	sign_as "$W" "$T/wr3.zip" alice --policy "$fwpol" && sign_as "$W" "$T/wr3.zip" bob --policy "$fwpol" ||
+	notok "release 3, and two with a false record-released-instance"
+checkx "release 2 excludes records 0 to 5 as record-released-instance in release 1" \
+	'[ "$("$CONSIGN" inspect --json "$T/wr2.zip" | jq -r "[.excluded[] | \"\(.index):\(.reason):\(.released_in)\"] | join(\" \")")" = "$(seq -s " " -f "%g:record-released-instance:1" 0 5)" ]'
+
+psql -X -q -v ON_ERROR_STOP=1 -U ciadmin -d postgres -c "CREATE DATABASE registry_fw OWNER ci" \
+	>/dev/null || notok "a registry for the firmware order"
+jobf() { env PGUSER=ci PGDATABASE=registry_fw CONSIGN="$CONSIGN" "$JOB" "$@"; }
+qf() { psql -X -q -A -t -v ON_ERROR_STOP=1 -U ciadmin -d registry_fw -c "$1" 2>&1; }
+snapf() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -U ciadmin -d registry_fw \
+		-c "COPY (SELECT * FROM consign.trust_state) TO STDOUT" \
+		-c "COPY (SELECT * FROM consign.releases ORDER BY seq) TO STDOUT" \
+		-c "COPY (SELECT * FROM consign.orders ORDER BY order_digest) TO STDOUT" \
+		-c "COPY (SELECT * FROM consign.devices ORDER BY serial) TO STDOUT"
+}
+unchangedf() {
+	snapf >"$T/snapf.now" 2>&1
+	check "$1: the state is unchanged" cmp -s "$T/snapf" "$T/snapf.now"
+}
+# liedf DESC REASON ZIP SHELL-ON-$1: the job, its export rewritten, refuses
+liedf() {
+	run env PGUSER=ci PGDATABASE=registry_fw CONSIGN="$T/liar" LIE="$4" "$JOB" "$3"
+	if [ "$RC" -eq 1 ] && grep -q -- "$2" "$T/err"; then
+		ok "$1: refused ($2)"
+	else
+		notok "$1: (exit $RC, want 1 with $2): $(head -c 400 "$T/err")"
+	fi
+}
+# (id of the chip of record N of a release, from its export)
+inst_of() { # RELEASE-JSONL SERIAL
+	grep -o "^{\"serial\":$2,.*" "$1" | sed -n 's/.*"instance":"\([0-9a-f]*\)".*/\1/p'
+}
+jobf --init-policy "$fwpol" --trust-on-first-use >/dev/null || notok "the firmware registry pinned"
+snapf >"$T/snapf"
+
+"$CONSIGN" export --policy "$fwpol" --first --format jsonl "$T/wr1.zip" -o "$T/wr1.jsonl" 2>/dev/null
+"$CONSIGN" export --policy "$fwpol" --first --format csv "$T/wr1.zip" -o "$T/wr1.csv" 2>/dev/null
+checkx "consign export gives each of release 1's six devices its chip's instance id, six distinct" \
+	'[ "$(jq -r .instance "$T/wr1.jsonl" | grep -c "^01[0-9a-f]\{64\}$") $(jq -r .instance "$T/wr1.jsonl" | sort -u | wc -l)" = "6 6" ]'
+checkx "... the CSV's last column, the same ids" \
+	'[ "$(head -1 "$T/wr1.csv")" = "$(printf "%s\r" "serial,public_key_hex,public_key_base64,hardware_id,firmware,batch,order,release_sequence,release_digest,algorithm,certificate,instance")" ] &&
+	[ "$(tail -n +2 "$T/wr1.csv" | tr -d "\r" | awk -F, "{ print \$12 }")" = "$(jq -r .instance "$T/wr1.jsonl")" ]'
+checkx "... each its chip's: the values release 2's exclusions of the same six chips name" \
+	'[ "$("$CONSIGN" verify --policy "$fwpol" --after "$(chain_of "$T/wr1.zip")" --json "$T/wr2.zip" |
+		jq -r ".excluded[].value")" = "$(jq -r .instance "$T/wr1.jsonl")" ]'
+
+# the export's lines checked as they are copied: an instance id is empty or
+# 01 and 64 lower-case hex digits
+liedf "an export line whose instance id is not of type RAND (02)" export_instance "$T/wr1.zip" \
+	"$(cell2 'sub(/^01/, "02", $12)')"
+liedf "an export line whose instance id is a byte short" export_instance "$T/wr1.zip" \
+	"$(cell2 '$12 = substr($12, 3)')"
+liedf "an export line whose instance id is in capitals" export_instance "$T/wr1.zip" \
+	"$(cell2 '$12 = toupper($12)')"
+# one chip, one device: two lines with the same chip, the unique index
+liedf "an export whose devices 1000 and 1001 share a chip" devices_instance_id_key "$T/wr1.zip" \
+	'i=$(sed -n 2p "$1" | cut -d, -f12); sed -i "3s/,[^,]*\$/,$i/" "$1"'
+unchangedf "... all four"
+
+expect 0 "release 1 of the firmware order imports" jobf "$T/wr1.zip"
+checkx "... each device with its chip's instance id, as the export gives it" \
+	'[ "$(qf "SELECT string_agg(serial || '"' '"' || encode(instance_id, '"'hex'"'), E'"'\\n'"' ORDER BY serial) FROM consign.devices")" = "$(jq -r "\"\(.serial) \(.instance)\"" "$T/wr1.jsonl")" ]'
+snapf >"$T/snapf"
+
+a1=$(chain_of "$T/wr1.zip")
+"$CONSIGN" export --policy "$fwpol" --after "$a1" --format jsonl "$T/wr2.zip" -o "$T/wr2.jsonl" 2>/dev/null
+i1000=$(inst_of "$T/wr1.jsonl" 1000)
+# a device whose chip the registry holds already: the unique index refuses
+# it, after the order's and the release's rows were written
+liedf "release 2's device 1106 given chip 0's instance id, registered for 1000" \
+	devices_instance_id_key "$T/wr2.zip" "$(cell2 "\$12 = \"$i1000\\r\"")"
+unchangedf "... a chip registered twice"
+expect 0 "release 2, excluding six records as record-released-instance in release 1, imports" \
+	jobf "$T/wr2.zip"
+check "... its two devices, each with its chip" \
+	[ "$(qf "SELECT count(*) || ' ' || count(instance_id) FROM consign.devices WHERE release_seq = 2")" = "2 2" ]
+checkx "... device 1106 has chip 6 (new: not among release 1's)" \
+	'[ -n "$(inst_of "$T/wr2.jsonl" 1106)" ] && [ "$(qf "SELECT encode(instance_id, '"'hex'"') FROM consign.devices WHERE serial = 1106")" = "$(inst_of "$T/wr2.jsonl" 1106)" ] &&
+	! grep -q "$(inst_of "$T/wr2.jsonl" 1106)" "$T/wr1.jsonl"'
+snapf >"$T/snapf"
+
+a2=$(chain_of "$T/wr2.zip")
+expect_reason 1 release-exclusions \
+	"an insider's release 3 excluding a new chip as released in release 1, M-signed: refused" \
+	jobf "$T/wr3x.zip"
+check "... naming record 8 and the reason" \
+	grep -q "record 8 is excluded as record-released-instance in release 1" "$T/err"
+expect_reason 1 release-exclusions \
+	"one excluding chip 6, which release 2 holds, as released in release 1: refused" \
+	jobf "$T/wr3y.zip"
+check "... naming record 6" grep -q "record 6 is excluded as record-released-instance in release 1" "$T/err"
+unchangedf "... both"
+expect 0 "the genuine release 3 (chips 0-5 released in 1, 6-7 in 2) imports" jobf "$T/wr3.zip"
+checkx "... 10 devices, 10 chips, the chain at release 3" \
+	'[ "$(qf "SELECT count(*) || '"' '"' || count(DISTINCT instance_id) FROM consign.devices") $(qf "SELECT last_seq FROM consign.trust_state")" = "10 10 3" ]'
+
+# the registry's own rules, whoever writes
+devf() { # SERIAL INSTANCE-HEX: a device of release 1 with that instance id
+	echo "INSERT INTO consign.devices (serial, public_key, hardware_id, firmware, batch, order_digest,
+		release_seq, release_digest, instance_id) SELECT $1, '\\x$(printf '%064d' "$1")', '\\x$1',
+		'1.0', batch, order_digest, seq, digest, '\\x$2' FROM consign.releases WHERE seq = 1"
+}
+refusedf() { # DESC CONSTRAINT SQL
+	if psql -X -q -U ci -d registry_fw -v ON_ERROR_STOP=1 -c "$3" >/dev/null 2>"$T/sqlerr"; then
+		notok "schema: $1 was accepted"
+	elif grep -q "\"$2\"" "$T/sqlerr"; then
+		ok "schema: $1 is refused ($2)"
+	else
+		notok "schema: $1: refused for another reason: $(head -c 300 "$T/sqlerr" | tr '\n' ' ')"
+	fi
+}
+snapf >"$T/snapf"
+refusedf "a device whose chip is registered already" devices_instance_id_key "$(devf 5000 "$i1000")"
+refusedf "an instance id of 32 bytes" devices_instance_id_shape "$(devf 5000 "${i1000:2}")"
+refusedf "an instance id not of type RAND" devices_instance_id_shape "$(devf 5000 "02${i1000:2}")"
+psql -X -q -U ci -d registry_fw -v ON_ERROR_STOP=1 -c "$(devf 5000 '' | sed "s/'\\\\x'/NULL/")" \
+	-c "$(devf 5001 '' | sed "s/'\\\\x'/NULL/")" >/dev/null 2>"$T/sqlerr"
+check "... two devices without one (NULL) are no collision" [ "$(qf "SELECT count(*) FROM consign.devices WHERE serial >= 5000 AND instance_id IS NULL")" = 2 ]

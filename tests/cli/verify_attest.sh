@@ -129,6 +129,8 @@ judged "... and with --deep finds each exclusion borne out" "" "$T/se-rel.zip" -
 checkx "export: 27 devices, each with a certificate" \
 	'[ "$(jq -r "select(.certificate != \"\") | .serial" "$T/se.jsonl" | wc -l)" -eq 27 ] &&
 	[ "$(wc -l <"$T/se.jsonl")" -eq 27 ]'
+check "... and no instance id: the order requires no firmware evidence" \
+	[ "$(jq -r .instance "$T/se.jsonl" | sort -u)" = "" ]
 # the certificate is the leaf the record carried: its key is the device key
 # and it chains to the TEST maker's root (checked by OpenSSL's own tool)
 if command -v openssl >/dev/null; then
@@ -230,6 +232,19 @@ run "$CONSIGN" verify --policy "$P/policy.cbor" --deep --after "$after1" --relea
 checkx "the cloud imports release 2 after release 1 (--deep --released: exit $RC)" '[ "$RC" = 0 ]'
 checkx "... its report gives each claim's value: the chip's instance id" \
 	'[ "$(jq -r "[.excluded[] | .value | test(\"^01[0-9a-f]{64}$\")] | all" "$T/out")" = true ]'
+# the export gives each device its chip's instance id: release 1's six are
+# the values release 2's exclusions name, release 2's two are new chips
+"$CONSIGN" export --policy "$P/policy.cbor" --first --deep --format jsonl "$T/fw2-a-rel.zip" \
+	>"$T/fw2-a.jsonl" 2>/dev/null &&
+	"$CONSIGN" export --policy "$P/policy.cbor" --after "$after1" --deep --format jsonl \
+		"$T/fw2-b-rel.zip" >"$T/fw2-b.jsonl" 2>/dev/null || notok "export of releases 1 and 2"
+checkx "export: release 1's six chips, each the value of release 2's exclusion of it" \
+	'[ "$(jq -r .instance "$T/fw2-a.jsonl")" = "$(jq -r ".excluded[].value" "$T/out")" ] &&
+	[ "$(jq -r .instance "$T/fw2-a.jsonl" | sort -u | wc -l)" -eq 6 ]'
+checkx "... release 2's two devices (serials 1106, 1107), two chips none of release 1 holds" \
+	'[ "$(jq -r .serial "$T/fw2-b.jsonl" | tr "\n" " ")" = "1106 1107 " ] &&
+	[ "$(cat "$T/fw2-a.jsonl" "$T/fw2-b.jsonl" | jq -r .instance | grep -c "^01[0-9a-f]\{64\}$")" -eq 8 ] &&
+	[ "$(cat "$T/fw2-a.jsonl" "$T/fw2-b.jsonl" | jq -r .instance | sort -u | wc -l)" -eq 8 ]'
 
 # an index made before instance ids were kept is refused until rebuilt
 cp -r "$T/fw2/L" "$T/fw2-old"
@@ -267,6 +282,12 @@ expect_reason 1 release-exclusions "the ledger refuses it, checking its release 
 office_mkb "$T/both" --count 20 --evidence both --maker "$MAKER" -o "$T/both.zip" ||
 	notok "mkbatch: both kinds"
 judged "devices carrying both kinds pass an order requiring both" "" "$T/both.zip"
+office_release "$T/both" "$T/both.zip" "$T/both-rel.zip" &&
+	"$CONSIGN" export --policy "$P/policy.cbor" --first --deep --format csv "$T/both-rel.zip" \
+		>"$T/both.csv" 2>/dev/null || notok "release and export of the both order"
+checkx "... exported, each with its certificate and its chip's instance id, the last two columns" \
+	'[ "$(tail -n +2 "$T/both.csv" | tr -d "\r" | awk -F, "\$11 ~ /^MI/ && \$12 ~ /^01[0-9a-f]+\$/ && length(\$12) == 66" | wc -l)" -eq 20 ] &&
+	[ "$(tail -n +2 "$T/both.csv" | cut -d, -f12 | sort -u | wc -l)" -eq 20 ]'
 office_mkb "$T/se" --count 20 --evidence se --maker "$MAKER" -o "$T/se-only.zip" &&
 	office_mkb "$T/both" --count 20 --evidence se --maker "$MAKER" -o "$T/se-for-both.zip" ||
 	notok "mkbatch: secure-element devices for the both order"
