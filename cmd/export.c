@@ -23,9 +23,9 @@ static const char usage[] =
     "release digest, the key's algorithm, under an order that requires\n"
     "secure-element evidence the device's certificate (its DER in base64; empty\n"
     "otherwise), and under an order that requires firmware evidence its chip's\n"
-    "PSA instance id (hex; empty otherwise). With -o the file appears only when verification passed; -o\n"
-    "naming a pipe (FIFO, with --force) gets each line as its record passes, and\n"
-    "what it got counts only if export exits 0.\n";
+    "PSA instance id (hex; empty otherwise). With -o the file appears only when\n"
+    "verification passed; -o naming a pipe (FIFO, with --force) gets each line\n"
+    "as its record passes, and what it got counts only if export exits 0.\n";
 
 enum { O_FIRST = 256, O_AFTER, O_DEEP, O_THREADS, O_FORMAT, O_JSON, O_WITHDRAWN };
 
