@@ -827,6 +827,7 @@ parsed_leaf(void)
 	T_OK(cs_attest_cert_parse(&pc, dc.der, dc.len, &e) == CS_OK &&
 		cs_attest_cert_key(key, &pc, &e) == CS_OK && memcmp(key, dc.pt, 65) == 0,
 	    "parsed leaf: a compressed key comes back uncompressed");
+	cs_attest_cert_free(&pc);
 	cs_err_clear(&e);
 	T_OK(cs_attest_cert_parse(&pc, dc.der, dc.len - 1, &e) == CS_MALFORMED &&
 		strcmp(e.reason, "attest-malformed") == 0 && pc.x == NULL,
