@@ -503,6 +503,7 @@ ea_open(void *ctx, uint64_t seq, cs_zipr **z, const cs_policy **pol, const uint8
 	sqlite3_stmt *st;
 	uint8_t pd[CS_DIGEST_LEN];
 	struct stat sb;
+	cs_err ze;
 	int rc;
 
 	*found = 0;
@@ -526,10 +527,14 @@ ea_open(void *ctx, uint64_t seq, cs_zipr **z, const cs_policy **pol, const uint8
 	if ((p = policy_by_digest(l, pd)) == NULL ||
 	    path_of(path, l, CS_LEDGER_RELEASES, seq, digest, "zip") != 0 || stat(path, &sb) != 0)
 		return CS_OK;
-	if ((rc = cs_zipr_open(z, path, e)) != CS_OK)
+	/* a layout the reader refuses is the ledger's file, not the input:
+	 * said as such (cs_fail keeps the first error, so the reader's goes to
+	 * its own cs_err) */
+	cs_err_clear(&ze);
+	if ((rc = cs_zipr_open(z, path, &ze)) != CS_OK)
 		return rc == CS_REJECT ? cs_fail(e, CS_MALFORMED, "ledger-inconsistent",
-					     "%s: %s", path, e->msg)
-				       : rc;
+					     "%s: %s", path, ze.msg)
+				       : cs_err_take(e, &ze);
 	*pol = &p->p;
 	*pol_digest = p->s.digest;
 	*found = 1;

@@ -375,6 +375,7 @@ dir_open(void *ctx, uint64_t seq, cs_zipr **z, const cs_policy **pol, const uint
 	cs_earlier_dir *d = ctx;
 	const struct efile *f = NULL;
 	uint64_t k;
+	cs_err ze;
 	int rc;
 
 	*found = 0;
@@ -393,10 +394,13 @@ dir_open(void *ctx, uint64_t seq, cs_zipr **z, const cs_policy **pol, const uint
 	}
 	if (memcmp(f->policy, d->pd, CS_DIGEST_LEN) != 0)
 		return CS_OK;
-	if ((rc = cs_zipr_open(z, f->path, e)) != CS_OK)
+	/* the reader's refusal goes to its own cs_err: cs_fail keeps the
+	 * first error, and this one is the claim's */
+	cs_err_clear(&ze);
+	if ((rc = cs_zipr_open(z, f->path, &ze)) != CS_OK)
 		return rc == CS_REJECT ? cs_fail(e, CS_REJECT, "release-exclusions",
-					     "%s: %s", f->path, e->msg)
-				       : rc;
+					     "%s: %s", f->path, ze.msg)
+				       : cs_err_take(e, &ze);
 	*pol = d->pol;
 	*pol_digest = d->pd;
 	*found = 1;

@@ -91,3 +91,20 @@ check "... and says the old index was the wrong side (1 device no release holds)
 check "... naming it" grep -q "for example serial 999999, which it said release 1 holds" "$T/out"
 expect 0 "after which batch D is drafted with nothing excluded" \
 	"$CONSIGN" release create --policy "$P" --ledger "$L" "$T/d.zip" -o "$T/r4.zip"
+
+# the index names release 1 for batch B's first five serials, but release
+# 1's signed file no longer has a release's layout (an entry added): that is
+# the ledger's damage, not the batch's, and nothing is drafted from it
+cp -r "$L" "$T/L-damaged"
+r1file=$(ls "$T/L-damaged/releases/"*.zip | head -1)
+python3 - "$r1file" <<'PY' || notok "add an entry to release 1's file"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "a") as z:
+    z.writestr("extra.txt", "not part of a release")
+PY
+expect_reason 3 ledger-inconsistent "release create: a ledger release file the reader refuses is ledger-inconsistent" \
+	"$CONSIGN" release create --policy "$P" --ledger "$T/L-damaged" --exclude-refused "$T/b.zip" \
+	-o "$T/r-damaged.zip"
+check "... naming the file and what is wrong with it" \
+	grep -q "releases/.*\.zip: .*entries" "$T/err"
+checkx "... and writes no draft" '[ ! -e "$T/r-damaged.zip" ]'
