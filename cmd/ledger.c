@@ -232,6 +232,21 @@ rebuild(const char *dir, struct lo *o)
 		       "files hold, now entered\n", dir, (unsigned long long)diff.devices_added,
 		    diff.devices_added == 1 ? "" : "s", (unsigned long long)diff.releases_added,
 		    diff.releases_added == 1 ? "" : "s");
+	/* a chip's row deleted lets the chip be released again */
+	if (diff.chips_dropped > 0)
+		printf("%s: the old index was altered or damaged: it held %llu chip%s (PSA instance "
+		       "id%s) that no signed release file holds, now gone\n", dir,
+		    (unsigned long long)diff.chips_dropped, diff.chips_dropped == 1 ? "" : "s",
+		    diff.chips_dropped == 1 ? "" : "s");
+	if (diff.chips_added > 0 && diff.chips_unrecorded)
+		printf("%s: the old index predates released chips (PSA instance ids): the %llu "
+		       "the signed files hold are now entered\n", dir,
+		    (unsigned long long)diff.chips_added);
+	else if (diff.chips_added > 0)
+		printf("%s: the old index lacked %llu released chip%s (PSA instance id%s) that the "
+		       "signed files hold, now entered\n", dir,
+		    (unsigned long long)diff.chips_added, diff.chips_added == 1 ? "" : "s",
+		    diff.chips_added == 1 ? "" : "s");
 	rc = show(l, dir, o);
 	cs_ledger_close(l);
 	return rc;

@@ -1007,6 +1007,41 @@ ledger_init(const char *dir, const uint8_t *p, size_t n, cs_err *e)
 	return rc;
 }
 
+/* The count of query q's one row, -1 when it cannot be run. */
+static int64_t
+count_of(cs_ledger *l, const char *q)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(l->db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The released chips of the two indexes, as diff_index compares devices:
+ * an insider who deletes a chip's row lets it be released again. */
+static void
+diff_chips(cs_ledger *l, cs_ledger_diff *d)
+{
+	int64_t dropped, added;
+
+	if (count_of(l, "SELECT count(*) FROM old.sqlite_master WHERE type = 'table' AND "
+			"name = 'instance'") == 0) {
+		d->chips_unrecorded = 1;
+		added = count_of(l, "SELECT count(*) FROM main.instance");
+		d->chips_added = added > 0 ? (uint64_t)added : 0;
+		return;
+	}
+	dropped = count_of(l, "SELECT count(*) FROM old.instance o WHERE NOT EXISTS (SELECT 1 FROM "
+			      "main.instance n WHERE n.id = o.id AND n.seq = o.seq)");
+	added = count_of(l, "SELECT count(*) FROM main.instance n WHERE NOT EXISTS (SELECT 1 FROM "
+			    "old.instance o WHERE n.id = o.id AND n.seq = o.seq)");
+	d->chips_dropped = dropped > 0 ? (uint64_t)dropped : 0;
+	d->chips_added = added > 0 ? (uint64_t)added : 0;
+}
+
 /* Compares the rebuilt index (main) with the old one, attached as old. */
 static void
 diff_index(cs_ledger *l, const char *olddb, cs_ledger_diff *d)
@@ -1055,6 +1090,8 @@ diff_index(cs_ledger *l, const char *olddb, cs_ledger_diff *d)
 		sqlite3_finalize(st);
 	}
 	d->had_index = ok;
+	if (ok)
+		diff_chips(l, d);
 	sqlite3_exec(l->db, "DETACH DATABASE old", NULL, NULL, NULL);
 }
 

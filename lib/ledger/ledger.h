@@ -119,6 +119,11 @@ typedef struct cs_ledger_diff {
 	uint64_t releases_dropped, releases_added;
 	int has_example;
 	uint64_t example_serial, example_seq; /* one dropped device row */
+	/* chips (PSA instance ids) released: rows the old index held that no
+	 * signed file bears out, and rows it lacked; chips_unrecorded: the old
+	 * index predates them (no such table), every chip counts as added */
+	uint64_t chips_dropped, chips_added;
+	int chips_unrecorded;
 } cs_ledger_diff;
 
 /* Recreates the index of dir from its policy, release and draft files

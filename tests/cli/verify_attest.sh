@@ -69,6 +69,14 @@ judged() {
 	fi
 }
 
+# judged_everywhere DESC WANT ZIP: judged on the default engine, the
+# reference engine and one thread, the same failures from each
+judged_everywhere() {
+	judged "$1" "$2" "$3"
+	ENGINE=reference judged "... the reference engine agrees" "$2" "$3"
+	judged "... on one thread too" "$2" "$3" --threads 1
+}
+
 # ---- secure elements -------------------------------------------------------
 office_mkb "$T/se" --count 30 --evidence se --maker "$MAKER" -o "$T/se.zip" ||
 	notok "mkbatch: 30 secure-element devices"
@@ -78,10 +86,8 @@ office_mkb "$T/se" --count 30 --evidence se --maker "$MAKER" --break attest-miss
 	--break attest-leaf-key@5 --break attest-chain-root@7 -o "$T/se-bad.zip" ||
 	notok "mkbatch: secure-element forgeries"
 SE_WANT="3:attest-missing 5:attest-leaf-key 7:attest-chain-root"
-judged "no evidence, a leaf for another key, a self-made chain for the record's own key: each refused" \
+judged_everywhere "no evidence, a leaf for another key, a self-made chain for the record's own key: each refused" \
 	"$SE_WANT" "$T/se-bad.zip"
-ENGINE=reference judged "... the reference engine agrees" "$SE_WANT" "$T/se-bad.zip"
-judged "... on one thread too" "$SE_WANT" "$T/se-bad.zip" --threads 1
 run "$CONSIGN" verify --policy "$P/policy.cbor" "$T/se-bad.zip"
 check "the report names record 7 and its reason" grep -q "record 7 (serial 1007): attest-chain-root" "$T/out"
 
@@ -184,10 +190,8 @@ office_mkb "$T/fw" --count 12 --evidence firmware --maker "$MAKER" \
 	--break attest-same-instance@5 --break attest-same-instance@9 -o "$T/fw-dup.zip" ||
 	notok "mkbatch: one chip attesting three records"
 DUP_WANT="5:record-duplicate-instance 9:record-duplicate-instance"
-judged "one chip's evidence for records 0, 5 and 9: records 5 and 9 record-duplicate-instance" \
+judged_everywhere "one chip's evidence for records 0, 5 and 9: records 5 and 9 record-duplicate-instance" \
 	"$DUP_WANT" "$T/fw-dup.zip"
-ENGINE=reference judged "... the reference engine agrees" "$DUP_WANT" "$T/fw-dup.zip"
-judged "... on one thread too" "$DUP_WANT" "$T/fw-dup.zip" --threads 1
 run "$CONSIGN" verify --policy "$P/policy.cbor" "$T/fw-dup.zip"
 check "the report names the first record holding the chip" \
 	grep -q "record 9 (serial 1009): record-duplicate-instance: PSA instance id (the same chip) also in record 0" "$T/out"
@@ -258,8 +262,31 @@ expect_reason 3 "predates PSA instance ids" "an index without the instance table
 	"$CONSIGN" verify --policy "$P/policy.cbor" --ledger "$T/fw2-old" "$T/fw2-b.zip"
 expect 0 "ledger rebuild makes it again from the release files" "$CONSIGN" ledger \
 	--ledger "$T/fw2-old" rebuild
+check "... and says the old index predated the chips: the 8 released are entered" \
+	grep -q "the old index predates released chips (PSA instance ids): the 8 the signed files hold are now entered" "$T/out"
 judged "... and it finds the released chips again (and release 2's serials)" \
 	"$REL_WANT 6:record-released-serial 7:record-released-serial" "$T/fw2-b.zip" --ledger "$T/fw2-old"
+# an insider deletes two chips' rows so that they can be released again,
+# and adds a chip no release holds: the rebuild puts back the files' truth
+# and says the index was the wrong side
+cp -r "$T/fw2/L" "$T/fw2-tampered"
+python3 - "$T/fw2-tampered/ledger.db" <<'PY' || notok "tamper the chips' rows"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ids = [r[0] for r in db.execute("SELECT id FROM instance ORDER BY id LIMIT 2")]
+assert len(ids) == 2
+db.executemany("DELETE FROM instance WHERE id = ?", [(i,) for i in ids])
+db.execute("INSERT INTO instance(id, seq) VALUES(?, 1)", (b"\x01" + b"\xee" * 32,))
+db.commit()
+PY
+expect 0 "ledger rebuild of an index with chips' rows deleted and one added" "$CONSIGN" ledger \
+	--ledger "$T/fw2-tampered" rebuild
+check "... says the old index held 1 chip no signed release file holds" \
+	grep -q "the old index was altered or damaged: it held 1 chip (PSA instance id) that no signed release file holds, now gone" "$T/out"
+check "... and lacked 2 that the signed files hold" \
+	grep -q "the old index lacked 2 released chips (PSA instance ids) that the signed files hold, now entered" "$T/out"
+judged "... after which every released chip is found again" \
+	"$REL_WANT 6:record-released-serial 7:record-released-serial" "$T/fw2-b.zip" --ledger "$T/fw2-tampered"
 
 # an insider's false "released before" for a chip no release holds: record
 # 8 of batch C is a new chip (0 to 7 are released ones)
