@@ -248,6 +248,7 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 {
 	uint8_t hw[CS_DIGEST_LEN], kd[CS_DIGEST_LEN], inst[CS_PSA_INSTANCE_ID_LEN];
 	cs_seen_rec *n;
+	int64_t at;
 	int rc, has_inst;
 
 	has_inst = cs_evidence_instance(s->evidence, r, inst);
@@ -256,18 +257,18 @@ cs_seen_add(cs_seen *s, const cs_record *r, const uint8_t digest[CS_DIGEST_LEN],
 	if (cs_seen_serial(s, r->serial) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-serial",
 		    "serial %llu is already in this batch", (unsigned long long)r->serial);
-	if (cs_seen_key(s, kd) >= 0)
+	if ((at = cs_seen_key(s, kd)) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-key",
 		    "device key already in this batch (serial %llu)",
-		    (unsigned long long)s->rec[cs_seen_key(s, kd)].serial);
-	if (cs_seen_hwid(s, hw) >= 0)
+		    (unsigned long long)s->rec[at].serial);
+	if ((at = cs_seen_hwid(s, hw)) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-hwid",
 		    "hardware id already in this batch (serial %llu)",
-		    (unsigned long long)s->rec[cs_seen_hwid(s, hw)].serial);
-	if (has_inst && cs_seen_instance(s, inst) >= 0)
+		    (unsigned long long)s->rec[at].serial);
+	if (has_inst && (at = cs_seen_instance(s, inst)) >= 0)
 		return cs_fail(e, CS_REJECT, "record-duplicate-instance",
 		    "a device with the same chip (PSA instance id) is already in this batch "
-		    "(serial %llu)", (unsigned long long)s->rec[cs_seen_instance(s, inst)].serial);
+		    "(serial %llu)", (unsigned long long)s->rec[at].serial);
 	if (s->n >= CS_MAX_QUANTITY)
 		return cs_fail(e, CS_REJECT, "too-large", "more than %llu records", CS_MAX_QUANTITY);
 	if (s->n == s->cap && (rc = grow(s, e)) != CS_OK)

@@ -323,6 +323,7 @@ read_records(zip_t *z, zip_uint64_t i, uint64_t max_count, cs_seal_result *res, 
 	cs_record rec;
 	cs_cose c;
 	cs_cr cr;
+	cs_err le;
 
 	if ((b = malloc(cap)) == NULL)
 		return cs_fail(e, CS_MALFORMED, "system", "out of memory");
@@ -354,11 +355,15 @@ read_records(zip_t *z, zip_uint64_t i, uint64_t max_count, cs_seal_result *res, 
 		}
 		if (off == len)
 			break;
-		cs_cr_init(&cr, b + off, len - off < CS_RECORD_MAX ? len - off : CS_RECORD_MAX, e);
+		/* the decoder's error is the detail of record-malformed (cs_fail
+		 * keeps the first error: given e, it would be the one kept) */
+		cs_err_clear(&le);
+		cs_cr_init(&cr, b + off, len - off < CS_RECORD_MAX ? len - off : CS_RECORD_MAX, &le);
 		if ((rc = cs_cose_read(&c, &cr)) != CS_OK || c.multi ||
 		    strcmp(c.kind, CS_KIND_RECORD) != 0 ||
-		    cs_record_decode(&rec, c.payload, c.payload_len, e) != CS_OK) {
-			rc = cs_fail(e, CS_REJECT, "record-malformed", "not a record envelope");
+		    cs_record_decode(&rec, c.payload, c.payload_len, &le) != CS_OK) {
+			rc = cs_fail(e, CS_REJECT, "record-malformed", "not a record envelope%s%s",
+			    le.msg[0] ? ": " : "", le.msg);
 			cs_err_prefix(e, "record %llu", (unsigned long long)res->count);
 			goto done;
 		}
