@@ -264,6 +264,9 @@ cmd_desc_order_ref(const cs_verify *v, const cs_quorum *q, const cs_policy *p)
 
 	set_digest(o, v->order_s.digest);
 	set(o, "quantity", cmd_json_u64(v->order.quantity));
+	/* what each device must carry: a release's reader (the cloud's
+	 * import) checks every exported device carries exactly that */
+	set(o, "evidence", evidence_of(v->order.evidence));
 	cmd_desc_signatures(o, &v->order_s.cose, q, p);
 	return o;
 }

@@ -390,7 +390,10 @@ lie "an export line giving an Ed25519 device a certificate" export_certificate \
 	"$(cell2 '$11 = "MIIBAA=="')"
 lie "an export line whose certificate is not base64" export_certificate \
 	"$(cell2 '$10 = "ES256"; $11 = "MII*AA=="')"
-unchanged "... these two"
+# an instance id of the right shape, where the order requires no firmware evidence
+lie "an export line giving a device of an order without evidence an instance id" export_evidence \
+	"$(cell2 "\$12 = \"01$(printf '%064d' 7)\\r\"")"
+unchanged "... these three"
 # CSV's own: nothing but printable ASCII and CRLF line ends, and the formula
 # guard exactly as the format writes it (a cell starting with = + - @ or '
 # has one apostrophe added, and no other cell has)
@@ -757,10 +760,14 @@ liedf "an export line whose instance id is a byte short" export_instance "$T/wr1
 	"$(cell2 '$12 = substr($12, 3)')"
 liedf "an export line whose instance id is in capitals" export_instance "$T/wr1.zip" \
 	"$(cell2 '$12 = toupper($12)')"
+# the order requires firmware evidence: every device has its chip's id (an
+# empty cell would slip past the one-chip index)
+liedf "an export line of the firmware order with no instance id" export_evidence "$T/wr1.zip" \
+	"$(cell2 '$12 = "\r"')"
 # one chip, one device: two lines with the same chip, the unique index
 liedf "an export whose devices 1000 and 1001 share a chip" devices_instance_id_key "$T/wr1.zip" \
 	'i=$(sed -n 2p "$1" | cut -d, -f12); sed -i "3s/,[^,]*\$/,$i/" "$1"'
-unchangedf "... all four"
+unchangedf "... all five"
 
 expect 0 "release 1 of the firmware order imports" jobf "$T/wr1.zip"
 checkx "... each device with its chip's instance id, as the export gives it" \
@@ -821,3 +828,30 @@ refusedf "an instance id not of type RAND" devices_instance_id_shape "$(devf 500
 psql -X -q -U ci -d registry_fw -v ON_ERROR_STOP=1 -c "$(devf 5000 '' | sed "s/'\\\\x'/NULL/")" \
 	-c "$(devf 5001 '' | sed "s/'\\\\x'/NULL/")" >/dev/null 2>"$T/sqlerr"
 check "... two devices without one (NULL) are no collision" [ "$(qf "SELECT count(*) FROM consign.devices WHERE serial >= 5000 AND instance_id IS NULL")" = 2 ]
+
+# ---- secure elements: each device's own certificate ----------------------------------------
+# An order that requires secure-element evidence (the same TEST maker): each
+# device is registered with its certificate, the export's, byte for byte;
+# an export that leaves one out is refused. A registry of its own.
+mkdir -p "$T/s" && cp "$W"/*.key "$W"/*.pub "$W"/*.pass "$fwpol" "$T/s/" &&
+	"$CONSIGN" order create --policy "$fwpol" --batch BSE --product "Sensor v2" \
+		--serials 1000-1999 --quantity 10 --station "$W/station.pub" --evidence secure-element \
+		-o "$T/s/order.cbor" >/dev/null &&
+	sign_as "$T/s" "$T/s/order.cbor" alice --policy "$fwpol" &&
+	sign_as "$T/s" "$T/s/order.cbor" bob --policy "$fwpol" &&
+	"$CONSIGN" ledger --ledger "$T/s/L" init --policy "$fwpol" >/dev/null &&
+	office_mkb "$T/s" --count 4 --evidence se --maker "$MAKER" -o "$T/sb1.zip" &&
+	office_release "$T/s" "$T/sb1.zip" "$T/sr1.zip" &&
+	psql -X -q -v ON_ERROR_STOP=1 -U ciadmin -d postgres -c "CREATE DATABASE registry_se OWNER ci" \
+		>/dev/null || notok "a release of four secure-element devices, a registry for them"
+jobs_() { env PGUSER=ci PGDATABASE=registry_se CONSIGN="$CONSIGN" "$JOB" "$@"; }
+qs() { psql -X -q -A -t -v ON_ERROR_STOP=1 -U ciadmin -d registry_se -c "$1" 2>&1; }
+jobs_ --init-policy "$fwpol" --trust-on-first-use >/dev/null || notok "the secure-element registry pinned"
+run env PGUSER=ci PGDATABASE=registry_se CONSIGN="$T/liar" LIE="$(cell2 '$11 = ""')" "$JOB" "$T/sr1.zip"
+checkx "an export line of the secure-element order with no certificate: refused (export_evidence)" \
+	'[ "$RC" -eq 1 ] && grep -q export_evidence "$T/err" && [ "$(qs "SELECT count(*) FROM consign.devices")" = 0 ]'
+expect 0 "release 1 of the secure-element order imports" jobs_ "$T/sr1.zip"
+"$CONSIGN" export --policy "$fwpol" --first --format jsonl "$T/sr1.zip" -o "$T/sr1.jsonl" 2>/dev/null
+checkx "... each device ES256 with its own certificate, the export's bytes, four distinct" \
+	'[ "$(qs "SELECT string_agg(serial || '"' '"' || algorithm || '"' '"' || encode(certificate, '"'base64'"'), E'"'\n'"' ORDER BY serial) FROM consign.devices" | tr -d "\n")" = "$(jq -r "\"\(.serial) \(.algorithm) \(.certificate)\"" "$T/sr1.jsonl" | tr -d "\n")" ] &&
+	[ "$(qs "SELECT count(DISTINCT certificate) || '"' '"' || count(instance_id) FROM consign.devices")" = "4 0" ]'
