@@ -1150,6 +1150,63 @@ Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/record-duplicate-i
 case_ batch/record-duplicate-instance.zip policy/attestation-test-maker.cbor - - 1 \
 	record-duplicate-instance $S
 
+# ---- released chips (formats.md "One chip, one record"; release.md,
+# "Released before"): release chip-r1 of batch/firmware-three-chips (chips
+# 0, 1, 2), then a batch of new devices (serials, keys, hardware ids) f-3
+# and f-5 attested by chips 1 and 2 again, f-4 by a new chip 3. Its release
+# excludes f-3 and f-5 as record-released-instance in release 1: taken on
+# the custodians' word, or checked against the release named with --released.
+TM=policy/attestation-test-maker.cbor
+fdev 2 1002 2
+S=release.md#released-before
+L_POLICY=$PA rel chip-r1 batch/firmware-three-chips 1 null 3 ""
+DC1=$(rdig)
+mkdir -p released/chip-r1 && cp release/chip-r1.zip released/chip-r1/
+case_ release/chip-r1.zip $TM first - 0 - $S
+fdev 3 1003 1 && fdev 4 1004 3 && fdev 5 1005 2
+Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/firmware-reuses-chips.zip 3 \
+	"$W"/f-{3,4,5}.rec
+# on its own the batch passes: no chip is used twice in it
+case_ batch/firmware-reuses-chips.zip $TM - - 0 - formats.md#one-chip-one-record
+CX="[0, 1003, \"record-released-instance\", 1], [2, 1005, \"record-released-instance\", 1]"
+L_POLICY=$PA rel chip-r2 batch/firmware-reuses-chips 2 "h'$DC1'" 1 "$CX"
+case_ release/chip-r2.zip $TM "after 1:$DC1" - 0 - $S
+case_ release/chip-r2.zip $TM "after 1:$DC1" "released released/chip-r1" 0 - $S
+case_ release/chip-r2.zip $TM "after 1:$DC1" deep 0 - $S
+# the release named is not in the directory (another release of sequence 1 is)
+case_ release/chip-r2.zip $TM "after 1:$DC1" "released released/r1" 1 release-exclusions $S
+# record 1's chip (3) is new: release 1 holds no record of it
+L_POLICY=$PA rel chip-r2-false-claim batch/firmware-reuses-chips 2 "h'$DC1'" 0 \
+	"[0, 1003, \"record-released-instance\", 1], [1, 1004, \"record-released-instance\", 1], [2, 1005, \"record-released-instance\", 1]"
+case_ release/chip-r2-false-claim.zip $TM "after 1:$DC1" - 0 - $S
+case_ release/chip-r2-false-claim.zip $TM "after 1:$DC1" "released released/chip-r1" 1 release-exclusions $S
+# a chip held only by a record release 1 excluded was not released: chip-x1
+# excluded record 1 (chip 1's, for record-nonce)
+R_NONCE="h'$(printf %064d 1)'" fdev 1 1001 1
+Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/firmware-chip-1-refused.zip 3 \
+	"$W"/f-{0,1,2}.rec
+case_ batch/firmware-chip-1-refused.zip $TM - - 1 record-nonce $S
+L_POLICY=$PA rel chip-x1 batch/firmware-chip-1-refused 1 null 2 "[1, 1001, \"record-nonce\"]"
+DCX=$(rdig)
+mkdir -p released/chip-x1 && cp release/chip-x1.zip released/chip-x1/
+case_ release/chip-x1.zip $TM first - 0 - $S
+L_POLICY=$PA rel chip-x2 batch/firmware-reuses-chips 2 "h'$DCX'" 1 "$CX"
+case_ release/chip-x2.zip $TM "after 1:$DCX" - 0 - $S
+case_ release/chip-x2.zip $TM "after 1:$DCX" "released released/chip-x1" 1 release-exclusions $S
+# a chip used twice in the batch and released before: its second record's
+# verdict is record-duplicate-instance (group 3 ranks before group 4)
+fdev 6 1006 1
+Z_ORDER=order/firmware-test-maker.cbor H_ORDER=$OA bzip batch/firmware-reuses-chip-twice.zip 2 \
+	"$W"/f-{3,6}.rec
+case_ batch/firmware-reuses-chip-twice.zip $TM - - 1 record-duplicate-instance formats.md#one-chip-one-record
+L_POLICY=$PA rel chip-r2-duplicate batch/firmware-reuses-chip-twice 2 "h'$DC1'" 0 \
+	"[0, 1003, \"record-released-instance\", 1], [1, 1006, \"record-duplicate-instance\"]"
+case_ release/chip-r2-duplicate.zip $TM "after 1:$DC1" "released released/chip-r1" 0 - $S
+L_POLICY=$PA rel chip-r2-duplicate-as-released batch/firmware-reuses-chip-twice 2 "h'$DC1'" 0 \
+	"[0, 1003, \"record-released-instance\", 1], [1, 1006, \"record-released-instance\", 1]"
+case_ release/chip-r2-duplicate-as-released.zip $TM "after 1:$DC1" - 1 release-exclusions \
+	release.md#what-a-release-asserts
+
 # ---- where consign departs from the spec ---------------------------------------------
 # Comment lines for consign's own test (tests/cli/conformance.sh), which
 # still reports these cases "not ok": the expected verdicts stay the spec's
