@@ -22,6 +22,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/mkcorpus.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 cd "$OUT"
 INDEX=$OUT/index.tsv
+: >"$INDEX" # written again from the start: a second run into the same directory
 
 # ---- the index -------------------------------------------------------------
 # case FILE POLICY CHAIN EXTRA EXIT REASONS SECTION: one line of the index
