@@ -134,3 +134,89 @@ checkx "... and sequence 3 is drafted again, for batch Y" '[ "$(chain_of "$T/ry.
 reason 1 withdrawal-release "consign: $T/w3.cbor: the withdrawal names release 3 with another digest than draft 3" \
 	"ledger abandon 3 with the withdrawal of the earlier draft 3 names the withdrawal" \
 	"$CONSIGN" ledger --ledger "$L" abandon --withdrawal "$T/w3.cbor" 3
+
+# ---- station-quantity (no exit: collect carries on) -----------------------
+
+# an order for one device, two lines of one device each: whichever
+# identifies second is refused before it makes a key (the first takes a
+# while to confirm, so the second is on the line while the first is in
+# flight or journaled)
+fixture "$T/q" 1 1000-1999 >/dev/null || notok "fixture q"
+sim_start q1 --policy "$T/q/policy.cbor" --serial 1500 --count 1 --stall-done 1500 || notok "simulator q1"
+SIMS="$SIMS $SIM_PID"
+sim_start q2 --policy "$T/q/policy.cbor" --serial 1600 --count 1 --stall-done 1500 || notok "simulator q2"
+SIMS="$SIMS $SIM_PID"
+run timeout 60 "$CONSIGN" station collect --order "$T/q/order.cbor" --port "$T/q1.port" \
+	--port "$T/q2.port" --journal "$T/jq"
+check "collect journals the one device and exits 0" [ "$RC" -eq 0 ]
+grep 'station-quantity' "$T/err" >"$T/sq.err"
+if grep -q "serial 1500 done" "$T/out"; then loser=q2 lserial=1600; else loser=q1 lserial=1500; fi
+check "the other device is refused (station-quantity), the line naming its port and serial" \
+	[ "$(cat "$T/sq.err")" = "consign: $T/$loser.port: serial $lserial refused: the order's quantity of 1 is reached; no key made (station-quantity)" ]
+sim_wait 2 "$T/q1.log" "$T/q2.log"
+check "... the device was told so" grep -qx "refused $lserial station-quantity" "$T/$loser.log"
+checkx "... and made no key (the one journaled did)" \
+	'[ -z "$(ls -A "$T/$loser.store")" ] && [ "$(ls "$T/q1.store" "$T/q2.store" | grep -c "^1[56]00\.store\$")" -eq 1 ]'
+check "exactly one record is journaled" \
+	[ "$("$TOOLS/recls" journal "$T/jq" "$T/q/order.cbor" | wc -l)" -eq 1 ]
+
+# ---- wire-protocol, the station's side (no exit: collect carries on) ------
+
+# a device on a pseudo-terminal that answers the station's hello with the
+# golden identify of manifests/golden/ in the hello's session, but as
+# protocol version 2; what the station sends back is kept in $T/w.rx
+python3 - "$T/w.port" "$ROOT/manifests/golden/wire-identify.bin" "$T/w.rx" <<'PY' &
+import os, sys, time, tty, zlib, struct
+link, golden, rxpath = sys.argv[1:]
+def crc8(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = ((c << 1) ^ 0x07) & 0xff if c & 0x80 else (c << 1) & 0xff
+    return c
+def frame(p):
+    head = struct.pack(">H", len(p))
+    head += bytes([crc8(head)])
+    return b"\xc5\x17" + head + p + struct.pack(">I", zlib.crc32(head + p))
+g = open(golden, "rb").read()
+ident = bytearray(g[5:5 + struct.unpack(">H", g[2:4])[0]])
+assert ident[:5] == b"\xaa\x00\x02\x01\x48" and ident[13:15] == b"\x02\x01"
+ident[13:15] = b"\x02\x02"
+m, s = os.openpty()
+tty.setraw(s)
+os.symlink(os.ttyname(s), link + ".tmp")
+os.rename(link + ".tmp", link)
+os.close(s)
+buf, rx, answered, end = b"", b"", False, time.time() + 60
+while time.time() < end:
+    try:
+        d = os.read(m, 4096)
+    except OSError:
+        time.sleep(0.01)
+        continue
+    rx += d
+    open(rxpath, "wb").write(rx)
+    buf += d
+    i = buf.find(b"\xc5\x17\x00\x0f")
+    if not answered and i >= 0 and len(buf) >= i + 24:
+        hello = buf[i + 5:i + 20]
+        if hello[:5] == b"\xa3\x00\x01\x01\x48":
+            ident[5:13] = hello[5:13]
+            os.write(m, frame(bytes(ident)))
+            answered = True
+PY
+BG="$BG $!"
+for i in $(seq 1 500); do [ -L "$T/w.port" ] && break; sleep 0.01; done
+"$CONSIGN" station collect --order "$F/order.cbor" --port "$T/w.port" --journal "$T/jw" \
+	>"$T/w.out" 2>"$T/w.err" &
+ST=$!
+for i in $(seq 1 3000); do grep -q "(wire-protocol)" "$T/w.err" && break; sleep 0.01; done
+kill -TERM "$ST"
+wait "$ST"
+ST=""
+check "a device speaking protocol version 2 is refused (wire-protocol), the line naming its port and serial" \
+	grep -qx "consign: $T/w.port: serial 1042 refused: the device speaks protocol version 2 (wire-protocol)" "$T/w.err"
+check "... the device was sent the refusal" grep -q "wire-protocol" "$T/w.rx"
+checkx "... and nothing is journaled" \
+	'[ "$("$TOOLS/recls" journal "$T/jw" "$F/order.cbor" | wc -l)" -eq 0 ]'
