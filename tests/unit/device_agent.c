@@ -268,6 +268,45 @@ check_record(const uint8_t *rec, size_t rlen, const cs_order *o)
 	T_OK(cs_pk_valid(r.pk), "device key is a prime-order point");
 }
 
+/* ---- a HAL that fails one call ------------------------------------------- */
+
+enum { FAIL_NONE, FAIL_SECURITY, FAIL_SERIAL, FAIL_RANDOM, FAIL_HWID, FAIL_HWID_EMPTY };
+static int fail_what;
+
+static int
+bad_random(void *ctx, uint8_t *out, size_t n)
+{
+	if (fail_what == FAIL_RANDOM) {
+		((struct sim *)ctx)->rng_calls++;
+		return -1;
+	}
+	return hal_random(ctx, out, n);
+}
+
+static int
+bad_hwid(void *ctx, uint8_t out[CS_HWID_MAX], size_t *len)
+{
+	if (fail_what == FAIL_HWID)
+		return -1;
+	if (fail_what == FAIL_HWID_EMPTY) {
+		*len = 0;
+		return 0;
+	}
+	return memhal_hwid(ctx, out, len);
+}
+
+static int
+bad_serial(void *ctx, uint64_t *serial)
+{
+	return fail_what == FAIL_SERIAL ? -1 : memhal_serial(ctx, serial);
+}
+
+static int
+bad_security(void *ctx, cs_dev_security *st)
+{
+	return fail_what == FAIL_SECURITY ? -1 : memhal_security(ctx, st);
+}
+
 int
 main(void)
 {
@@ -556,6 +595,124 @@ main(void)
 			chain[0] = pex;
 			refused("chain into another deployment", &oe_v2, chain, 1, "policy-deployment");
 			cs_buf_free(&pex);
+		}
+	}
+
+	/* device-hal: the firmware's HAL fails; the agent refuses with that
+	 * reason and its message says which call, and no key is stored */
+	{
+		static const struct {
+			int fail;
+			const char *firmware; /* NULL: the good one */
+			int no_rng;
+			const char *msg, *what;
+		} hals[] = {
+			{FAIL_SECURITY, NULL, 1, "security state unavailable", "no security state"},
+			{FAIL_SERIAL, NULL, 1, "serial number unavailable", "no serial number"},
+			{FAIL_RANDOM, NULL, 0, "random source unavailable", "no random bytes"},
+			{FAIL_HWID, NULL, 0, "no hardware unique id", "no hardware id"},
+			{FAIL_HWID_EMPTY, NULL, 0, "no hardware unique id", "an empty hardware id"},
+			{FAIL_NONE, "fw\x01", 0, "firmware version is not 1-32 printable characters",
+			    "a firmware version with a control byte"},
+			{FAIL_NONE, "", 0, "firmware version is not 1-32 printable characters",
+			    "an empty firmware version"},
+		};
+		static cs_dev_hal bad;
+		uint8_t reply[CS_DEV_REPLY_MAX];
+		const uint8_t *rp;
+		size_t rn;
+		cs_wire_msg hello, got;
+		cs_buf b;
+
+		for (i = 0; i < sizeof hals / sizeof hals[0]; i++) {
+			bad = (cs_dev_hal){&S, bad_random, memhal_read, memhal_write, bad_hwid, bad_serial,
+			    bad_security, hals[i].firmware ? hals[i].firmware : "fw-1.4.2"};
+			memset(&S, 0, sizeof S);
+			S.m.hwid = "HW-unit-0001";
+			S.m.serial = 1234;
+			cs_dev_init(&dev, &bad, &anchor);
+			fail_what = hals[i].fail;
+			rc = provision(&oe, NULL, 0, &rec, &rlen, &e);
+			T_OK(rc == CS_MALFORMED && strcmp(e.reason, "device-hal") == 0 &&
+				 strcmp(e.msg, hals[i].msg) == 0 && rec == NULL && S.m.writes == 0 &&
+				 S.m.store_len == 0 && (!hals[i].no_rng || S.rng_calls == 0),
+			    "a HAL with %s: refused with device-hal, \"%s\", no key stored (got %d %s: "
+			    "%s; rng calls %ld, writes %ld)",
+			    hals[i].what, hals[i].msg, rc, e.reason, e.msg, S.rng_calls, S.m.writes);
+		}
+		fail_what = FAIL_NONE;
+
+		/* asked who it is over the wire, a device without its hardware id
+		 * answers with a wire error carrying device-hal */
+		bad.firmware = "fw-1.4.2";
+		memset(&S, 0, sizeof S);
+		S.m.hwid = "HW-unit-0001";
+		S.m.serial = 1234;
+		cs_dev_init(&dev, &bad, &anchor);
+		fail_what = FAIL_HWID;
+		memset(&hello, 0, sizeof hello);
+		hello.type = CS_WIRE_HELLO;
+		hello.proto = CS_WIRE_PROTO;
+		randombytes_buf(hello.session, sizeof hello.session);
+		cs_buf_fixed(&b, reply, sizeof reply);
+		if (cs_wire_msg_encode(&b, &hello) != CS_OK)
+			abort();
+		cs_err_clear(&e);
+		rc = cs_dev_handle(&dev, b.p, b.len, &rp, &rn);
+		T_OK(rc == CS_OK && dev.event == CS_DEV_REFUSED &&
+			 strcmp(dev.last_err.reason, "device-hal") == 0 &&
+			 cs_wire_msg_decode(&got, rp, rn, &e) == CS_OK && got.type == CS_WIRE_ERROR &&
+			 strcmp(got.reason, "device-hal") == 0 &&
+			 strcmp(got.text, "identity unavailable") == 0 &&
+			 memcmp(got.session, hello.session, CS_WIRE_SESSION_LEN) == 0,
+		    "hello to a device whose HAL has no hardware id: a wire error, device-hal, "
+		    "\"identity unavailable\", in the hello's session (%s: %s)", dev.last_err.reason,
+		    dev.last_err.msg);
+		fail_what = FAIL_NONE;
+	}
+
+	/* wire-protocol, the device's side: another protocol version in the
+	 * hello, or a message only a device sends, is refused over the wire */
+	{
+		static const struct {
+			int type;
+			uint64_t proto;
+			int status;
+			const char *text;
+		} wrong[] = {
+			{CS_WIRE_HELLO, CS_WIRE_PROTO + 1, CS_REJECT,
+			    "protocol version 2 is not supported (want 1)"},
+			{CS_WIRE_FINISHED, 0, CS_MALFORMED, "a device does not take message type 6"},
+		};
+		uint8_t msg[64];
+		const uint8_t *rp;
+		size_t rn;
+		cs_wire_msg in, got;
+		cs_buf b;
+
+		for (i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+			fresh();
+			memset(&in, 0, sizeof in);
+			in.type = wrong[i].type;
+			in.proto = wrong[i].proto;
+			randombytes_buf(in.session, sizeof in.session);
+			cs_buf_fixed(&b, msg, sizeof msg);
+			if (cs_wire_msg_encode(&b, &in) != CS_OK)
+				abort();
+			cs_err_clear(&e);
+			rc = cs_dev_handle(&dev, b.p, b.len, &rp, &rn);
+			T_OK(rc == CS_OK && dev.event == CS_DEV_REFUSED &&
+				 dev.last_err.status == wrong[i].status &&
+				 strcmp(dev.last_err.reason, "wire-protocol") == 0 &&
+				 cs_wire_msg_decode(&got, rp, rn, &e) == CS_OK &&
+				 got.type == CS_WIRE_ERROR && strcmp(got.reason, "wire-protocol") == 0 &&
+				 strcmp(got.text, wrong[i].text) == 0 &&
+				 memcmp(got.session, in.session, CS_WIRE_SESSION_LEN) == 0 &&
+				 S.rng_calls == 0 && S.m.writes == 0,
+			    "message type %d, protocol %llu: answered with a wire error, wire-protocol, "
+			    "\"%s\", in its session (%s: %s)",
+			    wrong[i].type, (unsigned long long)wrong[i].proto, wrong[i].text,
+			    dev.last_err.reason, dev.last_err.msg);
 		}
 	}
 
