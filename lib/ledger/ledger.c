@@ -1355,7 +1355,10 @@ keep_withdrawal(cs_ledger *l, uint64_t seq, const uint8_t d[CS_DIGEST_LEN], cons
 	if ((rc = cs_withdrawal_load(&s, &wd, w, wn, e)) != CS_OK ||
 	    (rc = cs_withdrawal_verify(&s, &wd, &p->p, p->s.digest, &q, e)) != CS_OK)
 		return rc;
-	if (wd.seq != seq || sodium_memcmp(wd.release, d, CS_DIGEST_LEN) != 0)
+	if (wd.seq != seq)
+		return cs_fail(e, CS_REJECT, "withdrawal-release", "the withdrawal names release "
+		    "%llu, not draft %llu", (unsigned long long)wd.seq, (unsigned long long)seq);
+	if (sodium_memcmp(wd.release, d, CS_DIGEST_LEN) != 0)
 		return cs_fail(e, CS_REJECT, "withdrawal-release", "the withdrawal names release "
 		    "%llu with another digest than draft %llu", (unsigned long long)wd.seq,
 		    (unsigned long long)seq);

@@ -120,7 +120,7 @@ office_mkb "$F" --count 1 --seed 5 --first-serial 1300 -o "$T/x.zip" || notok "m
 office_draft "$F" "$T/x.zip" "$T/rx.zip" || notok "draft 3"
 office_withdraw "$F" 2 "$T/w2.cbor" || notok "withdrawal of draft 2"
 office_withdraw "$F" 3 "$T/w3.cbor" || notok "withdrawal of draft 3"
-reason 1 withdrawal-release "consign: $T/w2.cbor: the withdrawal names release 2 with another digest than draft 3" \
+reason 1 withdrawal-release "consign: $T/w2.cbor: the withdrawal names release 2, not draft 3" \
 	"ledger abandon 3 with draft 2's withdrawal names the withdrawal" \
 	"$CONSIGN" ledger --ledger "$L" abandon --withdrawal "$T/w2.cbor" 3
 run "$CONSIGN" ledger --ledger "$L" --json
