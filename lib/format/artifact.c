@@ -598,12 +598,22 @@ cs_reason_batch(const char *reason)
 }
 
 int
+cs_reason_released_type(const char *reason)
+{
+	static const char *const released[] = {"record-released-serial", "record-released-key",
+	    "record-released-hwid", "record-released-instance"};
+	int t;
+
+	for (t = 0; t < (int)(sizeof released / sizeof released[0]); t++)
+		if (strcmp(reason, released[t]) == 0)
+			return t + 1;
+	return 0;
+}
+
+int
 cs_reason_released(const char *reason)
 {
-	return strcmp(reason, "record-released-serial") == 0 ||
-	       strcmp(reason, "record-released-key") == 0 ||
-	       strcmp(reason, "record-released-hwid") == 0 ||
-	       strcmp(reason, "record-released-instance") == 0;
+	return cs_reason_released_type(reason) != 0;
 }
 
 /* Checks the whole list (ascending unique indexes below count) and keeps it

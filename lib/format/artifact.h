@@ -175,9 +175,14 @@ CS_MUST int cs_reason_per_record(const char *reason);
 const char *cs_reason_attest(const char *reason);
 CS_MUST int cs_reason_batch(const char *reason);
 
-/* 1 when reason is one of record-released-serial, -key, -hwid: the reasons
- * whose exclusion names the earlier release holding the value. */
+/* 1 when reason is one of record-released-serial, -key, -hwid, -instance:
+ * the reasons whose exclusion names the earlier release holding the value. */
 CS_MUST int cs_reason_released(const char *reason);
+
+/* Which value a record-released-* reason names: 1 serial, 2 device key, 3
+ * hardware id, 4 the chip's instance id (the duplicate set's and the
+ * released claims' types); 0 for any other reason. */
+CS_MUST int cs_reason_released_type(const char *reason);
 
 /* A list of exclusions as borrowed CBOR: walk it with cs_excl_next. */
 typedef struct cs_excl_list {

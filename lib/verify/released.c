@@ -11,18 +11,6 @@
 
 #include "verify/batch.h"
 
-static int
-reason_type(const char *reason)
-{
-	if (strcmp(reason, "record-released-serial") == 0)
-		return 1;
-	if (strcmp(reason, "record-released-key") == 0)
-		return 2;
-	if (strcmp(reason, "record-released-instance") == 0)
-		return 4;
-	return 3;
-}
-
 const char *
 cs_rclaim_what(int type)
 {
@@ -63,7 +51,7 @@ cs_rclaim_make(cs_rclaim *c, uint64_t index, uint64_t seq, const char *reason, c
 	memset(c, 0, sizeof *c);
 	c->seq = seq;
 	c->index = index;
-	c->type = (uint8_t)reason_type(reason);
+	c->type = (uint8_t)cs_reason_released_type(reason);
 	value_hash(c->h, c->type, r, inst);
 }
 

@@ -520,9 +520,6 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 {
 	static const char *const dup_reason[CS_DUP_SLOTS_PER_RECORD] = {"record-duplicate-serial",
 	    "record-duplicate-key", "record-duplicate-hwid", "record-duplicate-instance"};
-	static const char *const released_reason[CS_DUP_SLOTS_PER_RECORD] = {
-	    "record-released-serial", "record-released-key", "record-released-hwid",
-	    "record-released-instance"};
 	static const char *const dup_what[CS_DUP_SLOTS_PER_RECORD] = {"serial", "device key",
 	    "hardware id", "PSA instance id (the same chip)"};
 	const cs_vlookup *lk = r->o->lookup;
@@ -556,11 +553,10 @@ verdict(cs_vrun *r, cs_vr_rec *s, const int64_t first[CS_DUP_SLOTS_PER_RECORD])
 		}
 		if (why != NULL) {
 			s->reason = why;
-			for (t = 0; t < CS_DUP_SLOTS_PER_RECORD - 1; t++)
-				if (strcmp(why, released_reason[t]) == 0)
-					break;
+			/* the lookup gives only record-released-*: types 1 to 4 */
+			t = cs_reason_released_type(why);
 			snprintf(s->msg, sizeof s->msg, "%s already released in release %llu",
-			    dup_what[t], (unsigned long long)s->released_in);
+			    t > 0 ? dup_what[t - 1] : "value", (unsigned long long)s->released_in);
 		}
 	}
 	if (s->reason == NULL && s->deep != NULL && cs_reason_attest(s->deep) != NULL) {
