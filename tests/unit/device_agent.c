@@ -307,6 +307,25 @@ bad_security(void *ctx, cs_dev_security *st)
 	return fail_what == FAIL_SECURITY ? -1 : memhal_security(ctx, st);
 }
 
+/* Hands the device a message of type and protocol in a fresh random session
+ * (the message is *in); its reply is *rp, *rn. */
+static int
+send_msg(cs_wire_msg *in, enum cs_wire_type type, uint64_t proto, const uint8_t **rp,
+    size_t *rn)
+{
+	static uint8_t msg[64];
+	cs_buf b;
+
+	memset(in, 0, sizeof *in);
+	in->type = type;
+	in->proto = proto;
+	randombytes_buf(in->session, sizeof in->session);
+	cs_buf_fixed(&b, msg, sizeof msg);
+	if (cs_wire_msg_encode(&b, in) != CS_OK)
+		abort();
+	return cs_dev_handle(&dev, b.p, b.len, rp, rn);
+}
+
 int
 main(void)
 {
@@ -618,11 +637,9 @@ main(void)
 			    "an empty firmware version"},
 		};
 		static cs_dev_hal bad;
-		uint8_t reply[CS_DEV_REPLY_MAX];
 		const uint8_t *rp;
 		size_t rn;
 		cs_wire_msg hello, got;
-		cs_buf b;
 
 		for (i = 0; i < sizeof hals / sizeof hals[0]; i++) {
 			bad = (cs_dev_hal){&S, bad_random, memhal_read, memhal_write, bad_hwid, bad_serial,
@@ -650,15 +667,8 @@ main(void)
 		S.m.serial = 1234;
 		cs_dev_init(&dev, &bad, &anchor);
 		fail_what = FAIL_HWID;
-		memset(&hello, 0, sizeof hello);
-		hello.type = CS_WIRE_HELLO;
-		hello.proto = CS_WIRE_PROTO;
-		randombytes_buf(hello.session, sizeof hello.session);
-		cs_buf_fixed(&b, reply, sizeof reply);
-		if (cs_wire_msg_encode(&b, &hello) != CS_OK)
-			abort();
 		cs_err_clear(&e);
-		rc = cs_dev_handle(&dev, b.p, b.len, &rp, &rn);
+		rc = send_msg(&hello, CS_WIRE_HELLO, CS_WIRE_PROTO, &rp, &rn);
 		T_OK(rc == CS_OK && dev.event == CS_DEV_REFUSED &&
 			 strcmp(dev.last_err.reason, "device-hal") == 0 &&
 			 cs_wire_msg_decode(&got, rp, rn, &e) == CS_OK && got.type == CS_WIRE_ERROR &&
@@ -684,23 +694,14 @@ main(void)
 			    "protocol version 2 is not supported (want 1)"},
 			{CS_WIRE_FINISHED, 0, CS_MALFORMED, "a device does not take message type 6"},
 		};
-		uint8_t msg[64];
 		const uint8_t *rp;
 		size_t rn;
 		cs_wire_msg in, got;
-		cs_buf b;
 
 		for (i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
 			fresh();
-			memset(&in, 0, sizeof in);
-			in.type = wrong[i].type;
-			in.proto = wrong[i].proto;
-			randombytes_buf(in.session, sizeof in.session);
-			cs_buf_fixed(&b, msg, sizeof msg);
-			if (cs_wire_msg_encode(&b, &in) != CS_OK)
-				abort();
 			cs_err_clear(&e);
-			rc = cs_dev_handle(&dev, b.p, b.len, &rp, &rn);
+			rc = send_msg(&in, wrong[i].type, wrong[i].proto, &rp, &rn);
 			T_OK(rc == CS_OK && dev.event == CS_DEV_REFUSED &&
 				 dev.last_err.status == wrong[i].status &&
 				 strcmp(dev.last_err.reason, "wire-protocol") == 0 &&
